@@ -1,0 +1,196 @@
+package io.qaforge.document;
+
+import java.text.BreakIterator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Cuts clean text into chunks of about {@code targetTokens}, never above {@code maxTokens}: whole paragraphs where
+ * they fit, else sentences, else runs of words; never inside a word (unless one "word" alone outgrows a chunk).
+ * A small trailing fragment is merged into (or balanced with) the chunk before it. Same input, same chunks.
+ */
+final class Chunker {
+
+    record Piece(int from, int to, int tokens) {
+    }
+
+    private final TokenCounter tokens;
+    private final int targetTokens;
+    private final int maxTokens;
+
+    Chunker(TokenCounter tokens, int targetTokens, int maxTokens) {
+        this.tokens = tokens;
+        this.targetTokens = targetTokens;
+        this.maxTokens = maxTokens;
+    }
+
+    /** @return chunk spans over {@code text}, in order, each trimmed of surrounding whitespace */
+    List<Piece> chunk(String text) {
+        List<Piece> units = new ArrayList<>();
+        for (Piece paragraph : split(text, 0, text.length(), "\n\n")) {
+            units.addAll(fit(text, paragraph));
+        }
+        List<Piece> chunks = pack(text, units).stream().map(chunk -> span(text, chunk.from(), chunk.to())).toList();
+        return balanceTail(text, chunks);
+    }
+
+    /** Breaks a unit that is too large into sentences, then words, then (last resort) characters. */
+    private List<Piece> fit(String text, Piece unit) {
+        if (unit.tokens() <= targetTokens) {
+            return List.of(unit);
+        }
+        List<Piece> smaller = sentences(text, unit);
+        if (smaller.size() <= 1) {
+            smaller = words(text, unit);
+        }
+        if (smaller.size() <= 1) {
+            return characters(text, unit);
+        }
+        List<Piece> fitted = new ArrayList<>();
+        for (Piece piece : smaller) {
+            fitted.addAll(fit(text, piece));
+        }
+        return pack(text, fitted);
+    }
+
+    /** Greedily joins consecutive units while the result stays within the target. */
+    private List<Piece> pack(String text, List<Piece> units) {
+        List<Piece> chunks = new ArrayList<>();
+        Piece current = null;
+        for (Piece unit : units) {
+            if (current != null) {
+                // Counts of parts plus one per joint bound the joined count from above in practice, so the
+                // tokenizer only runs again near the target.
+                int estimate = current.tokens() + unit.tokens() + 1;
+                if (estimate <= targetTokens) {
+                    current = new Piece(current.from(), unit.to(), estimate);
+                    continue;
+                }
+                Piece joined = span(text, current.from(), unit.to());
+                if (joined.tokens() <= targetTokens) {
+                    current = joined;
+                    continue;
+                }
+                chunks.add(current);
+            }
+            current = unit;
+        }
+        if (current != null) {
+            chunks.add(current);
+        }
+        return chunks;
+    }
+
+    /** A last chunk under a quarter of the target is merged into its predecessor, or the two are evened out. */
+    private List<Piece> balanceTail(String text, List<Piece> chunks) {
+        int n = chunks.size();
+        if (n < 2 || chunks.get(n - 1).tokens() >= targetTokens / 4) {
+            return chunks;
+        }
+        Piece previous = chunks.get(n - 2);
+        Piece last = chunks.get(n - 1);
+        List<Piece> result = new ArrayList<>(chunks.subList(0, n - 2));
+        Piece merged = span(text, previous.from(), last.to());
+        if (merged.tokens() <= maxTokens) {
+            result.add(merged);
+            return result;
+        }
+        // Too big to merge: move the split point back to a boundary near the middle of both.
+        List<Piece> words = words(text, merged);
+        int half = merged.tokens() / 2;
+        int splitAt = previous.to();
+        for (Piece word : words) {
+            if (span(text, merged.from(), word.to()).tokens() >= half) {
+                splitAt = word.to();
+                break;
+            }
+        }
+        result.add(span(text, merged.from(), splitAt));
+        result.add(span(text, splitAt, merged.to()));
+        return result;
+    }
+
+    private List<Piece> sentences(String text, Piece unit) {
+        BreakIterator iterator = BreakIterator.getSentenceInstance(Locale.ROOT);
+        return boundaries(text, unit, iterator);
+    }
+
+    private List<Piece> words(String text, Piece unit) {
+        List<Piece> words = new ArrayList<>();
+        int i = unit.from();
+        while (i < unit.to()) {
+            while (i < unit.to() && Character.isWhitespace(text.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < unit.to() && !Character.isWhitespace(text.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                words.add(span(text, start, i));
+            }
+        }
+        return words;
+    }
+
+    private List<Piece> characters(String text, Piece unit) {
+        List<Piece> pieces = new ArrayList<>();
+        int from = unit.from();
+        while (from < unit.to()) {
+            int to = Math.min(unit.to(), from + targetTokens);
+            // A token is at least one character, so targetTokens characters never exceed targetTokens tokens.
+            if (Character.isHighSurrogate(text.charAt(to - 1)) && to < unit.to()) {
+                to++;
+            }
+            pieces.add(span(text, from, to));
+            from = to;
+        }
+        return pieces;
+    }
+
+    private List<Piece> boundaries(String text, Piece unit, BreakIterator iterator) {
+        iterator.setText(text.substring(unit.from(), unit.to()));
+        List<Piece> pieces = new ArrayList<>();
+        int start = iterator.first();
+        for (int end = iterator.next(); end != BreakIterator.DONE; start = end, end = iterator.next()) {
+            Piece piece = trimmed(text, unit.from() + start, unit.from() + end);
+            if (piece != null) {
+                pieces.add(piece);
+            }
+        }
+        return pieces;
+    }
+
+    private List<Piece> split(String text, int from, int to, String separator) {
+        List<Piece> pieces = new ArrayList<>();
+        int start = from;
+        while (start < to) {
+            int end = text.indexOf(separator, start);
+            if (end < 0 || end > to) {
+                end = to;
+            }
+            Piece piece = trimmed(text, start, end);
+            if (piece != null) {
+                pieces.add(piece);
+            }
+            start = end + separator.length();
+        }
+        return pieces;
+    }
+
+    private Piece trimmed(String text, int from, int to) {
+        while (from < to && Character.isWhitespace(text.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+            to--;
+        }
+        return from < to ? new Piece(from, to, tokens.count(text.substring(from, to))) : null;
+    }
+
+    private Piece span(String text, int from, int to) {
+        Piece piece = trimmed(text, from, to);
+        return piece != null ? piece : new Piece(from, from, 0);
+    }
+}

@@ -1,0 +1,28 @@
+package io.qaforge.document;
+
+import java.util.Arrays;
+
+/**
+ * A document's cleaned text and where each page starts in it.
+ *
+ * @param pageStarts character offset of each page's first character, ascending; page {@code i + 1} starts at {@code pageStarts[i]}
+ */
+record CleanText(String text, int[] pageStarts) {
+
+    int pages() {
+        return pageStarts.length;
+    }
+
+    /** 1-based page holding the character at {@code offset}. */
+    int pageAt(int offset) {
+        int index = Arrays.binarySearch(pageStarts, offset);
+        if (index < 0) {
+            index = -index - 2;
+        }
+        // Empty pages share their start offset with the next one: report the last page starting there.
+        while (index + 1 < pageStarts.length && pageStarts[index + 1] <= offset) {
+            index++;
+        }
+        return Math.max(0, index) + 1;
+    }
+}

@@ -1,0 +1,11 @@
+package io.qaforge.document;
+
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+public interface DocumentRepository extends JpaRepository<Document, UUID> {
+
+    Optional<Document> findBySha256(String sha256);
+}

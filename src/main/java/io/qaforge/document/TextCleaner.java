@@ -1,0 +1,189 @@
+package io.qaforge.document;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns raw extracted text into clean prose: NFKC (ligatures such as "ﬁ" become "fi"), running headers and footers and
+ * bare page numbers dropped, words hyphenated across line breaks joined, whitespace collapsed, paragraph breaks
+ * ({@code "\n\n"}) kept.
+ */
+final class TextCleaner {
+
+    private static final Pattern HORIZONTAL_SPACE = Pattern.compile("[\\p{Zs}\\t\\x0B]+");
+    private static final Pattern INVISIBLE = Pattern.compile("[\\u00AD\\u200B\\u200C\\u200D\\u2060\\uFEFF\\x00-\\x08\\x0E-\\x1F\\x7F]");
+    private static final Pattern PAGE_NUMBER = Pattern.compile(
+            "(?i)(page\\s*)?([0-9]{1,5}|[ivxlcdm]{1,8})(\\s*(of|/)\\s*[0-9]{1,5})?|[-–—]\\s*[0-9]{1,5}\\s*[-–—]");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+    /** Lines from the top and the bottom of a page where running headers and footers live. */
+    private static final int EDGE_LINES = 2;
+    private static final int MIN_REPEATS = 3;
+
+    private TextCleaner() {
+    }
+
+    static CleanText cleanPdfPages(List<String> rawPages) {
+        List<List<Line>> pages = rawPages.stream().map(TextCleaner::toLines).toList();
+        dropRunningHeadersAndPageNumbers(pages);
+        List<String> pageTexts = pages.stream().map(TextCleaner::joinParagraphs).toList();
+        return assemble(pageTexts, true);
+    }
+
+    static CleanText cleanPlainText(String raw) {
+        String[] rawPages = normalize(raw).split("\f", -1);
+        List<String> pageTexts = new ArrayList<>();
+        for (String page : rawPages) {
+            StringBuilder text = new StringBuilder();
+            for (String line : page.split("\n", -1)) {
+                // Leading indentation carries meaning in Markdown (code, nested lists): keep it, squeeze the rest.
+                int indent = 0;
+                while (indent < line.length() && (line.charAt(indent) == ' ' || line.charAt(indent) == '\t')) {
+                    indent++;
+                }
+                String body = HORIZONTAL_SPACE.matcher(line.substring(indent)).replaceAll(" ").strip();
+                text.append(body.isEmpty() ? "" : line.substring(0, indent).replace('\t', ' ') + body).append('\n');
+            }
+            pageTexts.add(text.toString().replaceAll("\n{3,}", "\n\n").strip());
+        }
+        return assemble(pageTexts, false);
+    }
+
+    private static String normalize(String raw) {
+        String text = Normalizer.normalize(raw, Normalizer.Form.NFKC);
+        text = text.replace("\r\n", "\n").replace('\r', '\n');
+        return INVISIBLE.matcher(text).replaceAll("");
+    }
+
+    private record Line(String text, boolean paragraphStart) {
+        boolean blank() {
+            return text.isEmpty();
+        }
+    }
+
+    private static List<Line> toLines(String rawPage) {
+        List<Line> lines = new ArrayList<>();
+        for (String raw : normalize(rawPage).split("\n")) {
+            boolean paragraphStart = raw.indexOf(PdfExtractor.PARAGRAPH) >= 0;
+            String text = HORIZONTAL_SPACE.matcher(raw.replace(String.valueOf(PdfExtractor.PARAGRAPH), " ")).replaceAll(" ").strip();
+            lines.add(new Line(text, paragraphStart));
+        }
+        return lines;
+    }
+
+    /**
+     * A line is a running header or footer when, digits aside, it stands at the top or bottom of at least three pages
+     * and mostly stands there rather than in the body (so a repeated body heading survives).
+     */
+    private static void dropRunningHeadersAndPageNumbers(List<List<Line>> pages) {
+        Map<String, Integer> atEdge = new HashMap<>();
+        Map<String, Integer> anywhere = new HashMap<>();
+        for (List<Line> page : pages) {
+            Set<String> seen = new HashSet<>();
+            for (int index : edgeIndexes(page)) {
+                if (seen.add(key(page.get(index)))) {
+                    atEdge.merge(key(page.get(index)), 1, Integer::sum);
+                }
+            }
+            for (Line line : page) {
+                if (!line.blank()) {
+                    anywhere.merge(key(line), 1, Integer::sum);
+                }
+            }
+        }
+        for (List<Line> page : pages) {
+            for (int index : edgeIndexes(page)) {
+                Line line = page.get(index);
+                int edgeCount = atEdge.getOrDefault(key(line), 0);
+                boolean running = edgeCount >= MIN_REPEATS && edgeCount * 2 >= anywhere.get(key(line));
+                if (running || PAGE_NUMBER.matcher(line.text()).matches()) {
+                    page.set(index, new Line("", line.paragraphStart()));
+                }
+            }
+        }
+    }
+
+    private static List<Integer> edgeIndexes(List<Line> page) {
+        List<Integer> nonBlank = new ArrayList<>();
+        for (int i = 0; i < page.size(); i++) {
+            if (!page.get(i).blank()) {
+                nonBlank.add(i);
+            }
+        }
+        if (nonBlank.size() <= 2 * EDGE_LINES) {
+            return nonBlank;
+        }
+        List<Integer> edges = new ArrayList<>(nonBlank.subList(0, EDGE_LINES));
+        edges.addAll(nonBlank.subList(nonBlank.size() - EDGE_LINES, nonBlank.size()));
+        return edges;
+    }
+
+    private static String key(Line line) {
+        return DIGITS.matcher(line.text().toLowerCase(Locale.ROOT)).replaceAll("#");
+    }
+
+    private static String joinParagraphs(List<Line> lines) {
+        List<String> paragraphs = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        boolean afterBlank = true;
+        for (Line line : lines) {
+            if (line.blank()) {
+                afterBlank = true;
+                continue;
+            }
+            if ((line.paragraphStart() || afterBlank) && !current.isEmpty()) {
+                paragraphs.add(current.toString());
+                current.setLength(0);
+            }
+            appendJoined(current, line.text());
+            afterBlank = false;
+        }
+        if (!current.isEmpty()) {
+            paragraphs.add(current.toString());
+        }
+        return String.join("\n\n", paragraphs);
+    }
+
+    /** Appends a continuation line, joining "infor-" + "mation" back into one word. */
+    private static void appendJoined(StringBuilder text, String next) {
+        if (text.isEmpty()) {
+            text.append(next);
+        } else if (endsWithBrokenWord(text) && Character.isLowerCase(next.codePointAt(0))) {
+            text.setLength(text.length() - 1);
+            text.append(next);
+        } else {
+            text.append(' ').append(next);
+        }
+    }
+
+    private static boolean endsWithBrokenWord(CharSequence text) {
+        int n = text.length();
+        return n >= 2 && text.charAt(n - 1) == '-' && Character.isLetter(text.charAt(n - 2));
+    }
+
+    /** Joins pages; with {@code flowAcrossPages} a sentence or word cut by a page break is mended. */
+    private static CleanText assemble(List<String> pageTexts, boolean flowAcrossPages) {
+        StringBuilder text = new StringBuilder();
+        int[] starts = new int[pageTexts.size()];
+        for (int i = 0; i < pageTexts.size(); i++) {
+            String page = pageTexts.get(i);
+            if (!page.isEmpty() && !text.isEmpty()) {
+                boolean continues = flowAcrossPages && Character.isLowerCase(page.codePointAt(0));
+                if (continues && endsWithBrokenWord(text)) {
+                    text.setLength(text.length() - 1);
+                } else {
+                    text.append(continues ? " " : "\n\n");
+                }
+            }
+            starts[i] = text.length();
+            text.append(page);
+        }
+        return new CleanText(text.toString(), starts);
+    }
+}

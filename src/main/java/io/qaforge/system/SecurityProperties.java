@@ -1,0 +1,16 @@
+package io.qaforge.system;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * @param apiToken    required as a bearer token on {@code /api/**} when set ({@code QAFORGE_API_TOKEN})
+ * @param workerToken required on {@code /api/worker/**} when set ({@code QAFORGE_WORKER_TOKEN})
+ */
+@ConfigurationProperties("qaforge.security")
+public record SecurityProperties(String apiToken, String workerToken) {
+
+    @Override
+    public String toString() {
+        return "SecurityProperties[secrets hidden]";
+    }
+}

@@ -1,0 +1,70 @@
+CREATE TABLE job (
+    id                uuid PRIMARY KEY,
+    status            text           NOT NULL,
+    provider          text           NOT NULL,
+    model             text           NOT NULL,
+    context           text           NOT NULL,
+    params            jsonb          NOT NULL,
+    estimate          jsonb          NOT NULL,
+    max_cost_usd      numeric(14, 6),
+    max_tokens        bigint,
+    prompt_tokens     bigint         NOT NULL DEFAULT 0,
+    completion_tokens bigint         NOT NULL DEFAULT 0,
+    cost_usd          numeric(14, 6) NOT NULL DEFAULT 0,
+    error             text,
+    created_at        timestamptz    NOT NULL DEFAULT now(),
+    started_at        timestamptz,
+    finished_at       timestamptz
+);
+
+CREATE TABLE job_document (
+    job_id      uuid NOT NULL REFERENCES job (id) ON DELETE CASCADE,
+    document_id uuid NOT NULL REFERENCES document (id),
+    PRIMARY KEY (job_id, document_id)
+);
+
+CREATE SEQUENCE task_seq INCREMENT BY 50;
+
+CREATE TABLE task (
+    id                bigint PRIMARY KEY,
+    job_id            uuid          NOT NULL REFERENCES job (id) ON DELETE CASCADE,
+    chunk_id          bigint        NOT NULL REFERENCES chunk (id),
+    temperature       numeric(5, 3) NOT NULL,
+    variant           text          NOT NULL,
+    status            text          NOT NULL,
+    attempts          integer       NOT NULL DEFAULT 0,
+    next_attempt_at   timestamptz   NOT NULL DEFAULT now(),
+    lease_until       timestamptz,
+    leased_by         text,
+    last_error        text,
+    prompt_tokens     integer       NOT NULL DEFAULT 0,
+    completion_tokens integer       NOT NULL DEFAULT 0,
+    cost_usd          numeric(14, 6) NOT NULL DEFAULT 0,
+    finished_at       timestamptz,
+    UNIQUE (job_id, chunk_id, temperature, variant)
+);
+
+CREATE INDEX task_claimable ON task (job_id, next_attempt_at) WHERE status IN ('PENDING', 'RUNNING');
+
+CREATE SEQUENCE qa_pair_seq INCREMENT BY 50;
+
+-- A task's pairs are inserted in the transaction that marks the task done: exactly once, whatever crashes.
+CREATE TABLE qa_pair (
+    id              bigint PRIMARY KEY,
+    job_id          uuid          NOT NULL REFERENCES job (id) ON DELETE CASCADE,
+    task_id         bigint        NOT NULL REFERENCES task (id) ON DELETE CASCADE,
+    chunk_id        bigint        NOT NULL REFERENCES chunk (id),
+    ordinal         integer       NOT NULL,
+    question        text          NOT NULL,
+    answer          text          NOT NULL,
+    temperature     numeric(5, 3) NOT NULL,
+    variant         text          NOT NULL,
+    model           text          NOT NULL,
+    attempt         integer       NOT NULL,
+    split           text          NOT NULL,
+    rejected_reason text,
+    created_at      timestamptz   NOT NULL DEFAULT now(),
+    UNIQUE (task_id, ordinal)
+);
+
+CREATE INDEX qa_pair_export ON qa_pair (job_id, split, chunk_id, id) WHERE rejected_reason IS NULL;
