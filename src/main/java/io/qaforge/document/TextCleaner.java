@@ -3,11 +3,9 @@ package io.qaforge.document;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,8 +20,7 @@ final class TextCleaner {
     private static final Pattern PAGE_NUMBER = Pattern.compile(
             "(?i)(page\\s*)?([0-9]{1,5}|[ivxlcdm]{1,8})(\\s*(of|/)\\s*[0-9]{1,5})?|[-–—]\\s*[0-9]{1,5}\\s*[-–—]");
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
-    /** Lines from the top and the bottom of a page where running headers and footers live. */
-    private static final int EDGE_LINES = 2;
+    private static final int EDGE_PASSES = 2;
     private static final int MIN_REPEATS = 3;
 
     private TextCleaner() {
@@ -78,50 +75,51 @@ final class TextCleaner {
     }
 
     /**
-     * A line is a running header or footer when, digits aside, it stands at the top or bottom of at least three pages
-     * and mostly stands there rather than in the body (so a repeated body heading survives).
+     * A line is a running header or footer when, digits aside, it is the outermost line at the top or bottom of at
+     * least three pages and mostly stands there rather than in the body (so a repeated body heading survives).
+     * Two passes peel a header that sits above a second running line (title over chapter name).
      */
     private static void dropRunningHeadersAndPageNumbers(List<List<Line>> pages) {
-        Map<String, Integer> atEdge = new HashMap<>();
         Map<String, Integer> anywhere = new HashMap<>();
         for (List<Line> page : pages) {
-            Set<String> seen = new HashSet<>();
-            for (int index : edgeIndexes(page)) {
-                if (seen.add(key(page.get(index)))) {
-                    atEdge.merge(key(page.get(index)), 1, Integer::sum);
-                }
-            }
             for (Line line : page) {
                 if (!line.blank()) {
                     anywhere.merge(key(line), 1, Integer::sum);
                 }
             }
         }
-        for (List<Line> page : pages) {
-            for (int index : edgeIndexes(page)) {
-                Line line = page.get(index);
-                int edgeCount = atEdge.getOrDefault(key(line), 0);
-                boolean running = edgeCount >= MIN_REPEATS && edgeCount * 2 >= anywhere.get(key(line));
-                if (running || PAGE_NUMBER.matcher(line.text()).matches()) {
-                    page.set(index, new Line("", line.paragraphStart()));
+        for (int pass = 0; pass < EDGE_PASSES; pass++) {
+            Map<String, Integer> atEdge = new HashMap<>();
+            for (List<Line> page : pages) {
+                edgeIndexes(page).stream().map(i -> key(page.get(i))).distinct().forEach(key -> atEdge.merge(key, 1, Integer::sum));
+            }
+            for (List<Line> page : pages) {
+                for (int index : edgeIndexes(page)) {
+                    Line line = page.get(index);
+                    int edgeCount = atEdge.getOrDefault(key(line), 0);
+                    boolean running = edgeCount >= MIN_REPEATS && edgeCount * 2 >= anywhere.get(key(line));
+                    if (running || PAGE_NUMBER.matcher(line.text()).matches()) {
+                        page.set(index, new Line("", line.paragraphStart()));
+                    }
                 }
             }
         }
     }
 
+    /** The first and the last non-blank line of a page. */
     private static List<Integer> edgeIndexes(List<Line> page) {
-        List<Integer> nonBlank = new ArrayList<>();
-        for (int i = 0; i < page.size(); i++) {
-            if (!page.get(i).blank()) {
-                nonBlank.add(i);
-            }
+        int first = 0;
+        while (first < page.size() && page.get(first).blank()) {
+            first++;
         }
-        if (nonBlank.size() <= 2 * EDGE_LINES) {
-            return nonBlank;
+        int last = page.size() - 1;
+        while (last > first && page.get(last).blank()) {
+            last--;
         }
-        List<Integer> edges = new ArrayList<>(nonBlank.subList(0, EDGE_LINES));
-        edges.addAll(nonBlank.subList(nonBlank.size() - EDGE_LINES, nonBlank.size()));
-        return edges;
+        if (first >= page.size()) {
+            return List.of();
+        }
+        return first == last ? List.of(first) : List.of(first, last);
     }
 
     private static String key(Line line) {

@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# Production image: built with Maven on JDK 25, run as a non-root user from Spring Boot's layers
+# (dependencies change rarely, so a code change only ships the small application layer).
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /src
+COPY .mvn .mvn
+COPY mvnw pom.xml ./
+RUN ./mvnw -B -q dependency:go-offline
+COPY src src
+RUN ./mvnw -B -q -DskipTests package \
+ && java -Djarmode=tools -jar target/qaforge.jar extract --layers --launcher --destination /layers
+
+FROM eclipse-temurin:25-jre
+RUN groupadd --system qaforge && useradd --system --gid qaforge --uid 10001 --home /app qaforge
+WORKDIR /app
+COPY --from=build /layers/dependencies/ ./
+COPY --from=build /layers/spring-boot-loader/ ./
+COPY --from=build /layers/snapshot-dependencies/ ./
+COPY --from=build /layers/application/ ./
+USER qaforge
+EXPOSE 8080
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "org.springframework.boot.loader.launch.JarLauncher"]

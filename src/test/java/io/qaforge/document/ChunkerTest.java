@@ -1,0 +1,127 @@
+package io.qaforge.document;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import com.knuddels.jtokkit.api.EncodingType;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ChunkerTest {
+
+    private static final TokenCounter TOKENS = new TokenCounter(EncodingType.O200K_BASE);
+    private final Chunker chunker = new Chunker(TOKENS, 500, 700);
+
+    @Test
+    void paragraphsArePackedNearTheTargetAndNothingIsLostOrReordered() {
+        String text = paragraphs(new Random(7), 120);
+
+        List<Chunker.Piece> pieces = chunker.chunk(text);
+        List<String> chunks = texts(text, pieces);
+
+        assertThat(chunks).hasSizeGreaterThan(5);
+        assertThat(chunks).allSatisfy(chunk -> assertThat(TOKENS.count(chunk)).isBetween(1, 700));
+        assertThat(chunks.subList(0, chunks.size() - 1))
+                .as("all but the last chunk are reasonably full")
+                .allSatisfy(chunk -> assertThat(TOKENS.count(chunk)).isGreaterThan(250));
+        assertThat(words(String.join(" ", chunks))).isEqualTo(words(text));
+        assertThat(pieces).as("every paragraph fits, so every chunk starts at a paragraph start")
+                .allSatisfy(piece -> assertThat(piece.from() == 0 || text.startsWith("\n\n", piece.from() - 2)).isTrue());
+    }
+
+    @Test
+    void theSameInputGivesTheSameChunks() {
+        String text = paragraphs(new Random(11), 40);
+        assertThat(chunker.chunk(text)).isEqualTo(new Chunker(TOKENS, 500, 700).chunk(text));
+    }
+
+    @Test
+    void anOversizedParagraphIsCutAtSentenceEnds() {
+        StringBuilder paragraph = new StringBuilder();
+        Random random = new Random(3);
+        for (int i = 0; i < 150; i++) {
+            paragraph.append(sentence(random)).append(' ');
+        }
+        String text = paragraph.toString().strip();
+
+        List<String> chunks = texts(text, chunker.chunk(text));
+
+        assertThat(chunks).hasSizeGreaterThan(2);
+        assertThat(chunks).allSatisfy(chunk -> {
+            assertThat(chunk).endsWith(".");
+            assertThat(TOKENS.count(chunk)).isLessThanOrEqualTo(700);
+        });
+        assertThat(words(String.join(" ", chunks))).isEqualTo(words(text));
+    }
+
+    @Test
+    void aSentenceWithoutEndIsCutBetweenWordsNeverInside() {
+        Random random = new Random(5);
+        List<String> vocabulary = List.of("touch", "rugby", "interchange", "sideline", "scoreline", "possession", "referee");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 2500; i++) {
+            text.append(vocabulary.get(random.nextInt(vocabulary.size()))).append(' ');
+        }
+        List<String> chunks = texts(text.toString(), chunker.chunk(text.toString()));
+
+        assertThat(chunks).hasSizeGreaterThan(2);
+        assertThat(chunks).allSatisfy(chunk -> {
+            assertThat(TOKENS.count(chunk)).isLessThanOrEqualTo(700);
+            assertThat(vocabulary).containsAll(words(chunk));
+        });
+    }
+
+    @Test
+    void aSmallTrailingFragmentIsMergedIntoThePreviousChunk() {
+        Random random = new Random(9);
+        String body = paragraphs(random, 9);
+        String text = body + "\n\nThe end.";
+        List<Chunker.Piece> chunks = chunker.chunk(text);
+
+        assertThat(chunks.getLast().tokens()).isGreaterThan(500 / 4);
+        assertThat(text.substring(chunks.getLast().from(), chunks.getLast().to())).endsWith("The end.");
+    }
+
+    @Test
+    void aRunWithoutAnySpaceStillRespectsTheMaximum() {
+        String text = "x".repeat(20_000);
+        List<Chunker.Piece> chunks = chunker.chunk(text);
+        assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.tokens()).isLessThanOrEqualTo(700));
+        assertThat(chunks.stream().mapToInt(c -> c.to() - c.from()).sum()).isEqualTo(20_000);
+    }
+
+    private static String paragraphs(Random random, int count) {
+        List<String> paragraphs = new ArrayList<>();
+        for (int p = 0; p < count; p++) {
+            StringBuilder paragraph = new StringBuilder();
+            int sentences = 1 + random.nextInt(8);
+            for (int s = 0; s < sentences; s++) {
+                paragraph.append(sentence(random)).append(' ');
+            }
+            paragraphs.add(paragraph.toString().strip());
+        }
+        return String.join("\n\n", paragraphs);
+    }
+
+    private static String sentence(Random random) {
+        String[] words = {"the", "defending", "team", "must", "retreat", "five", "metres", "after", "each", "touch",
+                "and", "a", "player", "who", "is", "touched", "six", "times", "hands", "over", "possession", "referee"};
+        StringBuilder sentence = new StringBuilder("Rule");
+        int length = 6 + random.nextInt(14);
+        for (int i = 0; i < length; i++) {
+            sentence.append(' ').append(words[random.nextInt(words.length)]);
+        }
+        return sentence.append('.').toString();
+    }
+
+    private static List<String> texts(String text, List<Chunker.Piece> pieces) {
+        return pieces.stream().map(piece -> text.substring(piece.from(), piece.to())).toList();
+    }
+
+    private static List<String> words(String text) {
+        return Arrays.stream(text.split("[\\s.]+")).filter(w -> !w.isEmpty()).toList();
+    }
+}
