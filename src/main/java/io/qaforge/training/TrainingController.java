@@ -1,0 +1,96 @@
+package io.qaforge.training;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.domain.Sort;
+import org.springframework.data.web.PageableDefault;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qaforge.system.ApiProblem;
+
+/** Users queue LoRA training runs on a job's dataset and follow them; GPU workers do the training. */
+@RestController
+@RequestMapping("/api/trainings")
+class TrainingController {
+
+    /**
+     * @param params hyperparameters passed to the worker as they are (camelCase: epochs, learningRate, loraR,
+     *               loraAlpha, maxLength, packing, probe, neftuneNoiseAlpha, batchSize, gradientAccumulation, seed)
+     */
+    record CreateTraining(@NotNull UUID jobId, @NotBlank String baseModel, Map<String, Object> params) {
+    }
+
+    record TrainingView(UUID id, UUID jobId, String baseModel, Map<String, Object> params, TrainingRun.Status status,
+                        boolean cancelRequested, String workerId, Map<String, Object> progress, Map<String, Object> metrics,
+                        Map<String, Object> report, String adapterUri, String error, Instant createdAt, Instant startedAt,
+                        Instant finishedAt, List<Map<String, Object>> history) {
+
+        static TrainingView of(TrainingRun run, List<Map<String, Object>> history) {
+            return new TrainingView(run.getId(), run.getJobId(), run.getBaseModel(), run.getParams(), run.getStatus(),
+                    run.isCancelRequested(), run.getWorkerId(), run.getProgress(), run.getMetrics(), run.getReport(),
+                    run.getAdapterUri(), run.getError(), run.getCreatedAt(), run.getStartedAt(), run.getFinishedAt(), history);
+        }
+    }
+
+    private final TrainingRunRepository runs;
+    private final TrainingQueue queue;
+    private final JdbcTemplate jdbc;
+
+    TrainingController(TrainingRunRepository runs, TrainingQueue queue, JdbcTemplate jdbc) {
+        this.runs = runs;
+        this.queue = queue;
+        this.jdbc = jdbc;
+    }
+
+    @PostMapping
+    ResponseEntity<TrainingView> create(@Valid @RequestBody CreateTraining request) {
+        if (!jdbc.queryForObject("SELECT exists (SELECT 1 FROM job WHERE id = ?)", Boolean.class, request.jobId())) {
+            throw ApiProblem.notFound("Job", request.jobId());
+        }
+        TrainingRun run = runs.save(new TrainingRun(request.jobId(), request.baseModel().strip(),
+                request.params() == null ? Map.of() : request.params()));
+        return ResponseEntity.created(URI.create("/api/trainings/" + run.getId())).body(TrainingView.of(run, List.of()));
+    }
+
+    @GetMapping
+    Page<TrainingView> list(@PageableDefault(size = 20, sort = "createdAt", direction = Sort.Direction.DESC) Pageable pageable) {
+        return runs.findAll(pageable).map(run -> TrainingView.of(run, null));
+    }
+
+    /** The run with every progress report so far ({@code history}: the loss and learning-rate curves). */
+    @GetMapping("/{id}")
+    TrainingView get(@PathVariable UUID id) {
+        return TrainingView.of(find(id), queue.history(id));
+    }
+
+    @PostMapping("/{id}/cancel")
+    TrainingView cancel(@PathVariable UUID id) {
+        TrainingRun run = find(id);
+        if (!queue.cancel(id)) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "training-finished", "Training already finished",
+                    "The run ended as " + run.getStatus() + "; there is nothing to cancel");
+        }
+        return get(id);
+    }
+
+    private TrainingRun find(UUID id) {
+        return runs.findById(id).orElseThrow(() -> ApiProblem.notFound("Training run", id));
+    }
+}

@@ -1,0 +1,146 @@
+package io.qaforge.training;
+
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "qaforge.security.worker-token=worker-secret")
+class TrainingApiTest {
+
+    @Autowired
+    TestRestTemplate http;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Test
+    void aWorkerClaimsReportsAndCompletesARun() {
+        UUID job = job("SUCCEEDED");
+        JsonNode created = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2-0.5B",
+                "params", Map.of("learningRate", 1e-4, "packing", true)), null).getBody();
+        assertThat(created.get("status").asText()).isEqualTo("QUEUED");
+        String id = created.get("id").asText();
+
+        assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), null).getStatusCode().value()).isEqualTo(401);
+        ResponseEntity<JsonNode> claim = post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), "worker-secret");
+        assertThat(claim.getStatusCode().value()).isEqualTo(200);
+        assertThat(claim.getBody().get("id").asText()).isEqualTo(id);
+        assertThat(claim.getBody().get("baseModel").asText()).isEqualTo("Qwen/Qwen2-0.5B");
+        assertThat(claim.getBody().at("/params/packing").asBoolean()).isTrue();
+        assertThat(claim.getBody().at("/datasetUrls/train").asText()).endsWith("/api/worker/trainings/" + id + "/dataset?split=train");
+        assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-2"), "worker-secret").getStatusCode().value())
+                .as("nothing else queued").isEqualTo(204);
+
+        ResponseEntity<JsonNode> beat = post("/api/worker/trainings/" + id + "/heartbeat",
+                Map.of("workerId", "gpu-1", "step", 10, "totalSteps", 100, "loss", 2.5, "phase", "training"), "worker-secret");
+        assertThat(beat.getBody().get("cancelRequested").asBoolean()).isFalse();
+        post("/api/worker/trainings/" + id + "/heartbeat", Map.of("workerId", "gpu-1", "step", 20, "totalSteps", 100, "loss", 1.9), "worker-secret");
+        assertThat(post("/api/worker/trainings/" + id + "/heartbeat", Map.of("workerId", "intruder", "step", 1), "worker-secret")
+                .getStatusCode().value()).isEqualTo(409);
+
+        JsonNode running = http.getForObject("/api/trainings/" + id, JsonNode.class);
+        assertThat(running.get("status").asText()).isEqualTo("RUNNING");
+        assertThat(running.at("/progress/step").asInt()).isEqualTo(20);
+        assertThat(running.get("history")).hasSize(2);
+        assertThat(running.at("/history/0/loss").asDouble()).isEqualTo(2.5);
+
+        assertThat(post("/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
+                "metrics", Map.of("before", Map.of("correct", 2, "total", 11), "after", Map.of("correct", 8, "total", 11)),
+                "report", Map.of("questions", 11), "adapterUri", "/output/adapter"), "worker-secret").getStatusCode().value()).isEqualTo(200);
+        JsonNode done = http.getForObject("/api/trainings/" + id, JsonNode.class);
+        assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/metrics/after/correct").asInt()).isEqualTo(8);
+        assertThat(done.get("adapterUri").asText()).isEqualTo("/output/adapter");
+        assertProblem(post("/api/trainings/" + id + "/cancel", Map.of(), null), 409, "training-finished");
+    }
+
+    @Test
+    void cancellingAsksTheWorkerToStopAndItsFailureEndsTheRunAsCancelled() {
+        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asText();
+        claimAs("gpu-1", id);
+
+        assertThat(post("/api/trainings/" + id + "/cancel", Map.of(), null).getBody().get("cancelRequested").asBoolean()).isTrue();
+        JsonNode beat = post("/api/worker/trainings/" + id + "/heartbeat", Map.of("workerId", "gpu-1", "step", 3), "worker-secret").getBody();
+        assertThat(beat.get("cancelRequested").asBoolean()).isTrue();
+        post("/api/worker/trainings/" + id + "/fail", Map.of("workerId", "gpu-1", "reason", "cancelled"), "worker-secret");
+
+        assertThat(http.getForObject("/api/trainings/" + id, JsonNode.class).get("status").asText()).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aRunWhoseWorkerDiedIsTakenOverAfterItsLeaseAndTheOldWorkerIsRefused() {
+        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asText();
+        claimAs("gpu-1", id);
+        jdbc.update("UPDATE training_run SET lease_until = now() - interval '1 second' WHERE id = ?", UUID.fromString(id));
+
+        claimAs("gpu-2", id);
+
+        assertProblem(post("/api/worker/trainings/" + id + "/heartbeat", Map.of("workerId", "gpu-1", "step", 5), "worker-secret"), 409, "lease-lost");
+        assertProblem(post("/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1"), "worker-secret"), 409, "lease-lost");
+        post("/api/worker/trainings/" + id + "/fail", Map.of("workerId", "gpu-2", "reason", "CUDA out of memory"), "worker-secret");
+        JsonNode failed = http.getForObject("/api/trainings/" + id, JsonNode.class);
+        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
+        assertThat(failed.get("error").asText()).isEqualTo("CUDA out of memory");
+    }
+
+    @Test
+    void aRunWaitsForItsJobToFinishGenerating() {
+        UUID job = job("RUNNING");
+        String id = post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny"), null).getBody().get("id").asText();
+        assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), "worker-secret").getStatusCode().value()).isEqualTo(204);
+
+        jdbc.update("UPDATE job SET status = 'COMPLETED_WITH_ERRORS' WHERE id = ?", job);
+
+        claimAs("gpu-1", id);
+    }
+
+    @Test
+    void badRequestsAreProblems() {
+        assertProblem(post("/api/trainings", Map.of("jobId", UUID.randomUUID(), "baseModel", "tiny"), null), 404, "not-found");
+        assertProblem(post("/api/trainings", Map.of("jobId", UUID.randomUUID()), null), 400, "invalid-request");
+        assertProblem(http.getForEntity("/api/trainings/" + UUID.randomUUID(), JsonNode.class), 404, "not-found");
+        var headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        assertProblem(http.exchange("/api/trainings", HttpMethod.POST, new HttpEntity<>("{\"jobId\": ", headers), JsonNode.class),
+                400, "malformed-request-body");
+    }
+
+    private void claimAs(String worker, String expectedRun) {
+        ResponseEntity<JsonNode> claim = post("/api/worker/trainings/claim", Map.of("workerId", worker, "leaseSeconds", 60), "worker-secret");
+        assertThat(claim.getStatusCode().value()).isEqualTo(200);
+        assertThat(claim.getBody().get("id").asText()).isEqualTo(expectedRun);
+    }
+
+    private UUID job(String status) {
+        UUID id = UUID.randomUUID();
+        jdbc.update("""
+                INSERT INTO job (id, status, provider, model, context, params, estimate)
+                VALUES (?, ?, 'openai', 'gpt-4o-mini', 'Touch rugby rules', '{}', '{}')""", id, status);
+        return id;
+    }
+
+    private ResponseEntity<JsonNode> post(String path, Object body, String token) {
+        var headers = new HttpHeaders();
+        if (token != null) {
+            headers.setBearerAuth(token);
+        }
+        return http.exchange(path, HttpMethod.POST, new HttpEntity<>(body, headers), JsonNode.class);
+    }
+
+    private static void assertProblem(ResponseEntity<JsonNode> response, int status, String slug) {
+        assertThat(response.getStatusCode().value()).as("%s", response.getBody()).isEqualTo(status);
+        assertThat(response.getBody().get("type").asText()).isEqualTo("/problems/" + slug);
+    }
+}
