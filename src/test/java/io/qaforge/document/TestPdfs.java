@@ -16,11 +16,11 @@ import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 
-/** Writes the PDFs the tests read, so every case is reproducible and nobody's copyright is involved. */
-final class TestPdfs {
+/** Writes the PDFs the tests (the console's too) read, so every case is reproducible and nobody's copyright is involved. */
+public final class TestPdfs {
 
     /** Lines of one page; an empty string leaves a paragraph gap. */
-    record Page(List<String> lines) {
+    public record Page(List<String> lines) {
     }
 
     private TestPdfs() {
@@ -30,7 +30,7 @@ final class TestPdfs {
      * Pages with a running header ("Touch Rugby Rulebook") and a footer ("Page n of N") on each, the body lines
      * below them, in Liberation Sans (embedded, so ligatures such as "ﬁ" survive as real glyphs).
      */
-    static byte[] book(List<Page> pages) throws IOException {
+    public static byte[] book(List<Page> pages) throws IOException {
         try (PDDocument document = new PDDocument()) {
             PDFont font = font(document);
             for (int i = 0; i < pages.size(); i++) {

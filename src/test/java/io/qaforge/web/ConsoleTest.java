@@ -1,0 +1,197 @@
+package io.qaforge.web;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.qaforge.document.TestPdfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The web console in headless Chromium against the real service and PostgreSQL, with the API token configured. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"qaforge.security.api-token=" + ConsoleTest.TOKEN, "qaforge.security.worker-token=" + ConsoleTest.WORKER_TOKEN})
+class ConsoleTest {
+
+    static final String TOKEN = "console-secret";
+    static final String WORKER_TOKEN = "console-worker-secret";
+
+    /** Drops files on the drop zone as a user's drag-and-drop does: a DataTransfer carrying File objects. */
+    private static final String DROP = """
+            const transfer = new DataTransfer();
+            for (const [name, type, base64] of arguments[0]) {
+                const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], name, {type}));
+            }
+            const zone = document.getElementById('dropzone');
+            for (const type of ['dragenter', 'dragover', 'drop']) {
+                zone.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+            }""";
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    TestRestTemplate http;
+    @Autowired
+    JdbcTemplate jdbc;
+    @TempDir
+    Path temp;
+
+    @Test
+    void uploadsDroppedAndPickedPdfsAndReadsTheirChunks() throws IOException {
+        Path picked = Files.write(temp.resolve("touch-rules.pdf"), rulebook(8));
+        try (Browser browser = Browser.open("documents", "http://localhost:" + port)) {
+            browser.go("/");
+            assertThat(browser.findText("#documents-error .error", "Unauthorized").getText())
+                    .as("the API's problem title and detail").contains("Send 'Authorization: Bearer <token>'");
+            assertThat(browser.find(".token").getAttribute("class")).contains("needed");
+            browser.screenshot("1-no-token");
+
+            browser.find("#token").sendKeys(TOKEN, Keys.TAB);
+            browser.findText("#documents-table tbody", "No documents yet");
+            assertThat(browser.script("return localStorage.getItem('qaforge.apiToken')")).isEqualTo(TOKEN);
+
+            browser.driver.findElement(By.id("file-input")).sendKeys(picked.toString());
+            browser.script(DROP, List.of(
+                    List.of("scoring.pdf", "application/pdf", Base64.getEncoder().encodeToString(rulebook(2))),
+                    List.of("page.pdf", "application/pdf", Base64.getEncoder().encodeToString(
+                            "<html><body>not a PDF</body></html>".getBytes(StandardCharsets.UTF_8)))));
+            browser.waitUntil(d -> browser.all("#uploads li.ok").size() == 2 && browser.all("#uploads li.failed").size() == 1);
+            assertThat(browser.find("#uploads li.failed").getText()).contains("page.pdf", "Unsupported file type");
+            browser.findText("#documents-table tbody", "scoring.pdf");
+            browser.findText("#documents-table tbody", "touch-rules.pdf");
+            browser.screenshot("2-uploaded");
+
+            JsonNode rules = stream(api("/api/documents").get("content"))
+                    .filter(d -> d.get("name").asText().equals("touch-rules.pdf")).findFirst().orElseThrow();
+            int chunks = rules.get("chunkCount").asInt();
+            assertThat(chunks).as("enough text for two pages of chunks").isGreaterThan(10);
+            WebElement row = browser.find("#documents-table tr[data-id='" + rules.get("id").asText() + "']");
+            assertThat(row.findElements(By.cssSelector("td.num")).stream().map(WebElement::getText).toList())
+                    .startsWith("8", String.format(Locale.ENGLISH, "%,d", rules.get("tokens").asInt()), String.valueOf(chunks));
+            assertThat(browser.find("#new-job-from-documents").isEnabled()).as("uploaded documents are selected").isTrue();
+
+            row.findElement(By.linkText("touch-rules.pdf")).click();
+            browser.findText("#document-detail .chunks", "Chunk 1");
+            assertThat(browser.all("#document-detail .chunk")).hasSize(10);
+            assertThat(browser.find("#document-detail .chunk").getText()).contains("page 1", "Fact 1.");
+            assertThat(browser.find("[data-fact=chunks] dd").getText()).isEqualTo(String.valueOf(chunks));
+            assertThat(browser.find("#document-detail .pager").getText()).contains("Page 1 of 2");
+            browser.screenshot("3-chunks");
+
+            browser.find("#document-detail .pager button:last-child").click();
+            browser.findText("#document-detail .chunks", "Chunk 11");
+            assertThat(browser.all("#document-detail .chunk")).hasSize(chunks - 10);
+            assertThat(browser.all("#document-detail .chunk").getLast().getText()).contains("page 8");
+            browser.screenshot("4-chunks-page-2");
+        }
+    }
+
+    @Test
+    void showsTrainingRunsWithTheirLossCurve() {
+        UUID job = UUID.randomUUID();
+        jdbc.update("""
+                INSERT INTO job (id, status, provider, model, context, params, estimate)
+                VALUES (?, 'SUCCEEDED', 'openai', 'gpt-4o-mini', 'Touch rugby rules', '{}', '{}')""", job);
+        String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct",
+                "params", Map.of("epochs", 3, "learningRate", 2e-4)), TOKEN).at("/id").asText();
+        post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), WORKER_TOKEN);
+        for (int step = 10; step <= 120; step += 10) {
+            var progress = new HashMap<String, Object>(Map.of("workerId", "gpu-1", "step", step, "totalSteps", 300,
+                    "loss", 2.4 * Math.exp(-step / 60.0) + 0.35, "learningRate", 2e-4));
+            if (step % 40 == 0) {
+                progress.put("evalLoss", 2.2 * Math.exp(-step / 70.0) + 0.5);
+            }
+            post("/api/worker/trainings/" + run + "/heartbeat", progress, WORKER_TOKEN);
+        }
+
+        try (Browser browser = Browser.open("trainings", "http://localhost:" + port)) {
+            signIn(browser).go("/#trainings");
+            WebElement row = browser.find("#trainings-table tr[data-id='" + run + "']");
+            assertThat(row.getText()).contains("running", "Qwen/Qwen2.5-0.5B-Instruct", "120 / 300");
+            browser.screenshot("1-list");
+
+            row.findElement(By.tagName("a")).click();
+            browser.find("#loss-chart");
+            assertThat(browser.all("#loss-chart .series.loss circle")).hasSize(12);
+            assertThat(browser.all("#loss-chart .series.evalLoss circle")).hasSize(3);
+            assertThat(browser.find("[data-fact=step] dd").getText()).isEqualTo("120 / 300");
+            browser.screenshot("2-loss-curve");
+
+            browser.find("#training-detail button.danger").click();
+            browser.findText("#training-detail", "Cancel\nrequested");
+            browser.screenshot("3-cancel-requested");
+        }
+    }
+
+    /** Stores the API token as the token field does, so the page sends it from its first call. */
+    private Browser signIn(Browser browser) {
+        browser.go("/actuator/health");
+        browser.script("localStorage.setItem('qaforge.apiToken', arguments[0])", TOKEN);
+        return browser;
+    }
+
+    /** A rulebook of {@code pages} pages, 36 numbered facts each, in the "Fact N." form the fake provider keys on. */
+    static byte[] rulebook(int pages) throws IOException {
+        List<TestPdfs.Page> book = new ArrayList<>();
+        int fact = 1;
+        for (int p = 0; p < pages; p++) {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 36; i++, fact++) {
+                lines.add("Fact " + fact + ". A team of six restarts play within " + (fact % 7 + 3) + " seconds, "
+                        + (fact % 5 + 5) + " metres back from the mark.");
+                if (i % 6 == 5) {
+                    lines.add("");
+                }
+            }
+            book.add(new TestPdfs.Page(lines));
+        }
+        return TestPdfs.book(book);
+    }
+
+    private static Stream<JsonNode> stream(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false);
+    }
+
+    private JsonNode api(String path) {
+        return http.exchange(path, HttpMethod.GET, new HttpEntity<>(bearer(TOKEN)), JsonNode.class).getBody();
+    }
+
+    private JsonNode post(String path, Object body, String token) {
+        ResponseEntity<JsonNode> response = http.exchange(path, HttpMethod.POST, new HttpEntity<>(body, bearer(token)), JsonNode.class);
+        assertThat(response.getStatusCode().is2xxSuccessful()).as(path + " " + response.getBody()).isTrue();
+        return response.getBody();
+    }
+
+    private static HttpHeaders bearer(String token) {
+        var headers = new HttpHeaders();
+        headers.setBearerAuth(token);
+        return headers;
+    }
+}
