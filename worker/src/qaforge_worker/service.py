@@ -94,31 +94,46 @@ class ServiceReporter(Reporter):
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"heartbeat-{run_id}", daemon=True)
+        self._pending: list[dict] = []
+        self._last = 0.0
         self.sent = 0
 
     def start(self) -> "ServiceReporter":
         self._thread.start()
         return self
 
+    def update(self, **fields) -> None:
+        # Every phase is reported at least once, however short: a phase change queues its own snapshot.
+        new_phase = "phase" in fields and fields["phase"] != self.snapshot.get("phase")
+        super().update(**fields)
+        if new_phase:
+            with self._lock:
+                self._pending.append(dict(self.snapshot))
+
     def changed(self) -> None:
         self._wake.set()
 
+    def _next(self) -> dict:
+        with self._lock:
+            return self._pending.pop(0) if self._pending else dict(self.snapshot)
+
     def _loop(self) -> None:
-        last = 0.0
         while not self._closed.is_set():
             self._wake.wait(timeout=self.interval)
             if self._closed.is_set():
                 break
-            wait = self.min_interval - (time.monotonic() - last)
+            wait = self.min_interval - (time.monotonic() - self._last)
             if wait > 0 and self._closed.wait(wait):
                 break
             self._wake.clear()
-            last = time.monotonic()
-            self.beat()
+            self.beat(self._next())
+            if self._pending:
+                self._wake.set()
 
-    def beat(self) -> None:
+    def beat(self, progress: dict | None = None) -> None:
+        self._last = time.monotonic()
         try:
-            answer = self.client.heartbeat(self.run_id, self.current())
+            answer = self.client.heartbeat(self.run_id, progress if progress is not None else self.current())
             self.sent += 1
             if answer.get("cancelRequested"):
                 if not self.stop_reason:
@@ -130,11 +145,17 @@ class ServiceReporter(Reporter):
         except Exception as exc:  # the service is away; keep training, the next beat retries
             log.warning("run %s: heartbeat failed: %s", self.run_id, exc)
 
-    def close(self) -> None:
+    def close(self, flush: bool = False) -> None:
+        """Stop the thread; with flush, first send the phases not reported yet (still at most one a second)."""
+        if self._closed.is_set():
+            return
         self._closed.set()
         self._wake.set()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=self.client.timeout + 5)
+        while flush and self._pending and self.stop_reason != "lease-lost":
+            time.sleep(max(0.0, self.min_interval - (time.monotonic() - self._last)))
+            self.beat(self._next())
 
 
 def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work_dir: Path,
@@ -157,7 +178,7 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
         data = load_from_urls(claim.get("datasetUrls") or {}, run_dir / "data", client.token)
         reporter.check()
         result = run_training(options, reporter, data=data)
-        reporter.close()
+        reporter.close(flush=True)
         if reporter.stop_reason == "lease-lost":
             raise RunStopped("lease-lost")
         client.complete(run_id, result["metrics"], result["report"], result["adapterUri"])
