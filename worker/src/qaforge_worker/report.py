@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 def loss_history(log_history: list[dict]) -> tuple[list[dict], list[dict]]:
-    train = [{"step": e["step"], "epoch": e.get("epoch"), "loss": e["loss"]} for e in log_history if "loss" in e]
+    train = [{"step": e["step"], "epoch": e.get("epoch"), "loss": e["loss"], "learningRate": e.get("learning_rate")}
+             for e in log_history if "loss" in e]
     evals = [{"step": e["step"], "epoch": e.get("epoch"), "evalLoss": e["eval_loss"]} for e in log_history if "eval_loss" in e]
     return train, evals
 
