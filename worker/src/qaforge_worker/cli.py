@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="poll a qaforge service for queued training runs",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    serve.add_argument("--service", required=True, help="service base URL, e.g. http://qaforge:8080")
+    serve.add_argument("--service", default=os.environ.get("QAFORGE_SERVICE_URL"),
+                       required=not os.environ.get("QAFORGE_SERVICE_URL"),
+                       help="service base URL, e.g. http://qaforge:8080 (default: env QAFORGE_SERVICE_URL)")
     serve.add_argument("--token", default=os.environ.get("QAFORGE_WORKER_TOKEN"),
                        help="worker bearer token (default: env QAFORGE_WORKER_TOKEN)")
     serve.add_argument("--worker-id", default=f"{socket.gethostname()}-{os.getpid()}")
