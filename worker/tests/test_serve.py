@@ -124,3 +124,13 @@ def test_wrong_token_is_not_retried_forever(tmp_path):
         with pytest.raises(requests.HTTPError):
             client.claim()
         assert len(svc.bodies("claim")) == 1
+
+
+def test_long_loss_histories_are_thinned_for_the_complete_call():
+    from qaforge_worker.service import thin_metrics
+
+    history = [{"step": i, "loss": 1.0 / i} for i in range(1, 5001)]
+    thinned = thin_metrics({"lossHistory": history, "after": {"correct": 1}}, max_points=1000)
+    assert len(thinned["lossHistory"]) <= 1000
+    assert thinned["lossHistory"][0]["step"] == 1 and thinned["lossHistory"][-1]["step"] == 5000
+    assert thinned["after"] == {"correct": 1} and len(history) == 5000

@@ -181,7 +181,7 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
         reporter.close(flush=True)
         if reporter.stop_reason == "lease-lost":
             raise RunStopped("lease-lost")
-        client.complete(run_id, result["metrics"], result["report"], result["adapterUri"])
+        client.complete(run_id, thin_metrics(result["metrics"]), result["report"], result["adapterUri"])
         log.info("run %s: completed (%s)", run_id, result["adapterUri"])
         return "completed"
     except (RunStopped, LeaseLost) as exc:
@@ -202,6 +202,18 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
     finally:
         reporter.close()
         shutil.rmtree(run_dir / "data", ignore_errors=True)
+
+
+def thin_metrics(metrics: dict, max_points: int = 1000) -> dict:
+    """Keep the complete call small on long runs: at most `max_points` loss points (always the last one)."""
+    out = dict(metrics)
+    for key in ("lossHistory", "evalLossHistory"):
+        points = metrics.get(key) or []
+        if len(points) > max_points:
+            stride = -(-len(points) // max_points)
+            kept = points[::stride]
+            out[key] = kept if kept[-1] is points[-1] else kept[:-1] + [points[-1]]
+    return out
 
 
 def _report_failure(client: ServiceClient, run_id: str, reason: str) -> None:

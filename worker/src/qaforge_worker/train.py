@@ -143,6 +143,10 @@ def run_training(options: TrainOptions, reporter: Reporter | None = None, data: 
     reporter.phase("saving")
     trainer.save_model(str(out))  # adapter_model.safetensors + adapter_config.json (+ tokenizer)
     tokenizer.save_pretrained(str(out))
+    try:
+        (out / "checkpoints").rmdir()  # save_strategy="no": the trainer's output_dir stays empty
+    except OSError:
+        pass
     train_log, eval_log = loss_history(trainer.state.log_history)
     tokens = trainer.state.num_input_tokens_seen
     training = {
