@@ -134,3 +134,18 @@ def test_long_loss_histories_are_thinned_for_the_complete_call():
     assert len(thinned["lossHistory"]) <= 1000
     assert thinned["lossHistory"][0]["step"] == 1 and thinned["lossHistory"][-1]["step"] == 5000
     assert thinned["after"] == {"correct": 1} and len(history) == 5000
+
+
+def test_serve_command_line(tiny_model, dataset_dir, tmp_path, monkeypatch):
+    """`qaforge-worker serve` wires its flags through: token, worker id, max runs, work dir."""
+    from qaforge_worker.cli import main
+
+    with FakeService(TOKEN) as svc:
+        run = svc.enqueue(FakeRun(str(tmp_path / "missing-model"), {}, dataset_dir / "train.jsonl", None))
+        monkeypatch.setenv("QAFORGE_WORKER_TOKEN", TOKEN)
+        code = main(["serve", "--service", svc.url, "--worker-id", "gpu-7", "--max-runs", "1",
+                     "--poll-seconds", "0.05", "--work-dir", str(tmp_path / "runs")])
+        assert code == 0
+        assert svc.unauthorized == []
+        assert svc.bodies("claim")[0] == {"workerId": "gpu-7", "leaseSeconds": 120}
+        assert [b["workerId"] for b in svc.bodies("fail", run.id)] == ["gpu-7"]
