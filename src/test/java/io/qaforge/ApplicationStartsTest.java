@@ -2,11 +2,14 @@ package io.qaforge;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+// Spring Boot tests switch metrics export off unless asked: this one checks the Prometheus endpoint users scrape.
+@AutoConfigureObservability
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ApplicationStartsTest {
 
@@ -14,8 +17,10 @@ class ApplicationStartsTest {
     TestRestTemplate http;
 
     @Test
-    void healthIsUpAndTheApiIsDescribed() {
+    void healthMetricsAndTheApiDescriptionAreServed() {
         assertThat(http.getForObject("/actuator/health", String.class)).contains("\"status\":\"UP\"");
+        assertThat(http.getForObject("/actuator/prometheus", String.class)).contains("jvm_memory_used_bytes");
+        assertThat(http.getForEntity("/swagger-ui.html", String.class).getStatusCode().is2xxSuccessful()).isTrue();
         assertThat(http.getForObject("/v3/api-docs", String.class)).contains("/api/documents");
     }
 }

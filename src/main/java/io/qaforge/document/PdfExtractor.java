@@ -29,7 +29,7 @@ import io.qaforge.system.ApiProblem;
 class PdfExtractor {
 
     static final char PARAGRAPH = '\u2029';
-    private static final int MIN_PAGES_PER_THREAD = 40;
+    private static final int MIN_PAGES_PER_THREAD = 20;
 
     private final int threads;
 
@@ -38,48 +38,53 @@ class PdfExtractor {
     }
 
     List<String> extractPages(Path pdf) {
-        int pageCount;
         try (PDDocument document = open(pdf)) {
-            pageCount = document.getNumberOfPages();
+            int pageCount = document.getNumberOfPages();
+            int parts = Math.max(1, Math.min(threads, pageCount / MIN_PAGES_PER_THREAD));
+            if (parts == 1) {
+                return extractRange(document, 1, pageCount);
+            }
+            try (ExecutorService pool = Executors.newFixedThreadPool(parts - 1)) {
+                List<Future<List<String>>> later = new ArrayList<>();
+                for (int part = 1; part < parts; part++) {
+                    int first = firstPage(pageCount, parts, part);
+                    int last = firstPage(pageCount, parts, part + 1) - 1;
+                    later.add(pool.submit(() -> {
+                        try (PDDocument copy = open(pdf)) {
+                            return extractRange(copy, first, last);
+                        }
+                    }));
+                }
+                // The calling thread takes the first range with the document it already opened.
+                List<String> pages = new ArrayList<>(pageCount);
+                pages.addAll(extractRange(document, 1, firstPage(pageCount, parts, 1) - 1));
+                for (Future<List<String>> range : later) {
+                    pages.addAll(range.get());
+                }
+                return pages;
+            }
         } catch (IOException e) {
             throw corrupt(e);
-        }
-        int parts = Math.max(1, Math.min(threads, pageCount / MIN_PAGES_PER_THREAD));
-        if (parts == 1) {
-            return extractRange(pdf, 1, pageCount);
-        }
-        try (ExecutorService pool = Executors.newFixedThreadPool(parts)) {
-            List<Future<List<String>>> ranges = new ArrayList<>();
-            for (int part = 0; part < parts; part++) {
-                int first = 1 + (int) ((long) pageCount * part / parts);
-                int last = (int) ((long) pageCount * (part + 1) / parts);
-                ranges.add(pool.submit(() -> extractRange(pdf, first, last)));
-            }
-            List<String> pages = new ArrayList<>(pageCount);
-            for (Future<List<String>> range : ranges) {
-                pages.addAll(range.get());
-            }
-            return pages;
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : corrupt(new IOException(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while extracting text", e);
         }
     }
 
-    private static List<String> extractRange(Path pdf, int firstPage, int lastPage) {
-        try (PDDocument document = open(pdf)) {
-            var stripper = new PageCollectingStripper();
-            stripper.setSortByPosition(true);
-            stripper.setStartPage(firstPage);
-            stripper.setEndPage(lastPage);
-            stripper.setParagraphStart(String.valueOf(PARAGRAPH));
-            stripper.writeText(document, stripper.buffer);
-            return stripper.pages;
-        } catch (IOException e) {
-            throw corrupt(e);
-        }
+    private static int firstPage(int pageCount, int parts, int part) {
+        return 1 + (int) ((long) pageCount * part / parts);
+    }
+
+    private static List<String> extractRange(PDDocument document, int firstPage, int lastPage) throws IOException {
+        var stripper = new PageCollectingStripper();
+        stripper.setSortByPosition(true);
+        stripper.setStartPage(firstPage);
+        stripper.setEndPage(lastPage);
+        stripper.setParagraphStart(String.valueOf(PARAGRAPH));
+        stripper.writeText(document, stripper.buffer);
+        return stripper.pages;
     }
 
     private static PDDocument open(Path pdf) throws IOException {

@@ -1,0 +1,89 @@
+"""Loss on assistant turns only, whatever chat template the base model ships.
+
+TRL's `assistant_only_loss` needs `{% generation %}` markers in the chat template. Three cases:
+
+1. the template has the markers -> TRL does the masking itself (`"template"`);
+2. TRL knows a training twin of the template (Qwen2.5/3, Llama 3, Gemma, Phi-3, ...) -> TRL swaps it in for
+   training only; the saved tokenizer keeps the model's own template (`"trl-training-template"`);
+3. otherwise -> we tokenize ourselves (`"prefix-diff"`): render the conversation up to each assistant turn with
+   `add_generation_prompt=True` and up to the end of that turn; the characters in between are the assistant's
+   reply (including its end-of-turn token, so the model learns to stop). Tokens whose character span starts
+   there are marked. This needs only a prefix-preserving template, which nearly every chat template is.
+   The pre-tokenized `input_ids` + `assistant_masks` go to SFTTrainer, which builds the labels from them.
+
+A tokenizer with no chat template at all gets a plain ChatML template with generation markers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHATML = (
+    "{%- for message in messages %}"
+    "{%- if message['role'] == 'assistant' %}"
+    "{{- '<|im_start|>assistant\\n' }}"
+    "{%- generation %}{{- message['content'] + '<|im_end|>' }}{%- endgeneration %}"
+    "{{- '\\n' }}"
+    "{%- else %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{%- endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+
+def choose_strategy(tokenizer) -> str:
+    from trl.chat_template_utils import get_training_chat_template, has_generation_markers
+
+    if not tokenizer.chat_template:
+        log.warning("tokenizer has no chat template; using plain ChatML with generation markers")
+        tokenizer.chat_template = DEFAULT_CHATML
+        return "default-chatml"
+    if has_generation_markers(tokenizer.chat_template):
+        return "template"
+    try:
+        get_training_chat_template(tokenizer)
+        return "trl-training-template"
+    except ValueError:
+        return "prefix-diff"
+
+
+def _render(tokenizer, messages, **kw) -> str:
+    return tokenizer.apply_chat_template(messages, tokenize=False, **kw)
+
+
+def assistant_char_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+    full = _render(tokenizer, messages)
+    spans = []
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        before = _render(tokenizer, messages[:i], add_generation_prompt=True) if i else ""
+        through = _render(tokenizer, messages[: i + 1])
+        if not full.startswith(before) or not full.startswith(through) or len(through) < len(before):
+            raise ValueError("the chat template is not prefix-preserving, so assistant turns cannot be located; "
+                             "supply a tokenizer whose chat template has {% generation %} markers")
+        spans.append((len(before), len(through)))
+    return full, spans
+
+
+def tokenize_with_assistant_mask(tokenizer, messages: list[dict]) -> dict:
+    """{"input_ids": [...], "assistant_masks": [0/1 ...]} for one conversation."""
+    text, spans = assistant_char_spans(tokenizer, messages)
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    mask = []
+    for start, end in enc["offset_mapping"]:
+        inside = any(lo <= start < hi for lo, hi in spans) and end > start
+        mask.append(1 if inside else 0)
+    return {"input_ids": list(enc["input_ids"]), "assistant_masks": mask}
+
+
+def pretokenize(rows: list[dict], tokenizer) -> list[dict]:
+    out = []
+    for row in rows:
+        item = tokenize_with_assistant_mask(tokenizer, row["messages"])
+        if 1 in item["assistant_masks"]:
+            out.append(item)
+    return out
