@@ -448,8 +448,8 @@ function showEstimate(body) {
             ['Completion tokens (expected)', fmt(e.expectedCompletionTokens), 'completionTokens'],
             ['Cost', e.priced === false ? 'not priced' : fmtCost(e.costUsd), 'cost']]),
         body.temperatures ? h('p', {class: 'muted'}, 'Temperatures ', body.temperatures.map(fmtNumber).join(', '),
-            ' · variants ', (body.variants || []).join(', ')) : null,
-        e.priced === false ? h('p', {class: 'muted'}, 'No price is configured for this model, so the cost is unknown.') : null);
+            ' · variants ', (body.variants || []).join(', ')) : '',
+        e.priced === false ? h('p', {class: 'muted'}, 'No price is configured for this model, so the cost is unknown.') : '');
     box.hidden = false;
     $('#start-job').hidden = false;
 }
@@ -532,7 +532,8 @@ function progressBar(tasks, compact) {
         h('div', {class: 'done', style: `width:${total ? done / total * 100 : 0}%`}),
         h('div', {class: 'failed', style: `width:${total ? failed / total * 100 : 0}%`}));
     const label = compact ? fmtPercent(share)
-        : `${fmtPercent(share)} · ${fmt(done + failed)} of ${fmt(total)} tasks` + (failed ? ` (${fmt(failed)} failed)` : '');
+        : `${fmtPercent(share)} · ${fmt(done + failed)} of ${fmt(total)} tasks`
+            + [[failed, 'failed'], [tasks?.cancelled, 'cancelled']].filter(([n]) => n > 0).map(([n, what]) => ` · ${fmt(n)} ${what}`).join('');
     return h('div', {class: 'progress-wrap'}, bar, h('span', {class: 'progress-label'}, label));
 }
 
@@ -560,6 +561,10 @@ async function showJob(id, el, signal) {
     let following = false;
 
     function update(view) {
+        // Pairs appear as tasks finish: refresh the list when the job ends, or while it still shows none.
+        if ((!TERMINAL.has(job.status) && TERMINAL.has(view.status)) || (pairs.empty() && view.pairsAccepted > 0)) {
+            pairs.reload();
+        }
         job = view;
         header.replaceChildren(h('h2', {}, 'Job ', h('code', {}, short(view.id)), ' ', badge(view.status), liveNote));
         progress.replaceChildren(progressBar(view.tasks));
@@ -617,6 +622,7 @@ async function showJob(id, el, signal) {
         }
     }
 
+    const pairs = pairsCard(job, signal);
     el.replaceChildren(
         backLink('#jobs', 'Jobs'), header,
         h('p', {class: 'muted'}, `${job.provider} · ${job.model} · created ${fmtTime(job.createdAt)}`),
@@ -624,7 +630,7 @@ async function showJob(id, el, signal) {
         progress, stats, rejects,
         h('div', {class: 'actions'}, cancel, retry), actionError,
         h('div', {class: 'columns'}, downloadCard(id), hubCard(id)),
-        pairsCard(job, signal));
+        pairs.element);
     update(job);
     follow();
 }
@@ -724,12 +730,17 @@ function pairsCard(job, signal) {
     const source = h('aside', {class: 'source'}, h('p', {class: 'muted'}, 'Select a pair to see its source chunk.'));
     const slot = h('div');
     const chunks = new Map();
+    const scanned = new Set();
+    const nextPage = new Map();
+    let shown = null;
 
     async function load(n) {
         const query = new URLSearchParams({page: n, size: 20});
         for (const [key, value] of new FormData(filters)) if (value !== '') query.set(key, value);
         try {
             const page = await api.get(`/api/jobs/${job.id}/pairs?${query}`, signal);
+            shown = page.content.length;
+            for (const pair of page.content) await sourceChunk(pair);
             slot.replaceChildren();
             tbody.replaceChildren(...(page.content.length ? page.content.map(pair => {
                 const row = h('tr', {class: 'pair', tabindex: 0, dataset: {id: pair.id}},
@@ -738,11 +749,11 @@ function pairsCard(job, signal) {
                     h('td', {class: 'num'}, fmtNumber(pair.temperature)),
                     h('td', {}, pair.variant),
                     h('td', {}, pair.split),
-                    h('td', {class: 'num'}, h('a', {href: '', title: 'Only this chunk', onclick: e => {
+                    h('td', {class: 'num'}, h('a', {href: '', title: `Only this chunk (id ${pair.chunkId})`, onclick: e => {
                         e.preventDefault();
                         filters.elements.chunkId.value = pair.chunkId;
                         load(0);
-                    }}, '#' + (pair.ordinal + 1))));
+                    }}, chunks.has(pair.chunkId) ? '#' + (chunks.get(pair.chunkId).ordinal + 1) : 'id ' + pair.chunkId)));
                 row.addEventListener('click', () => choose(pair, row));
                 row.addEventListener('keydown', e => e.key === 'Enter' && choose(pair, row));
                 return row;
@@ -760,7 +771,7 @@ function pairsCard(job, signal) {
         row.classList.add('selected');
         try {
             const chunk = await sourceChunk(pair);
-            source.replaceChildren(h('h4', {}, `Source: chunk ${pair.ordinal + 1}`),
+            source.replaceChildren(h('h4', {}, chunk ? `Source: chunk ${chunk.ordinal + 1}` : 'Source chunk'),
                 h('p', {class: 'muted'}, pages(pair.pageFrom, pair.pageTo) + (chunk ? ` · ${fmt(chunk.tokens)} tokens` : '')),
                 chunk ? h('p', {class: 'chunk-text'}, chunk.text) : h('p', {class: 'muted'}, 'The chunk is no longer stored.'));
         } catch (e) {
@@ -768,23 +779,29 @@ function pairsCard(job, signal) {
         }
     }
 
-    /** Pairs name their chunk by id and ordinal; the chunk is the ordinal-th of one of the job's documents. */
+    /**
+     * The pair's chunk, by document and ordinal where the pair names them; otherwise found by id among the job's
+     * documents' chunks, read a page at a time and kept, so a job's chunks are fetched at most once.
+     */
     async function sourceChunk(pair) {
-        if (!chunks.has(pair.chunkId)) {
-            for (const documentId of pair.documentId ? [pair.documentId] : params.documentIds || []) {
-                const page = await api.get(`/api/documents/${documentId}/chunks?page=${pair.ordinal}&size=1`, signal);
-                const chunk = page.content[0];
-                if (chunk?.id === pair.chunkId) {
-                    chunks.set(pair.chunkId, chunk);
-                    break;
-                }
+        if (pair.documentId != null && pair.chunkOrdinal != null && !chunks.has(pair.chunkId)) {
+            const page = await api.get(`/api/documents/${pair.documentId}/chunks?page=${pair.chunkOrdinal}&size=1`, signal);
+            page.content.forEach(chunk => chunks.set(chunk.id, chunk));
+        }
+        for (const documentId of params.documentIds || []) {
+            while (!chunks.has(pair.chunkId) && !scanned.has(documentId)) {
+                const n = nextPage.get(documentId) || 0;
+                const page = await api.get(`/api/documents/${documentId}/chunks?page=${n}&size=200`, signal);
+                page.content.forEach(chunk => chunks.set(chunk.id, chunk));
+                nextPage.set(documentId, n + 1);
+                if (n + 1 >= (page.page || page).totalPages) scanned.add(documentId);
             }
         }
         return chunks.get(pair.chunkId);
     }
 
     load(0);
-    return h('section', {class: 'card', id: 'pairs'},
+    const element = h('section', {class: 'card', id: 'pairs'},
         h('h3', {}, 'Pairs'), filters, slot,
         h('div', {class: 'pairs-layout'},
             h('div', {}, h('table', {class: 'data pairs'},
@@ -792,6 +809,7 @@ function pairsCard(job, signal) {
                     h('th', {}, 'Variant'), h('th', {}, 'Split'), h('th', {class: 'num'}, 'Chunk'))),
                 tbody), pagerEl),
             source));
+    return {element, reload: () => load(0), empty: () => shown === 0};
 }
 
 // ---------------------------------------------------------------------------------------------------------------
