@@ -660,15 +660,13 @@ function downloadCard(jobId) {
 
 function hubCard(jobId) {
     const slot = h('div');
-    const formats = ['jsonl', 'parquet', 'csv'].map(f => h('label', {},
-        h('input', {type: 'checkbox', name: 'hubFormat', value: f, checked: f === 'parquet'}), ' ' + f));
     const form = h('form', {class: 'card', id: 'hub-form', onsubmit: async e => {
         e.preventDefault();
         slot.replaceChildren();
         const body = {
             repoId: form.elements.repoId.value.trim(),
             private: form.elements.private.checked,
-            formats: $$('input[name=hubFormat]:checked', form).map(box => box.value),
+            format: form.elements.format.value,
         };
         if (form.elements.hubToken.value.trim()) body.token = form.elements.hubToken.value.trim();
         try {
@@ -681,12 +679,14 @@ function hubCard(jobId) {
     }},
     h('h3', {}, 'Push to the Hugging Face Hub'),
     h('div', {class: 'row'},
-        h('label', {}, 'Dataset repo ', h('input', {name: 'repoId', required: true, placeholder: 'you/touch-rugby-qa', size: 24})),
+        h('label', {}, 'Dataset repo ', h('input', {name: 'repoId', placeholder: 'you/touch-rugby-qa', size: 24})),
         h('label', {}, h('input', {type: 'checkbox', name: 'private', checked: true}), ' private')),
     h('div', {class: 'row'},
-        h('label', {}, 'Hub token ', h('input', {name: 'hubToken', type: 'password', autocomplete: 'off', placeholder: 'server default', size: 18})),
-        h('span', {class: 'checklist inline'}, formats)),
-    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Push')),
+        h('label', {}, 'Hub token ', h('input', {name: 'hubToken', type: 'password', autocomplete: 'off',
+            placeholder: 'the service’s HF_TOKEN', size: 22})),
+        h('select', {name: 'format', 'aria-label': 'Format'},
+            h('option', {value: 'parquet'}, 'Parquet'), h('option', {value: 'jsonl'}, 'JSONL'), h('option', {value: 'csv'}, 'CSV')),
+        h('button', {type: 'submit'}, 'Push')),
     slot);
     return form;
 }
@@ -695,7 +695,7 @@ function hubCard(jobId) {
 async function followPush(push, slot) {
     const signal = live.signal;
     for (;;) {
-        const link = push.url || push.repoUrl || push.commitUrl;
+        const link = push.commitUrl || push.repoUrl;
         slot.replaceChildren(h('p', {class: 'notice'}, 'Hub push ', badge(push.status || 'QUEUED'),
             link ? [' ', h('a', {href: link, target: '_blank', rel: 'noopener'}, link)] : null),
         push.error ? h('div', {class: 'error'}, h('strong', {}, 'Push failed'), ' ', push.error) : '');
