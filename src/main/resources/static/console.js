@@ -964,6 +964,16 @@ function init() {
         });
     }
     dropzone.addEventListener('dragleave', () => dropzone.classList.remove('over'));
+    // The whole zone opens the file picker, by mouse or keyboard (the label inside already does so itself).
+    dropzone.addEventListener('click', e => {
+        if (!e.target.closest('label, input')) $('#file-input').click();
+    });
+    dropzone.addEventListener('keydown', e => {
+        if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            $('#file-input').click();
+        }
+    });
     dropzone.addEventListener('drop', e => {
         e.preventDefault();
         dropzone.classList.remove('over');
