@@ -145,8 +145,8 @@ class JobStore {
             return 0L;
         }
         var pace = db.sql("""
-                        SELECT count(*) FILTER (WHERE finished_at > now() - interval '60 seconds'),
-                               count(*), extract(epoch FROM max(finished_at) - min(j.started_at))
+                        SELECT count(*) FILTER (WHERE t.finished_at > now() - interval '60 seconds'),
+                               count(*), extract(epoch FROM max(t.finished_at) - min(j.started_at))
                         FROM task t JOIN job j ON j.id = t.job_id
                         WHERE t.job_id = ? AND t.status IN ('DONE', 'FAILED')""")
                 .param(id).query((rs, i) -> new double[]{rs.getLong(1), rs.getLong(2), rs.getDouble(3)}).single();

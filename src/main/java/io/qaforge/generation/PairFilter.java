@@ -68,7 +68,7 @@ final class PairFilter {
     }
 
     private static boolean unbalanced(String text) {
-        return count(text, '"') % 2 != 0 || count(text, '*') % 2 != 0
+        return count(text, '"') % 2 != 0 || count(text, '*') % 2 != 0 || text.split("\\*\\*", -1).length % 2 == 0
                 || count(text, '\u201C') != count(text, '\u201D');
     }
 

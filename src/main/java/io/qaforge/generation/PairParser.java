@@ -47,7 +47,7 @@ final class PairParser {
         if (pairs == null) {
             pairs = parseLines(text);
         }
-        if (pairs.isEmpty()) {
+        if (pairs.stream().allMatch(pair -> pair.answer().isBlank())) {
             throw new Unparseable("no question/answer pairs in the answer");
         }
         return pairs;
