@@ -75,5 +75,6 @@ CREATE TABLE qa_pair (
 );
 
 CREATE INDEX qa_pair_export ON qa_pair (job_id, split, chunk_id, id) WHERE rejected_reason IS NULL;
-CREATE INDEX qa_pair_dedupe ON qa_pair (job_id, dedupe_key) WHERE rejected_reason IS NULL;
+-- One accepted copy of a pair per job: concurrent tasks insert with ON CONFLICT DO NOTHING, the loser stores a duplicate.
+CREATE UNIQUE INDEX qa_pair_dedupe ON qa_pair (job_id, dedupe_key) WHERE rejected_reason IS NULL;
 CREATE INDEX qa_pair_task ON qa_pair (task_id);

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,10 +101,16 @@ class GenerationEngine implements SmartLifecycle {
                     if (claimed.isPresent()) {
                         TaskQueue.Claimed task = claimed.get();
                         threads.add(Thread.ofVirtual().name("task-" + task.id()).start(() -> {
+                            var slot = new AtomicBoolean(true);
+                            Runnable releaseSlot = () -> {
+                                if (slot.getAndSet(false)) {
+                                    client.limiter.releaseSlot();
+                                }
+                            };
                             try {
-                                run(client, task);
+                                run(client, task, releaseSlot);
                             } finally {
-                                client.limiter.releaseSlot();
+                                releaseSlot.run();
                                 threads.remove(Thread.currentThread());
                             }
                         }));
@@ -136,7 +143,8 @@ class GenerationEngine implements SmartLifecycle {
         wake.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void run(ProviderClient client, TaskQueue.Claimed task) {
+    /** Calls the provider and stores the outcome; the concurrency slot is given back as soon as the call returns. */
+    private void run(ProviderClient client, TaskQueue.Claimed task, Runnable releaseSlot) {
         try {
             JobStore.Spec spec = specs.computeIfAbsent(task.jobId(), id -> jobs.spec(id).orElseThrow());
             boolean json = client.config.structuredOutput();
@@ -148,10 +156,12 @@ class GenerationEngine implements SmartLifecycle {
             try {
                 completion = client.call(spec.model(), task.temperature().doubleValue(), prompt);
             } catch (ProviderFailure failure) {
+                releaseSlot.run();
                 client.limiter.settleTokens(task.estTokens(), 0);
                 handle(task, failure, 0, 0, BigDecimal.ZERO);
                 return;
             }
+            releaseSlot.run();
             int in = completion.promptTokens(), out = completion.completionTokens();
             client.limiter.settleTokens(task.estTokens(), in + out);
             BigDecimal cost = JobPlanner.cost(client.config.prices().get(spec.model()), in, out);

@@ -157,13 +157,16 @@ class JobStore {
     /** Stops a job: its pending and running tasks are cancelled; results of calls in flight are not stored. */
     boolean cancel(UUID id) {
         return Boolean.TRUE.equals(transaction.execute(tx -> {
-            int updated = db.sql("""
-                            UPDATE job SET status = 'CANCELLED', finished_at = now()
-                            WHERE id = ? AND status NOT IN ('SUCCEEDED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED')""")
-                    .param(id).update();
+            if (status(id).filter(JobStatus::terminal).filter(s -> s != JobStatus.BUDGET_EXHAUSTED).isPresent()) {
+                return false;
+            }
+            // Task rows before the job row, the order every writer takes them in.
             db.sql("UPDATE task SET status = 'CANCELLED', leased_by = NULL, lease_until = NULL "
                     + "WHERE job_id = ? AND status IN ('PENDING', 'RUNNING')").param(id).update();
-            return updated > 0;
+            return db.sql("""
+                            UPDATE job SET status = 'CANCELLED', finished_at = now()
+                            WHERE id = ? AND status NOT IN ('SUCCEEDED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED')""")
+                    .param(id).update() > 0;
         }));
     }
 

@@ -10,7 +10,7 @@ import io.github.bucket4j.Bucket;
 /**
  * One provider's limits in this replica: a semaphore for concurrent calls, token buckets for requests and tokens per
  * minute, and a pause that the provider itself can impose (Retry-After on a 429, rate-limit headers at zero).
- * The buckets hold one second's worth at most and refill continuously, so calls are spread evenly over the minute
+ * The buckets hold a fraction of a second's worth and refill continuously, so calls are spread evenly over the minute
  * instead of bursting at its start (a burst is what earns 429s from a provider that enforces per-second slices).
  */
 class RateLimiter {
@@ -23,7 +23,8 @@ class RateLimiter {
 
     RateLimiter(int maxConcurrency, int requestsPerMinute, int tokensPerMinute) {
         this.concurrency = new Semaphore(Math.max(1, maxConcurrency));
-        this.requests = requestsPerMinute > 0 ? bucket(1, requestsPerMinute) : null;
+        // A quarter second's worth: enough to catch up after a slow claim, a quarter of the burst a provider tolerates.
+        this.requests = requestsPerMinute > 0 ? bucket(Math.max(1, requestsPerMinute / 240), requestsPerMinute) : null;
         // A single call may need more tokens than a second's worth: the bucket must be able to hold one.
         this.tokenCapacity = Math.max(tokensPerMinute / 60, 16_384);
         this.tokens = tokensPerMinute > 0 ? bucket(Math.min(tokenCapacity, tokensPerMinute), tokensPerMinute) : null;
@@ -31,7 +32,7 @@ class RateLimiter {
 
     private static Bucket bucket(long capacity, long perMinute) {
         return Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(perMinute, Duration.ofMinutes(1)).initialTokens(capacity).build())
+                .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(perMinute, Duration.ofMinutes(1)).initialTokens(1).build())
                 .build();
     }
 

@@ -27,10 +27,6 @@ class TaskQueue {
                    int estTokens, int attempt) {
     }
 
-    /** A pair ready to store: its filter verdict so far (null = accepted), its dedupe key and split. */
-    record NewPair(String question, String answer, String rejectedReason, long dedupeKey, String split) {
-    }
-
     private final JdbcClient db;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
@@ -114,53 +110,68 @@ class TaskQueue {
                     .param("in", promptTokens).param("out", completionTokens).param("cost", cost)
                     .param("id", task.id()).param("worker", worker)
                     .update();
-            // The job row lock taken here serialises completions of one job, so the duplicate check below is exact.
-            addSpend(task.jobId(), promptTokens, completionTokens, cost);
-            if (marked == 0) {
-                return false;
+            if (marked > 0) {
+                insertPairs(task, model, seed, splitBy, testFraction, pairs);
             }
-            insertPairs(task, model, seed, splitBy, testFraction, pairs);
-            settle(task.jobId());
-            return true;
+            // Last, so the job row (which every completion of the job updates) stays locked only until commit.
+            addSpend(task.jobId(), promptTokens, completionTokens, cost);
+            if (marked > 0) {
+                settle(task.jobId());
+            }
+            return marked > 0;
         }));
     }
 
+    private static final String INSERT_PAIR = """
+            INSERT INTO qa_pair (id, job_id, task_id, chunk_id, ordinal, question, answer, temperature, variant, model,
+                                 attempt, split, rejected_reason, dedupe_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+    /**
+     * Accepted pairs go in first, in dedupe-key order (so two tasks racing on the same pairs wait on each other in
+     * the same order and cannot deadlock); the unique index lets only one copy per job in, the others are stored as
+     * duplicates. Rejected pairs are stored too, with their reason.
+     */
     private void insertPairs(Claimed task, String model, long seed, Splits.By splitBy, double testFraction,
                              List<PairParser.Pair> pairs) {
-        List<NewPair> rows = new ArrayList<>(pairs.size());
-        for (PairParser.Pair pair : pairs) {
+        List<Long> ids = ids("qa_pair_seq", pairs.size());
+        List<Object[]> candidates = new ArrayList<>();
+        List<Object[]> rejected = new ArrayList<>();
+        Set<Long> keys = new HashSet<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            PairParser.Pair pair = pairs.get(i);
             long key = PairFilter.dedupeKey(pair);
-            rows.add(new NewPair(pair.question(), pair.answer(), PairFilter.rejectReason(pair), key,
-                    Splits.assign(seed, splitBy, task.chunkId(), key, testFraction)));
-        }
-        Long[] keys = rows.stream().filter(r -> r.rejectedReason() == null).map(NewPair::dedupeKey).toArray(Long[]::new);
-        Set<Long> seen = new HashSet<>(keys.length == 0 ? List.of() : db.sql(
-                        "SELECT dedupe_key FROM qa_pair WHERE job_id = ? AND rejected_reason IS NULL AND dedupe_key = ANY(?)")
-                .param(task.jobId()).param(keys).query(Long.class).list());
-        List<Long> ids = ids("qa_pair_seq", rows.size());
-        List<Object[]> batch = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            NewPair row = rows.get(i);
-            String reason = row.rejectedReason();
-            if (reason == null && !seen.add(row.dedupeKey())) {
+            String reason = PairFilter.rejectReason(pair);
+            if (reason == null && !keys.add(key)) {
                 reason = "duplicate";
             }
-            batch.add(new Object[]{ids.get(i), task.jobId(), task.id(), task.chunkId(), i, row.question(), row.answer(),
-                    task.temperature(), task.variant(), model, task.attempt(), row.split(), reason, row.dedupeKey()});
+            Object[] row = {ids.get(i), task.jobId(), task.id(), task.chunkId(), i, pair.question(), pair.answer(),
+                    task.temperature(), task.variant(), model, task.attempt(),
+                    Splits.assign(seed, splitBy, task.chunkId(), key, testFraction), reason, key};
+            (reason == null ? candidates : rejected).add(row);
         }
-        jdbc.batchUpdate("""
-                INSERT INTO qa_pair (id, job_id, task_id, chunk_id, ordinal, question, answer, temperature, variant, model,
-                                     attempt, split, rejected_reason, dedupe_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", batch);
+        candidates.sort(java.util.Comparator.comparingLong(row -> (Long) row[13]));
+        int[] inserted = jdbc.batchUpdate(INSERT_PAIR + " ON CONFLICT (job_id, dedupe_key) WHERE rejected_reason IS NULL DO NOTHING",
+                candidates);
+        for (int i = 0; i < inserted.length; i++) {
+            if (inserted[i] == 0) {
+                Object[] row = candidates.get(i);
+                row[12] = "duplicate";
+                rejected.add(row);
+            }
+        }
+        jdbc.batchUpdate(INSERT_PAIR, rejected);
     }
 
     /** Puts a task back for another try after {@code delay}, or marks it failed when its attempts are used up. */
     void retryOrFail(Claimed task, String worker, String reason, Duration delay, int maxAttempts,
                      int promptTokens, int completionTokens, BigDecimal cost) {
+        // Task row before job row, as everywhere, so concurrent writers cannot deadlock.
         transaction.executeWithoutResult(tx -> {
-            addSpend(task.jobId(), promptTokens, completionTokens, cost);
             if (task.attempt() >= maxAttempts) {
-                if (markFailed(task, worker, reason + " (after " + task.attempt() + " attempts)", promptTokens, completionTokens, cost)) {
+                boolean marked = markFailed(task, worker, reason + " (after " + task.attempt() + " attempts)", promptTokens, completionTokens, cost);
+                addSpend(task.jobId(), promptTokens, completionTokens, cost);
+                if (marked) {
                     settle(task.jobId());
                 }
                 return;
@@ -175,6 +186,7 @@ class TaskQueue {
                     .param("in", promptTokens).param("out", completionTokens).param("cost", cost)
                     .param("id", task.id()).param("worker", worker)
                     .update();
+            addSpend(task.jobId(), promptTokens, completionTokens, cost);
         });
     }
 
