@@ -39,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         "qaforge.generation.providers.fake.prices.fake-model.output-per-million=2.0",
         "qaforge.generation.providers.fakejson.api-key=test-key",
         "qaforge.generation.providers.fakejson.structured-output=true",
-        "qaforge.generation.providers.openai.api-key=",
+        "qaforge.generation.providers.runpod.api-key=",
+        "spring.ai.openai.api-key=sk-from-spring-ai",
 })
 class GenerationJobTest {
 
@@ -50,6 +51,7 @@ class GenerationJobTest {
     static void providers(DynamicPropertyRegistry registry) {
         registry.add("qaforge.generation.providers.fake.base-url", fake::baseUrl);
         registry.add("qaforge.generation.providers.fakejson.base-url", fake::baseUrl);
+        registry.add("spring.ai.openai.base-url", fake::baseUrl);
     }
 
     @AfterAll
@@ -161,7 +163,7 @@ class GenerationJobTest {
         cases.put("unknown-document", with(request(1, null), "documentIds", List.of(UUID.randomUUID())));
         cases.put("unknown-provider", with(request(1, null), "provider", "nope"));
         cases.put("unknown-model", with(request(1, null), "model", "gpt-17"));
-        cases.put("provider-not-configured", with(with(request(1, null), "provider", "openai"), "model", "gpt-4o-mini"));
+        cases.put("provider-not-configured", with(with(request(1, null), "provider", "runpod"), "model", "any"));
         cases.put("unknown-variant", with(request(1, null), "variants", List.of("poetic")));
         UUID empty = UUID.randomUUID(); // the upload API never stores a document without text, so store one directly
         db.sql("INSERT INTO document (id, name, sha256, media_type, size_bytes, pages, tokens, chunk_count, status) "
@@ -309,6 +311,20 @@ class GenerationJobTest {
         assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(6);
         assertThat(fake.calls).allSatisfy(call -> assertThat(call.json()).isTrue());
+    }
+
+    @Test
+    void theOpenAiProviderTakesSpringAisOwnProperties() throws Exception {
+        Map<String, Object> request = request(1, List.of(0.3));
+        request.put("provider", "openai");
+        request.put("model", "gpt-4o-mini");
+        UUID id = createJob(http, request);
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(fake.calls).singleElement().satisfies(call -> {
+            assertThat(call.authorization()).isEqualTo("Bearer sk-from-spring-ai");
+            assertThat(call.model()).isEqualTo("gpt-4o-mini");
+            assertThat(call.json()).as("structured output is on for openai").isTrue();
+        });
     }
 
     private long chunkId(int fact) {
