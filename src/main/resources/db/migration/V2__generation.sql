@@ -48,7 +48,8 @@ CREATE TABLE task (
     UNIQUE (job_id, chunk_id, temperature, variant)
 );
 
-CREATE INDEX task_claimable ON task (job_id, id) WHERE status IN ('PENDING', 'RUNNING');
+-- Claims walk this in id order and stop at the first free task: no sort, however many tasks are pending.
+CREATE INDEX task_claimable ON task (id) WHERE status IN ('PENDING', 'RUNNING');
 CREATE INDEX task_job_status ON task (job_id, status);
 
 CREATE SEQUENCE qa_pair_seq INCREMENT BY 50;

@@ -49,6 +49,7 @@ class ProviderClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+    private static final Pattern KEY_LIKE = Pattern.compile("\\b(sk-|rpa_|hf_)[A-Za-z0-9_*.-]{6,}");
     private static final Pattern TRY_AGAIN = Pattern.compile("try again in (\\d+(?:\\.\\d+)?)(ms|s)", Pattern.CASE_INSENSITIVE);
 
     final String name;
@@ -60,7 +61,10 @@ class ProviderClient {
         this.name = name;
         this.config = config;
         this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
-        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                // Plain-http servers (vLLM, Ollama) get HTTP/1.1 without the h2c upgrade dance; TLS negotiates HTTP/2.
+                .version(baseUrl.startsWith("http://") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
+                .build();
         var requestFactory = new JdkClientHttpRequestFactory(http);
         requestFactory.setReadTimeout(config.timeout());
         var api = OpenAiApi.builder()
@@ -227,9 +231,10 @@ class ProviderClient {
         }
     }
 
+    /** The provider's error message, shortened, with anything that looks like a key masked (it is stored and shown). */
     private static String message(JsonNode error, byte[] bytes) {
         String text = error != null ? error.path("message").asText("") : new String(bytes, StandardCharsets.UTF_8);
-        text = text.strip();
+        text = KEY_LIKE.matcher(text.strip()).replaceAll("$1***");
         return text.length() > 300 ? text.substring(0, 300) + "…" : text;
     }
 

@@ -271,6 +271,16 @@ class GenerationJobTest {
     }
 
     @Test
+    void aRejectedKeyStopsTheJobWithoutEchoingTheKey() throws Exception {
+        fake.script = call -> FakeOpenAi.Reply.status(401, Map.of(), "{\"error\":{\"message\":\"Incorrect API key provided: "
+                + "sk-proj-abcdef123456. You can find your API key at https://platform.openai.com\",\"code\":\"invalid_api_key\"}}");
+        UUID id = createJob(http, request(2, List.of(0.7)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("FAILED");
+        assertThat(view.get("error").asText()).contains("HTTP 401").contains("sk-***").doesNotContain("abcdef123456");
+    }
+
+    @Test
     void budgetStopsClaimingAndAHigherBudgetResumes() throws Exception {
         Map<String, Object> request = request(6, List.of(0.7));
         double perTask = post(http, "/api/jobs/estimate", request).getBody().at("/estimate/costUsd").asDouble() / 6;
