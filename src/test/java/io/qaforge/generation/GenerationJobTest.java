@@ -194,6 +194,39 @@ class GenerationJobTest {
     }
 
     @Test
+    void exhaustedRateLimitHeadersPauseTheProviderUntilTheReset() throws Exception {
+        // The first answer comes at once and says the minute's requests are used up; the others take 300 ms.
+        fake.script = call -> call.index() == fake.calls.getFirst().index()
+                ? new FakeOpenAi.Reply(200, Map.of("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "1s"),
+                FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).body(), 0)
+                : FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).delayed(300);
+        UUID id = createJob(http, request(1, Map.of("count", 6)));
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        // Four calls go out at once (max-concurrency 4); the two after them wait for the reset the first answer named.
+        assertThat(fake.calls).hasSize(6);
+        long first = fake.calls.getFirst().atNanos();
+        assertThat(fake.calls.subList(4, 6)).allSatisfy(call ->
+                assertThat(Duration.ofNanos(call.atNanos() - first)).isGreaterThanOrEqualTo(Duration.ofMillis(950)));
+    }
+
+    @Test
+    void aJobsOwnPromptAndSplitsByChunk() throws Exception {
+        Map<String, Object> request = request(6, Map.of("count", 2));
+        request.put("variants", List.of("mine"));
+        request.put("prompts", Map.of("mine", "Quiz me on this. {context}\n\n{chunk}\n\nProvide {n} pairs in the style of a pub quiz."));
+        request.put("splitBy", "chunk");
+        request.put("testFraction", 0.5);
+        UUID id = createJob(http, request);
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(fake.calls).allSatisfy(call -> assertThat(call.prompt()).startsWith("Quiz me on this. International touch rugby rules")
+                .contains("Provide 3 pairs in the style of a pub quiz."));
+        assertThat(db.sql("SELECT count(DISTINCT split) FROM qa_pair WHERE job_id = ? GROUP BY chunk_id").param(id)
+                .query(Integer.class).list()).as("one split per chunk").hasSize(6).containsOnly(1);
+        assertThat(db.sql("SELECT count(DISTINCT split) FROM qa_pair WHERE job_id = ?").param(id).query(Integer.class).single())
+                .as("six chunks at one half each: both splits occur").isEqualTo(2);
+    }
+
+    @Test
     void serverErrorsAreRetriedThenTheTaskFailsAndCanBeRetried() throws Exception {
         fake.script = call -> call.fact() == 2 ? FakeOpenAi.Reply.status(500, Map.of(), "{\"error\":{\"message\":\"boom\"}}") : null;
         UUID id = createJob(http, request(3, List.of(0.7)));
