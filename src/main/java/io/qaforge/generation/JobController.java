@@ -159,7 +159,7 @@ class JobController {
         if (pageable.getPageSize() > 1000) {
             throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "size is at most 1000");
         }
-        return jobs.pairs(id, new JobStore.PairFilter(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
+        return jobs.pairs(id, new JobStore.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
                 variant, chunkId, rejected), pageable);
     }
 

@@ -47,7 +47,7 @@ class JobStore {
                     BigDecimal temperature, String variant, String model, int attempt, String split, String rejectedReason) {
     }
 
-    record PairFilter(String split, BigDecimal temperature, String variant, Long chunkId, Boolean rejected) {
+    record PairQuery(String split, BigDecimal temperature, String variant, Long chunkId, Boolean rejected) {
     }
 
     private final JdbcClient db;
@@ -200,7 +200,7 @@ class JobStore {
         queue.settle(id);
     }
 
-    Page<PairView> pairs(UUID jobId, PairFilter filter, Pageable pageable) {
+    Page<PairView> pairs(UUID jobId, PairQuery filter, Pageable pageable) {
         StringBuilder where = new StringBuilder(" WHERE p.job_id = :job");
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("job", jobId);
