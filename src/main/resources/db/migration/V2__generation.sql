@@ -40,11 +40,17 @@ CREATE TABLE task (
     prompt_tokens     integer       NOT NULL DEFAULT 0,
     completion_tokens integer       NOT NULL DEFAULT 0,
     cost_usd          numeric(14, 6) NOT NULL DEFAULT 0,
+    -- Asked-for pairs and the estimate made at creation: what a budget reserves while the task runs.
+    questions         integer       NOT NULL DEFAULT 0,
+    est_tokens        integer       NOT NULL DEFAULT 0,
+    est_cost_usd      numeric(14, 6) NOT NULL DEFAULT 0,
     finished_at       timestamptz,
     UNIQUE (job_id, chunk_id, temperature, variant)
 );
 
-CREATE INDEX task_claimable ON task (job_id, next_attempt_at) WHERE status IN ('PENDING', 'RUNNING');
+-- Claims walk this in id order and stop at the first free task: no sort, however many tasks are pending.
+CREATE INDEX task_claimable ON task (id) WHERE status IN ('PENDING', 'RUNNING');
+CREATE INDEX task_job_status ON task (job_id, status);
 
 CREATE SEQUENCE qa_pair_seq INCREMENT BY 50;
 
@@ -63,8 +69,13 @@ CREATE TABLE qa_pair (
     attempt         integer       NOT NULL,
     split           text          NOT NULL,
     rejected_reason text,
+    -- 64 bits of SHA-256 over the normalised question and answer: finds exact duplicates within a job.
+    dedupe_key      bigint,
     created_at      timestamptz   NOT NULL DEFAULT now(),
     UNIQUE (task_id, ordinal)
 );
 
 CREATE INDEX qa_pair_export ON qa_pair (job_id, split, chunk_id, id) WHERE rejected_reason IS NULL;
+-- One accepted copy of a pair per job: concurrent tasks insert with ON CONFLICT DO NOTHING, the loser stores a duplicate.
+CREATE UNIQUE INDEX qa_pair_dedupe ON qa_pair (job_id, dedupe_key) WHERE rejected_reason IS NULL;
+CREATE INDEX qa_pair_task ON qa_pair (task_id);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Reliability check: kill -9 the service in the middle of a job, start it again, and check that the job finishes with
+# every task done once, each task's pairs stored exactly once, and no request for a task after it was done.
+# Uses target/qaforge.jar (built if missing), a fresh database on the local PostgreSQL and bench/fake_openai.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin/local-postgres
+export JAVA_HOME=$(bin/java-home)
+[ -f target/qaforge.jar ] || ./mvnw -q -B -DskipTests package
+export PGPASSWORD=qaforge
+work=$(mktemp -d)
+db=qaforge_kill9_$$
+port=18$((RANDOM % 900 + 100))
+api=http://localhost:$port/api
+psql -h localhost -U qaforge -d postgres -qc "CREATE DATABASE $db"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    psql -h localhost -U qaforge -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 bench/fake_openai.py "$work/calls.log" 0.2 > "$work/fake.port" 2> "$work/fake.err" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$work/fake.port" ] && break; sleep 0.1; done
+fake=http://127.0.0.1:$(cat "$work/fake.port")
+
+start_service() {
+    "$JAVA_HOME/bin/java" -jar target/qaforge.jar --server.port=$port \
+        --spring.datasource.url=jdbc:postgresql://localhost:5432/$db \
+        --qaforge.documents.chunk-target-tokens=100 --qaforge.documents.chunk-max-tokens=150 \
+        --qaforge.generation.lease=5s --qaforge.generation.poll-interval=100ms \
+        --qaforge.generation.providers.fake.base-url=$fake --qaforge.generation.providers.fake.max-concurrency=8 \
+        >> "$work/service.log" 2>&1 &
+    service=$!
+    pids+=($service)
+    for _ in $(seq 120); do curl -sf "http://localhost:$port/actuator/health" >/dev/null && return; sleep 0.5; done
+    echo "service did not start" >&2; tail -50 "$work/service.log" >&2; exit 1
+}
+
+python3 - > "$work/doc.txt" <<'PY'
+for i in range(1, 41):
+    print(f"Fact {i}. In kill-nine rugby, rule {i} says that a team of six players must restart play within {i % 7 + 3} "
+          f"seconds after a touch, standing {i % 5 + 5} metres back from the mark. A referee who sees rule {i} broken "
+          f"awards a penalty to the other team, and repeated breaches of it lead to a sin bin of {i % 3 + 2} minutes.\n")
+PY
+start_service
+doc=$(curl -sf -F file=@"$work/doc.txt" "$api/documents" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+job=$(curl -sf -H 'Content-Type: application/json' "$api/jobs" -d "{\"documentIds\":[\"$doc\"],\"context\":\"Kill-nine rugby rules\",
+  \"provider\":\"fake\",\"model\":\"m\",\"temperatures\":{\"count\":5},\"questionsPerChunk\":4}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+status() { curl -sf "$api/jobs/$job" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["tasks"]["done"], j["tasks"]["total"])'; }
+while read -r _ done total < <(status); [ "$done" -lt 60 ]; do sleep 0.2; done
+echo "kill -9 with $done of $total tasks done"
+kill -9 "$service"
+wait "$service" 2>/dev/null || true
+start_service
+until read -r state done total < <(status); [[ "$state" != QUEUED && "$state" != RUNNING ]]; do sleep 0.5; done
+echo "after restart: $state, $done of $total tasks done"
+
+q() { psql -h localhost -U qaforge -d "$db" -tAc "$1"; }
+not_done=$(q "SELECT count(*) FROM task WHERE status <> 'DONE'")
+wrong_pairs=$(q "SELECT count(*) FROM task t WHERE (SELECT count(*) FROM qa_pair p WHERE p.task_id = t.id) <> 4")
+doubled=$(q "SELECT count(*) - count(DISTINCT (task_id, ordinal)) FROM qa_pair")
+q "SELECT c.ordinal + 1, t.temperature::float8, extract(epoch FROM t.finished_at) FROM task t JOIN chunk c ON c.id = t.chunk_id" \
+    | tr '|' ' ' > "$work/finished"
+requested_after_done=$(python3 - "$work/finished" "$work/calls.log" <<'PY'
+import sys
+done = {}
+for line in open(sys.argv[1]):
+    fact, temp, at = line.split()
+    done[(int(fact), round(float(temp), 3))] = float(at)
+print(sum(1 for line in open(sys.argv[2])
+          for at, fact, temp in [line.split()] if float(at) > done[(int(fact), round(float(temp), 3))]))
+PY
+)
+calls=$(wc -l < "$work/calls.log")
+echo "calls=$calls tasks_not_done=$not_done tasks_with_wrong_pair_count=$wrong_pairs duplicated_pairs=$doubled requests_after_done=$requested_after_done"
+[ "$state" = SUCCEEDED ] && [ "$not_done" = 0 ] && [ "$wrong_pairs" = 0 ] && [ "$doubled" = 0 ] && [ "$requested_after_done" = 0 ]
+echo "kill -9 check passed"

@@ -1,0 +1,174 @@
+package io.qaforge.generation;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Positive;
+import io.swagger.v3.oas.annotations.Operation;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.web.PageableDefault;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import io.qaforge.system.ApiProblem;
+
+@RestController
+@RequestMapping("/api/jobs")
+class JobController {
+
+    record EstimateView(JobPlanner.Estimate estimate, List<BigDecimal> temperatures, List<String> variants) {
+        static EstimateView of(JobPlanner.Plan plan) {
+            return new EstimateView(plan.estimate(), plan.params().temperatures(), plan.params().variants());
+        }
+    }
+
+    record Budget(@Positive BigDecimal maxCostUsd, @Positive Long maxTokens) {
+    }
+
+    record RetryView(int tasksReset, JobStore.View job) {
+    }
+
+    private static final Duration EVENTS_TIMEOUT = Duration.ofHours(1);
+
+    private final JobPlanner planner;
+    private final JobStore jobs;
+    private final GenerationEngine engine;
+
+    JobController(JobPlanner planner, JobStore jobs, GenerationEngine engine) {
+        this.planner = planner;
+        this.jobs = jobs;
+        this.engine = engine;
+    }
+
+    @Operation(summary = "Create a generation job", description = "201 with the job and its estimate; with dryRun, 200 with the estimate only")
+    @PostMapping
+    ResponseEntity<?> create(@Valid @RequestBody JobRequest request) {
+        JobPlanner.Plan plan = planner.plan(request);
+        if (Boolean.TRUE.equals(request.dryRun())) {
+            return ResponseEntity.ok(EstimateView.of(plan));
+        }
+        UUID id = jobs.create(plan);
+        engine.wake();
+        return ResponseEntity.created(URI.create("/api/jobs/" + id)).body(view(id));
+    }
+
+    @Operation(summary = "What a job would cost, without creating it")
+    @PostMapping("/estimate")
+    EstimateView estimate(@Valid @RequestBody JobRequest request) {
+        return EstimateView.of(planner.plan(request));
+    }
+
+    @GetMapping("/{id}")
+    JobStore.View get(@PathVariable UUID id) {
+        return view(id);
+    }
+
+    @Operation(summary = "The job's progress as Server-Sent Events", description = "a 'job' event each second while it changes, until the job ends")
+    @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter events(@PathVariable UUID id) {
+        view(id);
+        SseEmitter emitter = new SseEmitter(EVENTS_TIMEOUT.toMillis());
+        Thread.ofVirtual().name("job-events-" + id).start(() -> {
+            JobStore.View last = null;
+            try {
+                while (true) {
+                    JobStore.View now = view(id);
+                    if (last == null || changed(last, now)) {
+                        emitter.send(SseEmitter.event().name("job").data(now, MediaType.APPLICATION_JSON));
+                        last = now;
+                    }
+                    if (now.status().terminal()) {
+                        emitter.complete();
+                        return;
+                    }
+                    Thread.sleep(1000);
+                }
+            } catch (IOException | IllegalStateException clientGone) {
+                emitter.completeWithError(clientGone);
+            } catch (InterruptedException e) {
+                emitter.complete();
+            } catch (RuntimeException e) {
+                emitter.completeWithError(e);
+            }
+        });
+        return emitter;
+    }
+
+    @PostMapping("/{id}/cancel")
+    JobStore.View cancel(@PathVariable UUID id) {
+        view(id);
+        if (!jobs.cancel(id)) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "job-finished", "Job already finished", "Job " + id + " has already ended");
+        }
+        return view(id);
+    }
+
+    @Operation(summary = "Give the job's failed tasks fresh attempts", description = "also resumes a job stopped by a job-wide failure")
+    @PostMapping("/{id}/retry-failed")
+    RetryView retryFailed(@PathVariable UUID id) {
+        JobStore.View job = view(id);
+        if (job.status() == JobStatus.CANCELLED) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "job-cancelled", "Job cancelled", "A cancelled job cannot be resumed");
+        }
+        int reset = jobs.retryFailed(id);
+        engine.wake();
+        return new RetryView(reset, view(id));
+    }
+
+    @Operation(summary = "Set a new budget and resume a job that ended BUDGET_EXHAUSTED")
+    @PostMapping("/{id}/resume")
+    JobStore.View resume(@PathVariable UUID id, @Valid @RequestBody Budget budget) {
+        JobStore.View job = view(id);
+        if (job.status() == JobStatus.CANCELLED) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "job-cancelled", "Job cancelled", "A cancelled job cannot be resumed");
+        }
+        jobs.resume(id, budget.maxCostUsd(), budget.maxTokens());
+        engine.wake();
+        return view(id);
+    }
+
+    @Operation(summary = "The job's pairs, accepted and rejected, with their provenance")
+    @GetMapping("/{id}/pairs")
+    Page<JobStore.PairView> pairs(@PathVariable UUID id,
+                                  @RequestParam(required = false) String split,
+                                  @RequestParam(required = false) BigDecimal temperature,
+                                  @RequestParam(required = false) String variant,
+                                  @RequestParam(required = false) Long chunkId,
+                                  @RequestParam(required = false) Boolean rejected,
+                                  @PageableDefault(size = 50) Pageable pageable) {
+        view(id);
+        if (split != null && !List.of("train", "test").contains(split.toLowerCase(Locale.ROOT))) {
+            throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "split is 'train' or 'test'");
+        }
+        if (pageable.getPageSize() > 1000) {
+            throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "size is at most 1000");
+        }
+        return jobs.pairs(id, new JobStore.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
+                variant, chunkId, rejected), pageable);
+    }
+
+    private JobStore.View view(UUID id) {
+        return jobs.view(id).orElseThrow(() -> ApiProblem.notFound("Job", id));
+    }
+
+    private static boolean changed(JobStore.View a, JobStore.View b) {
+        return a.status() != b.status() || !a.tasks().equals(b.tasks()) || a.pairsAccepted() != b.pairsAccepted()
+                || a.completionTokens() != b.completionTokens();
+    }
+}

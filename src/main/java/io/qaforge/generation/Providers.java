@@ -1,0 +1,72 @@
+package io.qaforge.generation;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+import io.qaforge.system.ApiProblem;
+
+/** The configured providers, each client built on first use so the service starts without any key. */
+@Component
+class Providers {
+
+    /** Providers that are useless without a key; local OpenAI-compatible servers (vLLM, Ollama) may have none. */
+    private static final Set<String> KEYED = java.util.Set.of("openai", "runpod");
+
+    private final GenerationProperties properties;
+    private final Map<String, ProviderClient> clients = new ConcurrentHashMap<>();
+
+    Providers(GenerationProperties properties) {
+        this.properties = properties;
+    }
+
+    Set<String> names() {
+        return properties.providers().keySet();
+    }
+
+    /** Checks that a job may use this provider and model; answers the client or a 4xx problem. */
+    ProviderClient require(String name, String model) {
+        GenerationProperties.Provider config = properties.providers().get(name);
+        if (config == null) {
+            throw ApiProblem.badRequest("unknown-provider", "Unknown provider",
+                    "No provider named '" + name + "' is configured; configured: " + String.join(", ", names()));
+        }
+        if (KEYED.contains(name) && blank(config.apiKey())) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no API key",
+                    "Provider '" + name + "' needs an API key: set " + (name.equals("openai")
+                            ? "OPENAI_API_KEY (or spring.ai.openai.api-key)" : "RUNPOD_API_KEY"));
+        }
+        if (blank(baseUrl(name, config))) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no endpoint",
+                    "Provider '" + name + "' has no base URL" + (name.equals("runpod") ? ": set RUNPOD_ENDPOINT_ID" : ""));
+        }
+        if (model == null || model.isBlank() || !config.knowsModel(model)) {
+            throw ApiProblem.badRequest("unknown-model", "Unknown model",
+                    "Provider '" + name + "' is not configured for model '" + model + "'");
+        }
+        return client(name);
+    }
+
+    /** The client for a provider that jobs already use; null if it was removed from the configuration since. */
+    ProviderClient client(String name) {
+        GenerationProperties.Provider config = properties.providers().get(name);
+        if (config == null || blank(baseUrl(name, config))) {
+            return null;
+        }
+        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey()));
+    }
+
+    private static String baseUrl(String name, GenerationProperties.Provider config) {
+        if (blank(config.baseUrl()) && name.equals("runpod") && !blank(config.endpointId())) {
+            return "https://api.runpod.ai/v2/" + config.endpointId().strip() + "/openai";
+        }
+        return config.baseUrl();
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+}

@@ -1,0 +1,35 @@
+package io.qaforge.generation;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Train/test assignment, a pure function of the seed and the pair (or its chunk): re-running a task, a replica or a
+ * whole job with the same seed puts every pair on the same side. By chunk, no fact is shared between train and test.
+ */
+final class Splits {
+
+    enum By { PAIR, CHUNK }
+
+    private Splits() {
+    }
+
+    static String assign(long seed, By by, long chunkId, long dedupeKey, double testFraction) {
+        long identity = by == By.CHUNK ? chunkId : dedupeKey;
+        return unit(seed, by.name(), identity) < testFraction ? "test" : "train";
+    }
+
+    /** A uniform number in [0, 1) from SHA-256, so it does not depend on the JVM's hash functions. */
+    private static double unit(long seed, String kind, long identity) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(ByteBuffer.allocate(16).putLong(seed).putLong(identity).array());
+            sha.update(kind.getBytes(StandardCharsets.UTF_8));
+            return (ByteBuffer.wrap(sha.digest()).getLong() >>> 11) * 0x1.0p-53;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

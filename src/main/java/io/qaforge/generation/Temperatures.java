@@ -1,0 +1,84 @@
+package io.qaforge.generation;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.qaforge.system.ApiProblem;
+
+/** Expands a temperature spec: an explicit list, or {count, min, max} evenly spaced (count 1 = the midpoint). */
+final class Temperatures {
+
+    static final int DEFAULT_COUNT = 9;
+    static final double DEFAULT_MIN = 0.01;
+    static final double DEFAULT_MAX = 1.2;
+    static final int MAX_COUNT = 100;
+
+    private Temperatures() {
+    }
+
+    static List<BigDecimal> expand(JsonNode spec) {
+        List<Double> values = new ArrayList<>();
+        if (spec == null || spec.isNull()) {
+            values = spaced(DEFAULT_COUNT, DEFAULT_MIN, DEFAULT_MAX);
+        } else if (spec.isArray()) {
+            if (spec.isEmpty()) {
+                throw invalid("the temperature list is empty");
+            }
+            for (JsonNode value : spec) {
+                if (!value.isNumber()) {
+                    throw invalid("temperatures must be numbers");
+                }
+                values.add(value.asDouble());
+            }
+        } else if (spec.isObject()) {
+            int count = spec.has("count") ? number(spec.get("count")).intValue() : DEFAULT_COUNT;
+            double min = spec.has("min") ? number(spec.get("min")).doubleValue() : DEFAULT_MIN;
+            double max = spec.has("max") ? number(spec.get("max")).doubleValue() : DEFAULT_MAX;
+            if (count < 1 || count > MAX_COUNT) {
+                throw invalid("count must be between 1 and " + MAX_COUNT + ", was " + count);
+            }
+            if (min > max) {
+                throw invalid("min (" + min + ") is above max (" + max + ")");
+            }
+            values = spaced(count, min, max);
+        } else {
+            throw invalid("give {count, min, max} or a list of numbers");
+        }
+        LinkedHashSet<BigDecimal> distinct = new LinkedHashSet<>();
+        for (double value : values) {
+            if (!(value >= 0 && value <= 2)) {
+                throw invalid("temperature " + value + " is outside [0, 2]");
+            }
+            distinct.add(BigDecimal.valueOf(value).setScale(3, RoundingMode.HALF_UP));
+        }
+        return List.copyOf(distinct);
+    }
+
+    private static List<Double> spaced(int count, double min, double max) {
+        List<Double> values = new ArrayList<>(count);
+        if (count == 1) {
+            values.add((min + max) / 2);
+        } else {
+            for (int i = 0; i < count; i++) {
+                values.add(min + i * (max - min) / (count - 1));
+            }
+        }
+        return values;
+    }
+
+    private static Number number(JsonNode node) {
+        if (!node.isNumber()) {
+            throw invalid("count, min and max must be numbers");
+        }
+        return node.numberValue();
+    }
+
+    private static ApiProblem invalid(String detail) {
+        return ApiProblem.badRequest("invalid-temperatures", "Invalid temperatures", detail);
+    }
+}

@@ -1,0 +1,391 @@
+package io.qaforge.generation;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static io.qaforge.generation.GenerationFixtures.awaitEnd;
+import static io.qaforge.generation.GenerationFixtures.createJob;
+import static io.qaforge.generation.GenerationFixtures.job;
+import static io.qaforge.generation.GenerationFixtures.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Jobs end to end: the real Spring AI client against an in-process OpenAI-compatible server, on real PostgreSQL. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "qaforge.documents.chunk-target-tokens=100",
+        "qaforge.documents.chunk-max-tokens=150",
+        "qaforge.generation.poll-interval=50ms",
+        "qaforge.generation.backoff=50ms",
+        "qaforge.generation.max-backoff=200ms",
+        "qaforge.generation.max-attempts=3",
+        "qaforge.generation.providers.fake.api-key=test-key",
+        "qaforge.generation.providers.fake.max-concurrency=4",
+        "qaforge.generation.providers.fake.timeout=1s",
+        "qaforge.generation.providers.fake.prices.fake-model.input-per-million=1.0",
+        "qaforge.generation.providers.fake.prices.fake-model.output-per-million=2.0",
+        "qaforge.generation.providers.fakejson.api-key=test-key",
+        "qaforge.generation.providers.fakejson.structured-output=true",
+        "qaforge.generation.providers.runpod.api-key=",
+        "spring.ai.openai.api-key=sk-from-spring-ai",
+})
+class GenerationJobTest {
+
+    static final FakeOpenAi fake = new FakeOpenAi();
+    static final int FACTS = 12;
+
+    @DynamicPropertySource
+    static void providers(DynamicPropertyRegistry registry) {
+        registry.add("qaforge.generation.providers.fake.base-url", fake::baseUrl);
+        registry.add("qaforge.generation.providers.fakejson.base-url", fake::baseUrl);
+        registry.add("spring.ai.openai.base-url", fake::baseUrl);
+    }
+
+    @AfterAll
+    static void stopFake() {
+        fake.close();
+    }
+
+    @Autowired
+    TestRestTemplate http;
+    @Autowired
+    JdbcClient db;
+
+    UUID document;
+
+    @BeforeEach
+    void setUp() {
+        fake.reset();
+        document = GenerationFixtures.upload(http, "rules.txt", GenerationFixtures.document("international touch rugby", FACTS));
+        assertThat(http.getForObject("/api/documents/" + document, JsonNode.class).get("chunkCount").asInt())
+                .as("one chunk per fact, so the fake's fact numbers name chunks").isEqualTo(FACTS);
+    }
+
+    Map<String, Object> request(int chunks, Object temperatures) {
+        Map<String, Object> request = new HashMap<>();
+        request.put("documentIds", List.of(document));
+        request.put("context", "International touch rugby rules");
+        request.put("provider", "fake");
+        request.put("model", "fake-model");
+        request.put("temperatures", temperatures);
+        request.put("questionsPerChunk", 3);
+        request.put("chunkLimit", chunks);
+        return request;
+    }
+
+    @Test
+    void happyPathStoresEveryPairWithItsProvenance() throws Exception {
+        Map<String, Object> request = request(2, Map.of("count", 3));
+        request.put("variants", List.of("standard", "simple"));
+        request.put("seed", 7);
+        UUID id = createJob(http, request);
+
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/tasks/total").asInt()).isEqualTo(12);
+        assertThat(view.at("/tasks/done").asInt()).isEqualTo(12);
+        assertThat(view.get("pairsAccepted").asInt()).isEqualTo(36);
+        assertThat(view.get("rejects").size()).isZero();
+        assertThat(view.get("promptTokens").asLong()).isPositive();
+        assertThat(view.get("completionTokens").asLong()).isPositive();
+        assertThat(view.get("costUsd").decimalValue()).isPositive();
+        assertThat(view.at("/estimate/requests").asInt()).isEqualTo(12);
+
+        assertThat(fake.calls).hasSize(12).allSatisfy(call -> {
+            assertThat(call.path()).isEqualTo("/v1/chat/completions");
+            assertThat(call.authorization()).isEqualTo("Bearer test-key");
+            assertThat(call.model()).isEqualTo("fake-model");
+            assertThat(call.prompt()).startsWith("International touch rugby rules").contains("Provide 3 ");
+        });
+        assertThat(fake.calls.stream().map(FakeOpenAi.Call::temperature).distinct()).containsExactlyInAnyOrder(0.01, 0.605, 1.2);
+
+        JsonNode pairs = http.getForObject("/api/jobs/" + id + "/pairs?size=100", JsonNode.class);
+        assertThat(pairs.at("/page/totalElements").asInt()).isEqualTo(36);
+        JsonNode first = pairs.get("content").get(0);
+        assertThat(first.get("question").asText()).startsWith("What is detail 1 of fact 1");
+        assertThat(first.get("pageFrom").asInt()).isEqualTo(1);
+        assertThat(first.get("model").asText()).isEqualTo("fake-model");
+        assertThat(first.get("attempt").asInt()).isEqualTo(1);
+        assertThat(first.get("variant").asText()).isIn("standard", "simple");
+        assertThat(http.getForObject("/api/jobs/" + id + "/pairs?temperature=0.605&variant=simple", JsonNode.class)
+                .at("/page/totalElements").asInt()).isEqualTo(6);
+        int train = http.getForObject("/api/jobs/" + id + "/pairs?split=train", JsonNode.class).at("/page/totalElements").asInt();
+        int test = http.getForObject("/api/jobs/" + id + "/pairs?split=test", JsonNode.class).at("/page/totalElements").asInt();
+        assertThat(train + test).isEqualTo(36);
+        assertThat(train).isGreaterThan(test);
+
+        String events = http.getForObject("/api/jobs/" + id + "/events", String.class);
+        assertThat(events).contains("event:job").contains("\"status\":\"SUCCEEDED\"");
+    }
+
+    @Test
+    void estimateCountsTokensAndCostWithoutSideEffects() {
+        long jobsBefore = db.sql("SELECT count(*) FROM job").query(Long.class).single();
+        Map<String, Object> request = request(4, null);
+        request.remove("questionsPerChunk");
+        ResponseEntity<JsonNode> response = post(http, "/api/jobs/estimate", request);
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        JsonNode estimate = response.getBody().get("estimate");
+        assertThat(estimate.get("chunks").asInt()).isEqualTo(4);
+        assertThat(estimate.get("requests").asInt()).isEqualTo(36);
+        assertThat(response.getBody().get("temperatures")).hasSize(9);
+        assertThat(estimate.get("promptTokens").asLong()).isGreaterThan(36L * 60);
+        assertThat(estimate.get("expectedCompletionTokens").asLong()).isPositive();
+        assertThat(estimate.get("costUsd").decimalValue()).isPositive();
+        assertThat(estimate.get("priced").asBoolean()).isTrue();
+
+        request.put("dryRun", true);
+        assertThat(post(http, "/api/jobs", request).getStatusCode().value()).isEqualTo(200);
+        assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
+        assertThat(fake.calls).isEmpty();
+    }
+
+    @Test
+    void badInputIsAProblemAndCreatesNothing() {
+        long jobsBefore = db.sql("SELECT count(*) FROM job").query(Long.class).single();
+        Map<String, Map<String, Object>> cases = new java.util.LinkedHashMap<>();
+        cases.put("invalid-temperatures", with(request(1, List.of(0.5, 2.5))));
+        cases.put("invalid-temperatures ", with(request(1, Map.of("count", 0))));
+        cases.put("invalid-request", with(request(1, null), "documentIds", List.of()));
+        cases.put("unknown-document", with(request(1, null), "documentIds", List.of(UUID.randomUUID())));
+        cases.put("unknown-provider", with(request(1, null), "provider", "nope"));
+        cases.put("unknown-model", with(request(1, null), "model", "gpt-17"));
+        cases.put("provider-not-configured", with(with(request(1, null), "provider", "runpod"), "model", "any"));
+        cases.put("unknown-variant", with(request(1, null), "variants", List.of("poetic")));
+        UUID empty = UUID.randomUUID(); // the upload API never stores a document without text, so store one directly
+        db.sql("INSERT INTO document (id, name, sha256, media_type, size_bytes, pages, tokens, chunk_count, status) "
+                + "VALUES (?, 'empty.txt', ?, 'text/plain', 0, 1, 0, 0, 'READY')")
+                .params(empty, (empty.toString().replace("-", "") + empty.toString().replace("-", ""))).update();
+        cases.put("no-chunks", with(request(1, null), "documentIds", List.of(empty)));
+        cases.forEach((problem, body) -> {
+            ResponseEntity<JsonNode> response = post(http, "/api/jobs", body);
+            assertThat(response.getStatusCode().is4xxClientError()).as(problem + ": " + response.getBody()).isTrue();
+            assertThat(response.getHeaders().getContentType().toString()).isEqualTo("application/problem+json");
+            assertThat(response.getBody().get("type").asText()).as(problem).isEqualTo("/problems/" + problem.strip());
+        });
+        assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
+    }
+
+    @Test
+    void rateLimitedCallsWaitForRetryAfter() throws Exception {
+        fake.script = call -> call.fact() == 1 && fake.callsFor(1).size() == 1
+                ? FakeOpenAi.Reply.status(429, Map.of("Retry-After", "1"),
+                "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")
+                : null;
+        UUID id = createJob(http, request(2, List.of(0.7)));
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        List<FakeOpenAi.Call> calls = fake.callsFor(1);
+        assertThat(calls).hasSize(2);
+        assertThat(Duration.ofNanos(calls.get(1).atNanos() - calls.get(0).atNanos())).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+        assertThat(pairsOf(id, 1)).isEqualTo(3);
+    }
+
+    @Test
+    void exhaustedRateLimitHeadersPauseTheProviderUntilTheReset() throws Exception {
+        // The first answer comes at once and says the minute's requests are used up; the others take 300 ms.
+        fake.script = call -> call.index() == fake.calls.getFirst().index()
+                ? new FakeOpenAi.Reply(200, Map.of("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "1s"),
+                FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).body(), 0)
+                : FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).delayed(300);
+        UUID id = createJob(http, request(1, Map.of("count", 6)));
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        // Four calls go out at once (max-concurrency 4); the two after them wait for the reset the first answer named.
+        assertThat(fake.calls).hasSize(6);
+        long first = fake.calls.getFirst().atNanos();
+        assertThat(fake.calls.subList(4, 6)).allSatisfy(call ->
+                assertThat(Duration.ofNanos(call.atNanos() - first)).isGreaterThanOrEqualTo(Duration.ofMillis(950)));
+    }
+
+    @Test
+    void aJobsOwnPromptAndSplitsByChunk() throws Exception {
+        Map<String, Object> request = request(6, Map.of("count", 2));
+        request.put("variants", List.of("mine"));
+        request.put("prompts", Map.of("mine", "Quiz me on this. {context}\n\n{chunk}\n\nProvide {n} pairs in the style of a pub quiz."));
+        request.put("splitBy", "chunk");
+        request.put("testFraction", 0.5);
+        UUID id = createJob(http, request);
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(fake.calls).allSatisfy(call -> assertThat(call.prompt()).startsWith("Quiz me on this. International touch rugby rules")
+                .contains("Provide 3 pairs in the style of a pub quiz."));
+        assertThat(db.sql("SELECT count(DISTINCT split) FROM qa_pair WHERE job_id = ? GROUP BY chunk_id").param(id)
+                .query(Integer.class).list()).as("one split per chunk").hasSize(6).containsOnly(1);
+        assertThat(db.sql("SELECT count(DISTINCT split) FROM qa_pair WHERE job_id = ?").param(id).query(Integer.class).single())
+                .as("six chunks at one half each: both splits occur").isEqualTo(2);
+    }
+
+    @Test
+    void serverErrorsAreRetriedThenTheTaskFailsAndCanBeRetried() throws Exception {
+        fake.script = call -> call.fact() == 2 ? FakeOpenAi.Reply.status(500, Map.of(), "{\"error\":{\"message\":\"boom\"}}") : null;
+        UUID id = createJob(http, request(3, List.of(0.7)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("COMPLETED_WITH_ERRORS");
+        assertThat(view.at("/tasks/failed").asInt()).isEqualTo(1);
+        assertThat(fake.callsFor(2)).hasSize(3);
+        assertThat(db.sql("SELECT last_error FROM task WHERE job_id = ? AND status = 'FAILED'").param(id).query(String.class).single())
+                .contains("HTTP 500").contains("boom").contains("after 3 attempts");
+
+        fake.script = call -> null;
+        ResponseEntity<JsonNode> retry = post(http, "/api/jobs/" + id + "/retry-failed", Map.of());
+        assertThat(retry.getBody().get("tasksReset").asInt()).isEqualTo(1);
+        view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("pairsAccepted").asInt()).isEqualTo(9);
+    }
+
+    @Test
+    void slowResponsesPastTheTimeoutAreRetried() throws Exception {
+        fake.script = call -> call.fact() == 1 && fake.callsFor(1).size() == 1
+                ? FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).delayed(1500) : null;
+        UUID id = createJob(http, request(2, List.of(0.7)));
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(fake.callsFor(1)).hasSize(2);
+        assertThat(pairsOf(id, 1)).as("the late answer of the first call is not stored").isEqualTo(3);
+    }
+
+    @Test
+    void malformedTruncatedAndThinkingOutputs() throws Exception {
+        fake.script = call -> {
+            boolean first = fake.callsFor(call.fact()).size() == 1;
+            return switch (call.fact()) {
+                case 1 -> first ? FakeOpenAi.Reply.status(200, Map.of(), "this is not json {") : null;
+                case 2 -> first ? FakeOpenAi.ok("I'm sorry, I cannot help with that.", "stop", call) : null;
+                case 3 -> FakeOpenAi.ok(FakeOpenAi.question(call, 1) + "\n" + FakeOpenAi.answer(call, 1) + "\n"
+                        + FakeOpenAi.question(call, 2) + "\n" + FakeOpenAi.answer(call, 2) + "\nWhat is detail 3 of", "length", call);
+                case 4 -> FakeOpenAi.ok("<think>Let me write three pairs.\nWhat is not a pair?</think>\n" + FakeOpenAi.linePairs(call), "stop", call);
+                case 5 -> first ? FakeOpenAi.Reply.status(200, Map.of(), "{\"error\":{\"message\":\"worker crashed\",\"type\":\"worker_error\"}}") : null;
+                default -> null;
+            };
+        };
+        UUID id = createJob(http, request(5, List.of(0.7)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(fake.callsFor(1)).hasSize(2);
+        assertThat(fake.callsFor(2)).hasSize(2);
+        assertThat(fake.callsFor(5)).hasSize(2);
+        assertThat(view.get("pairsAccepted").asInt()).isEqualTo(3 + 3 + 2 + 3 + 3);
+        assertThat(view.at("/rejects/truncated").asInt()).isEqualTo(1);
+        assertThat(pairsOf(id, 4)).isEqualTo(3);
+        assertThat(db.sql("SELECT max(attempt) FROM qa_pair WHERE job_id = ? AND chunk_id = ?").params(id, chunkId(1))
+                .query(Integer.class).single()).isEqualTo(2);
+    }
+
+    @Test
+    void duplicatesWithinTheJobAreRejectedAndCounted() throws Exception {
+        fake.script = call -> FakeOpenAi.ok("How many players does fact " + call.fact() + " allow?\nSix players.\n"
+                + "What does fact " + call.fact() + " say about restarts?\nPlay restarts quickly.", "stop", call);
+        UUID id = createJob(http, request(1, Map.of("count", 3)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("pairsAccepted").asInt()).isEqualTo(2);
+        assertThat(view.at("/rejects/duplicate").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void insufficientQuotaStopsTheJobWithoutRetrying() throws Exception {
+        fake.script = call -> FakeOpenAi.Reply.status(429, Map.of(), "{\"error\":{\"message\":\"You exceeded your current quota\","
+                + "\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}");
+        UUID id = createJob(http, request(1, List.of(0.7)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("FAILED");
+        assertThat(view.get("error").asText()).contains("quota");
+        assertThat(fake.calls).hasSize(1);
+    }
+
+    @Test
+    void aRejectedKeyStopsTheJobWithoutEchoingTheKey() throws Exception {
+        fake.script = call -> FakeOpenAi.Reply.status(401, Map.of(), "{\"error\":{\"message\":\"Incorrect API key provided: "
+                + "sk-proj-abcdef123456. You can find your API key at https://platform.openai.com\",\"code\":\"invalid_api_key\"}}");
+        UUID id = createJob(http, request(2, List.of(0.7)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("FAILED");
+        assertThat(view.get("error").asText()).contains("HTTP 401").contains("sk-***").doesNotContain("abcdef123456");
+    }
+
+    @Test
+    void budgetStopsClaimingAndAHigherBudgetResumes() throws Exception {
+        Map<String, Object> request = request(6, List.of(0.7));
+        double perTask = post(http, "/api/jobs/estimate", request).getBody().at("/estimate/costUsd").asDouble() / 6;
+        request.put("maxCostUsd", perTask * 2.5);
+        UUID id = createJob(http, request);
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.at("/tasks/done").asInt()).isBetween(1, 5);
+        assertThat(view.get("costUsd").asDouble()).isLessThanOrEqualTo(perTask * 2.5);
+
+        post(http, "/api/jobs/" + id + "/resume", Map.of("maxCostUsd", perTask * 100));
+        view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/tasks/done").asInt()).isEqualTo(6);
+        assertThat(fake.calls).hasSize(6);
+    }
+
+    @Test
+    void cancelStopsTheJob() throws Exception {
+        fake.latencyMillis = 200;
+        UUID id = createJob(http, request(FACTS, Map.of("count", 4)));
+        ResponseEntity<JsonNode> cancelled = post(http, "/api/jobs/" + id + "/cancel", Map.of());
+        assertThat(cancelled.getBody().get("status").asText()).isEqualTo("CANCELLED");
+        Thread.sleep(500);
+        int calls = fake.calls.size();
+        Thread.sleep(500);
+        assertThat(fake.calls).hasSize(calls);
+        assertThat(calls).isLessThan(48);
+        assertThat(post(http, "/api/jobs/" + id + "/cancel", Map.of()).getStatusCode().value()).isEqualTo(409);
+    }
+
+    @Test
+    void structuredOutputWhenTheProviderTakesAJsonSchema() throws Exception {
+        Map<String, Object> request = request(2, List.of(0.3));
+        request.put("provider", "fakejson");
+        UUID id = createJob(http, request);
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("pairsAccepted").asInt()).isEqualTo(6);
+        assertThat(fake.calls).allSatisfy(call -> assertThat(call.json()).isTrue());
+    }
+
+    @Test
+    void theOpenAiProviderTakesSpringAisOwnProperties() throws Exception {
+        Map<String, Object> request = request(1, List.of(0.3));
+        request.put("provider", "openai");
+        request.put("model", "gpt-4o-mini");
+        UUID id = createJob(http, request);
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(fake.calls).singleElement().satisfies(call -> {
+            assertThat(call.authorization()).isEqualTo("Bearer sk-from-spring-ai");
+            assertThat(call.model()).isEqualTo("gpt-4o-mini");
+            assertThat(call.json()).as("structured output is on for openai").isTrue();
+        });
+    }
+
+    private long chunkId(int fact) {
+        return db.sql("SELECT id FROM chunk WHERE document_id = ? AND ordinal = ?").params(document, fact - 1).query(Long.class).single();
+    }
+
+    private int pairsOf(UUID job, int fact) {
+        return db.sql("SELECT count(*) FROM qa_pair WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL")
+                .params(job, chunkId(fact)).query(Integer.class).single();
+    }
+
+    private static Map<String, Object> with(Map<String, Object> request, String key, Object value) {
+        Map<String, Object> copy = new HashMap<>(request);
+        copy.put(key, value);
+        return copy;
+    }
+
+    private static Map<String, Object> with(Map<String, Object> request) {
+        return request;
+    }
+}

@@ -1,0 +1,192 @@
+package io.qaforge.generation;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.web.client.RestTemplateBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import io.qaforge.QaforgeApplication;
+import io.qaforge.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Whole service replicas (application contexts on one database) stopping, crashing and sharing a job; the checks are
+ * the exactly-once promises: every task done once, its pairs stored once, no finished task requested again.
+ */
+class GenerationRestartTest {
+
+    static final FakeOpenAi fake = new FakeOpenAi();
+    static final int FACTS = 12;
+    static final int QUESTIONS = 3;
+
+    private final List<ConfigurableApplicationContext> replicas = new java.util.ArrayList<>();
+
+    @AfterAll
+    static void stopFake() {
+        fake.close();
+    }
+
+    @BeforeEach
+    void resetFake() {
+        fake.reset();
+    }
+
+    @AfterEach
+    void stopReplicas() {
+        replicas.forEach(ConfigurableApplicationContext::close);
+    }
+
+    ConfigurableApplicationContext replica() {
+        // Command-line arguments, so they win over application.yml as a deployment's settings would.
+        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(
+                "--server.port=0",
+                "--qaforge.documents.chunk-target-tokens=100",
+                "--qaforge.documents.chunk-max-tokens=150",
+                "--qaforge.generation.poll-interval=50ms",
+                "--qaforge.generation.backoff=50ms",
+                "--qaforge.generation.lease=3s",
+                "--qaforge.generation.providers.replicated.base-url=" + fake.baseUrl(),
+                "--qaforge.generation.providers.replicated.max-concurrency=3",
+                "--qaforge.generation.providers.replicated.timeout=5s");
+        replicas.add(context);
+        return context;
+    }
+
+    static TestRestTemplate http(ConfigurableApplicationContext context) {
+        return new TestRestTemplate(new RestTemplateBuilder()
+                .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+    }
+
+    /** The shared database while no replica runs. */
+    static JdbcClient database() {
+        Map<String, Object> p = TestDatabase.properties();
+        return JdbcClient.create(new DriverManagerDataSource((String) p.get("spring.datasource.url"),
+                (String) p.get("spring.datasource.username"), (String) p.get("spring.datasource.password")));
+    }
+
+    static JdbcClient db(ConfigurableApplicationContext context) {
+        return context.getBean(JdbcClient.class);
+    }
+
+    static UUID createJob(TestRestTemplate http, int temperatures) {
+        UUID document = GenerationFixtures.upload(http, "replicated.txt", GenerationFixtures.document("beach volleyball", FACTS));
+        Map<String, Object> request = new HashMap<>();
+        request.put("documentIds", List.of(document));
+        request.put("context", "Beach volleyball rules");
+        request.put("provider", "replicated");
+        request.put("model", "any-model");
+        request.put("temperatures", Map.of("count", temperatures));
+        request.put("questionsPerChunk", QUESTIONS);
+        return GenerationFixtures.createJob(http, request);
+    }
+
+    @Test
+    void aJobStoppedMidwayFinishesInTheNextReplicaWithNothingLostOrRepeated() throws Exception {
+        fake.latencyMillis = 100;
+        ConfigurableApplicationContext first = replica();
+        UUID job = createJob(http(first), 3);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (done(db(first), job) < 8) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        first.close();
+        Set<String> doneBefore = doneKeys(database(), job);
+        int callsBefore = fake.calls.size();
+        assertThat(doneBefore.size()).isBetween(8, 35);
+
+        ConfigurableApplicationContext second = replica();
+        JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertExactlyOnce(db(second), job, 36);
+        assertThat(fake.calls.subList(callsBefore, fake.calls.size()))
+                .as("no finished task is requested again")
+                .noneMatch(call -> doneBefore.contains(call.fact() + "@" + call.temperature()));
+    }
+
+    @Test
+    void tasksOfACrashedWorkerAreTakenAgainWhenTheirLeaseExpires() throws Exception {
+        fake.latencyMillis = 50;
+        ConfigurableApplicationContext replica = replica();
+        JdbcClient db = db(replica);
+        // A worker that claimed tasks and died (kill -9): its leases are all that is left of it.
+        UUID document = GenerationFixtures.upload(http(replica), "replicated.txt", GenerationFixtures.document("beach volleyball", FACTS));
+        UUID job = createJob(http(replica), 2);
+        int hijacked = db.sql("""
+                        UPDATE task SET status = 'RUNNING', leased_by = 'crashed-worker', attempts = 1,
+                                        lease_until = now() + interval '1500 milliseconds'
+                        WHERE id IN (SELECT id FROM task WHERE job_id = ? AND status = 'PENDING' ORDER BY id DESC LIMIT 4)""")
+                .param(job).update();
+        long leaseEnds = System.nanoTime() + Duration.ofMillis(1400).toNanos();
+        Set<String> crashedKeys = db.sql("""
+                        SELECT c.ordinal + 1, t.temperature FROM task t JOIN chunk c ON c.id = t.chunk_id
+                        WHERE t.job_id = ? AND t.leased_by = 'crashed-worker'""").param(job)
+                .query((rs, i) -> rs.getInt(1) + "@" + rs.getBigDecimal(2).doubleValue()).set();
+        assertThat(hijacked).isPositive();
+        assertThat(document).isNotNull();
+
+        JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertExactlyOnce(db, job, 24);
+        List<FakeOpenAi.Call> retaken = fake.calls.stream().filter(call -> crashedKeys.contains(call.fact() + "@" + call.temperature())).toList();
+        assertThat(retaken).hasSize(crashedKeys.size()).allSatisfy(call -> assertThat(call.atNanos()).isGreaterThan(leaseEnds));
+        assertThat(db.sql("SELECT count(*) FROM qa_pair p JOIN task t ON t.id = p.task_id WHERE t.job_id = ? AND p.attempt = 2")
+                .param(job).query(Integer.class).single()).isEqualTo(crashedKeys.size() * QUESTIONS);
+    }
+
+    @Test
+    void twoReplicasShareOneJobWithoutDoubleWork() throws Exception {
+        fake.latencyMillis = 50;
+        ConfigurableApplicationContext a = replica();
+        ConfigurableApplicationContext b = replica();
+        UUID job = createJob(http(a), 3);
+        JsonNode view = GenerationFixtures.awaitEnd(http(b), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertExactlyOnce(db(a), job, 36);
+        Map<String, Long> perKey = fake.calls.stream().collect(Collectors.groupingBy(call -> call.fact() + "@" + call.temperature(),
+                Collectors.counting()));
+        assertThat(perKey).hasSize(36).allSatisfy((key, calls) -> assertThat(calls).as(key).isEqualTo(1));
+        assertThat(db(a).sql("SELECT count(DISTINCT leased_by) FROM task WHERE job_id = ?").param(job).query(Integer.class).single())
+                .as("both replicas did work").isEqualTo(2);
+    }
+
+    private static int done(JdbcClient db, UUID job) {
+        return db.sql("SELECT count(*) FROM task WHERE job_id = ? AND status = 'DONE'").param(job).query(Integer.class).single();
+    }
+
+    private static Set<String> doneKeys(JdbcClient db, UUID job) {
+        return new HashSet<>(db.sql("""
+                        SELECT c.ordinal + 1, t.temperature FROM task t JOIN chunk c ON c.id = t.chunk_id
+                        WHERE t.job_id = ? AND t.status = 'DONE'""").param(job)
+                .query((rs, i) -> rs.getInt(1) + "@" + rs.getBigDecimal(2).doubleValue()).list());
+    }
+
+    private static void assertExactlyOnce(JdbcClient db, UUID job, int tasks) {
+        assertThat(done(db, job)).isEqualTo(tasks);
+        assertThat(db.sql("""
+                        SELECT count(*) FROM task t
+                        WHERE t.job_id = ? AND (SELECT count(*) FROM qa_pair p WHERE p.task_id = t.id) <> ?""")
+                .params(job, QUESTIONS).query(Integer.class).single()).as("tasks whose pairs are not exactly the fake's").isZero();
+        assertThat(db.sql("SELECT count(*) - count(DISTINCT (task_id, ordinal)) FROM qa_pair WHERE job_id = ?").param(job)
+                .query(Integer.class).single()).isZero();
+        assertThat(db.sql("SELECT count(*) FROM qa_pair WHERE job_id = ? AND rejected_reason IS NULL").param(job)
+                .query(Integer.class).single()).isEqualTo(tasks * QUESTIONS);
+    }
+}
