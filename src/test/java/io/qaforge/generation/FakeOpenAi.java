@@ -26,7 +26,7 @@ import com.sun.net.httpserver.HttpServer;
  * any request differently (429 with Retry-After, 500, a delay past the client's timeout, malformed or cut-off text,
  * think blocks, RunPod error bodies). With a request limit it answers 429 when a client goes over it, like a provider.
  */
-class FakeOpenAi implements AutoCloseable {
+public class FakeOpenAi implements AutoCloseable {
 
     /** One request as the fake saw it. */
     record Call(int index, long atNanos, String path, String authorization, String model, double temperature, String prompt,
@@ -60,11 +60,11 @@ class FakeOpenAi implements AutoCloseable {
     final List<Call> calls = new CopyOnWriteArrayList<>();
     /** Answers a call, or null for the default answer. */
     volatile Function<Call, Reply> script = call -> null;
-    volatile long latencyMillis;
+    public volatile long latencyMillis;
     private volatile RequestLimit limit;
     final AtomicInteger rateLimited = new AtomicInteger();
 
-    FakeOpenAi() {
+    public FakeOpenAi() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1000);
         } catch (IOException e) {
@@ -75,7 +75,7 @@ class FakeOpenAi implements AutoCloseable {
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 

@@ -1,0 +1,200 @@
+package io.qaforge.web;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.qaforge.generation.FakeOpenAi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The console's whole flow in headless Chromium: upload a PDF, estimate and start a small job against the generation
+ * tests' OpenAI-compatible fake, watch it reach 100 % over SSE, browse its pairs, download the JSONL.
+ * A small connection pool: this context stays cached beside the other test classes' on a shared PostgreSQL.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "qaforge.security.api-token=" + ConsoleTest.TOKEN,
+        "qaforge.generation.poll-interval=50ms",
+        "qaforge.generation.backoff=50ms",
+        "qaforge.generation.max-backoff=100ms",
+        "qaforge.generation.max-attempts=2",
+        "qaforge.generation.providers.fake.api-key=test-key",
+        "qaforge.generation.providers.fake.max-concurrency=2",
+        "qaforge.generation.providers.fake.timeout=1s",
+        "qaforge.generation.providers.fake.prices.fake-model.input-per-million=1.0",
+        "qaforge.generation.providers.fake.prices.fake-model.output-per-million=2.0",
+        "qaforge.hub.token=",
+        "spring.datasource.hikari.maximum-pool-size=6",
+})
+class ConsoleJobTest {
+
+    static final FakeOpenAi fake = new FakeOpenAi();
+
+    @DynamicPropertySource
+    static void providers(DynamicPropertyRegistry registry) {
+        registry.add("qaforge.generation.providers.fake.base-url", fake::baseUrl);
+    }
+
+    @AfterAll
+    static void stopFake() {
+        fake.close();
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    TestRestTemplate http;
+    @TempDir
+    Path temp;
+
+    @BeforeEach
+    void answerQuickly() {
+        fake.latencyMillis = 0;
+    }
+
+    @Test
+    void uploadStartWatchAndBrowse() throws IOException {
+        Path pdf = Files.write(temp.resolve("touch-rules.pdf"), ConsoleTest.rulebook(2));
+        try (Browser browser = signedIn("flow")) {
+            browser.driver.findElement(By.id("file-input")).sendKeys(pdf.toString());
+            browser.findText("#uploads li.ok", "chunks");
+            browser.find("#new-job-from-documents").click();
+
+            WebElement form = browser.find("#job-form");
+            assertThat(browser.find("#job-documents input[type=checkbox]").isSelected()).as("the uploaded document").isTrue();
+            form.findElement(By.name("context")).sendKeys("These questions are about the Touch Rugby rulebook.");
+            fill(form, "provider", "fake");
+            fill(form, "model", "fake-model");
+            fill(form, "tempCount", "2");
+            fill(form, "chunkLimit", "2");
+            form.findElement(By.cssSelector("input[value=simple]")).click();
+            browser.find("#estimate-button").click();
+            assertThat(browser.find("#estimate [data-fact=requests] dd").getText()).as("2 chunks × 2 temperatures × 2 variants").isEqualTo("8");
+            assertThat(browser.find("#estimate [data-fact=cost] dd").getText()).startsWith("$");
+            browser.screenshot("1-estimate");
+
+            browser.find("#start-job").click();
+            browser.findText("#job-progress", "100 %");
+            browser.findText("#job-detail h2", "succeeded");
+            assertThat(browser.find("#job-progress").getText()).contains("8 of 8 tasks");
+            assertThat(browser.find("[data-fact=pairsAccepted] dd").getText()).isNotEqualTo("0");
+            assertThat(browser.find("[role=progressbar]").getAttribute("aria-valuenow")).isEqualTo("100");
+            browser.screenshot("2-done");
+
+            browser.findText("#pairs tbody", "What is detail");
+            browser.findText("#pairs .source", "Fact 1.");
+            browser.script("document.getElementById('pairs').scrollIntoView()");
+            browser.screenshot("3-pairs");
+            new Select(browser.find("#pairs select[name=variant]")).selectByValue("simple");
+            browser.waitUntil(d -> onlyPairsShown(browser, "simple"));
+            new Select(browser.find("#pairs select[name=variant]")).selectByValue("");
+            new Select(browser.find("#pairs select[name=split]")).selectByValue("test");
+            browser.waitUntil(d -> onlyPairsShown(browser, "test"));
+        }
+    }
+
+    @Test
+    void retriesFailedTasksAndCancels() throws IOException {
+        // Every call outlasts the provider timeout: the job's tasks fail after their attempts.
+        fake.latencyMillis = 2_000;
+        try (Browser browser = signedIn("retry")) {
+            String document = uploadByApi();
+            browser.go("/#jobs");
+            WebElement form = browser.find("#job-form");
+            browser.find("#estimate-button").click();
+            assertThat(browser.find("#job-form-error .error").getText()).as("the API's problem")
+                    .startsWith("Invalid request").contains("documentIds", "context");
+            browser.screenshot("0-invalid");
+            browser.find("#job-documents input[value='" + document + "']").click();
+            form.findElement(By.name("context")).sendKeys("Touch rugby rules.");
+            fill(form, "provider", "fake");
+            fill(form, "model", "fake-model");
+            fill(form, "tempCount", "1");
+            fill(form, "chunkLimit", "2");
+            browser.find("#estimate-button").click();
+            browser.find("#start-job").click();
+
+            browser.waitUntil(d -> browser.find("#job-detail h2").getText().matches("(?s).*(completed with errors|failed).*"));
+            assertThat(browser.find("#job-progress").getText()).contains("2 of 2 tasks", "2 failed");
+            browser.screenshot("1-failed");
+
+            fake.latencyMillis = 0;
+            browser.find("#job-detail .actions button:not(.danger)").click();
+            browser.findText("#job-detail h2", "succeeded");
+            assertThat(browser.find("#job-progress").getText()).contains("100 %", "2 of 2 tasks").doesNotContain("failed");
+            browser.screenshot("2-retried");
+
+            // A slow job, cancelled while it runs.
+            fake.latencyMillis = 800;
+            browser.go("/#jobs");
+            form = browser.find("#job-form");
+            fill(form, "tempCount", "9");
+            browser.find("#estimate-button").click();
+            browser.find("#start-job").click();
+            browser.findText("#job-detail h2", "running");
+            browser.findText("#job-progress", "of 18 tasks");
+            browser.screenshot("3-running");
+            browser.find("#job-detail button.danger").click();
+            browser.findText("#job-detail h2", "cancelled");
+            assertThat(browser.find("#job-progress").getText()).contains("cancelled");
+            browser.screenshot("4-cancelled");
+        }
+    }
+
+    /** Whether the pairs table shows pairs, and every one of them mentions the text (a variant, a split). */
+    private static boolean onlyPairsShown(Browser browser, String text) {
+        List<WebElement> rows = browser.all("#pairs tbody tr");
+        return !rows.isEmpty() && rows.stream().allMatch(row -> row.getText().contains(text));
+    }
+
+    private Browser signedIn(String test) {
+        Browser browser = Browser.open(test, "http://localhost:" + port);
+        browser.go("/actuator/health");
+        browser.script("localStorage.setItem('qaforge.apiToken', arguments[0])", ConsoleTest.TOKEN);
+        return browser.go("/");
+    }
+
+    /** Uploads a one-page PDF through the API and answers its id. */
+    private String uploadByApi() throws IOException {
+        var body = new LinkedMultiValueMap<String, Object>();
+        body.add("file", new ByteArrayResource(ConsoleTest.rulebook(1)) {
+            @Override
+            public String getFilename() {
+                return "one-page.pdf";
+            }
+        });
+        var headers = new HttpHeaders();
+        headers.setBearerAuth(ConsoleTest.TOKEN);
+        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
+        return http.postForObject("/api/documents", new HttpEntity<>(body, headers), JsonNode.class).get("id").asText();
+    }
+
+    private static void fill(WebElement form, String name, String value) {
+        WebElement input = form.findElement(By.name(name));
+        input.clear();
+        input.sendKeys(value);
+    }
+}
