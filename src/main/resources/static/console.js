@@ -405,6 +405,8 @@ function pages(from, to) {
 // Jobs: new job (estimate, then confirm), list
 
 async function showJobs(signal) {
+    // The form opens by itself when documents were picked for it, or when there is no job to look at yet.
+    if (state.selected.size) $('#new-job').open = true;
     loadJobDocuments(signal);
     refreshJobs(signal);
 }
@@ -507,6 +509,7 @@ async function refreshJobs(signal) {
                     h('td', {}, fmtTime(job.createdAt)));
             });
             $('#jobs-table tbody').replaceChildren(...(rows.length ? rows : [emptyRow(7, 'No jobs yet.')]));
+            if (!page.content.length && state.jobsPage === 0) $('#new-job').open = true;
             pager($('#jobs-pager'), page, n => {
                 state.jobsPage = n;
                 location.hash === '#jobs' ? route() : null;

@@ -101,7 +101,7 @@ class ConsoleJobTest {
             browser.findText("#job-detail h2", "succeeded");
             assertThat(browser.find("#job-progress").getText()).contains("8 of 8 tasks");
             assertThat(browser.find("[data-fact=pairsAccepted] dd").getText()).isNotEqualTo("0");
-            assertThat(browser.find("[role=progressbar]").getAttribute("aria-valuenow")).isEqualTo("100");
+            assertThat(browser.find("#job-progress [role=progressbar]").getAttribute("aria-valuenow")).isEqualTo("100");
             browser.screenshot("2-done");
 
             browser.findText("#pairs tbody", "What is detail");
@@ -113,6 +113,12 @@ class ConsoleJobTest {
             new Select(browser.find("#pairs select[name=variant]")).selectByValue("");
             new Select(browser.find("#pairs select[name=split]")).selectByValue("test");
             browser.waitUntil(d -> onlyPairsShown(browser, "test"));
+
+            String job = browser.driver.getCurrentUrl().replaceAll(".*#jobs/", "");
+            browser.find("#tabs a[data-tab=jobs]").click();
+            WebElement row = browser.find("#jobs-table tr[data-id='" + job + "']");
+            assertThat(row.getText()).contains("succeeded", "fake · fake-model", "100 %", "56");
+            browser.screenshot("4-list");
         }
     }
 
@@ -123,6 +129,10 @@ class ConsoleJobTest {
         try (Browser browser = signedIn("retry")) {
             String document = uploadByApi();
             browser.go("/#jobs");
+            browser.find("#jobs-table tbody tr");
+            if (browser.find("#new-job").getAttribute("open") == null) {
+                browser.find("#new-job summary").click();
+            }
             WebElement form = browser.find("#job-form");
             browser.find("#estimate-button").click();
             assertThat(browser.find("#job-form-error .error").getText()).as("the API's problem")
