@@ -74,12 +74,6 @@ class JobController {
         return EstimateView.of(planner.plan(request));
     }
 
-    @Operation(summary = "Jobs, newest first, with the same progress view as a single job")
-    @GetMapping
-    Page<JobStore.View> list(@PageableDefault(size = 20) Pageable pageable) {
-        return jobs.list(pageable);
-    }
-
     @GetMapping("/{id}")
     JobStore.View get(@PathVariable UUID id) {
         return view(id);

@@ -102,15 +102,6 @@ class JobStore {
         return db.sql("SELECT status FROM job WHERE id = ?").param(id).query((rs, i) -> JobStatus.valueOf(rs.getString(1))).optional();
     }
 
-    /** Jobs newest first, each as {@link #view(UUID)} shows it. */
-    Page<View> list(Pageable pageable) {
-        long total = db.sql("SELECT count(*) FROM job").query(Long.class).single();
-        List<View> content = db.sql("SELECT * FROM job ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset")
-                .param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
-                .query((rs, i) -> view(rs)).list();
-        return new PageImpl<>(content, pageable, total);
-    }
-
     Optional<View> view(UUID id) {
         return db.sql("SELECT * FROM job WHERE id = ?").param(id).query((rs, i) -> view(rs)).optional();
     }
