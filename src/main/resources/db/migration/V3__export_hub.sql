@@ -20,7 +20,7 @@ CREATE TABLE hub_push (
     dataset_id   uuid REFERENCES dataset (id) ON DELETE CASCADE,
     repo_id      text        NOT NULL,
     private      boolean     NOT NULL,
-    formats      text        NOT NULL,
+    format       text        NOT NULL,
     status       text        NOT NULL,
     commit_url   text,
     error        text,

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,16 +12,6 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.schema.MessageType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,9 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ExportTest {
-
-    record Message(String role, String content) {
-    }
 
     @Autowired
     TestRestTemplate http;
@@ -71,7 +57,7 @@ class ExportTest {
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(response.getHeaders().getFirst(HttpHeaders.CONTENT_DISPOSITION))
                 .isEqualTo("attachment; filename=\"qaforge-job-" + job.toString().substring(0, 8) + "-train.jsonl\"");
-        List<List<Message>> rows = jsonl(response.getBody());
+        List<List<PairFixture.Message>> rows = jsonl(response.getBody());
         assertRowsMatch(rows, fixture.pairs(job), "train", 3, "You are an R expert.");
     }
 
@@ -105,7 +91,7 @@ class ExportTest {
         assertThat(messages.getHeaders().getContentType().toString()).startsWith("text/csv");
         List<List<String>> records = csv(messages.getBody());
         assertThat(records.getFirst()).containsExactly("messages");
-        List<List<Message>> rows = new ArrayList<>();
+        List<List<PairFixture.Message>> rows = new ArrayList<>();
         for (List<String> record : records.subList(1, records.size())) {
             rows.add(messages(json.readTree(record.getFirst())));
         }
@@ -137,7 +123,7 @@ class ExportTest {
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(response.getHeaders().getFirst(HttpHeaders.CONTENT_DISPOSITION)).endsWith("-all.parquet\"");
         Path file = Files.write(tmp.resolve("export.parquet"), response.getBody());
-        assertRowsMatch(parquet(file), fixture.pairs(job), "all", 5, "Be brief.");
+        assertRowsMatch(PairFixture.parquet(file), fixture.pairs(job), "all", 5, "Be brief.");
     }
 
     @Test
@@ -158,7 +144,7 @@ class ExportTest {
         ResponseEntity<byte[]> export = http.getForEntity("/api/datasets/{id}/export?split=train&format=parquet", byte[].class, id);
         assertThat(export.getHeaders().getFirst(HttpHeaders.CONTENT_DISPOSITION))
                 .isEqualTo("attachment; filename=\"r-manual-rounds-1-2-train.parquet\"");
-        assertRowsMatch(parquet(Files.write(tmp.resolve("union.parquet"), export.getBody())), both, "train", 5, null);
+        assertRowsMatch(PairFixture.parquet(Files.write(tmp.resolve("union.parquet"), export.getBody())), both, "train", 5, null);
     }
 
     @Test
@@ -185,13 +171,13 @@ class ExportTest {
     }
 
     /** Roles alternate, rows hold at most pairsPerRow pairs of one chunk and split, every accepted pair appears once. */
-    static void assertRowsMatch(List<List<Message>> rows, List<PairFixture.Pair> stored, String split, int pairsPerRow, String system) {
+    static void assertRowsMatch(List<List<PairFixture.Message>> rows, List<PairFixture.Pair> stored, String split, int pairsPerRow, String system) {
         Map<String, PairFixture.Pair> byQuestion = byQuestion(stored);
         List<String> exported = new ArrayList<>();
-        for (List<Message> row : rows) {
-            List<Message> turns = row;
+        for (List<PairFixture.Message> row : rows) {
+            List<PairFixture.Message> turns = row;
             if (system != null) {
-                assertThat(row.getFirst()).isEqualTo(new Message("system", system));
+                assertThat(row.getFirst()).isEqualTo(new PairFixture.Message("system", system));
                 turns = row.subList(1, row.size());
             }
             assertThat(turns.size()).isEven().isBetween(2, 2 * pairsPerRow);
@@ -222,10 +208,10 @@ class ExportTest {
         return map;
     }
 
-    List<List<Message>> jsonl(byte[] body) throws IOException {
+    List<List<PairFixture.Message>> jsonl(byte[] body) throws IOException {
         String text = new String(body, StandardCharsets.UTF_8);
         assertThat(text).endsWith("\n");
-        List<List<Message>> rows = new ArrayList<>();
+        List<List<PairFixture.Message>> rows = new ArrayList<>();
         for (String line : text.split("\n")) {
             JsonNode row = json.readTree(line);
             assertThat(row.size()).isEqualTo(1);
@@ -234,33 +220,10 @@ class ExportTest {
         return rows;
     }
 
-    static List<Message> messages(JsonNode row) {
-        List<Message> messages = new ArrayList<>();
-        row.get("messages").forEach(m -> messages.add(new Message(m.get("role").asText(), m.get("content").asText())));
+    static List<PairFixture.Message> messages(JsonNode row) {
+        List<PairFixture.Message> messages = new ArrayList<>();
+        row.get("messages").forEach(m -> messages.add(new PairFixture.Message(m.get("role").asText(), m.get("content").asText())));
         return messages;
-    }
-
-    static List<List<Message>> parquet(Path file) throws IOException {
-        List<List<Message>> rows = new ArrayList<>();
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
-                ParquetReadOptions.builder(new PlainParquetConfiguration()).withCodecFactory(new SnappyCodecs()).build())) {
-            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-            assertThat(schema.getType("messages").asGroupType().getLogicalTypeAnnotation().toString()).isEqualTo("LIST");
-            PageReadStore pages;
-            while ((pages = reader.readNextRowGroup()) != null) {
-                RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema).getRecordReader(pages, new GroupRecordConverter(schema));
-                for (long i = 0; i < pages.getRowCount(); i++) {
-                    Group list = records.read().getGroup("messages", 0);
-                    List<Message> row = new ArrayList<>();
-                    for (int j = 0; j < list.getFieldRepetitionCount("list"); j++) {
-                        Group element = list.getGroup("list", j).getGroup("element", 0);
-                        row.add(new Message(element.getString("role", 0), element.getString("content", 0)));
-                    }
-                    rows.add(row);
-                }
-            }
-        }
-        return rows;
     }
 
     /** A strict RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks. */

@@ -1,9 +1,21 @@
 package io.qaforge.export;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.schema.MessageType;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
@@ -11,6 +23,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Test data as the generation engine leaves it: a document uploaded through the API, then job, task and qa_pair rows
@@ -21,6 +35,9 @@ public class PairFixture {
     /** One stored pair, as the tests compare it with what an export wrote. */
     public record Pair(long id, long chunkId, String question, String answer, double temperature, String variant,
                        String split, String rejectedReason) {
+    }
+
+    public record Message(String role, String content) {
     }
 
     private final TestRestTemplate http;
@@ -105,4 +122,29 @@ public class PairFixture {
                 (rs, i) -> new Pair(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getDouble(5), rs.getString(6),
                         rs.getString(7), rs.getString(8)), job);
     }
+
+    /** Reads an exported Parquet file back, row by row, with parquet-java's own reader. */
+    public static List<List<Message>> parquet(Path file) throws IOException {
+        List<List<Message>> rows = new ArrayList<>();
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
+                ParquetReadOptions.builder(new PlainParquetConfiguration()).withCodecFactory(new SnappyCodecs()).build())) {
+            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+            assertThat(schema.getType("messages").asGroupType().getLogicalTypeAnnotation().toString()).isEqualTo("LIST");
+            PageReadStore pages;
+            while ((pages = reader.readNextRowGroup()) != null) {
+                RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema).getRecordReader(pages, new GroupRecordConverter(schema));
+                for (long i = 0; i < pages.getRowCount(); i++) {
+                    Group list = records.read().getGroup("messages", 0);
+                    List<Message> row = new ArrayList<>();
+                    for (int j = 0; j < list.getFieldRepetitionCount("list"); j++) {
+                        Group element = list.getGroup("list", j).getGroup("element", 0);
+                        row.add(new Message(element.getString("role", 0), element.getString("content", 0)));
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
 }
