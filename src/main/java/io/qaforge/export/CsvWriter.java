@@ -1,72 +1,143 @@
 package io.qaforge.export;
 
-import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.StringWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 
-/** RFC 4180 CSV: a {@code messages} column holding the row's JSON (as Hub datasets do), or flat provenance columns. */
+/**
+ * RFC 4180 CSV in UTF-8: a {@code messages} column holding the row's JSON (as Hub datasets do), or flat provenance
+ * columns. Works on UTF-8 bytes: the characters that force quoting are ASCII and never occur inside a multi-byte sequence.
+ */
 final class CsvWriter implements RowWriter {
 
-    private final Writer out;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final Sink out;
     private final String system;
     private final boolean flat;
+    private final Buffer messages = new Buffer();
+
+    /** Exposes its array so a row's JSON is quoted without another copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer() {
+            super(4096);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
 
     CsvWriter(OutputStream out, String system, boolean flat) throws IOException {
-        this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        this.out = new Sink(out);
         this.system = system;
         this.flat = flat;
-        this.out.write(flat ? "question,answer,temperature,variant,chunk,pages\r\n" : "messages\r\n");
+        ascii(flat ? "question,answer,temperature,variant,chunk,pages" : "messages");
+        this.out.write(CRLF);
     }
 
     @Override
     public void write(List<QaPair> row) throws IOException {
         if (flat) {
             QaPair pair = row.getFirst();
-            field(pair.question());
+            field(pair.question(), pair.question().length);
             out.write(',');
-            field(pair.answer());
+            field(pair.answer(), pair.answer().length);
             out.write(',');
-            out.write(Double.toString(pair.temperature()));
+            ascii(Double.toString(pair.temperature()));
             out.write(',');
-            field(pair.variant());
+            byte[] variant = pair.variant().getBytes(StandardCharsets.UTF_8);
+            field(variant, variant.length);
             out.write(',');
-            out.write(Long.toString(pair.chunkId()));
+            ascii(Long.toString(pair.chunkId()));
             out.write(',');
-            out.write(pair.pages());
+            ascii(pair.pages());
         } else {
-            StringWriter messages = new StringWriter(256 * row.size());
+            messages.reset();
             try (JsonGenerator json = Messages.JSON.createGenerator(messages)) {
                 Messages.write(json, system, row);
             }
-            field(messages.toString());
+            field(messages.array(), messages.size());
         }
-        out.write("\r\n");
+        out.write(CRLF);
     }
 
-    private void field(String value) throws IOException {
+    private void field(byte[] value, int length) throws IOException {
         boolean quote = false;
-        for (int i = 0; i < value.length() && !quote; i++) {
-            char c = value.charAt(i);
-            quote = c == '"' || c == ',' || c == '\n' || c == '\r';
+        for (int i = 0; i < length && !quote; i++) {
+            byte b = value[i];
+            quote = b == '"' || b == ',' || b == '\n' || b == '\r';
         }
         if (!quote) {
-            out.write(value);
+            out.write(value, 0, length);
             return;
         }
         out.write('"');
-        out.write(value.replace("\"", "\"\""));
+        int from = 0;
+        for (int i = 0; i < length; i++) {
+            if (value[i] == '"') {
+                out.write(value, from, i + 1 - from); // the quote itself, then once more below
+                from = i;
+            }
+        }
+        out.write(value, from, length - from);
         out.write('"');
+    }
+
+    private void ascii(String value) throws IOException {
+        out.write(value.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
     public void close() throws IOException {
         out.flush();
+    }
+
+    /** A plain buffer: BufferedOutputStream takes a lock on every call, and CSV makes many small ones. */
+    private static final class Sink {
+        private final OutputStream target;
+        private final byte[] buffer = new byte[1 << 16];
+        private int count;
+
+        Sink(OutputStream target) {
+            this.target = target;
+        }
+
+        void write(int b) throws IOException {
+            if (count == buffer.length) {
+                drain();
+            }
+            buffer[count++] = (byte) b;
+        }
+
+        void write(byte[] bytes) throws IOException {
+            write(bytes, 0, bytes.length);
+        }
+
+        void write(byte[] bytes, int offset, int length) throws IOException {
+            if (length > buffer.length - count) {
+                drain();
+                if (length > buffer.length) {
+                    target.write(bytes, offset, length);
+                    return;
+                }
+            }
+            System.arraycopy(bytes, offset, buffer, count, length);
+            count += length;
+        }
+
+        void drain() throws IOException {
+            target.write(buffer, 0, count);
+            count = 0;
+        }
+
+        void flush() throws IOException {
+            drain();
+            target.flush();
+        }
     }
 }

@@ -135,7 +135,7 @@ public class Exporter {
                 List<QaPair> row = new ArrayList<>(options.pairsPerRow());
                 long group = 0;
                 while (rs.next()) {
-                    QaPair pair = new QaPair(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getDouble(5),
+                    QaPair pair = new QaPair(rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4), rs.getDouble(5),
                             rs.getString(6), rs.getInt(7), rs.getInt(8));
                     if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
                         shuffler.add(key(options.seed(), job, row.getFirst(), group), row);

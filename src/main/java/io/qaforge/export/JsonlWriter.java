@@ -23,8 +23,10 @@ final class JsonlWriter implements RowWriter {
         if (flat) {
             QaPair pair = row.getFirst();
             json.writeStartObject();
-            json.writeStringField("question", pair.question());
-            json.writeStringField("answer", pair.answer());
+            json.writeFieldName("question");
+            json.writeUTF8String(pair.question(), 0, pair.question().length);
+            json.writeFieldName("answer");
+            json.writeUTF8String(pair.answer(), 0, pair.answer().length);
             json.writeNumberField("temperature", pair.temperature());
             json.writeStringField("variant", pair.variant());
             json.writeNumberField("chunk", pair.chunkId());

@@ -19,7 +19,10 @@ final class Messages {
         json.writeStartObject();
         json.writeArrayFieldStart("messages");
         if (system != null) {
-            message(json, "system", system);
+            json.writeStartObject();
+            json.writeStringField("role", "system");
+            json.writeStringField("content", system);
+            json.writeEndObject();
         }
         for (QaPair pair : row) {
             message(json, "user", pair.question());
@@ -29,10 +32,11 @@ final class Messages {
         json.writeEndObject();
     }
 
-    private static void message(JsonGenerator json, String role, String content) throws IOException {
+    private static void message(JsonGenerator json, String role, byte[] content) throws IOException {
         json.writeStartObject();
         json.writeStringField("role", role);
-        json.writeStringField("content", content);
+        json.writeFieldName("content");
+        json.writeUTF8String(content, 0, content.length);
         json.writeEndObject();
     }
 }

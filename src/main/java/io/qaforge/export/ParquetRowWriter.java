@@ -123,8 +123,8 @@ final class ParquetRowWriter implements RowWriter {
                 message(SYSTEM, system);
             }
             for (QaPair pair : row) {
-                message(USER, Binary.fromString(pair.question()));
-                message(ASSISTANT, Binary.fromString(pair.answer()));
+                message(USER, Binary.fromConstantByteArray(pair.question()));
+                message(ASSISTANT, Binary.fromConstantByteArray(pair.answer()));
             }
             out.endField("list", 0);
             out.endGroup();

@@ -5,14 +5,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -28,38 +30,52 @@ final class Shuffler implements Closeable {
     private static final int MAX_BUCKETS = 2_000;
 
     private final Path dir;
-    private final DataOutputStream[] buckets;
-    private final ByteArrayOutputStream scratchBytes = new ByteArrayOutputStream(4096);
-    private final DataOutputStream scratch = new DataOutputStream(scratchBytes);
+    private final OutputStream[] buckets;
+    /** Split and variant names repeat on every pair: each is written once as a number. */
+    private final Map<String, Integer> codes = new HashMap<>();
+    private final List<String> names = new ArrayList<>();
+    private final Record record = new Record();
+    private final DataOutputStream scratch = new DataOutputStream(record);
     private long pairs;
+
+    /** A row's bytes, prefixed by its key and length, handed to the bucket in one write. */
+    private static final class Record extends ByteArrayOutputStream {
+        Record() {
+            super(4096);
+        }
+
+        void writeTo(OutputStream out, long key) throws IOException {
+            ByteBuffer.wrap(buf).putLong(0, key).putInt(8, count - 12);
+            out.write(buf, 0, count);
+        }
+    }
 
     Shuffler(long pairs) throws IOException {
         this.dir = Files.createTempDirectory("qaforge-shuffle-");
-        this.buckets = new DataOutputStream[(int) Math.clamp((pairs + PAIRS_PER_BUCKET - 1) / PAIRS_PER_BUCKET, 1, MAX_BUCKETS)];
-    }
-
-    void add(long key, List<QaPair> row) throws IOException {
-        pairs += row.size();
-        scratchBytes.reset();
-        scratch.writeShort(row.size());
-        for (QaPair pair : row) {
-            scratch.writeLong(pair.chunkId());
-            string(pair.split());
-            string(pair.question());
-            string(pair.answer());
-            scratch.writeDouble(pair.temperature());
-            string(pair.variant());
-            scratch.writeInt(pair.pageFrom());
-            scratch.writeInt(pair.pageTo());
-        }
-        DataOutputStream bucket = bucket((int) Long.remainderUnsigned(key, buckets.length));
-        bucket.writeLong(key);
-        bucket.writeInt(scratchBytes.size());
-        scratchBytes.writeTo(bucket);
+        this.buckets = new OutputStream[(int) Math.clamp((pairs + PAIRS_PER_BUCKET - 1) / PAIRS_PER_BUCKET, 1, MAX_BUCKETS)];
     }
 
     long pairs() {
         return pairs;
+    }
+
+    void add(long key, List<QaPair> row) throws IOException {
+        pairs += row.size();
+        record.reset();
+        scratch.writeLong(0); // key and length, filled in by writeTo
+        scratch.writeInt(0);
+        scratch.writeShort(row.size());
+        for (QaPair pair : row) {
+            scratch.writeLong(pair.chunkId());
+            scratch.writeShort(code(pair.split()));
+            bytes(pair.question());
+            bytes(pair.answer());
+            scratch.writeDouble(pair.temperature());
+            scratch.writeShort(code(pair.variant()));
+            scratch.writeInt(pair.pageFrom());
+            scratch.writeInt(pair.pageTo());
+        }
+        record.writeTo(bucket((int) Long.remainderUnsigned(key, buckets.length)), key);
     }
 
     /** Writes every row added, bucket by bucket, each bucket in key order (ties in the order they were added). */
@@ -73,55 +89,67 @@ final class Shuffler implements Closeable {
             Path file = dir.resolve(b + ".bin");
             ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
             Files.delete(file);
-            List<long[]> entries = new ArrayList<>();
+            // The key's upper half, then the row's offset: one primitive sort, ties broken by the order of arrival.
+            long[] order = new long[1024];
+            int n = 0;
             while (bytes.hasRemaining()) {
                 long key = bytes.getLong();
                 int length = bytes.getInt();
-                entries.add(new long[] {key, bytes.position()});
+                if (n == order.length) {
+                    order = Arrays.copyOf(order, n * 2);
+                }
+                order[n++] = key & 0xFFFFFFFF00000000L | bytes.position();
                 bytes.position(bytes.position() + length);
             }
-            entries.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
-            for (long[] entry : entries) {
-                writer.write(read(bytes.position((int) entry[1])));
+            Arrays.sort(order, 0, n);
+            for (int i = 0; i < n; i++) {
+                writer.write(read(bytes.position((int) order[i])));
                 rows++;
             }
         }
         return rows;
     }
 
-    private DataOutputStream bucket(int b) throws IOException {
+    private OutputStream bucket(int b) throws IOException {
         if (buckets[b] == null) {
-            buckets[b] = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(dir.resolve(b + ".bin")), 1 << 15));
+            buckets[b] = new BufferedOutputStream(Files.newOutputStream(dir.resolve(b + ".bin")), 1 << 15);
         }
         return buckets[b];
     }
 
-    /** Length-prefixed UTF-8: unlike writeUTF, no 64 KB limit on an answer. */
-    private void string(String value) throws IOException {
-        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-        scratch.writeInt(utf8.length);
-        scratch.write(utf8);
+    private int code(String name) {
+        return codes.computeIfAbsent(name, n -> {
+            names.add(n);
+            return names.size() - 1;
+        });
     }
 
-    private static List<QaPair> read(ByteBuffer in) {
+    /** Length-prefixed: unlike writeUTF, no 64 KB limit on an answer. */
+    private void bytes(byte[] value) throws IOException {
+        scratch.writeInt(value.length);
+        scratch.write(value);
+    }
+
+    private List<QaPair> read(ByteBuffer in) {
         int size = in.getShort();
         List<QaPair> row = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            row.add(new QaPair(in.getLong(), string(in), string(in), string(in), in.getDouble(), string(in), in.getInt(), in.getInt()));
+            row.add(new QaPair(in.getLong(), names.get(in.getShort()), bytes(in), bytes(in), in.getDouble(), names.get(in.getShort()),
+                    in.getInt(), in.getInt()));
         }
         return row;
     }
 
-    private static String string(ByteBuffer in) {
+    private static byte[] bytes(ByteBuffer in) {
         int length = in.getInt();
-        String value = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        byte[] value = Arrays.copyOfRange(in.array(), in.position(), in.position() + length);
         in.position(in.position() + length);
         return value;
     }
 
     @Override
     public void close() {
-        for (DataOutputStream bucket : buckets) {
+        for (OutputStream bucket : buckets) {
             try {
                 if (bucket != null) {
                     bucket.close();
