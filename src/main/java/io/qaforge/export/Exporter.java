@@ -1,8 +1,11 @@
 package io.qaforge.export;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,17 +13,20 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
 import org.springframework.stereotype.Component;
 
 /**
  * Streams a job's (or several jobs') accepted pairs out of PostgreSQL into a file format, in memory that does not grow
- * with the number of pairs: a server-side cursor feeds the row packer, rows are shuffled through temp-file buckets
+ * with the number of pairs: a binary COPY streams them into the row packer, rows are shuffled through temp-file buckets
  * ({@link Shuffler}), and each writer encodes straight onto its stream.
  *
  * <p>Rows pack {@code pairsPerRow} consecutive pairs of one chunk and one split, in the order the pairs were stored
@@ -28,8 +34,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class Exporter {
-
-    private static final int FETCH_SIZE = 1000;
 
     private final DataSource dataSource;
 
@@ -117,37 +121,64 @@ public class Exporter {
         }
     }
 
-    /** Packs one job's pairs into rows as they stream past; each row's shuffle key is its (job, chunk, split, n-th row). */
+    /**
+     * Packs one job's pairs into rows as they stream past; each row's shuffle key is its (job, chunk, split, n-th row).
+     * The pairs come as a binary COPY: PostgreSQL streams without waiting for a cursor's next fetch, and the text
+     * arrives as the UTF-8 bytes the writers need. COPY takes no parameters; the job id and split are validated values.
+     */
     private static void pack(Connection connection, UUID job, ExportOptions options, Shuffler shuffler) throws SQLException, IOException {
-        boolean all = options.split().equals("all");
         String sql = """
-                SELECT q.chunk_id, q.split, q.question, q.answer, q.temperature, q.variant, c.page_from, c.page_to
-                FROM qa_pair q JOIN chunk c ON c.id = q.chunk_id
-                WHERE q.job_id = ? AND q.rejected_reason IS NULL %s
-                ORDER BY q.split, q.chunk_id, q.id""".formatted(all ? "" : "AND q.split = ?");
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setFetchSize(FETCH_SIZE);
-            statement.setObject(1, job);
-            if (!all) {
-                statement.setString(2, options.split());
-            }
-            try (ResultSet rs = statement.executeQuery()) {
-                List<QaPair> row = new ArrayList<>(options.pairsPerRow());
-                long group = 0;
-                while (rs.next()) {
-                    QaPair pair = new QaPair(rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4), rs.getDouble(5),
-                            rs.getString(6), rs.getInt(7), rs.getInt(8));
-                    if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
-                        shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
-                        group = sameChunk(row.getFirst(), pair) ? group + 1 : 0;
-                        row = new ArrayList<>(options.pairsPerRow());
-                    }
-                    row.add(pair);
-                }
-                if (!row.isEmpty()) {
+                COPY (SELECT q.chunk_id, q.split, q.question, q.answer, q.temperature::float8, q.variant, c.page_from, c.page_to
+                      FROM qa_pair q JOIN chunk c ON c.id = q.chunk_id
+                      WHERE q.job_id = '%s' AND q.rejected_reason IS NULL %s
+                      ORDER BY q.split, q.chunk_id, q.id) TO STDOUT (FORMAT binary)"""
+                .formatted(job, options.split().equals("all") ? "" : "AND q.split = '" + options.split() + "'");
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                new PGCopyInputStream(connection.unwrap(PGConnection.class), sql), 1 << 16))) {
+            in.skipNBytes(11 + 4); // signature, flags
+            in.skipNBytes(in.readInt()); // header extension
+            Names splits = new Names();
+            Names variants = new Names();
+            List<QaPair> row = new ArrayList<>(options.pairsPerRow());
+            long group = 0;
+            while (in.readShort() != -1) {
+                in.readInt();
+                long chunk = in.readLong();
+                String split = splits.read(in);
+                byte[] question = in.readNBytes(in.readInt());
+                byte[] answer = in.readNBytes(in.readInt());
+                in.readInt();
+                double temperature = in.readDouble();
+                String variant = variants.read(in);
+                in.readInt();
+                int pageFrom = in.readInt();
+                in.readInt();
+                QaPair pair = new QaPair(chunk, split, question, answer, temperature, variant, pageFrom, in.readInt());
+                if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
                     shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+                    group = sameChunk(row.getFirst(), pair) ? group + 1 : 0;
+                    row = new ArrayList<>(options.pairsPerRow());
                 }
+                row.add(pair);
             }
+            if (!row.isEmpty()) {
+                shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+            }
+        }
+    }
+
+    /** Decodes a text field that takes few distinct values (split, variant) once per value. */
+    private static final class Names {
+        private byte[] last = new byte[0];
+        private String name = "";
+
+        String read(DataInputStream in) throws IOException {
+            byte[] bytes = in.readNBytes(in.readInt());
+            if (!Arrays.equals(bytes, last)) {
+                last = bytes;
+                name = new String(bytes, StandardCharsets.UTF_8);
+            }
+            return name;
         }
     }
 
