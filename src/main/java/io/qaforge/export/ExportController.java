@@ -127,7 +127,14 @@ class ExportController {
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                 .filename(stem + "-" + options.split() + (options.flat() ? "-flat" : "") + "." + options.format().extension())
                 .build().toString());
-        exporter.export(jobIds, options, response.getOutputStream());
+        try {
+            exporter.export(jobIds, options, response.getOutputStream());
+        } catch (IOException | RuntimeException e) {
+            if (!response.isCommitted()) {
+                response.reset(); // nothing sent yet: let the error go out as problem+json, not as a broken file
+            }
+            throw e;
+        }
     }
 
     private Dataset find(UUID id) {
