@@ -110,6 +110,9 @@ class HubPushController {
             throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
         }
         HubClient.Whoami me = whoami(token);
+        if (!request.repoId().contains("/") && me.name() == null) {
+            throw ApiProblem.badRequest("invalid-repo-id", "Repo owner needed", "The Hub did not name the token's user: send repoId as 'owner/name'");
+        }
         String repoId = request.repoId().contains("/") ? request.repoId() : me.name() + "/" + request.repoId();
         boolean privateRepo = request.privateRepo() == null || request.privateRepo();
         HubPush push = pushes.save(new HubPush(jobId, datasetId, repoId, privateRepo, format.extension()));

@@ -49,6 +49,8 @@ class HubPushTest {
     ObjectMapper json;
     @Autowired
     HubPusher pusher;
+    @Autowired
+    HubPushRepository pushes;
     @TempDir
     Path tmp;
 
@@ -168,17 +170,22 @@ class HubPushTest {
     }
 
     @Test
-    void aPushWhoseServiceStoppedIsFailedAsInterrupted() {
+    void aPushWhoseServiceStoppedIsFailedAsInterruptedWhileALiveOneKeepsBeating() {
         UUID stale = UUID.randomUUID();
-        jdbc.update("""
-                INSERT INTO hub_push (id, job_id, repo_id, private, format, status, heartbeat_at)
-                VALUES (?, ?, 'alice/x', true, 'parquet', 'RUNNING', now() - interval '10 minutes')""", stale, job);
+        UUID live = UUID.randomUUID();
+        for (UUID id : List.of(stale, live)) {
+            jdbc.update("""
+                    INSERT INTO hub_push (id, job_id, repo_id, private, format, status, heartbeat_at)
+                    VALUES (?, ?, 'alice/x', true, 'parquet', 'RUNNING', now() - interval '10 minutes')""", id, job);
+        }
 
+        pushes.heartbeat(java.util.Set.of(live)); // what the instance running it does every 20 s
         pusher.heartbeat();
 
         JsonNode push = http.getForObject("/api/hub-pushes/{id}", JsonNode.class, stale);
         assertThat(push.get("status").asText()).isEqualTo("FAILED");
         assertThat(push.get("error").asText()).startsWith("interrupted");
+        assertThat(http.getForObject("/api/hub-pushes/{id}", JsonNode.class, live).get("status").asText()).isEqualTo("RUNNING");
     }
 
     @Test
