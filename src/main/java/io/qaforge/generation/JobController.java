@@ -74,6 +74,12 @@ class JobController {
         return EstimateView.of(planner.plan(request));
     }
 
+    @Operation(summary = "All jobs, newest first")
+    @GetMapping
+    Page<JobStore.View> list(@PageableDefault(size = 20) Pageable pageable) {
+        return jobs.list(pageable);
+    }
+
     @GetMapping("/{id}")
     JobStore.View get(@PathVariable UUID id) {
         return view(id);

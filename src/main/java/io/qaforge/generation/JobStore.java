@@ -106,6 +106,15 @@ class JobStore {
         return db.sql("SELECT * FROM job WHERE id = ?").param(id).query((rs, i) -> view(rs)).optional();
     }
 
+    /** Newest first. */
+    Page<View> list(Pageable pageable) {
+        long total = db.sql("SELECT count(*) FROM job").query(Long.class).single();
+        List<View> content = db.sql("SELECT * FROM job ORDER BY created_at DESC, id LIMIT ? OFFSET ?")
+                .params(pageable.getPageSize(), pageable.getOffset())
+                .query((rs, i) -> view(rs)).list();
+        return new PageImpl<>(content, pageable, total);
+    }
+
     private View view(ResultSet rs) throws SQLException {
         UUID id = rs.getObject("id", UUID.class);
         Map<String, Long> byStatus = new LinkedHashMap<>();

@@ -129,6 +129,11 @@ class GenerationJobTest {
 
         String events = http.getForObject("/api/jobs/" + id + "/events", String.class);
         assertThat(events).contains("event:job").contains("\"status\":\"SUCCEEDED\"");
+
+        JsonNode listed = http.getForObject("/api/jobs?size=100", JsonNode.class);
+        assertThat(listed.findValuesAsText("id")).contains(id.toString());
+        assertThat(listed.at("/content/0/createdAt").asText()).as("newest first")
+                .isGreaterThanOrEqualTo(listed.at("/content/" + (listed.get("content").size() - 1) + "/createdAt").asText());
     }
 
     @Test

@@ -1,0 +1,143 @@
+package io.qaforge.export;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+
+/**
+ * RFC 4180 CSV in UTF-8: a {@code messages} column holding the row's JSON (as Hub datasets do), or flat provenance
+ * columns. Works on UTF-8 bytes: the characters that force quoting are ASCII and never occur inside a multi-byte sequence.
+ */
+final class CsvWriter implements RowWriter {
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final Sink out;
+    private final String system;
+    private final boolean flat;
+    private final Buffer messages = new Buffer();
+
+    /** Exposes its array so a row's JSON is quoted without another copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer() {
+            super(4096);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
+
+    CsvWriter(OutputStream out, String system, boolean flat) throws IOException {
+        this.out = new Sink(out);
+        this.system = system;
+        this.flat = flat;
+        ascii(flat ? "question,answer,temperature,variant,chunk,pages" : "messages");
+        this.out.write(CRLF);
+    }
+
+    @Override
+    public void write(List<QaPair> row) throws IOException {
+        if (flat) {
+            QaPair pair = row.getFirst();
+            field(pair.question(), pair.question().length);
+            out.write(',');
+            field(pair.answer(), pair.answer().length);
+            out.write(',');
+            ascii(Double.toString(pair.temperature()));
+            out.write(',');
+            byte[] variant = pair.variant().getBytes(StandardCharsets.UTF_8);
+            field(variant, variant.length);
+            out.write(',');
+            ascii(Long.toString(pair.chunkId()));
+            out.write(',');
+            ascii(pair.pages());
+        } else {
+            messages.reset();
+            try (JsonGenerator json = Messages.JSON.createGenerator(messages)) {
+                Messages.write(json, system, row);
+            }
+            field(messages.array(), messages.size());
+        }
+        out.write(CRLF);
+    }
+
+    private void field(byte[] value, int length) throws IOException {
+        boolean quote = false;
+        for (int i = 0; i < length && !quote; i++) {
+            byte b = value[i];
+            quote = b == '"' || b == ',' || b == '\n' || b == '\r';
+        }
+        if (!quote) {
+            out.write(value, 0, length);
+            return;
+        }
+        out.write('"');
+        int from = 0;
+        for (int i = 0; i < length; i++) {
+            if (value[i] == '"') {
+                out.write(value, from, i + 1 - from); // the quote itself, then once more below
+                from = i;
+            }
+        }
+        out.write(value, from, length - from);
+        out.write('"');
+    }
+
+    private void ascii(String value) throws IOException {
+        out.write(value.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.flush();
+    }
+
+    /** A plain buffer: BufferedOutputStream takes a lock on every call, and CSV makes many small ones. */
+    private static final class Sink {
+        private final OutputStream target;
+        private final byte[] buffer = new byte[1 << 16];
+        private int count;
+
+        Sink(OutputStream target) {
+            this.target = target;
+        }
+
+        void write(int b) throws IOException {
+            if (count == buffer.length) {
+                drain();
+            }
+            buffer[count++] = (byte) b;
+        }
+
+        void write(byte[] bytes) throws IOException {
+            write(bytes, 0, bytes.length);
+        }
+
+        void write(byte[] bytes, int offset, int length) throws IOException {
+            if (length > buffer.length - count) {
+                drain();
+                if (length > buffer.length) {
+                    target.write(bytes, offset, length);
+                    return;
+                }
+            }
+            System.arraycopy(bytes, offset, buffer, count, length);
+            count += length;
+        }
+
+        void drain() throws IOException {
+            target.write(buffer, 0, count);
+            count = 0;
+        }
+
+        void flush() throws IOException {
+            drain();
+            target.flush();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.qaforge.export;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
+import org.springframework.stereotype.Component;
+
+/**
+ * Streams a job's (or several jobs') accepted pairs out of PostgreSQL into a file format, in memory that does not grow
+ * with the number of pairs: a binary COPY streams them into the row packer, rows are shuffled through temp-file buckets
+ * ({@link Shuffler}), and each writer encodes straight onto its stream.
+ *
+ * <p>Rows pack {@code pairsPerRow} consecutive pairs of one chunk and one split, in the order the pairs were stored
+ * (the export index's order, so PostgreSQL streams without sorting); pairs of several jobs are packed per job.
+ */
+@Component
+public class Exporter {
+
+    private final DataSource dataSource;
+
+    Exporter(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Writes the export onto {@code out} (which stays open). */
+    public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, OutputStream out) throws IOException {
+        if (options.format() != ExportFormat.PARQUET) {
+            return write(jobIds, options, () -> options.format() == ExportFormat.CSV
+                    ? new CsvWriter(out, options.system(), options.flat())
+                    : new JsonlWriter(out, options.system(), options.flat()));
+        }
+        Path file = Files.createTempFile("qaforge-export-", ".parquet");
+        try {
+            ExportSummary summary = export(jobIds, options, file);
+            Files.copy(file, out);
+            return summary;
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Writes the export into {@code file}, replacing what was there. */
+    public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, Path file) throws IOException {
+        if (options.format() == ExportFormat.PARQUET) {
+            return write(jobIds, options, () -> new ParquetRowWriter(file, options.system()));
+        }
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            return export(jobIds, options, out);
+        }
+    }
+
+    private interface WriterFactory {
+        RowWriter open() throws IOException;
+    }
+
+    private ExportSummary write(Collection<UUID> jobIds, ExportOptions options, WriterFactory writers) throws IOException {
+        List<UUID> jobs = jobIds.stream().distinct().sorted().toList();
+        try (Shuffler shuffler = read(jobs, options)) {
+            // The database connection is back in the pool before the first byte goes out to a slow client.
+            try (RowWriter writer = writers.open()) {
+                long rows = shuffler.replay(writer);
+                return new ExportSummary(shuffler.pairs(), rows);
+            }
+        }
+    }
+
+    /** One read-only, repeatable-read transaction, so the count that sizes the shuffle and the rows agree. */
+    private Shuffler read(List<UUID> jobs, ExportOptions options) throws IOException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            Shuffler shuffler = new Shuffler(count(connection, jobs, options.split()));
+            try {
+                for (UUID job : jobs) {
+                    pack(connection, job, options, shuffler);
+                }
+                connection.commit();
+                return shuffler;
+            } catch (IOException | SQLException | RuntimeException e) {
+                shuffler.close();
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Export query failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static long count(Connection connection, List<UUID> jobs, String split) throws SQLException {
+        String sql = "SELECT count(*) FROM qa_pair WHERE job_id = ANY(?) AND rejected_reason IS NULL"
+                + (split.equals("all") ? "" : " AND split = ?");
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setArray(1, connection.createArrayOf("uuid", jobs.toArray()));
+            if (!split.equals("all")) {
+                statement.setString(2, split);
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Packs one job's pairs into rows as they stream past; each row's shuffle key is its (job, chunk, split, n-th row).
+     * The pairs come as a binary COPY: PostgreSQL streams without waiting for a cursor's next fetch, and the text
+     * arrives as the UTF-8 bytes the writers need. COPY takes no parameters; the job id and split are validated values.
+     */
+    private static void pack(Connection connection, UUID job, ExportOptions options, Shuffler shuffler) throws SQLException, IOException {
+        String sql = """
+                COPY (SELECT q.chunk_id, q.split, q.question, q.answer, q.temperature::float8, q.variant, c.page_from, c.page_to
+                      FROM qa_pair q JOIN chunk c ON c.id = q.chunk_id
+                      WHERE q.job_id = '%s' AND q.rejected_reason IS NULL %s
+                      ORDER BY q.split, q.chunk_id, q.id) TO STDOUT (FORMAT binary)"""
+                .formatted(job, options.split().equals("all") ? "" : "AND q.split = '" + options.split() + "'");
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                new PGCopyInputStream(connection.unwrap(PGConnection.class), sql), 1 << 16))) {
+            in.skipNBytes(11 + 4); // signature, flags
+            in.skipNBytes(in.readInt()); // header extension
+            Names splits = new Names();
+            Names variants = new Names();
+            List<QaPair> row = new ArrayList<>(options.pairsPerRow());
+            long group = 0;
+            while (in.readShort() != -1) {
+                in.readInt();
+                long chunk = in.readLong();
+                String split = splits.read(in);
+                byte[] question = in.readNBytes(in.readInt());
+                byte[] answer = in.readNBytes(in.readInt());
+                in.readInt();
+                double temperature = in.readDouble();
+                String variant = variants.read(in);
+                in.readInt();
+                int pageFrom = in.readInt();
+                in.readInt();
+                QaPair pair = new QaPair(chunk, split, question, answer, temperature, variant, pageFrom, in.readInt());
+                if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
+                    shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+                    group = sameChunk(row.getFirst(), pair) ? group + 1 : 0;
+                    row = new ArrayList<>(options.pairsPerRow());
+                }
+                row.add(pair);
+            }
+            if (!row.isEmpty()) {
+                shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+            }
+        }
+    }
+
+    /** Decodes a text field that takes few distinct values (split, variant) once per value. */
+    private static final class Names {
+        private byte[] last = new byte[0];
+        private String name = "";
+
+        String read(DataInputStream in) throws IOException {
+            byte[] bytes = in.readNBytes(in.readInt());
+            if (!Arrays.equals(bytes, last)) {
+                last = bytes;
+                name = new String(bytes, StandardCharsets.UTF_8);
+            }
+            return name;
+        }
+    }
+
+    private static boolean sameChunk(QaPair a, QaPair b) {
+        return a.chunkId() == b.chunkId() && a.split().equals(b.split());
+    }
+
+    private static long key(long seed, UUID job, QaPair first, long group) {
+        return Shuffler.key(seed, job.getMostSignificantBits(), job.getLeastSignificantBits(), first.chunkId(),
+                first.split().hashCode(), group);
+    }
+}

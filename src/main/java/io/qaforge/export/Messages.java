@@ -1,0 +1,42 @@
+package io.qaforge.export;
+
+import java.io.IOException;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+
+/** The chat-messages row shape that TRL's SFTTrainer and OpenAI fine-tuning both read. */
+final class Messages {
+
+    static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+
+    private Messages() {
+    }
+
+    static void write(JsonGenerator json, String system, List<QaPair> row) throws IOException {
+        json.writeStartObject();
+        json.writeArrayFieldStart("messages");
+        if (system != null) {
+            json.writeStartObject();
+            json.writeStringField("role", "system");
+            json.writeStringField("content", system);
+            json.writeEndObject();
+        }
+        for (QaPair pair : row) {
+            message(json, "user", pair.question());
+            message(json, "assistant", pair.answer());
+        }
+        json.writeEndArray();
+        json.writeEndObject();
+    }
+
+    private static void message(JsonGenerator json, String role, byte[] content) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("role", role);
+        json.writeFieldName("content");
+        json.writeUTF8String(content, 0, content.length);
+        json.writeEndObject();
+    }
+}

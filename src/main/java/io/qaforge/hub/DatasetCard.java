@@ -1,0 +1,89 @@
+package io.qaforge.hub;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dataset repo's README.md: YAML front matter whose {@code configs}/{@code data_files} declare the splits (so
+ * {@code datasets.load_dataset("<repo>")} yields train and test), then what a reader needs to trust the data.
+ */
+final class DatasetCard {
+
+    record Document(String name, String sha256, int pages) {
+    }
+
+    record Facts(String repoId, String license, String format, Map<String, Long> rows, Map<String, Long> pairs,
+                 int pairsPerRow, String system, List<Document> documents, List<String> models, List<String> contexts,
+                 List<String> temperatures, List<String> variants, List<String> prompts, List<String> jobIds) {
+    }
+
+    private DatasetCard() {
+    }
+
+    static String render(Facts facts) {
+        StringBuilder card = new StringBuilder("---\n");
+        card.append("license: ").append(facts.license()).append('\n');
+        card.append("task_categories:\n- question-answering\n- text-generation\n");
+        card.append("tags:\n- synthetic\n- qaforge\n");
+        card.append("size_categories:\n- ").append(sizeCategory(facts.rows().values().stream().mapToLong(Long::longValue).sum())).append('\n');
+        card.append("configs:\n");
+        card.append("- config_name: default\n  data_files:\n");
+        for (String split : facts.rows().keySet()) {
+            card.append("  - split: ").append(split).append('\n');
+            card.append("    path: \"data/").append(split).append("-*.").append(facts.format()).append("\"\n");
+        }
+        card.append("---\n\n");
+        card.append("# ").append(facts.repoId().substring(facts.repoId().indexOf('/') + 1)).append("\n\n");
+        card.append("Synthetic question/answer pairs generated with qaforge from the documents below, to teach ")
+                .append("a language model their content. Each row is a chat conversation in the `messages` column (")
+                .append(facts.system() == null ? "" : "a system message, then ")
+                .append("user question, assistant answer, up to ").append(facts.pairsPerRow())
+                .append(" pairs about the same passage), the shape TRL's `SFTTrainer` and OpenAI fine-tuning read.\n\n");
+        card.append("```python\nfrom datasets import load_dataset\nds = load_dataset(\"").append(facts.repoId()).append("\")\n```\n\n");
+        card.append("## Splits\n\n| split | rows | question/answer pairs |\n|---|---:|---:|\n");
+        facts.rows().forEach((split, rows) -> card.append("| ").append(split).append(" | ").append(rows).append(" | ")
+                .append(facts.pairs().getOrDefault(split, 0L)).append(" |\n"));
+        card.append("\nTrain and test pairs come from the same passages but never share a pair.\n\n");
+        card.append("## Source documents\n\n| document | pages | sha256 |\n|---|---:|---|\n");
+        for (Document document : facts.documents()) {
+            card.append("| ").append(cell(document.name())).append(" | ").append(document.pages()).append(" | `")
+                    .append(document.sha256()).append("` |\n");
+        }
+        card.append("\n## Generation\n\n");
+        card.append("- model: ").append(String.join(", ", facts.models())).append('\n');
+        card.append("- temperatures: ").append(String.join(", ", facts.temperatures())).append('\n');
+        card.append("- prompt variants: ").append(String.join(", ", facts.variants())).append('\n');
+        card.append("- qaforge jobs: ").append(String.join(", ", facts.jobIds())).append('\n');
+        for (String context : facts.contexts()) {
+            card.append("- context given before every passage: ").append(context.replace('\n', ' ')).append('\n');
+        }
+        if (facts.system() != null) {
+            card.append("- system message of every row: ").append(facts.system().replace('\n', ' ')).append('\n');
+        }
+        for (String prompt : facts.prompts()) {
+            card.append("\n### Generation prompt\n\n````text\n").append(prompt.strip()).append("\n````\n");
+        }
+        return card.toString();
+    }
+
+    private static String cell(String text) {
+        return text.replace("|", "\\|").replace('\n', ' ');
+    }
+
+    /** The Hub's size buckets, by rows. */
+    static String sizeCategory(long rows) {
+        if (rows < 1_000) {
+            return "n<1K";
+        }
+        if (rows < 10_000) {
+            return "1K<n<10K";
+        }
+        if (rows < 100_000) {
+            return "10K<n<100K";
+        }
+        if (rows < 1_000_000) {
+            return "100K<n<1M";
+        }
+        return rows < 10_000_000 ? "1M<n<10M" : "10M<n<100M";
+    }
+}

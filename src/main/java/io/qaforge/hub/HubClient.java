@@ -1,0 +1,337 @@
+package io.qaforge.hub;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRequest;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.StreamingHttpOutputMessage;
+import org.springframework.http.client.ClientHttpResponse;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClient;
+
+/**
+ * The Hugging Face Hub's upload protocol over plain HTTP: create repo, preupload, LFS batch and transfer, NDJSON commit.
+ * Calls answered 408, 429 or 5xx (or not at all) are retried with doubling, jittered backoff that yields to the
+ * server's Retry-After; the commit only on 429, since a commit that failed halfway may have been applied.
+ * The token goes to the Hub's own URLs only, never to the presigned storage URLs that LFS uploads go to, and no
+ * request is logged.
+ */
+@Component
+class HubClient {
+
+    /** One file of a commit, with what the protocol needs to know about it. */
+    record UploadFile(String path, Path file, long size, String sha256) {
+
+        byte[] sample() throws IOException {
+            try (InputStream in = Files.newInputStream(file)) {
+                return in.readNBytes(512);
+            }
+        }
+    }
+
+    record Whoami(String name, String role) {
+    }
+
+    private static final MediaType LFS_JSON = MediaType.parseMediaType("application/vnd.git-lfs+json");
+    private static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(2);
+    private static final Pattern RATE_LIMIT_RESET = Pattern.compile(";\\s*t=(\\d+)");
+
+    private final HubProperties properties;
+    private final ObjectMapper json;
+    private final RestClient rest;
+
+    HubClient(HubProperties properties, ObjectMapper json, RestClient.Builder builder) {
+        this.properties = properties;
+        this.json = json;
+        var factory = new JdkClientHttpRequestFactory(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build());
+        factory.setReadTimeout(Duration.ofMinutes(10));
+        this.rest = builder.clone().requestFactory(factory).baseUrl(properties.endpoint().toString()).build();
+    }
+
+    Whoami whoami(String token) {
+        JsonNode me = withRetry(false, () -> rest.get().uri("/api/whoami-v2").headers(auth(token))
+                .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
+        return new Whoami(me.path("name").asText(null), me.path("auth").path("accessToken").path("role").asText(null));
+    }
+
+    /** Creates the dataset repo; one that exists already (409) is fine. */
+    void createRepo(String token, String repoId, boolean isPrivate) {
+        String[] parts = repoId.split("/", 2);
+        Map<String, Object> body = Map.of("type", "dataset", "organization", parts[0], "name", parts[1], "private", isPrivate);
+        withRetry(false, () -> rest.post().uri("/api/repos/create").headers(auth(token)).contentType(MediaType.APPLICATION_JSON)
+                .body(body).exchange((request, response) -> {
+                    if (response.getStatusCode().value() == 409 || response.getStatusCode().is2xxSuccessful()) {
+                        return null;
+                    }
+                    throw error(response);
+                }));
+    }
+
+    /** Asks the Hub how each file must travel: path to {@code regular}, {@code lfs} or {@code ignore}. */
+    Map<String, String> preupload(String token, String repoId, List<UploadFile> files) throws IOException {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (UploadFile file : files) {
+            entries.add(Map.of("path", file.path(), "size", file.size(), "sample", Base64.getEncoder().encodeToString(file.sample())));
+        }
+        JsonNode answer = withRetry(false, () -> rest.post()
+                .uri(builder -> builder.path("/api/datasets/").path(repoId).path("/preupload/main").build())
+                .headers(auth(token)).contentType(MediaType.APPLICATION_JSON).body(Map.of("files", entries))
+                .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
+        Map<String, String> modes = new HashMap<>();
+        for (JsonNode file : answer.path("files")) {
+            modes.put(file.path("path").asText(), file.path("shouldIgnore").asBoolean() ? "ignore" : file.path("uploadMode").asText("regular"));
+        }
+        return modes;
+    }
+
+    /** Stores the files' contents in LFS: batch, then a basic or multipart transfer and a verify where asked. */
+    void uploadLfs(String token, String repoId, List<UploadFile> files) throws IOException {
+        if (files.isEmpty()) {
+            return;
+        }
+        List<Map<String, Object>> objects = files.stream().<Map<String, Object>>map(f -> Map.of("oid", f.sha256(), "size", f.size())).toList();
+        Map<String, Object> request = Map.of("operation", "upload", "transfers", List.of("basic", "multipart"), "hash_algo", "sha256",
+                "ref", Map.of("name", "main"), "objects", objects);
+        JsonNode batch = withRetry(false, () -> rest.post()
+                .uri(properties.endpoint() + "/datasets/" + repoId + ".git/info/lfs/objects/batch")
+                .headers(auth(token)).accept(LFS_JSON).contentType(LFS_JSON).body(request)
+                .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
+        Map<String, UploadFile> byOid = new HashMap<>();
+        files.forEach(f -> byOid.put(f.sha256(), f));
+        for (JsonNode object : batch.path("objects")) {
+            UploadFile file = byOid.get(object.path("oid").asText());
+            if (object.has("error")) {
+                throw new HubException(object.path("error").path("code").asInt(500),
+                        "LFS refused " + (file == null ? object.path("oid").asText() : file.path()) + ": " + object.path("error").path("message").asText(), null);
+            }
+            JsonNode actions = object.path("actions");
+            if (file == null || actions.isMissingNode() || !actions.has("upload")) {
+                continue; // already stored
+            }
+            JsonNode upload = actions.get("upload");
+            if (upload.path("header").has("chunk_size")) {
+                multipart(file, upload);
+            } else {
+                withRetry(false, () -> rest.put().uri(URI.create(upload.path("href").asText())).headers(actionHeaders(upload))
+                        .contentLength(file.size()).body(slice(file.file(), 0, file.size()))
+                        .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity());
+            }
+            if (actions.has("verify")) {
+                JsonNode verify = actions.get("verify");
+                withRetry(false, () -> rest.post().uri(URI.create(verify.path("href").asText())).headers(actionHeaders(verify))
+                        .headers(hubOnly(verify.path("href").asText(), token)).contentType(LFS_JSON).accept(LFS_JSON)
+                        .body(Map.of("oid", file.sha256(), "size", file.size()))
+                        .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity());
+            }
+        }
+    }
+
+    private void multipart(UploadFile file, JsonNode upload) {
+        JsonNode header = upload.path("header");
+        long chunkSize = header.path("chunk_size").asLong();
+        List<String> partUrls = new ArrayList<>();
+        for (Iterator<String> names = header.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (name.matches("\\d+")) {
+                partUrls.add(name);
+            }
+        }
+        partUrls.sort(Comparator.comparingInt(Integer::parseInt));
+        long expected = (file.size() + chunkSize - 1) / chunkSize;
+        if (chunkSize <= 0 || partUrls.size() != expected) {
+            throw new HubException(502, "LFS offered " + partUrls.size() + " parts of " + chunkSize + " bytes for "
+                    + file.size() + " bytes of " + file.path(), null);
+        }
+        List<Map<String, Object>> parts = new ArrayList<>();
+        for (int i = 0; i < partUrls.size(); i++) {
+            long offset = i * chunkSize;
+            long length = Math.min(chunkSize, file.size() - offset);
+            String url = header.path(partUrls.get(i)).asText();
+            String etag = withRetry(false, () -> rest.put().uri(URI.create(url)).contentLength(length).body(slice(file.file(), offset, length))
+                    .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity().getHeaders().getFirst(HttpHeaders.ETAG));
+            parts.add(Map.of("partNumber", i + 1, "etag", etag == null ? "" : etag));
+        }
+        withRetry(false, () -> rest.post().uri(URI.create(upload.path("href").asText())).contentType(LFS_JSON).accept(LFS_JSON)
+                .body(Map.of("oid", file.sha256(), "parts", parts))
+                .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity());
+    }
+
+    /** Commits the files (regular ones inline as base64, LFS ones as pointers) and returns the commit's URL. */
+    String commit(String token, String repoId, String summary, List<UploadFile> regular, List<UploadFile> lfs) {
+        StreamingHttpOutputMessage.Body body = out -> {
+            line(out, Map.of("key", "header", "value", Map.of("summary", summary, "description", "")));
+            for (UploadFile file : regular) {
+                out.write(("{\"key\":\"file\",\"value\":{\"path\":" + json.writeValueAsString(file.path())
+                        + ",\"encoding\":\"base64\",\"content\":\"").getBytes(StandardCharsets.UTF_8));
+                try (OutputStream base64 = Base64.getEncoder().wrap(nonClosing(out))) {
+                    Files.copy(file.file(), base64);
+                }
+                out.write("\"}}\n".getBytes(StandardCharsets.UTF_8));
+            }
+            for (UploadFile file : lfs) {
+                line(out, Map.of("key", "lfsFile", "value", Map.of("path", file.path(), "algo", "sha256", "oid", file.sha256(), "size", file.size())));
+            }
+        };
+        JsonNode answer = withRetry(true, () -> rest.post()
+                .uri(builder -> builder.path("/api/datasets/").path(repoId).path("/commit/main").build())
+                .headers(auth(token)).contentType(NDJSON).body(body)
+                .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
+        return answer.path("commitUrl").asText(null);
+    }
+
+    private void line(OutputStream out, Object value) throws IOException {
+        out.write(json.writeValueAsBytes(value));
+        out.write('\n');
+    }
+
+    private static OutputStream nonClosing(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    private static StreamingHttpOutputMessage.Body slice(Path file, long offset, long length) {
+        return out -> {
+            try (FileChannel channel = FileChannel.open(file)) {
+                WritableByteChannel target = Channels.newChannel(out);
+                for (long done = 0; done < length; ) {
+                    done += channel.transferTo(offset + done, length - done, target);
+                }
+            }
+        };
+    }
+
+    private static Consumer<HttpHeaders> auth(String token) {
+        return headers -> headers.setBearerAuth(token);
+    }
+
+    /** Bearer only where the URL is the Hub's own: an LFS action may point at third-party storage. */
+    private Consumer<HttpHeaders> hubOnly(String href, String token) {
+        return headers -> {
+            if (href.startsWith(properties.endpoint().toString())) {
+                headers.setBearerAuth(token);
+            }
+        };
+    }
+
+    private static Consumer<HttpHeaders> actionHeaders(JsonNode action) {
+        return headers -> action.path("header").fields().forEachRemaining(e -> headers.set(e.getKey(), e.getValue().asText()));
+    }
+
+    private void fail(HttpRequest request, ClientHttpResponse response) throws IOException {
+        throw error(response);
+    }
+
+    private HubException error(ClientHttpResponse response) throws IOException {
+        int status = response.getStatusCode().value();
+        String message = response.getHeaders().getFirst("X-Error-Message");
+        byte[] body = response.getBody().readNBytes(8192);
+        if (message == null) {
+            try {
+                message = json.readTree(body).path("error").asText(null);
+            } catch (IOException notJson) {
+                message = null;
+            }
+        }
+        if (message == null) {
+            message = new String(body, StandardCharsets.UTF_8).strip();
+        }
+        if (message.length() > 500) {
+            message = message.substring(0, 500) + "…";
+        }
+        return new HubException(status, "Hub answered " + status + (message.isEmpty() ? "" : ": " + message), retryAfter(response.getHeaders()));
+    }
+
+    static Duration retryAfter(HttpHeaders headers) {
+        String retryAfter = headers.getFirst(HttpHeaders.RETRY_AFTER);
+        if (retryAfter != null) {
+            try {
+                return Duration.ofSeconds(Long.parseLong(retryAfter.strip()));
+            } catch (NumberFormatException notSeconds) {
+                try {
+                    return Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(retryAfter.strip(), DateTimeFormatter.RFC_1123_DATE_TIME));
+                } catch (RuntimeException notADate) {
+                    return null;
+                }
+            }
+        }
+        String rateLimit = headers.getFirst("RateLimit");
+        if (rateLimit != null) {
+            Matcher reset = RATE_LIMIT_RESET.matcher(rateLimit);
+            if (reset.find()) {
+                return Duration.ofSeconds(Long.parseLong(reset.group(1)));
+            }
+        }
+        return null;
+    }
+
+    private <T> T withRetry(boolean commit, Supplier<T> call) {
+        Duration backoff = properties.initialBackoff();
+        for (int attempt = 1; ; attempt++) {
+            HubException failure;
+            try {
+                return call.get();
+            } catch (HubException e) {
+                failure = e;
+            } catch (ResourceAccessException e) {
+                failure = new HubException(0, "Hub unreachable: " + e.getMostSpecificCause().getMessage(), null);
+            }
+            boolean retry = commit ? failure.status() == 429 : failure.transientFailure();
+            if (!retry || attempt >= properties.maxAttempts()) {
+                throw failure;
+            }
+            Duration wait = failure.retryAfter() != null
+                    ? (failure.retryAfter().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : failure.retryAfter())
+                    : backoff.plusMillis(ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2 + 1));
+            try {
+                Thread.sleep(wait.isNegative() ? Duration.ZERO : wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.qaforge.hub;
+
+import java.time.Duration;
+
+/** A Hub answer other than success, with the Hub's own message ({@code X-Error-Message} or the body's {@code error}). */
+class HubException extends RuntimeException {
+
+    private final int status;
+    private final Duration retryAfter;
+
+    HubException(int status, String message, Duration retryAfter) {
+        super(message);
+        this.status = status;
+        this.retryAfter = retryAfter;
+    }
+
+    int status() {
+        return status;
+    }
+
+    /** The server asked us to wait this long, or null. */
+    Duration retryAfter() {
+        return retryAfter;
+    }
+
+    boolean transientFailure() {
+        return status == 408 || status == 429 || status >= 500 || status == 0;
+    }
+
+    /** The problem slug a user sees for this failure. */
+    String slug() {
+        return switch (status) {
+            case 401 -> "hub-unauthorized";
+            case 403 -> "hub-forbidden";
+            case 0 -> "hub-unreachable";
+            default -> "hub-error";
+        };
+    }
+}

@@ -1,0 +1,166 @@
+package io.qaforge.hub;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.util.StringUtils;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+import io.qaforge.export.Dataset;
+import io.qaforge.export.DatasetRepository;
+import io.qaforge.export.ExportFormat;
+import io.qaforge.export.ExportOptions;
+import io.qaforge.system.ApiProblem;
+
+/**
+ * Pushes to the Hugging Face Hub as tracked operations: 202 with the push, then {@code GET /api/hub-pushes/{id}}.
+ * The token is checked with the Hub before anything is stored, so a bad one is answered at once (401/403).
+ */
+@RestController
+class HubPushController {
+
+    record PushRequest(
+            @NotBlank @Size(max = 200) @Pattern(regexp = "([A-Za-z0-9][\\w.-]*/)?[A-Za-z0-9][\\w.-]*",
+                    message = "must be 'owner/name' or 'name' (letters, digits, '.', '-', '_')") String repoId,
+            @JsonProperty("private") Boolean privateRepo,
+            String token,
+            String format,
+            @Pattern(regexp = "[a-z0-9][a-z0-9.+-]*", message = "must be a Hub license id such as cc-by-4.0") String license,
+            Integer pairsPerRow,
+            Long seed,
+            @Size(max = 10_000) String system) {
+
+        @Override
+        public String toString() {
+            return "PushRequest[repoId=" + repoId + ", token hidden]";
+        }
+    }
+
+    record PushView(UUID id, HubPush.Status status, UUID jobId, UUID datasetId, String repoId, @JsonProperty("private") boolean privateRepo,
+                    String format, String repoUrl, String commitUrl, String error, Instant createdAt, Instant finishedAt) {
+    }
+
+    private final HubPusher pusher;
+    private final HubClient hub;
+    private final HubProperties properties;
+    private final HubPushRepository pushes;
+    private final DatasetRepository datasets;
+    private final JdbcTemplate jdbc;
+
+    HubPushController(HubPusher pusher, HubClient hub, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
+                      JdbcTemplate jdbc) {
+        this.pusher = pusher;
+        this.hub = hub;
+        this.properties = properties;
+        this.pushes = pushes;
+        this.datasets = datasets;
+        this.jdbc = jdbc;
+    }
+
+    @Operation(summary = "Push a job's pairs to a Hugging Face Hub dataset repo (train/test files and a dataset card)")
+    @PostMapping("/api/jobs/{id}/hub-push")
+    ResponseEntity<PushView> pushJob(@PathVariable UUID id, @Valid @RequestBody PushRequest request) {
+        if (!jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM job WHERE id = ?)", Boolean.class, id)) {
+            throw ApiProblem.notFound("Job", id);
+        }
+        return push(id, null, List.of(id), request);
+    }
+
+    @Operation(summary = "Push a dataset (the union of its jobs) to a Hugging Face Hub dataset repo")
+    @PostMapping("/api/datasets/{id}/hub-push")
+    ResponseEntity<PushView> pushDataset(@PathVariable UUID id, @Valid @RequestBody PushRequest request) {
+        Dataset dataset = datasets.findById(id).orElseThrow(() -> ApiProblem.notFound("Dataset", id));
+        return push(null, id, dataset.getJobIds(), request);
+    }
+
+    @GetMapping("/api/hub-pushes/{id}")
+    PushView get(@PathVariable UUID id) {
+        return view(pushes.findById(id).orElseThrow(() -> ApiProblem.notFound("Hub push", id)));
+    }
+
+    private ResponseEntity<PushView> push(UUID jobId, UUID datasetId, Collection<UUID> jobIds, PushRequest request) {
+        ExportFormat format = format(request.format());
+        int pairsPerRow = request.pairsPerRow() == null ? 5 : request.pairsPerRow();
+        long seed = request.seed() == null ? 42 : request.seed();
+        String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
+        String token = StringUtils.hasText(request.token()) ? request.token().strip() : properties.token();
+        if (!StringUtils.hasText(token)) {
+            throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
+                    "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
+        }
+        long accepted = jdbc.queryForObject("SELECT count(*) FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL",
+                Long.class, (Object) jobIds.stream().map(UUID::toString).toArray(String[]::new));
+        if (accepted == 0) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
+        }
+        HubClient.Whoami me = whoami(token);
+        if (!request.repoId().contains("/") && me.name() == null) {
+            throw ApiProblem.badRequest("invalid-repo-id", "Repo owner needed", "The Hub did not name the token's user: send repoId as 'owner/name'");
+        }
+        String repoId = request.repoId().contains("/") ? request.repoId() : me.name() + "/" + request.repoId();
+        boolean privateRepo = request.privateRepo() == null || request.privateRepo();
+        HubPush push = pushes.save(new HubPush(jobId, datasetId, repoId, privateRepo, format.extension()));
+        pusher.start(push, jobIds, new HubPusher.Plan(repoId, privateRepo, token, format,
+                request.license() == null ? "cc-by-4.0" : request.license(), pairsPerRow, seed, system));
+        return ResponseEntity.accepted()
+                .location(ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/hub-pushes/{id}").build(push.getId()))
+                .body(view(push));
+    }
+
+    private HubClient.Whoami whoami(String token) {
+        HubClient.Whoami me;
+        try {
+            me = hub.whoami(token);
+        } catch (HubException e) {
+            throw switch (e.status()) {
+                case 401 -> new ApiProblem(HttpStatus.UNAUTHORIZED, "hub-unauthorized", "Hub token rejected",
+                        "The Hugging Face Hub did not accept the token (" + e.getMessage() + ")");
+                case 403 -> forbidden(e.getMessage());
+                default -> new ApiProblem(HttpStatus.BAD_GATEWAY, "hub-unavailable", "Hub unavailable",
+                        "Could not check the token with the Hugging Face Hub at " + properties.endpoint() + ": " + e.getMessage());
+            };
+        }
+        if ("read".equals(me.role())) {
+            throw forbidden("The token can only read; pushing needs a token with write access");
+        }
+        return me;
+    }
+
+    private static ApiProblem forbidden(String detail) {
+        return new ApiProblem(HttpStatus.FORBIDDEN, "hub-forbidden", "Hub token not allowed to push", detail);
+    }
+
+    /**
+     * One format per push: {@code datasets} picks one reader for a whole repo from its most common file extension, so a
+     * repo holding Parquet and JSONL side by side fails to load (found by the test that loads a pushed repo).
+     */
+    private static ExportFormat format(String name) {
+        ExportFormat format = ExportFormat.parse(name == null ? "parquet" : name);
+        if (format == ExportFormat.CSV) {
+            throw ApiProblem.badRequest("invalid-format", "Invalid format", "Hub pushes carry parquet or jsonl");
+        }
+        return format;
+    }
+
+    private PushView view(HubPush push) {
+        return new PushView(push.getId(), push.getStatus(), push.getJobId(), push.getDatasetId(), push.getRepoId(), push.isPrivateRepo(),
+                push.getFormat(), properties.endpoint() + "/datasets/" + push.getRepoId(), push.getCommitUrl(),
+                push.getError(), push.getCreatedAt(), push.getFinishedAt());
+    }
+}

@@ -1,0 +1,41 @@
+package io.qaforge.hub;
+
+import java.util.Collection;
+import java.util.UUID;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.transaction.annotation.Transactional;
+
+interface HubPushRepository extends JpaRepository<HubPush, UUID> {
+
+    @Transactional
+    @Modifying
+    @Query(value = "UPDATE hub_push SET status = 'RUNNING', heartbeat_at = now() WHERE id = ?1", nativeQuery = true)
+    void markRunning(UUID id);
+
+    @Transactional
+    @Modifying
+    @Query(value = "UPDATE hub_push SET status = 'SUCCEEDED', commit_url = ?2, finished_at = now() WHERE id = ?1", nativeQuery = true)
+    void markSucceeded(UUID id, String commitUrl);
+
+    @Transactional
+    @Modifying
+    @Query(value = "UPDATE hub_push SET status = 'FAILED', error = ?2, finished_at = now() WHERE id = ?1", nativeQuery = true)
+    void markFailed(UUID id, String error);
+
+    @Transactional
+    @Modifying
+    @Query(value = "UPDATE hub_push SET heartbeat_at = now() WHERE id IN ?1 AND status IN ('QUEUED', 'RUNNING')", nativeQuery = true)
+    void heartbeat(Collection<UUID> ids);
+
+    /** Pushes whose process stopped beating (it died or was restarted) cannot finish: their token is gone with it. */
+    @Transactional
+    @Modifying
+    @Query(value = """
+            UPDATE hub_push SET status = 'FAILED', finished_at = now(),
+                   error = 'interrupted: the service stopped during the push; start it again'
+            WHERE status IN ('QUEUED', 'RUNNING') AND heartbeat_at < now() - make_interval(secs => ?1)""", nativeQuery = true)
+    int failStale(long staleSeconds);
+}

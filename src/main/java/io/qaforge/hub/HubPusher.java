@@ -1,0 +1,208 @@
+package io.qaforge.hub;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import io.qaforge.export.ExportFormat;
+import io.qaforge.export.ExportOptions;
+import io.qaforge.export.ExportSummary;
+import io.qaforge.export.Exporter;
+
+/**
+ * Runs pushes in the background: export each split and format to temp files, write the dataset card, then create the
+ * repo, preupload, LFS and commit. The token is a parameter of the running push and nothing else; while a push runs
+ * its row's heartbeat is kept fresh, and a push whose heartbeat went stale (its service died) is failed as interrupted.
+ */
+@Component
+class HubPusher {
+
+    /** What a push writes; the token is kept out of {@link #toString()}. */
+    record Plan(String repoId, boolean privateRepo, String token, ExportFormat format, String license, int pairsPerRow,
+                long seed, String system) {
+        @Override
+        public String toString() {
+            return "Plan[repoId=" + repoId + ", token hidden]";
+        }
+    }
+
+    static final long HEARTBEAT_SECONDS = 20;
+    static final long STALE_SECONDS = 90;
+    private static final Logger log = LoggerFactory.getLogger(HubPusher.class);
+
+    private final HubClient hub;
+    private final HubPushRepository pushes;
+    private final Exporter exporter;
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper json;
+    private final AsyncTaskExecutor executor;
+    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+
+    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, JdbcTemplate jdbc, ObjectMapper json,
+              @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor) {
+        this.hub = hub;
+        this.pushes = pushes;
+        this.exporter = exporter;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.executor = executor;
+    }
+
+    void start(HubPush push, Collection<UUID> jobIds, Plan plan) {
+        running.add(push.getId());
+        executor.execute(() -> {
+            try {
+                pushes.markRunning(push.getId());
+                pushes.markSucceeded(push.getId(), run(jobIds, plan));
+                log.info("Hub push {} to {} succeeded", push.getId(), plan.repoId());
+            } catch (HubException e) {
+                log.warn("Hub push {} to {} failed: {}", push.getId(), plan.repoId(), e.getMessage());
+                pushes.markFailed(push.getId(), e.slug() + ": " + e.getMessage());
+            } catch (Exception e) {
+                log.error("Hub push {} to {} failed", push.getId(), plan.repoId(), e);
+                pushes.markFailed(push.getId(), "internal-error: " + e.getMessage());
+            } finally {
+                running.remove(push.getId());
+            }
+        });
+    }
+
+    private String run(Collection<UUID> jobIds, Plan plan) throws IOException {
+        Path dir = Files.createTempDirectory("qaforge-push-");
+        try {
+            List<HubClient.UploadFile> files = new ArrayList<>();
+            Map<String, Long> rows = new LinkedHashMap<>();
+            Map<String, Long> pairs = new LinkedHashMap<>();
+            String extension = plan.format().extension();
+            for (String split : List.of("train", "test")) {
+                ExportOptions options = new ExportOptions(plan.format(), split, plan.pairsPerRow(), plan.seed(), plan.system(), false);
+                Path file = dir.resolve(split + "." + extension);
+                ExportSummary summary = exporter.export(jobIds, options, file);
+                if (summary.rows() == 0) {
+                    Files.delete(file); // an empty split is left out rather than declared empty
+                    continue;
+                }
+                rows.put(split, summary.rows());
+                pairs.put(split, summary.pairs());
+                files.add(upload("data/" + split + "-00000-of-00001." + extension, file));
+            }
+            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, plan, rows, pairs)));
+            files.add(upload("README.md", card));
+
+            hub.createRepo(plan.token(), plan.repoId(), plan.privateRepo());
+            Map<String, String> modes = hub.preupload(plan.token(), plan.repoId(), files);
+            List<HubClient.UploadFile> regular = files.stream().filter(f -> modes.getOrDefault(f.path(), "regular").equals("regular")).toList();
+            List<HubClient.UploadFile> lfs = files.stream().filter(f -> "lfs".equals(modes.get(f.path()))).toList();
+            hub.uploadLfs(plan.token(), plan.repoId(), lfs);
+            return hub.commit(plan.token(), plan.repoId(), "Upload qaforge dataset (" + rows.values().stream().mapToLong(Long::longValue).sum()
+                    + " rows)", regular, lfs);
+        } finally {
+            try (Stream<Path> leftovers = Files.list(dir)) {
+                for (Path file : leftovers.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static HubClient.UploadFile upload(String path, Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            String oid = HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+            return new HubClient.UploadFile(path, file, Files.size(file), oid);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What the card tells, read from the tables generation fills; keys missing from {@code job.params} are skipped. */
+    private DatasetCard.Facts facts(Collection<UUID> jobIds, Plan plan, Map<String, Long> rows, Map<String, Long> pairs) {
+        String[] jobs = jobIds.stream().map(UUID::toString).sorted().toArray(String[]::new);
+        List<DatasetCard.Document> documents = jdbc.query("""
+                SELECT DISTINCT d.name, d.sha256, d.pages FROM job_document jd JOIN document d ON d.id = jd.document_id
+                WHERE jd.job_id = ANY(?::uuid[]) ORDER BY d.name, d.sha256""",
+                (rs, i) -> new DatasetCard.Document(rs.getString(1), rs.getString(2), rs.getInt(3)), (Object) jobs);
+        List<String> models = jdbc.queryForList("SELECT DISTINCT model || ' (' || provider || ')' FROM job WHERE id = ANY(?::uuid[]) ORDER BY 1",
+                String.class, (Object) jobs);
+        List<String> contexts = jdbc.queryForList("SELECT DISTINCT context FROM job WHERE id = ANY(?::uuid[]) AND context <> '' ORDER BY 1",
+                String.class, (Object) jobs);
+        List<String> temperatures = jdbc.queryForList("""
+                SELECT DISTINCT temperature::float8::text FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL
+                ORDER BY 1""", String.class, (Object) jobs);
+        List<String> variants = jdbc.queryForList("""
+                SELECT DISTINCT variant FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL ORDER BY 1""",
+                String.class, (Object) jobs);
+        List<String> prompts = new ArrayList<>();
+        for (String params : jdbc.queryForList("SELECT params::text FROM job WHERE id = ANY(?::uuid[]) ORDER BY id", String.class, (Object) jobs)) {
+            prompts(params).stream().filter(p -> !prompts.contains(p)).forEach(prompts::add);
+        }
+        temperatures = temperatures.stream().sorted((a, b) -> Double.compare(Double.parseDouble(a), Double.parseDouble(b))).toList();
+        return new DatasetCard.Facts(plan.repoId(), plan.license(), plan.format().extension(), rows, pairs,
+                plan.pairsPerRow(), plan.system(), documents, models, contexts, temperatures, variants, prompts, List.of(jobs));
+    }
+
+    /** Prompt text under the keys the generation module may use: a single template, or templates by variant. */
+    private List<String> prompts(String params) {
+        List<String> prompts = new ArrayList<>();
+        try {
+            JsonNode node = json.readTree(params);
+            for (String key : List.of("prompt", "promptTemplate", "template")) {
+                if (node.path(key).isTextual()) {
+                    prompts.add(node.path(key).asText());
+                }
+            }
+            for (String key : List.of("templates", "prompts")) {
+                node.path(key).forEach(template -> {
+                    if (template.isTextual()) {
+                        prompts.add(template.asText());
+                    }
+                });
+            }
+        } catch (IOException malformed) {
+            // The card is still useful without the prompt.
+        }
+        return prompts;
+    }
+
+    @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)
+    void heartbeat() {
+        if (!running.isEmpty()) {
+            pushes.heartbeat(Set.copyOf(running));
+        }
+        int interrupted = pushes.failStale(STALE_SECONDS);
+        if (interrupted > 0) {
+            log.warn("Failed {} Hub push(es) interrupted by a stopped service", interrupted);
+        }
+    }
+}
