@@ -700,7 +700,7 @@ async function followPush(push, slot) {
     for (;;) {
         const link = push.commitUrl || push.repoUrl;
         slot.replaceChildren(h('p', {class: 'notice'}, 'Hub push ', badge(push.status || 'QUEUED'),
-            link ? [' ', h('a', {href: link, target: '_blank', rel: 'noopener'}, link)] : null),
+            link ? [' ', h('a', {href: link, target: '_blank', rel: 'noopener', title: link}, push.repoId || link)] : null),
         push.error ? h('div', {class: 'error'}, h('strong', {}, 'Push failed'), ' ', push.error) : '');
         if (!push.id || TERMINAL.has(push.status) || push.finishedAt || signal.aborted) return;
         await sleep(1500, signal);

@@ -25,9 +25,9 @@ import com.sun.net.httpserver.HttpServer;
  * create (409 when it exists), preupload (Parquet and big files go to LFS), LFS batch with basic or multipart transfer
  * and verify, NDJSON commit. It keeps each repo's files, and fails calls on request to test the client's answers.
  */
-class FakeHub implements AutoCloseable {
+public class FakeHub implements AutoCloseable {
 
-    static final String WRITE_TOKEN = "hf_fake_write_token_0123456789";
+    public static final String WRITE_TOKEN = "hf_fake_write_token_0123456789";
     static final String READ_TOKEN = "hf_fake_read_token_0123456789";
 
     record Request(String method, String path, String authorization) {
@@ -38,7 +38,7 @@ class FakeHub implements AutoCloseable {
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
-    final Map<String, Map<String, byte[]>> repos = new ConcurrentHashMap<>();
+    public final Map<String, Map<String, byte[]>> repos = new ConcurrentHashMap<>();
     final Map<String, Boolean> privacy = new ConcurrentHashMap<>();
     private final Map<String, byte[]> lfs = new ConcurrentHashMap<>();
     private final Map<String, Map<Integer, byte[]>> parts = new ConcurrentHashMap<>();
@@ -47,14 +47,14 @@ class FakeHub implements AutoCloseable {
     volatile long regularLimit = 5_000_000;
     volatile long multipartChunk = 0;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 

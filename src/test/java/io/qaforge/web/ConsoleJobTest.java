@@ -1,6 +1,7 @@
 package io.qaforge.web;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,12 +28,14 @@ import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.qaforge.generation.FakeOpenAi;
+import io.qaforge.hub.FakeHub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The console's whole flow in headless Chromium: upload a PDF, estimate and start a small job against the generation
- * tests' OpenAI-compatible fake, watch it reach 100 % over SSE, browse its pairs, download the JSONL.
+ * tests' OpenAI-compatible fake, watch it reach 100 % over SSE, browse its pairs, download the JSONL, push to the
+ * export tests' fake Hugging Face Hub.
  * A small connection pool: this context stays cached beside the other test classes' on a shared PostgreSQL.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -47,20 +50,32 @@ import static org.assertj.core.api.Assertions.assertThat;
         "qaforge.generation.providers.fake.prices.fake-model.input-per-million=1.0",
         "qaforge.generation.providers.fake.prices.fake-model.output-per-million=2.0",
         "qaforge.hub.token=",
+        "qaforge.hub.initial-backoff=10ms",
         "spring.datasource.hikari.maximum-pool-size=6",
 })
 class ConsoleJobTest {
 
     static final FakeOpenAi fake = new FakeOpenAi();
+    static final FakeHub hub = startHub();
 
     @DynamicPropertySource
-    static void providers(DynamicPropertyRegistry registry) {
+    static void fakes(DynamicPropertyRegistry registry) {
         registry.add("qaforge.generation.providers.fake.base-url", fake::baseUrl);
+        registry.add("qaforge.hub.endpoint", hub::url);
     }
 
     @AfterAll
-    static void stopFake() {
+    static void stopFakes() {
         fake.close();
+        hub.close();
+    }
+
+    private static FakeHub startHub() {
+        try {
+            return new FakeHub();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @LocalServerPort
@@ -76,7 +91,7 @@ class ConsoleJobTest {
     }
 
     @Test
-    void uploadStartWatchAndBrowse() throws IOException {
+    void uploadStartWatchBrowseDownloadAndPush() throws IOException {
         Path pdf = Files.write(temp.resolve("touch-rules.pdf"), ConsoleTest.rulebook(2));
         try (Browser browser = signedIn("flow")) {
             browser.driver.findElement(By.id("file-input")).sendKeys(pdf.toString());
@@ -114,11 +129,37 @@ class ConsoleJobTest {
             new Select(browser.find("#pairs select[name=split]")).selectByValue("test");
             browser.waitUntil(d -> onlyPairsShown(browser, "test"));
 
+            browser.script("window.scrollTo(0, 0)");
+            new Select(browser.find("#download-form select[name=format]")).selectByValue("jsonl");
+            browser.find("#download-form button").click();
+            browser.waitUntil(d -> !browser.all("#download-form .notice, #download-form .error").isEmpty());
+            assertThat(browser.find("#download-form .notice, #download-form .error").getText()).startsWith("Saved");
+            Path jsonl = browser.awaitDownload(".jsonl");
+            browser.screenshot("4-downloaded");
+            List<String> lines = Files.readAllLines(jsonl);
+            assertThat(lines).isNotEmpty();
+            JsonNode messages = new ObjectMapper().readTree(lines.getFirst()).get("messages");
+            assertThat(messages.get(0).get("role").asText()).isEqualTo("user");
+            assertThat(messages.get(0).get("content").asText()).startsWith("What is detail");
+            assertThat(messages.get(1).get("role").asText()).isEqualTo("assistant");
+            assertThat(messages.get(1).get("content").asText()).startsWith("Detail");
+
+            // No Hub token in the form nor on the service: refused with the API's reason; with one, pushed.
+            browser.find("#hub-form input[name=repoId]").sendKeys("alice/touch-rules-qa");
+            browser.find("#hub-form button").click();
+            assertThat(browser.find("#hub-form .error").getText()).startsWith("No Hub token");
+            browser.find("#hub-form input[name=hubToken]").sendKeys(FakeHub.WRITE_TOKEN);
+            browser.find("#hub-form button").click();
+            browser.findText("#hub-form .notice", "succeeded");
+            assertThat(browser.find("#hub-form .notice a").getText()).contains("alice/touch-rules-qa");
+            assertThat(hub.repos.get("alice/touch-rules-qa")).as("files committed to the fake Hub").isNotEmpty();
+            browser.screenshot("5-hub-pushed");
+
             String job = browser.driver.getCurrentUrl().replaceAll(".*#jobs/", "");
             browser.find("#tabs a[data-tab=jobs]").click();
             WebElement row = browser.find("#jobs-table tr[data-id='" + job + "']");
             assertThat(row.getText()).contains("succeeded", "fake · fake-model", "100 %", "56");
-            browser.screenshot("4-list");
+            browser.screenshot("6-list");
         }
     }
 
