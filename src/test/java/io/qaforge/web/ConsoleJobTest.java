@@ -39,16 +39,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A small connection pool: this context stays cached beside the other test classes' on a shared PostgreSQL.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // A provider name of its own: the other test contexts' engines, on the same database, claim only theirs.
         "qaforge.security.api-token=" + ConsoleTest.TOKEN,
         "qaforge.generation.poll-interval=50ms",
         "qaforge.generation.backoff=50ms",
         "qaforge.generation.max-backoff=100ms",
         "qaforge.generation.max-attempts=2",
-        "qaforge.generation.providers.fake.api-key=test-key",
-        "qaforge.generation.providers.fake.max-concurrency=2",
-        "qaforge.generation.providers.fake.timeout=1s",
-        "qaforge.generation.providers.fake.prices.fake-model.input-per-million=1.0",
-        "qaforge.generation.providers.fake.prices.fake-model.output-per-million=2.0",
+        "qaforge.generation.providers.consolefake.api-key=test-key",
+        "qaforge.generation.providers.consolefake.max-concurrency=2",
+        "qaforge.generation.providers.consolefake.timeout=1s",
+        "qaforge.generation.providers.consolefake.prices.fake-model.input-per-million=1.0",
+        "qaforge.generation.providers.consolefake.prices.fake-model.output-per-million=2.0",
         "qaforge.hub.token=",
         "qaforge.hub.initial-backoff=10ms",
         "spring.datasource.hikari.maximum-pool-size=6",
@@ -60,7 +61,7 @@ class ConsoleJobTest {
 
     @DynamicPropertySource
     static void fakes(DynamicPropertyRegistry registry) {
-        registry.add("qaforge.generation.providers.fake.base-url", fake::baseUrl);
+        registry.add("qaforge.generation.providers.consolefake.base-url", fake::baseUrl);
         registry.add("qaforge.hub.endpoint", hub::url);
     }
 
@@ -92,16 +93,19 @@ class ConsoleJobTest {
 
     @Test
     void uploadStartWatchBrowseDownloadAndPush() throws IOException {
-        Path pdf = Files.write(temp.resolve("touch-rules.pdf"), ConsoleTest.rulebook(2));
+        Path pdf = Files.write(temp.resolve("flow-rules.pdf"), ConsoleTest.rulebook(2));
         try (Browser browser = signedIn("flow")) {
             browser.driver.findElement(By.id("file-input")).sendKeys(pdf.toString());
             browser.findText("#uploads li.ok", "chunks");
+            String document = browser.find("#uploads li.ok a").getAttribute("href").replaceAll(".*#documents/", "");
             browser.find("#new-job-from-documents").click();
 
             WebElement form = browser.find("#job-form");
-            assertThat(browser.find("#job-documents input[type=checkbox]").isSelected()).as("the uploaded document").isTrue();
+            browser.find("#job-documents input[value='" + document + "']");
+            assertThat(browser.all("#job-documents input:checked")).as("the uploaded document, picked")
+                    .singleElement().extracting(box -> box.getAttribute("value")).isEqualTo(document);
             form.findElement(By.name("context")).sendKeys("These questions are about the Touch Rugby rulebook.");
-            fill(form, "provider", "fake");
+            fill(form, "provider", "consolefake");
             fill(form, "model", "fake-model");
             fill(form, "tempCount", "2");
             fill(form, "chunkLimit", "2");
@@ -158,7 +162,7 @@ class ConsoleJobTest {
             String job = browser.driver.getCurrentUrl().replaceAll(".*#jobs/", "");
             browser.find("#tabs a[data-tab=jobs]").click();
             WebElement row = browser.find("#jobs-table tr[data-id='" + job + "']");
-            assertThat(row.getText()).contains("succeeded", "fake · fake-model", "100 %", "56");
+            assertThat(row.getText()).contains("succeeded", "consolefake · fake-model", "100 %", "56");
             browser.screenshot("6-list");
         }
     }
@@ -181,7 +185,7 @@ class ConsoleJobTest {
             browser.screenshot("0-invalid");
             browser.find("#job-documents input[value='" + document + "']").click();
             form.findElement(By.name("context")).sendKeys("Touch rugby rules.");
-            fill(form, "provider", "fake");
+            fill(form, "provider", "consolefake");
             fill(form, "model", "fake-model");
             fill(form, "tempCount", "1");
             fill(form, "chunkLimit", "2");

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -79,12 +77,12 @@ class ConsoleTest {
             browser.screenshot("1-no-token");
 
             browser.find("#token").sendKeys(TOKEN, Keys.TAB);
-            browser.findText("#documents-table tbody", "No documents yet");
+            browser.waitUntil(d -> browser.all("#documents-error .error").isEmpty());
             assertThat(browser.script("return localStorage.getItem('qaforge.apiToken')")).isEqualTo(TOKEN);
 
             browser.driver.findElement(By.id("file-input")).sendKeys(picked.toString());
             browser.script(DROP, List.of(
-                    List.of("scoring.pdf", "application/pdf", Base64.getEncoder().encodeToString(rulebook(2))),
+                    List.of("scoring.pdf", "application/pdf", Base64.getEncoder().encodeToString(rulebook(3))),
                     List.of("page.pdf", "application/pdf", Base64.getEncoder().encodeToString(
                             "<html><body>not a PDF</body></html>".getBytes(StandardCharsets.UTF_8)))));
             browser.waitUntil(d -> browser.all("#uploads li.ok").size() == 2 && browser.all("#uploads li.failed").size() == 1);
@@ -93,8 +91,9 @@ class ConsoleTest {
             browser.findText("#documents-table tbody", "touch-rules.pdf");
             browser.screenshot("2-uploaded");
 
-            JsonNode rules = stream(api("/api/documents").get("content"))
-                    .filter(d -> d.get("name").asText().equals("touch-rules.pdf")).findFirst().orElseThrow();
+            String id = browser.find("#uploads li.ok a").getAttribute("href").replaceAll(".*#documents/", "");
+            JsonNode rules = api("/api/documents/" + id);
+            assertThat(rules.get("name").asText()).as("the picked file was uploaded first").isEqualTo("touch-rules.pdf");
             int chunks = rules.get("chunkCount").asInt();
             assertThat(chunks).as("enough text for two pages of chunks").isGreaterThan(10);
             WebElement row = browser.find("#documents-table tr[data-id='" + rules.get("id").asText() + "']");
@@ -178,10 +177,6 @@ class ConsoleTest {
             book.add(new TestPdfs.Page(lines));
         }
         return TestPdfs.book(book);
-    }
-
-    private static Stream<JsonNode> stream(JsonNode array) {
-        return StreamSupport.stream(array.spliterator(), false);
     }
 
     private JsonNode api(String path) {
