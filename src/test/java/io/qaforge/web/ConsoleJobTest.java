@@ -36,7 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The console's whole flow in headless Chromium: upload a PDF, estimate and start a small job against the generation
  * tests' OpenAI-compatible fake, watch it reach 100 % over SSE, browse its pairs, download the JSONL, push to the
  * export tests' fake Hugging Face Hub.
- * A small connection pool: this context stays cached beside the other test classes' on a shared PostgreSQL.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         // A provider name of its own: the other test contexts' engines, on the same database, claim only theirs.
@@ -52,7 +51,6 @@ import static org.assertj.core.api.Assertions.assertThat;
         "qaforge.generation.providers.consolefake.prices.fake-model.output-per-million=2.0",
         "qaforge.hub.token=",
         "qaforge.hub.initial-backoff=10ms",
-        "spring.datasource.hikari.maximum-pool-size=6",
 })
 class ConsoleJobTest {
 

@@ -34,12 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The web console in headless Chromium against the real service and PostgreSQL, with the API token configured.
- * A small connection pool: this context stays cached beside the other test classes' on a shared PostgreSQL.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "qaforge.security.api-token=" + ConsoleTest.TOKEN,
-        "qaforge.security.worker-token=" + ConsoleTest.WORKER_TOKEN,
-        "spring.datasource.hikari.maximum-pool-size=4"})
+        "qaforge.security.worker-token=" + ConsoleTest.WORKER_TOKEN})
 class ConsoleTest {
 
     static final String TOKEN = "console-secret";
