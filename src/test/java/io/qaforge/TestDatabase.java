@@ -3,7 +3,6 @@ package io.qaforge;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -30,13 +29,7 @@ public class TestDatabase implements EnvironmentPostProcessor {
 
     public static synchronized Map<String, Object> properties() {
         if (properties == null) {
-            Map<String, Object> database = new HashMap<>(useTestcontainers() ? startContainer() : createLocalDatabase());
-            // Every cached context keeps its pool: small pools that let idle connections go keep a dozen contexts
-            // under the server's 100 connections.
-            database.putAll(Map.of("spring.datasource.hikari.maximum-pool-size", 8,
-                    "spring.datasource.hikari.minimum-idle", 1,
-                    "spring.datasource.hikari.idle-timeout", 10_000));
-            properties = Map.copyOf(database);
+            properties = useTestcontainers() ? startContainer() : createLocalDatabase();
         }
         return properties;
     }
