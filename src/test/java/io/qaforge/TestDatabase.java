@@ -22,9 +22,18 @@ public class TestDatabase implements EnvironmentPostProcessor {
 
     private static Map<String, Object> properties;
 
+    /**
+     * Spring keeps test contexts cached (see {@code spring.properties}), each with its own pool: idle connections are
+     * given back quickly so that the cached contexts together stay far below PostgreSQL's 100 connections.
+     */
+    private static final Map<String, Object> POOL = Map.of(
+            "spring.datasource.hikari.minimum-idle", 1,
+            "spring.datasource.hikari.idle-timeout", 10_000);
+
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         environment.getPropertySources().addFirst(new MapPropertySource("test-database", properties()));
+        environment.getPropertySources().addLast(new MapPropertySource("test-pool", POOL));
     }
 
     public static synchronized Map<String, Object> properties() {

@@ -6,6 +6,7 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,11 +75,16 @@ class JobPlanner {
                         "The template for variant '" + variant + "' must contain {chunk} (and may use {context} and {n})");
             }
         });
+        // The job keeps the full text of every template it uses: its prompts stay on record (dataset cards, reruns)
+        // even when the built-in templates change in a later release.
+        Map<String, String> templates = new LinkedHashMap<>();
         for (String variant : variants) {
-            if (Prompts.template(variant, overrides) == null) {
+            String template = Prompts.template(variant, overrides);
+            if (template == null) {
                 throw ApiProblem.badRequest("unknown-variant", "Unknown prompt variant", "No template for variant '" + variant
                         + "': use one of " + String.join(", ", Prompts.BUILT_IN) + " or give its text in 'prompts'");
             }
+            templates.put(variant, template);
         }
         Splits.By splitBy = splitBy(request.splitBy());
         List<Chunk> selected = chunks(request);
@@ -101,7 +107,7 @@ class JobPlanner {
             for (String variant : variants) {
                 // The template's own tokens once per variant, plus the chunk's (counted at ingestion with the same encoding).
                 int prompt = overhead.computeIfAbsent(variant + "/" + n, key -> MESSAGE_OVERHEAD_TOKENS
-                        + tokens.count(Prompts.render(Prompts.template(variant, overrides), request.context(), "", n, json)))
+                        + tokens.count(Prompts.render(templates.get(variant), request.context(), "", n, json)))
                         + chunk.getTokens();
                 int completion = n * EXPECTED_TOKENS_PER_PAIR;
                 BigDecimal taskCost = cost(price, prompt, completion);
@@ -115,7 +121,7 @@ class JobPlanner {
             }
         }
         var params = new Params(request.documentIds(), temperatures, request.questionsPerChunk() == null ? tokensPerQuestion : null,
-                request.questionsPerChunk(), variants, overrides,
+                request.questionsPerChunk(), variants, templates,
                 request.testFraction() == null ? DEFAULT_TEST_FRACTION : request.testFraction(),
                 request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit());
         var estimate = new Estimate(selected.size(), tasks.size(), questions, promptTokens, completionTokens,

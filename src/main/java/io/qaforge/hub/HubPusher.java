@@ -172,23 +172,15 @@ class HubPusher {
                 plan.pairsPerRow(), plan.system(), documents, models, contexts, temperatures, variants, prompts, List.of(jobs));
     }
 
-    /** Prompt text under the keys the generation module may use: a single template, or templates by variant. */
+    /** The job's prompt templates by variant, as the generation module keeps them in {@code params.prompts}. */
     private List<String> prompts(String params) {
         List<String> prompts = new ArrayList<>();
         try {
-            JsonNode node = json.readTree(params);
-            for (String key : List.of("prompt", "promptTemplate", "template")) {
-                if (node.path(key).isTextual()) {
-                    prompts.add(node.path(key).asText());
+            json.readTree(params).path("prompts").forEach(template -> {
+                if (template.isTextual()) {
+                    prompts.add(template.asText());
                 }
-            }
-            for (String key : List.of("templates", "prompts")) {
-                node.path(key).forEach(template -> {
-                    if (template.isTextual()) {
-                        prompts.add(template.asText());
-                    }
-                });
-            }
+            });
         } catch (IOException malformed) {
             // The card is still useful without the prompt.
         }

@@ -1,23 +1,31 @@
 package io.qaforge.training;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
+import io.qaforge.export.ExportFormat;
+import io.qaforge.export.ExportOptions;
+import io.qaforge.export.Exporter;
 import io.qaforge.system.ApiProblem;
 
 /** The API GPU workers poll (guarded by the worker token): claim a run, report progress, finish or fail it. */
@@ -43,12 +51,17 @@ class WorkerController {
 
     private static final int DEFAULT_LEASE_SECONDS = 120;
 
+    private static final int DEFAULT_PAIRS_PER_ROW = 5;
+    private static final long DEFAULT_SEED = 42;
+
     private final TrainingQueue queue;
     private final TrainingRunRepository runs;
+    private final Exporter exporter;
 
-    WorkerController(TrainingQueue queue, TrainingRunRepository runs) {
+    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter) {
         this.queue = queue;
         this.runs = runs;
+        this.exporter = exporter;
     }
 
     @PostMapping("/claim")
@@ -88,6 +101,22 @@ class WorkerController {
             throw leaseLost(id);
         }
         return ResponseEntity.ok().build();
+    }
+
+    /**
+     * The run's job exported as chat-row JSONL, the same file a user downloads; the run's {@code pairsPerRow} and
+     * {@code seed} params shape it as they would an export.
+     */
+    @GetMapping(value = "/{id}/dataset", produces = "application/x-ndjson")
+    void dataset(@PathVariable UUID id, @RequestParam String split, HttpServletResponse response) throws IOException {
+        TrainingRun run = runs.findById(id).orElseThrow(() -> ApiProblem.notFound("Training run", id));
+        var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", DEFAULT_PAIRS_PER_ROW),
+                numberParam(run, "seed", DEFAULT_SEED), null, false);
+        exporter.export(List.of(run.getJobId()), options, response.getOutputStream());
+    }
+
+    private static long numberParam(TrainingRun run, String name, long fallback) {
+        return run.getParams().get(name) instanceof Number number ? number.longValue() : fallback;
     }
 
     private static Map<String, String> datasetUrls(TrainingRun run) {

@@ -103,6 +103,8 @@ class GenerationJobTest {
         assertThat(view.get("completionTokens").asLong()).isPositive();
         assertThat(view.get("costUsd").decimalValue()).isPositive();
         assertThat(view.at("/estimate/requests").asInt()).isEqualTo(12);
+        assertThat(view.at("/params/prompts/standard").asText()).as("the job keeps the templates it used").contains("{chunk}");
+        assertThat(view.at("/params/prompts/simple").asText()).contains("{chunk}");
 
         assertThat(fake.calls).hasSize(12).allSatisfy(call -> {
             assertThat(call.path()).isEqualTo("/v1/chat/completions");

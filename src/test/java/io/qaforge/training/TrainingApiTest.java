@@ -28,6 +28,8 @@ class TrainingApiTest {
     @Test
     void aWorkerClaimsReportsAndCompletesARun() {
         UUID job = job("SUCCEEDED");
+        pairs(job, new String[][]{{"How many players?", "Six.", "train", null}, {"How long is a half?", "20 minutes.", "train", null},
+                {"Which line?", "The scoreline.", "test", null}, {"Rejected?", "Rejected.", "train", "duplicate"}});
         JsonNode created = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2-0.5B",
                 "params", Map.of("learningRate", 1e-4, "packing", true)), null).getBody();
         assertThat(created.get("status").asText()).isEqualTo("QUEUED");
@@ -42,6 +44,13 @@ class TrainingApiTest {
         assertThat(claim.getBody().at("/datasetUrls/train").asText()).endsWith("/api/worker/trainings/" + id + "/dataset?split=train");
         assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-2"), "worker-secret").getStatusCode().value())
                 .as("nothing else queued").isEqualTo(204);
+
+        String train = dataset(claim.getBody().at("/datasetUrls/train").asText());
+        assertThat(train.lines()).hasSize(1).first().satisfies(row -> assertThat(row)
+                .startsWith("{\"messages\":[{\"role\":\"user\",\"content\":\"How many players?\"}")
+                .contains("{\"role\":\"assistant\",\"content\":\"Six.\"}")
+                .doesNotContain("Rejected"));
+        assertThat(dataset(claim.getBody().at("/datasetUrls/test").asText())).contains("Which line?").doesNotContain("How many");
 
         ResponseEntity<JsonNode> beat = post("/api/worker/trainings/" + id + "/heartbeat",
                 Map.of("workerId", "gpu-1", "step", 10, "totalSteps", 100, "loss", 2.5, "phase", "training"), "worker-secret");
@@ -117,6 +126,14 @@ class TrainingApiTest {
                 400, "malformed-request-body");
     }
 
+    private String dataset(String url) {
+        var headers = new HttpHeaders();
+        headers.setBearerAuth("worker-secret");
+        ResponseEntity<String> response = http.exchange(url, HttpMethod.GET, new HttpEntity<>(headers), String.class);
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        return response.getBody();
+    }
+
     private void claimAs(String worker, String expectedRun) {
         ResponseEntity<JsonNode> claim = post("/api/worker/trainings/claim", Map.of("workerId", worker, "leaseSeconds", 60), "worker-secret");
         assertThat(claim.getStatusCode().value()).isEqualTo(200);
@@ -129,6 +146,27 @@ class TrainingApiTest {
                 INSERT INTO job (id, status, provider, model, context, params, estimate)
                 VALUES (?, ?, 'openai', 'gpt-4o-mini', 'Touch rugby rules', '{}', '{}')""", id, status);
         return id;
+    }
+
+    /** One document chunk and one task holding the given pairs: question, answer, split, rejected reason. */
+    private void pairs(UUID job, String[][] pairs) {
+        UUID document = UUID.randomUUID();
+        jdbc.update("""
+                INSERT INTO document (id, name, sha256, media_type, size_bytes, pages, tokens, chunk_count, status)
+                VALUES (?, 'rules.txt', ?, 'text/plain', 10, 1, 10, 1, 'READY')""", document, "%064d".formatted(job.hashCode() & 0x7fffffff));
+        long chunk = jdbc.queryForObject("""
+                INSERT INTO chunk (id, document_id, ordinal, text, tokens, page_from, page_to, char_from, char_to)
+                VALUES (nextval('chunk_seq'), ?, 0, 'Touch is played six a side.', 10, 1, 1, 0, 27) RETURNING id""", Long.class, document);
+        long task = jdbc.queryForObject("""
+                INSERT INTO task (id, job_id, chunk_id, temperature, variant, status)
+                VALUES (nextval('task_seq'), ?, ?, 0.5, 'standard', 'DONE') RETURNING id""", Long.class, job, chunk);
+        for (int i = 0; i < pairs.length; i++) {
+            jdbc.update("""
+                    INSERT INTO qa_pair (id, job_id, task_id, chunk_id, ordinal, question, answer, temperature, variant, model, attempt,
+                                         split, rejected_reason)
+                    VALUES (nextval('qa_pair_seq'), ?, ?, ?, ?, ?, ?, 0.5, 'standard', 'm', 1, ?, ?)""",
+                    job, task, chunk, i, pairs[i][0], pairs[i][1], pairs[i][2], pairs[i][3]);
+        }
     }
 
     private ResponseEntity<JsonNode> post(String path, Object body, String token) {
