@@ -733,8 +733,6 @@ function pairsCard(job, signal) {
     const source = h('aside', {class: 'source'}, h('p', {class: 'muted'}, 'Select a pair to see its source chunk.'));
     const slot = h('div');
     const chunks = new Map();
-    const scanned = new Set();
-    const nextPage = new Map();
     let shown = null;
 
     async function load(n) {
@@ -743,7 +741,6 @@ function pairsCard(job, signal) {
         try {
             const page = await api.get(`/api/jobs/${job.id}/pairs?${query}`, signal);
             shown = page.content.length;
-            for (const pair of page.content) await sourceChunk(pair);
             slot.replaceChildren();
             tbody.replaceChildren(...(page.content.length ? page.content.map(pair => {
                 const row = h('tr', {class: 'pair', tabindex: 0, dataset: {id: pair.id}},
@@ -756,7 +753,7 @@ function pairsCard(job, signal) {
                         e.preventDefault();
                         filters.elements.chunkId.value = pair.chunkId;
                         load(0);
-                    }}, chunks.has(pair.chunkId) ? '#' + (chunks.get(pair.chunkId).ordinal + 1) : 'id ' + pair.chunkId)));
+                    }}, '#' + (pair.chunkOrdinal + 1))));
                 row.addEventListener('click', () => choose(pair, row));
                 row.addEventListener('keydown', e => e.key === 'Enter' && choose(pair, row));
                 return row;
@@ -782,23 +779,11 @@ function pairsCard(job, signal) {
         }
     }
 
-    /**
-     * The pair's chunk, by document and ordinal where the pair names them; otherwise found by id among the job's
-     * documents' chunks, read a page at a time and kept, so a job's chunks are fetched at most once.
-     */
+    /** The pair's chunk (its document's chunk at the pair's chunk ordinal), fetched once per job page. */
     async function sourceChunk(pair) {
-        if (pair.documentId != null && pair.chunkOrdinal != null && !chunks.has(pair.chunkId)) {
+        if (!chunks.has(pair.chunkId)) {
             const page = await api.get(`/api/documents/${pair.documentId}/chunks?page=${pair.chunkOrdinal}&size=1`, signal);
             page.content.forEach(chunk => chunks.set(chunk.id, chunk));
-        }
-        for (const documentId of params.documentIds || []) {
-            while (!chunks.has(pair.chunkId) && !scanned.has(documentId)) {
-                const n = nextPage.get(documentId) || 0;
-                const page = await api.get(`/api/documents/${documentId}/chunks?page=${n}&size=200`, signal);
-                page.content.forEach(chunk => chunks.set(chunk.id, chunk));
-                nextPage.set(documentId, n + 1);
-                if (n + 1 >= (page.page || page).totalPages) scanned.add(documentId);
-            }
         }
         return chunks.get(pair.chunkId);
     }

@@ -43,8 +43,9 @@ class JobStore {
                 Instant finishedAt, Long elapsedSeconds, Long etaSeconds, JobPlanner.Params params) {
     }
 
-    record PairView(long id, long taskId, long chunkId, int pageFrom, int pageTo, int ordinal, String question, String answer,
-                    BigDecimal temperature, String variant, String model, int attempt, String split, String rejectedReason) {
+    record PairView(long id, long taskId, UUID documentId, long chunkId, int chunkOrdinal, int pageFrom, int pageTo, int ordinal,
+                    String question, String answer, BigDecimal temperature, String variant, String model, int attempt,
+                    String split, String rejectedReason) {
     }
 
     record PairQuery(String split, BigDecimal temperature, String variant, Long chunkId, Boolean rejected) {
@@ -234,14 +235,14 @@ class JobStore {
         }
         long total = db.sql("SELECT count(*) FROM qa_pair p" + where).params(params).query(Long.class).single();
         List<PairView> content = db.sql("""
-                        SELECT p.id, p.task_id, p.chunk_id, c.page_from, c.page_to, p.ordinal, p.question, p.answer, p.temperature,
-                               p.variant, p.model, p.attempt, p.split, p.rejected_reason
+                        SELECT p.id, p.task_id, c.document_id, p.chunk_id, c.ordinal, c.page_from, c.page_to, p.ordinal, p.question,
+                               p.answer, p.temperature, p.variant, p.model, p.attempt, p.split, p.rejected_reason
                         FROM qa_pair p JOIN chunk c ON c.id = p.chunk_id""" + where
                         + " ORDER BY p.chunk_id, p.task_id, p.ordinal LIMIT :limit OFFSET :offset")
                 .params(params).param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
-                .query((rs, i) -> new PairView(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getInt(5),
-                        rs.getInt(6), rs.getString(7), rs.getString(8), rs.getBigDecimal(9), rs.getString(10), rs.getString(11),
-                        rs.getInt(12), rs.getString(13), rs.getString(14)))
+                .query((rs, i) -> new PairView(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class), rs.getLong(4), rs.getInt(5),
+                        rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getBigDecimal(11),
+                        rs.getString(12), rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16)))
                 .list();
         return new PageImpl<>(content, pageable, total);
     }

@@ -119,6 +119,8 @@ class GenerationJobTest {
         JsonNode first = pairs.get("content").get(0);
         assertThat(first.get("question").asText()).startsWith("What is detail 1 of fact 1");
         assertThat(first.get("pageFrom").asInt()).isEqualTo(1);
+        assertThat(first.get("chunkOrdinal").asInt()).as("pairs come chunk by chunk").isZero();
+        assertThat(first.get("documentId").asText()).isNotBlank();
         assertThat(first.get("model").asText()).isEqualTo("fake-model");
         assertThat(first.get("attempt").asInt()).isEqualTo(1);
         assertThat(first.get("variant").asText()).isIn("standard", "simple");
