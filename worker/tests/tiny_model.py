@@ -9,20 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from qaforge_worker.masking import DEFAULT_CHATML
+
 # ChatML, as Qwen2 uses it, with `{% generation %}` markers around the assistant's reply so that
-# `return_assistant_tokens_mask` (and TRL's `assistant_only_loss`) can find the assistant tokens.
-CHATML_WITH_GENERATION = (
-    "{%- for message in messages %}"
-    "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|im_start|>assistant\\n' }}"
-    "{%- generation %}{{- message['content'] + '<|im_end|>' }}{%- endgeneration %}"
-    "{{- '\\n' }}"
-    "{%- else %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{%- endif %}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
-)
+# `return_assistant_tokens_mask` (and TRL's `assistant_only_loss`) can find the assistant tokens: the worker's own.
+CHATML_WITH_GENERATION = DEFAULT_CHATML
 
 # The same template without markers, as most real instruct models ship it.
 CHATML_PLAIN = (
