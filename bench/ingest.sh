@@ -36,19 +36,23 @@ for pdf in "$@"; do
 done
 
 printf '%-14s %6s %10s %12s %12s %8s %9s %7s\n' file pages chunks "pdftotext/s" "qaforge/s" "t ratio" agreement tokens
+median() { sort -g | sed -n 2p; }   # of three
 for pdf in "$@"; do
     name=$(basename "$pdf" .pdf)
-    start=$(now); pdftotext -enc UTF-8 "$pdf" "$work/$name.poppler.txt"; poppler=$(echo "$(now) - $start" | bc)
-    start=$(now)
-    response=$(curl -sf -F "file=@$pdf" "localhost:$port/api/documents")
-    ours=$(echo "$(now) - $start" | bc)
-    id=$(echo "$response" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    pages=$(echo "$response" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pages"])')
-    chunks=$(echo "$response" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["chunkCount"], d["tokens"])')
+    poppler=$(for _ in 1 2 3; do
+        start=$(now); pdftotext -enc UTF-8 "$pdf" "$work/$name.poppler.txt"; echo "$(now) - $start" | bc
+    done | median)
+    ours=$(for round in 1 2 3; do
+        start=$(now)
+        curl -sf -F "file=@$pdf" "localhost:$port/api/documents" >"$work/$name.json"
+        echo "$(now) - $start" | bc
+        [ $round = 3 ] || curl -sf -X DELETE "localhost:$port/api/documents/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/$name.json")"
+    done | median)
+    read -r id pages chunks tokens < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["id"], d["pages"], d["chunkCount"], d["tokens"])' "$work/$name.json")
     curl -sf "localhost:$port/api/documents/$id/text" >"$work/$name.qaforge.txt"
     agreement=$(python3 bench/word_agreement.py "$work/$name.qaforge.txt" "$work/$name.poppler.txt")
-    printf '%-14s %6d %10s %12.1f %12.1f %8.2f %9s %7s\n' "$name" "$pages" "${chunks% *}" \
+    printf '%-14s %6d %10s %12.1f %12.1f %8.2f %9s %7s\n' "$name" "$pages" "$chunks" \
         "$(echo "$pages / $poppler" | bc -l)" "$(echo "$pages / $ours" | bc -l)" "$(echo "$ours / $poppler" | bc -l)" \
-        "$agreement" "${chunks#* }"
+        "$agreement" "$tokens"
 done
-echo "t ratio = qaforge time / pdftotext time (target <= 1.5); agreement = word F1 vs pdftotext (target >= 0.98)"
+echo "median of 3 runs each; t ratio = qaforge time / pdftotext time (target <= 1.5); agreement = word F1 vs pdftotext (target >= 0.98)"
