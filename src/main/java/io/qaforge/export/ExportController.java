@@ -34,6 +34,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
+import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
 
 /**
@@ -53,11 +54,13 @@ class ExportController {
     private final Exporter exporter;
     private final DatasetRepository datasets;
     private final JdbcTemplate jdbc;
+    private final Jobs jobs;
 
-    ExportController(Exporter exporter, DatasetRepository datasets, JdbcTemplate jdbc) {
+    ExportController(Exporter exporter, DatasetRepository datasets, JdbcTemplate jdbc, Jobs jobs) {
         this.exporter = exporter;
         this.datasets = datasets;
         this.jdbc = jdbc;
+        this.jobs = jobs;
     }
 
     @Operation(summary = "Download a job's accepted pairs as chat-message rows (or flat pairs)")
@@ -65,15 +68,13 @@ class ExportController {
     void exportJob(@PathVariable UUID id,
                    @RequestParam(defaultValue = "jsonl") String format,
                    @RequestParam(defaultValue = "all") String split,
-                   @RequestParam(defaultValue = "5") int pairsPerRow,
-                   @RequestParam(defaultValue = "42") long seed,
+                   @RequestParam(defaultValue = "" + ExportOptions.DEFAULT_PAIRS_PER_ROW) int pairsPerRow,
+                   @RequestParam(defaultValue = "" + ExportOptions.DEFAULT_SEED) long seed,
                    @RequestParam(required = false) String system,
                    @RequestParam(defaultValue = "false") boolean flat,
                    HttpServletResponse response) throws IOException {
         ExportOptions options = new ExportOptions(ExportFormat.parse(format), split, pairsPerRow, seed, system, flat);
-        if (unknownJobs(List.of(id)).contains(id)) {
-            throw ApiProblem.notFound("Job", id);
-        }
+        jobs.requireExists(id);
         download(List.of(id), "qaforge-job-" + id.toString().substring(0, 8), options, response);
     }
 
@@ -81,7 +82,7 @@ class ExportController {
     @PostMapping("/api/datasets")
     ResponseEntity<DatasetView> create(@Valid @RequestBody DatasetRequest request) {
         Set<UUID> jobIds = new LinkedHashSet<>(request.jobIds());
-        List<UUID> unknown = unknownJobs(jobIds);
+        List<UUID> unknown = jobs.unknown(jobIds);
         if (!unknown.isEmpty()) {
             throw ApiProblem.badRequest("unknown-job", "Unknown job", "No job with id " + unknown.getFirst()
                     + (unknown.size() > 1 ? " (and " + (unknown.size() - 1) + " more)" : ""));
@@ -112,8 +113,8 @@ class ExportController {
     void exportDataset(@PathVariable UUID id,
                        @RequestParam(defaultValue = "jsonl") String format,
                        @RequestParam(defaultValue = "all") String split,
-                       @RequestParam(defaultValue = "5") int pairsPerRow,
-                       @RequestParam(defaultValue = "42") long seed,
+                       @RequestParam(defaultValue = "" + ExportOptions.DEFAULT_PAIRS_PER_ROW) int pairsPerRow,
+                       @RequestParam(defaultValue = "" + ExportOptions.DEFAULT_SEED) long seed,
                        @RequestParam(required = false) String system,
                        @RequestParam(defaultValue = "false") boolean flat,
                        HttpServletResponse response) throws IOException {
@@ -139,11 +140,6 @@ class ExportController {
 
     private Dataset find(UUID id) {
         return datasets.findById(id).orElseThrow(() -> ApiProblem.notFound("Dataset", id));
-    }
-
-    private List<UUID> unknownJobs(Collection<UUID> ids) {
-        return jdbc.queryForList("SELECT u FROM unnest(?::uuid[]) u WHERE NOT EXISTS (SELECT 1 FROM job WHERE id = u)",
-                UUID.class, (Object) ids.stream().map(UUID::toString).toArray(String[]::new));
     }
 
     private DatasetView view(Dataset dataset) {

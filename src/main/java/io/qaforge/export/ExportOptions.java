@@ -15,7 +15,9 @@ import io.qaforge.system.ApiProblem;
  */
 public record ExportOptions(ExportFormat format, String split, int pairsPerRow, long seed, String system, boolean flat) {
 
+    public static final int DEFAULT_PAIRS_PER_ROW = 5;
     public static final int MAX_PAIRS_PER_ROW = 100;
+    public static final long DEFAULT_SEED = 42;
 
     public ExportOptions {
         split = split.toLowerCase(Locale.ROOT);

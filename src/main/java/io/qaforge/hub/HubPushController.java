@@ -26,6 +26,7 @@ import io.qaforge.export.Dataset;
 import io.qaforge.export.DatasetRepository;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
+import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
 
 /**
@@ -62,23 +63,23 @@ class HubPushController {
     private final HubPushRepository pushes;
     private final DatasetRepository datasets;
     private final JdbcTemplate jdbc;
+    private final Jobs jobs;
 
     HubPushController(HubPusher pusher, HubClient hub, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
-                      JdbcTemplate jdbc) {
+                      JdbcTemplate jdbc, Jobs jobs) {
         this.pusher = pusher;
         this.hub = hub;
         this.properties = properties;
         this.pushes = pushes;
         this.datasets = datasets;
         this.jdbc = jdbc;
+        this.jobs = jobs;
     }
 
     @Operation(summary = "Push a job's pairs to a Hugging Face Hub dataset repo (train/test files and a dataset card)")
     @PostMapping("/api/jobs/{id}/hub-push")
     ResponseEntity<PushView> pushJob(@PathVariable UUID id, @Valid @RequestBody PushRequest request) {
-        if (!jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM job WHERE id = ?)", Boolean.class, id)) {
-            throw ApiProblem.notFound("Job", id);
-        }
+        jobs.requireExists(id);
         return push(id, null, List.of(id), request);
     }
 
@@ -96,8 +97,8 @@ class HubPushController {
 
     private ResponseEntity<PushView> push(UUID jobId, UUID datasetId, Collection<UUID> jobIds, PushRequest request) {
         ExportFormat format = format(request.format());
-        int pairsPerRow = request.pairsPerRow() == null ? 5 : request.pairsPerRow();
-        long seed = request.seed() == null ? 42 : request.seed();
+        int pairsPerRow = request.pairsPerRow() == null ? ExportOptions.DEFAULT_PAIRS_PER_ROW : request.pairsPerRow();
+        long seed = request.seed() == null ? ExportOptions.DEFAULT_SEED : request.seed();
         String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
         String token = StringUtils.hasText(request.token()) ? request.token().strip() : properties.token();
         if (!StringUtils.hasText(token)) {

@@ -15,7 +15,6 @@ import org.springframework.data.domain.Sort;
 import org.springframework.data.web.PageableDefault;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -23,6 +22,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
 
 /** Users queue LoRA training runs on a job's dataset and follow them; GPU workers do the training. */
@@ -51,19 +51,17 @@ class TrainingController {
 
     private final TrainingRunRepository runs;
     private final TrainingQueue queue;
-    private final JdbcTemplate jdbc;
+    private final Jobs jobs;
 
-    TrainingController(TrainingRunRepository runs, TrainingQueue queue, JdbcTemplate jdbc) {
+    TrainingController(TrainingRunRepository runs, TrainingQueue queue, Jobs jobs) {
         this.runs = runs;
         this.queue = queue;
-        this.jdbc = jdbc;
+        this.jobs = jobs;
     }
 
     @PostMapping
     ResponseEntity<TrainingView> create(@Valid @RequestBody CreateTraining request) {
-        if (!jdbc.queryForObject("SELECT exists (SELECT 1 FROM job WHERE id = ?)", Boolean.class, request.jobId())) {
-            throw ApiProblem.notFound("Job", request.jobId());
-        }
+        jobs.requireExists(request.jobId());
         TrainingRun run = runs.save(new TrainingRun(request.jobId(), request.baseModel().strip(),
                 request.params() == null ? Map.of() : request.params()));
         return ResponseEntity.created(URI.create("/api/trainings/" + run.getId())).body(TrainingView.of(run, List.of()));

@@ -51,8 +51,6 @@ class WorkerController {
 
     private static final int DEFAULT_LEASE_SECONDS = 120;
 
-    private static final int DEFAULT_PAIRS_PER_ROW = 5;
-    private static final long DEFAULT_SEED = 42;
 
     private final TrainingQueue queue;
     private final TrainingRunRepository runs;
@@ -110,8 +108,8 @@ class WorkerController {
     @GetMapping(value = "/{id}/dataset", produces = "application/x-ndjson")
     void dataset(@PathVariable UUID id, @RequestParam String split, HttpServletResponse response) throws IOException {
         TrainingRun run = runs.findById(id).orElseThrow(() -> ApiProblem.notFound("Training run", id));
-        var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", DEFAULT_PAIRS_PER_ROW),
-                numberParam(run, "seed", DEFAULT_SEED), null, false);
+        var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", ExportOptions.DEFAULT_PAIRS_PER_ROW),
+                numberParam(run, "seed", ExportOptions.DEFAULT_SEED), null, false);
         exporter.export(List.of(run.getJobId()), options, response.getOutputStream());
     }
 
