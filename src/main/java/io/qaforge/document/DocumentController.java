@@ -44,6 +44,8 @@ class DocumentController {
         }
     }
 
+    static final int MAX_TITLE_LENGTH = 300;
+
     private final DocumentIngestion ingestion;
     private final DocumentRepository documents;
     private final DocumentTextRepository texts;
@@ -61,6 +63,10 @@ class DocumentController {
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<DocumentView> upload(@RequestParam("file") MultipartFile file,
                                         @RequestParam(value = "title", required = false) String title) throws IOException {
+        if (title != null && title.length() > MAX_TITLE_LENGTH) {
+            throw ApiProblem.badRequest("invalid-title", "Title too long",
+                    "title is limited to " + MAX_TITLE_LENGTH + " characters, was " + title.length());
+        }
         DocumentIngestion.Result result = ingestion.ingest(file, title);
         return ResponseEntity.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(DocumentView.of(result.document()));

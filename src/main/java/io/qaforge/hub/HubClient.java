@@ -307,6 +307,13 @@ class HubClient {
         return null;
     }
 
+    /** Connection failures often carry no message (a refused connection, a timeout): their type says what happened. */
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        String type = cause.getClass().getSimpleName();
+        return message == null || message.isBlank() ? type : type + " (" + message + ")";
+    }
+
     private <T> T withRetry(boolean commit, Supplier<T> call) {
         Duration backoff = properties.initialBackoff();
         for (int attempt = 1; ; attempt++) {
@@ -316,7 +323,7 @@ class HubClient {
             } catch (HubException e) {
                 failure = e;
             } catch (ResourceAccessException e) {
-                failure = new HubException(0, "Hub unreachable: " + e.getMostSpecificCause().getMessage(), null);
+                failure = new HubException(0, "Hub unreachable at " + properties.endpoint() + ": " + describe(e.getMostSpecificCause()), null);
             }
             boolean retry = commit ? failure.status() == 429 : failure.transientFailure();
             if (!retry || attempt >= properties.maxAttempts()) {

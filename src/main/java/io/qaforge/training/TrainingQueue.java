@@ -9,9 +9,12 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+
+import io.qaforge.system.ApiProblem;
 
 /**
  * The run lifecycle as single guarded SQL statements, so concurrent workers and users never race: a run is claimed
@@ -51,9 +54,16 @@ class TrainingQueue {
         return claimed.stream().findFirst();
     }
 
+    static final int MAX_PROGRESS_CHARS = 16_384;
+
     @Transactional
     Optional<Lease> heartbeat(UUID id, String workerId, Map<String, Object> progress) {
         String snapshot = toJson(progress);
+        // Every heartbeat is kept (the loss curve), so one must stay small: a few numbers, not a payload.
+        if (snapshot.length() > MAX_PROGRESS_CHARS) {
+            throw new ApiProblem(HttpStatus.PAYLOAD_TOO_LARGE, "heartbeat-too-large", "Heartbeat too large",
+                    "A heartbeat's progress fields are limited to " + MAX_PROGRESS_CHARS + " characters of JSON, was " + snapshot.length());
+        }
         List<Lease> leases = jdbc.query("""
                 UPDATE training_run SET lease_until = now() + make_interval(secs => lease_seconds), progress = ?::jsonb
                 WHERE id = ? AND worker_id = ? AND status = 'RUNNING'
