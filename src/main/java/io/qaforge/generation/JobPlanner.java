@@ -29,11 +29,11 @@ class JobPlanner {
     static final int DEFAULT_TOKENS_PER_QUESTION = 60;
     static final double DEFAULT_TEST_FRACTION = 0.1;
     static final long DEFAULT_SEED = 42;
-    /** Completion tokens one question/answer pair takes, on average, in the reference recipe's outputs. */
+    /** Completion tokens one question/answer pair takes on average in the answers of current chat models. */
     static final int EXPECTED_TOKENS_PER_PAIR = 45;
     /** Chat formatting tokens around each message. */
     static final int MESSAGE_OVERHEAD_TOKENS = 8;
-    /** Tasks (chunks × temperatures × variants) one job may have: ten times the reference recipe's million-token book. */
+    /** Tasks (chunks × temperatures × variants) one job may have: ten times a million-token book at nine temperatures. */
     static final int MAX_TASKS = 200_000;
 
     record Params(List<UUID> documentIds, List<BigDecimal> temperatures, Integer tokensPerQuestion, Integer questionsPerChunk,

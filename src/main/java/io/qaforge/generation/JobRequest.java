@@ -15,7 +15,7 @@ import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 
 /**
- * What a user asks for in {@code POST /api/jobs}; unset fields take the reference recipe's defaults. Every number and
+ * What a user asks for in {@code POST /api/jobs}; unset fields take the defaults the README describes. Every number and
  * every list has a bound (the README's limits table): estimates stay exact and a request cannot make the planner build
  * millions of tasks.
  *
