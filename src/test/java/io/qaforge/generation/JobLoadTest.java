@@ -44,6 +44,9 @@ import static org.awaitility.Awaitility.await;
         "qaforge.documents.chunk-target-tokens=100",
         "qaforge.documents.chunk-max-tokens=150",
         "qaforge.generation.poll-interval=50ms",
+        // Contexts share the test database, and an engine claims every job of a provider it knows: this one must not
+        // take the openai jobs of GenerationJobTest (it would call the real, unreachable endpoint and fail them).
+        "qaforge.generation.providers.openai.base-url=",
         "qaforge.generation.providers.loaded.max-concurrency=4",
         "qaforge.generation.events.max-open=300",
         "qaforge.generation.events.keep-alive=200ms",
