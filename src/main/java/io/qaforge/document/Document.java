@@ -6,18 +6,15 @@ import java.util.UUID;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
-import jakarta.persistence.Id;
-import jakarta.persistence.Transient;
-import org.springframework.data.domain.Persistable;
+
+import io.qaforge.system.AssignedIdEntity;
 
 @Entity
-public class Document implements Persistable<UUID> {
+public class Document extends AssignedIdEntity {
 
     /** Ingestion is synchronous, so a stored document is always ready; the column leaves room for background parsing. */
     public enum Status { READY }
 
-    @Id
-    private UUID id;
     private String name;
     private String title;
     private String sha256;
@@ -29,14 +26,12 @@ public class Document implements Persistable<UUID> {
     @Enumerated(EnumType.STRING)
     private Status status;
     private Instant createdAt;
-    @Transient
-    private boolean isNew;
 
     protected Document() {
     }
 
     Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, int tokens, int chunkCount) {
-        this.id = UUID.randomUUID();
+        super(UUID.randomUUID());
         this.name = name;
         this.title = title;
         this.sha256 = sha256;
@@ -47,17 +42,6 @@ public class Document implements Persistable<UUID> {
         this.chunkCount = chunkCount;
         this.status = Status.READY;
         this.createdAt = Instant.now();
-        this.isNew = true;
-    }
-
-    @Override
-    public UUID getId() {
-        return id;
-    }
-
-    @Override
-    public boolean isNew() {
-        return isNew;
     }
 
     public String getName() {

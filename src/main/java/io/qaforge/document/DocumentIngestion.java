@@ -10,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 import org.springframework.dao.DataIntegrityViolationException;
@@ -22,6 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.multipart.MultipartFile;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.Sha256;
 
 /**
  * Upload to stored chunks: hash, sniff, extract, clean, chunk, then one transaction that stores all or nothing.
@@ -104,16 +103,11 @@ class DocumentIngestion {
     }
 
     private static String copyHashing(MultipartFile upload, Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest digest = Sha256.digest();
         try (InputStream in = upload.getInputStream(); OutputStream out = new DigestOutputStream(Files.newOutputStream(file), digest)) {
             in.transferTo(out);
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.hex(digest);
     }
 
     private static MediaKind sniff(Path file, String name) throws IOException {

@@ -38,8 +38,4 @@ public record ExportOptions(ExportFormat format, String split, int pairsPerRow, 
             pairsPerRow = 1;
         }
     }
-
-    public ExportOptions withSplit(String split) {
-        return new ExportOptions(format, split, pairsPerRow, seed, system, flat);
-    }
 }

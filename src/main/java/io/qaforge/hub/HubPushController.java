@@ -13,7 +13,6 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.StringUtils;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -62,17 +61,15 @@ class HubPushController {
     private final HubProperties properties;
     private final HubPushRepository pushes;
     private final DatasetRepository datasets;
-    private final JdbcTemplate jdbc;
     private final Jobs jobs;
 
     HubPushController(HubPusher pusher, HubClient hub, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
-                      JdbcTemplate jdbc, Jobs jobs) {
+                      Jobs jobs) {
         this.pusher = pusher;
         this.hub = hub;
         this.properties = properties;
         this.pushes = pushes;
         this.datasets = datasets;
-        this.jdbc = jdbc;
         this.jobs = jobs;
     }
 
@@ -105,9 +102,7 @@ class HubPushController {
             throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
                     "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
         }
-        long accepted = jdbc.queryForObject("SELECT count(*) FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL",
-                Long.class, (Object) jobIds.stream().map(UUID::toString).toArray(String[]::new));
-        if (accepted == 0) {
+        if (jobs.acceptedPairs(jobIds).isEmpty()) {
             throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
         }
         HubClient.Whoami me = whoami(token);

@@ -122,6 +122,11 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex, HttpHeaders headers,
                                                                   HttpStatusCode status, WebRequest request) {
+        // Query parameters bound into a record: a value of the wrong type is an invalid parameter, as for @RequestParam.
+        var mismatch = ex.getBindingResult().getFieldErrors().stream().filter(error -> "typeMismatch".equals(error.getCode())).findFirst();
+        if (mismatch.isPresent()) {
+            return problem(status, "invalid-parameter", "Invalid parameter", "Parameter '" + mismatch.get().getField() + "' has an invalid value");
+        }
         List<String> errors = ex.getBindingResult().getFieldErrors().stream()
                 .map(error -> error.getField() + ": " + error.getDefaultMessage())
                 .toList();
