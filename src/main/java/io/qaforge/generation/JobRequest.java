@@ -24,7 +24,7 @@ import jakarta.validation.constraints.Size;
  */
 record JobRequest(
         @NotEmpty List<UUID> documentIds,
-        @NotBlank @Size(max = 1000) String context,
+        @NotBlank @Size(max = JobRequest.CONTEXT_MAX_LENGTH) String context,
         @NotBlank String provider,
         @NotBlank String model,
         JsonNode temperatures,
@@ -39,4 +39,6 @@ record JobRequest(
         Boolean dryRun,
         @Positive BigDecimal maxCostUsd,
         @Positive Long maxTokens) {
+
+    static final int CONTEXT_MAX_LENGTH = 1000;
 }
