@@ -1,4 +1,5 @@
-// Installed before the console's own scripts (ConsoleModulesTest): keeps count of what a view leaves running.
+// Installed before the console's own scripts (ConsoleTest.everyViewMountsAndUnmountsWithoutLeaks): keeps count of what
+// a view leaves running.
 // window.probe.timers: timeouts and intervals set and not yet fired or cleared;
 // window.probe.streams: fetch answers whose body is neither read to the end nor cancelled (an event stream, say);
 // window.probe.errors: uncaught exceptions, unhandled rejections and elements that failed to load.
