@@ -136,7 +136,7 @@ class JobPlanner {
 
     private static List<String> variants(JobRequest request) {
         if (request.variants() == null || request.variants().isEmpty()) {
-            return List.of("standard");
+            return Prompts.DEFAULT_VARIANTS;
         }
         var distinct = new LinkedHashSet<String>();
         for (String variant : request.variants()) {

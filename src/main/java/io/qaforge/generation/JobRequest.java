@@ -27,7 +27,7 @@ import jakarta.validation.constraints.Size;
  */
 record JobRequest(
         @NotEmpty @Size(max = MAX_DOCUMENTS) List<UUID> documentIds,
-        @NotBlank @Size(max = 1000) String context,
+        @NotBlank @Size(max = CONTEXT_MAX_LENGTH) String context,
         @NotBlank @Size(max = 100) String provider,
         @NotBlank @Size(max = 200) String model,
         JsonNode temperatures,
@@ -43,6 +43,7 @@ record JobRequest(
         @Positive @DecimalMax(MAX_COST_USD) BigDecimal maxCostUsd,
         @Positive @Max(MAX_TOKENS) Long maxTokens) {
 
+    static final int CONTEXT_MAX_LENGTH = 1000;
     static final int MAX_DOCUMENTS = 100;
     static final int MAX_QUESTIONS_PER_CHUNK = 100;
     static final int MAX_VARIANTS = 20;

@@ -20,6 +20,9 @@ final class Temperatures {
     static final double DEFAULT_MIN = 0.01;
     static final double DEFAULT_MAX = 1.2;
     static final int MAX_COUNT = 100;
+    /** Every temperature lies in [MIN, MAX]: the range OpenAI-compatible providers accept. */
+    static final int MIN = 0;
+    static final int MAX = 2;
 
     private Temperatures() {
     }
@@ -57,8 +60,8 @@ final class Temperatures {
         }
         LinkedHashSet<BigDecimal> distinct = new LinkedHashSet<>();
         for (double value : values) {
-            if (!(value >= 0 && value <= 2)) {
-                throw invalid("temperature " + value + " is outside [0, 2]");
+            if (!(value >= MIN && value <= MAX)) {
+                throw invalid("temperature " + value + " is outside [" + MIN + ", " + MAX + "]");
             }
             distinct.add(BigDecimal.valueOf(value).setScale(3, RoundingMode.HALF_UP));
         }

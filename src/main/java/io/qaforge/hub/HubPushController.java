@@ -93,7 +93,7 @@ class HubPushController {
     }
 
     private ResponseEntity<PushView> push(UUID jobId, UUID datasetId, Collection<UUID> jobIds, PushRequest request) {
-        ExportFormat format = format(request.format());
+        ExportFormat format = HubFormats.parse(request.format());
         int pairsPerRow = request.pairsPerRow() == null ? ExportOptions.DEFAULT_PAIRS_PER_ROW : request.pairsPerRow();
         long seed = request.seed() == null ? ExportOptions.DEFAULT_SEED : request.seed();
         String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
@@ -140,18 +140,6 @@ class HubPushController {
 
     private static ApiProblem forbidden(String detail) {
         return new ApiProblem(HttpStatus.FORBIDDEN, "hub-forbidden", "Hub token not allowed to push", detail);
-    }
-
-    /**
-     * One format per push: {@code datasets} picks one reader for a whole repo from its most common file extension, so a
-     * repo holding Parquet and JSONL side by side fails to load (found by the test that loads a pushed repo).
-     */
-    private static ExportFormat format(String name) {
-        ExportFormat format = ExportFormat.parse(name == null ? "parquet" : name);
-        if (format == ExportFormat.CSV) {
-            throw ApiProblem.badRequest("invalid-format", "Invalid format", "Hub pushes carry parquet or jsonl");
-        }
-        return format;
     }
 
     private PushView view(HubPush push) {
