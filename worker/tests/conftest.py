@@ -59,6 +59,12 @@ def tiny_model_plain_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory) -> Path:
+    """A base model: no chat template, and `<|im_end|>` is no token of its vocabulary (EOS is <|endoftext|>)."""
+    return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-base"), corpus(), base=True)
+
+
+@pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("dataset")
     write_jsonl(d / "train.jsonl", train_rows())

@@ -268,6 +268,43 @@ def test_models_are_freed_between_runs(tiny_model, dataset_dir, tmp_path):
     assert live_models() == before
 
 
+def test_sigterm_releases_the_run_and_the_next_claim_resumes_from_its_checkpoint(tiny_model, dataset_dir, tmp_path):
+    """`docker stop`: the worker checkpoints, gives the run back at once and exits; claimed again on this machine,
+    the run resumes from that checkpoint instead of starting over."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    with FakeService(TOKEN) as svc:
+        run = svc.enqueue(FakeRun(str(tiny_model), {**QUICK, "maxSteps": 300, "evalMaxNewTokens": 4},
+                                  dataset_dir / "train.jsonl", None, exam=exam()[:2]))
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "qaforge_worker", "serve", "--service", svc.url, "--token", TOKEN,
+             "--worker-id", "w1", "--work-dir", str(tmp_path / "runs"), "--heartbeat-seconds", "0.2",
+             "--poll-seconds", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"})
+        try:
+            wait_until(lambda: any((b.get("step") or 0) >= 5 for b in svc.bodies("heartbeat", run.id)), timeout=120)
+            worker.send_signal(signal.SIGTERM)
+            log = worker.communicate(timeout=60)[0]
+        finally:
+            worker.kill()
+        assert worker.returncode == 0, log[-3000:]
+        assert svc.bodies("release", run.id) == [{"workerId": "w1"}]
+        assert svc.bodies("complete") == [] and svc.bodies("fail") == []
+        checkpoints = list((tmp_path / "runs" / run.id / "checkpoints").glob("checkpoint-*"))
+        assert len(checkpoints) == 1
+        released_at = int(checkpoints[0].name.split("-")[1])
+        assert 5 <= released_at < 300
+
+        assert run_serve(svc, tmp_path, max_runs=1, heartbeat_seconds=0.2) == ["completed"]  # the same machine
+        done = svc.bodies("complete", run.id)[-1]
+        assert done["metrics"]["training"]["resumedFromStep"] == released_at
+        assert done["metrics"]["training"]["steps"] == 300
+        assert run.attempt == 2
+
+
 def test_idle_polling_survives_a_service_outage(tmp_path):
     with FakeService(TOKEN) as svc:
         svc.fail_next = {"claim": 100}  # the service answers 503 for a while

@@ -117,3 +117,20 @@ def test_packing_and_markerless_template_via_cli(tiny_model_plain_template, data
     assert result["training"]["lastLoss"] < result["training"]["firstLoss"]
     assert result["before"]["total"] == 2
     assert (tmp_path / "adapter_model.safetensors").exists()
+
+
+def test_a_base_model_without_chat_template_learns_to_stop(tiny_base_model, dataset_dir, tmp_path):
+    """Its turns end with its own EOS, so answers stop after the fact instead of running to the length cap."""
+    from transformers import AutoTokenizer
+
+    options = TrainOptions(max_steps=200, learning_rate=3e-3, logging_steps=50, eval_max_new_tokens=40)
+    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_base_model), output=str(tmp_path))
+    result = run_training(options, local, StdoutReporter(stream=io.StringIO()))
+    after = result.metrics["after"]
+    answers = [q["after"]["answer"] for q in result.report["questions"]]
+    print(answers)
+    assert result.metrics["training"]["assistantMasking"] == "default-chatml"
+    assert after["exactMatch"] >= 4  # the answer, then the end of the turn: nothing after it
+    saved = AutoTokenizer.from_pretrained(tmp_path)
+    assert "<|endoftext|>" in saved.apply_chat_template([{"role": "user", "content": "q"},
+                                                         {"role": "assistant", "content": "a"}], tokenize=False)
