@@ -8,8 +8,6 @@ import re
 
 log = logging.getLogger(__name__)
 
-GRADES = ("CORRECT", "INCORRECT", "NOT_ATTEMPTED")
-
 PROMPT = """You grade answers to questions about a document. Compare the predicted answer with the gold answer.
 - CORRECT: the prediction contains the gold answer's key facts and nothing contradicting them (wording may differ).
 - INCORRECT: the prediction states something that contradicts or misses the gold answer's key facts.

@@ -35,7 +35,8 @@ def option(default, help: str, sft: str | None = None, env: str | None = None):
 
 @dataclass
 class TrainOptions:
-    """Hyperparameters and evaluation settings. Defaults follow the reference recipe."""
+    """Hyperparameters and evaluation settings. Defaults follow the recipe known to make small models memorise a
+    document: batch 1, lr 1e-4, cosine, LoRA r=16/alpha=32 on all linear layers."""
 
     epochs: float = option(1.0, "training epochs", sft="num_train_epochs")
     max_steps: int = option(-1, "stop after this many optimizer steps (overrides epochs when > 0)", sft="max_steps")

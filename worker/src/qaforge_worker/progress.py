@@ -49,9 +49,6 @@ class Reporter:
         if self.stop_reason:
             raise RunStopped(self.stop_reason)
 
-    def close(self) -> None:
-        pass
-
 
 class StdoutReporter(Reporter):
     """One JSON line per training step (at most every `min_interval` s) and one per phase change."""

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import requests
 
-from ..data import download
 from ..net import session
 
 log = logging.getLogger(__name__)
@@ -60,9 +59,6 @@ class ServiceClient:
 
     def exam(self, url: str) -> dict:
         return self._check(self.http.get(url, timeout=self.timeout)).json()
-
-    def download(self, url: str, dest: Path) -> Path:
-        return download(url, dest, timeout=self.timeout, http=self.http)
 
     def upload(self, artifact_url: str, kind: str, zip_path: Path) -> dict:
         """PUT one artifact zip (`adapter` or `merged`); 409 = lease lost, 413 = over the service's size limit."""

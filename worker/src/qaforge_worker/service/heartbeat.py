@@ -32,7 +32,6 @@ class ServiceReporter(Reporter):
         self._thread = threading.Thread(target=self._loop, name=f"heartbeat-{run_id}", daemon=True)
         self._pending: list[dict] = []
         self._last = 0.0
-        self.sent = 0
 
     @property
     def stop_reason(self) -> str | None:
@@ -80,7 +79,6 @@ class ServiceReporter(Reporter):
         self._last = time.monotonic()
         try:
             answer = self.client.heartbeat(self.run_id, progress)
-            self.sent += 1
             if answer.get("cancelRequested") and not self._stop_reason:
                 log.info("run %s: cancel requested", self.run_id)
                 self._stop_reason = "cancelled"
