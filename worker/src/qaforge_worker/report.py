@@ -45,9 +45,9 @@ def _value(item: dict, metric: str) -> float | None:
     return float(item["f1"] if metric == "tokenF1" else item[metric])
 
 
-def _mean(items: list[dict], metric: str) -> float | None:
+def _mean(items: list[dict], metric: str, digits: int | None = 4) -> float | None:
     values = [v for v in (_value(i, metric) for i in items) if v is not None]
-    return round(sum(values) / len(values), 4) if values else None
+    return None if not values else round(sum(values) / len(values), digits) if digits else sum(values) / len(values)
 
 
 def _rates(items: list[dict]) -> dict:
@@ -85,7 +85,7 @@ def recall(questions: list, phases: dict[str, list[dict | None]]) -> dict:
     if all(p in phases for p in PHASES):
         common = [k for k in range(len(questions)) if all(phases[p][k] is not None for p in PHASES)]
         for metric in METRICS:
-            before, ceiling, after = (_mean([phases[p][k] for k in common], metric) for p in PHASES)
+            before, ceiling, after = (_mean([phases[p][k] for k in common], metric, None) for p in PHASES)
             if None not in (before, ceiling, after) and ceiling - before > 0:
                 ratios[metric] = round((after - before) / (ceiling - before), 4)
     out["recoveryRatio"] = ratios["contained"]
