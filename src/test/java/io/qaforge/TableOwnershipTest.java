@@ -34,7 +34,8 @@ class TableOwnershipTest {
             "generation", new Owned(Set.of("job", "job_document", "task", "qa_pair"), Set.of("accepted_pair", "job_state")),
             "export", new Owned(Set.of("dataset", "dataset_job"), Set.of()),
             "hub", new Owned(Set.of("hub_push"), Set.of()),
-            "training", new Owned(Set.of("training_run", "training_progress"), Set.of()));
+            "exam", new Owned(Set.of("exam", "exam_question"), Set.of()),
+            "training", new Owned(Set.of("training_run", "training_progress", "training_run_job", "training_result", "training_artifact"), Set.of()));
 
     static final Path SOURCES = Path.of("src/main/java/io/qaforge");
     static final Path MIGRATIONS = Path.of("src/main/resources/db/migration");

@@ -1,7 +1,9 @@
 package io.qaforge.training;
 
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.qaforge.exam.Exams;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.system.ApiProblem;
 
@@ -30,28 +33,59 @@ class TrainingQueue {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
+    private final Exams exams;
 
-    TrainingQueue(JdbcTemplate jdbc, ObjectMapper json) {
+    TrainingQueue(JdbcTemplate jdbc, ObjectMapper json, Exams exams) {
         this.jdbc = jdbc;
         this.json = json;
+        this.exams = exams;
     }
 
+    /**
+     * Hands the oldest claimable run to this worker: queued, or running under a lease that expired (its worker
+     * vanished) fewer than {@code maxAttempts} times; one that used up its attempts is failed with the reason. A run
+     * waits until every job it trains on has finished generating (generation's {@code job_state} view): training on
+     * half a dataset helps nobody. A run without an exam gets its jobs' test split as one, made here once they are final.
+     */
     @Transactional
-    Optional<UUID> claim(String workerId, int leaseSeconds) {
+    Optional<UUID> claim(String workerId, int leaseSeconds, int maxAttempts) {
         // A run whose worker vanished after a cancel request needs no new worker: it is cancelled.
         jdbc.update("""
                 UPDATE training_run SET status = 'CANCELLED', finished_at = now(), lease_until = NULL, error = 'cancelled'
                 WHERE status = 'RUNNING' AND cancel_requested AND lease_until < now()""");
-        // A run waits until its job has finished generating (generation's job_state view): training on half a dataset helps nobody.
+        jdbc.update("""
+                UPDATE training_run SET status = 'FAILED', finished_at = now(), lease_until = NULL,
+                       error = 'worker lost ' || attempts || ' times (last: lease expired'
+                               || coalesce(' while ' || (progress ->> 'phase'), '') || ')'
+                WHERE status = 'RUNNING' AND lease_until < now() AND attempts >= ?""", maxAttempts);
         List<UUID> claimed = jdbc.queryForList("""
-                UPDATE training_run SET status = 'RUNNING', worker_id = ?, lease_seconds = ?,
+                UPDATE training_run SET status = 'RUNNING', worker_id = ?, lease_seconds = ?, attempts = attempts + 1,
                        lease_until = now() + make_interval(secs => ?), started_at = coalesce(started_at, now())
-                WHERE id = (SELECT id FROM training_run
-                            WHERE (status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < now()))
-                              AND job_id IN (SELECT job_id FROM job_state WHERE status = ANY(?))
-                            ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id""", UUID.class, workerId, leaseSeconds, leaseSeconds, JobStatus.names(JobStatus.DATASET_READY));
+                WHERE id = (SELECT r.id FROM training_run r
+                            WHERE (r.status = 'QUEUED' OR (r.status = 'RUNNING' AND r.lease_until < now() AND r.attempts < ?))
+                              AND NOT EXISTS (SELECT 1 FROM training_run_job rj LEFT JOIN job_state s ON s.job_id = rj.job_id
+                                              WHERE rj.run_id = r.id AND (s.status IS NULL OR NOT s.status = ANY(?)))
+                            ORDER BY r.created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id""", UUID.class, workerId, leaseSeconds, leaseSeconds, maxAttempts,
+                JobStatus.names(JobStatus.DATASET_READY));
+        claimed.stream().findFirst().ifPresent(this::giveDefaultExam);
         return claimed.stream().findFirst();
+    }
+
+    /** A run named no exam: its jobs' held-out test pairs are its exam, once those jobs are final. */
+    private void giveDefaultExam(UUID id) {
+        List<UUID> jobIds = jdbc.queryForList("""
+                SELECT rj.job_id FROM training_run_job rj JOIN training_run r ON r.id = rj.run_id
+                WHERE rj.run_id = ? AND r.exam_id IS NULL""", UUID.class, id);
+        if (!jobIds.isEmpty()) {
+            exams.ofTestSplit(jobIds).ifPresent(exam -> jdbc.update("UPDATE training_run SET exam_id = ? WHERE id = ? AND exam_id IS NULL", exam, id));
+        }
+    }
+
+    /** Whether every one of these jobs has finished generating with a dataset (none: trivially). */
+    boolean ready(Collection<UUID> jobIds) {
+        return jobIds.isEmpty() || jdbc.queryForObject("SELECT count(*) FROM job_state WHERE job_id = ANY(?::uuid[]) AND status = ANY(?)",
+                Integer.class, jobIds.stream().map(UUID::toString).toArray(String[]::new), JobStatus.names(JobStatus.DATASET_READY)) == jobIds.size();
     }
 
     static final int MAX_PROGRESS_CHARS = 16_384;
@@ -75,12 +109,55 @@ class TrainingQueue {
         return leases.stream().findFirst();
     }
 
-    boolean complete(UUID id, String workerId, Map<String, Object> metrics, Map<String, Object> report, String adapterUri) {
-        return jdbc.update("""
-                UPDATE training_run SET status = 'SUCCEEDED', metrics = ?::jsonb, report = ?::jsonb, adapter_uri = ?,
+    /** One answer of the worker: a question of the run's exam in one phase, with its scores. */
+    record Result(long questionId, String phase, String answer, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
+    }
+
+    enum Completion { COMPLETED, REPEATED, LEASE_LOST }
+
+    /**
+     * Stores the outcome and every answer in one transaction. A worker whose earlier complete went through but whose
+     * answer it never saw sends it again: that is {@code REPEATED}, and changes nothing.
+     */
+    @Transactional
+    Completion complete(UUID id, String workerId, Map<String, Object> metrics, Map<String, Object> report, Map<String, Object> recall,
+                        List<Result> results) {
+        int updated = jdbc.update("""
+                UPDATE training_run SET status = 'SUCCEEDED', metrics = ?::jsonb, report = ?::jsonb, recall = ?::jsonb,
                        finished_at = now(), lease_until = NULL
                 WHERE id = ? AND worker_id = ? AND status = 'RUNNING'""",
-                toJson(metrics), toJson(report), adapterUri, id, workerId) == 1;
+                toJson(metrics), toJson(report), toJson(recall), id, workerId);
+        if (updated == 0) {
+            Integer done = jdbc.queryForObject("SELECT count(*) FROM training_run WHERE id = ? AND worker_id = ? AND status = 'SUCCEEDED'",
+                    Integer.class, id, workerId);
+            return done == 1 ? Completion.REPEATED : Completion.LEASE_LOST;
+        }
+        jdbc.batchUpdate("""
+                INSERT INTO training_result (run_id, question_id, phase, answer, exact_match, token_f1, contained, judge)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", results.stream().map(r -> new Object[] {id, r.questionId(), r.phase(), r.answer(),
+                r.exactMatch(), r.tokenF1(), r.contained(), r.judge()}).toList(),
+                new int[] {Types.OTHER, Types.BIGINT, Types.VARCHAR, Types.VARCHAR, Types.BOOLEAN, Types.REAL, Types.BOOLEAN, Types.BOOLEAN});
+        return Completion.COMPLETED;
+    }
+
+    List<Result> results(UUID id) {
+        return jdbc.query("""
+                SELECT question_id, phase, answer, exact_match, token_f1, contained, judge FROM training_result
+                WHERE run_id = ?""", (row, i) -> new Result(row.getLong(1), row.getString(2), row.getString(3), row.getBoolean(4),
+                row.getDouble(5), row.getBoolean(6), (Boolean) row.getObject(7)), id);
+    }
+
+    /**
+     * The worker is shutting down (SIGTERM): the run is queued again at once, and this claim is not counted as an
+     * attempt lost. A run whose cancel was asked for is cancelled instead.
+     */
+    boolean release(UUID id, String workerId) {
+        return jdbc.update("""
+                UPDATE training_run SET status = CASE WHEN cancel_requested THEN 'CANCELLED' ELSE 'QUEUED' END,
+                       finished_at = CASE WHEN cancel_requested THEN now() END,
+                       error = CASE WHEN cancel_requested THEN 'cancelled' ELSE error END,
+                       worker_id = NULL, lease_until = NULL, attempts = attempts - 1
+                WHERE id = ? AND worker_id = ? AND status = 'RUNNING'""", id, workerId) == 1;
     }
 
     /** A failure reported after a cancel request is the cancellation taking effect. */

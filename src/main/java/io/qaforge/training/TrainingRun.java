@@ -2,24 +2,46 @@ package io.qaforge.training;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
+import jakarta.persistence.CollectionTable;
+import jakarta.persistence.Column;
+import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** A LoRA fine-tuning run the service queues and a GPU worker ({@code worker/}) claims, reports on and finishes. */
+/**
+ * A LoRA fine-tuning run (or, {@code evaluateOnly}, a base model's exam) the service queues and a GPU worker
+ * ({@code worker/}) claims, reports on and finishes. It trains on the union of its jobs' pairs.
+ */
 @Entity
 class TrainingRun {
 
     enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }
 
+    /** What a run trains and is examined on; {@code jobId} and {@code datasetId} say how the caller named the jobs. */
+    record Source(UUID jobId, UUID datasetId, Set<UUID> jobIds, UUID examId) {
+    }
+
     @Id
     private UUID id;
     private UUID jobId;
+    private UUID datasetId;
+    @ElementCollection(fetch = FetchType.EAGER)
+    @CollectionTable(name = "training_run_job", joinColumns = @JoinColumn(name = "run_id"))
+    @Column(name = "job_id")
+    private Set<UUID> jobIds = new TreeSet<>();
+    private UUID examId;
+    private boolean evaluateOnly;
+    private UUID comparisonId;
     private String baseModel;
     @JdbcTypeCode(SqlTypes.JSON)
     private Map<String, Object> params;
@@ -28,13 +50,15 @@ class TrainingRun {
     private String workerId;
     private Instant leaseUntil;
     private boolean cancelRequested;
+    private int attempts;
     @JdbcTypeCode(SqlTypes.JSON)
     private Map<String, Object> progress;
     @JdbcTypeCode(SqlTypes.JSON)
     private Map<String, Object> metrics;
     @JdbcTypeCode(SqlTypes.JSON)
     private Map<String, Object> report;
-    private String adapterUri;
+    @JdbcTypeCode(SqlTypes.JSON)
+    private Map<String, Object> recall;
     private String error;
     private Instant createdAt;
     private Instant startedAt;
@@ -43,11 +67,16 @@ class TrainingRun {
     protected TrainingRun() {
     }
 
-    TrainingRun(UUID jobId, String baseModel, Map<String, Object> params) {
+    TrainingRun(Source source, String baseModel, Map<String, Object> params, boolean evaluateOnly, UUID comparisonId) {
         this.id = UUID.randomUUID();
-        this.jobId = jobId;
+        this.jobId = source.jobId();
+        this.datasetId = source.datasetId();
+        this.jobIds = new TreeSet<>(source.jobIds());
+        this.examId = source.examId();
         this.baseModel = baseModel;
         this.params = params;
+        this.evaluateOnly = evaluateOnly;
+        this.comparisonId = comparisonId;
         this.status = Status.QUEUED;
         this.createdAt = Instant.now();
     }
@@ -58,6 +87,26 @@ class TrainingRun {
 
     UUID getJobId() {
         return jobId;
+    }
+
+    UUID getDatasetId() {
+        return datasetId;
+    }
+
+    Set<UUID> getJobIds() {
+        return new TreeSet<>(jobIds);
+    }
+
+    UUID getExamId() {
+        return examId;
+    }
+
+    boolean isEvaluateOnly() {
+        return evaluateOnly;
+    }
+
+    UUID getComparisonId() {
+        return comparisonId;
     }
 
     String getBaseModel() {
@@ -84,6 +133,10 @@ class TrainingRun {
         return cancelRequested;
     }
 
+    int getAttempts() {
+        return attempts;
+    }
+
     Map<String, Object> getProgress() {
         return progress;
     }
@@ -96,8 +149,8 @@ class TrainingRun {
         return report;
     }
 
-    String getAdapterUri() {
-        return adapterUri;
+    Map<String, Object> getRecall() {
+        return recall;
     }
 
     String getError() {

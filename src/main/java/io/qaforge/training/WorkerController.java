@@ -1,12 +1,17 @@
 package io.qaforge.training;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -17,18 +22,24 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
+import io.qaforge.exam.Exams;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
 import io.qaforge.system.ApiProblem;
 
-/** The API GPU workers poll (guarded by the worker token): claim a run, report progress, finish or fail it. */
+/**
+ * The API GPU workers poll (guarded by the worker token): claim a run, fetch its data and exam, report progress,
+ * deliver the adapter, then complete, fail or release it. The URLs a claim names are built here from the address the
+ * worker's own claim reached, never from anything a run's creator sent: the worker sends its token to them.
+ */
 @RestController
 @RequestMapping("/api/worker/trainings")
 class WorkerController {
@@ -36,39 +47,71 @@ class WorkerController {
     record ClaimRequest(@NotBlank String workerId, @Min(10) @Max(3600) Integer leaseSeconds) {
     }
 
-    record Claim(UUID id, UUID jobId, String baseModel, Map<String, Object> params, Map<String, String> datasetUrls,
-                 Instant leaseUntil) {
+    /**
+     * @param datasetUrls null for an evaluate-only run, which trains on nothing
+     * @param examUrl     null when the run has no exam (its jobs have no test pairs)
+     * @param attempt     how many times the run was claimed, this claim included (releases not counted)
+     */
+    record Claim(UUID id, UUID jobId, String baseModel, Map<String, Object> params, Map<String, String> datasetUrls, String examUrl,
+                 String artifactUrl, boolean evaluateOnly, int attempt, Instant leaseUntil) {
     }
 
     record HeartbeatAnswer(boolean cancelRequested, Instant leaseUntil) {
     }
 
-    record Completion(@NotBlank String workerId, Map<String, Object> metrics, Map<String, Object> report, String adapterUri) {
+    /** One answer as the worker scored it; {@code judge} is null when not judged. */
+    record ResultRow(String questionId, String phase, String answer, Boolean exactMatch, Double tokenF1, Boolean contained, Boolean judge) {
+    }
+
+    record Completion(@NotBlank String workerId, Map<String, Object> metrics, Map<String, Object> report, List<ResultRow> results,
+                      Map<String, Object> recall) {
     }
 
     record Failure(@NotBlank String workerId, @NotBlank String reason) {
     }
 
-    private static final int DEFAULT_LEASE_SECONDS = 120;
+    record Release(@NotBlank String workerId) {
+    }
 
+    record WorkerExam(UUID examId, String name, List<WorkerQuestion> questions) {
+    }
+
+    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context) {
+    }
+
+    private static final int DEFAULT_LEASE_SECONDS = 120;
+    private static final Set<String> PHASES = Set.of("before", "inContext", "after");
 
     private final TrainingQueue queue;
     private final TrainingRunRepository runs;
     private final Exporter exporter;
+    private final Exams exams;
+    private final Artifacts artifacts;
+    private final TrainingProperties properties;
 
-    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter) {
+    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Artifacts artifacts,
+                     TrainingProperties properties) {
         this.queue = queue;
         this.runs = runs;
         this.exporter = exporter;
+        this.exams = exams;
+        this.artifacts = artifacts;
+        this.properties = properties;
     }
 
     @PostMapping("/claim")
     ResponseEntity<Claim> claim(@Valid @RequestBody ClaimRequest request) {
         int lease = request.leaseSeconds() == null ? DEFAULT_LEASE_SECONDS : request.leaseSeconds();
-        return queue.claim(request.workerId(), lease)
+        return queue.claim(request.workerId(), lease, properties.maxAttempts())
                 .flatMap(runs::findById)
-                .map(run -> ResponseEntity.ok(new Claim(run.getId(), run.getJobId(), run.getBaseModel(), run.getParams(),
-                        datasetUrls(run), run.getLeaseUntil())))
+                .map(run -> {
+                    String base = runUrl(run.getId());
+                    Map<String, String> datasetUrls = run.isEvaluateOnly() || run.getJobIds().isEmpty() ? null
+                            : Map.of("train", base + "/dataset?split=train", "test", base + "/dataset?split=test");
+                    return ResponseEntity.ok(new Claim(run.getId(), run.getJobId(), run.getBaseModel(), TrainingParams.forWorker(run.getParams()),
+                            datasetUrls, run.getExamId() == null ? null : base + "/exam", base + "/artifacts", run.isEvaluateOnly(),
+                            run.getAttempts(), run.getLeaseUntil()));
+                })
                 .orElse(ResponseEntity.noContent().build());
     }
 
@@ -82,13 +125,42 @@ class WorkerController {
         }
         return queue.heartbeat(id, worker, progress)
                 .map(lease -> new HeartbeatAnswer(lease.cancelRequested(), lease.leaseUntil()))
-                .orElseThrow(() -> leaseLost(id));
+                .orElseThrow(() -> Artifacts.leaseLost(id));
+    }
+
+    /** The questions the run is scored on, each with the text its in-context phase puts in the prompt. */
+    @GetMapping("/{id}/exam")
+    WorkerExam exam(@PathVariable UUID id) {
+        TrainingRun run = find(id);
+        Exams.Summary exam = run.getExamId() == null ? null : exams.find(run.getExamId()).orElse(null);
+        if (exam == null) {
+            throw new ApiProblem(HttpStatus.NOT_FOUND, "no-exam", "No exam", "Run " + id + " has no exam: its jobs have no test pairs");
+        }
+        return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id()).stream()
+                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context()))
+                .toList());
+    }
+
+    /** The adapter (or merged model) zip, streamed into storage; a second upload of a kind replaces the first. */
+    @PutMapping("/{id}/artifacts/{kind}")
+    ResponseEntity<Artifacts.Stored> upload(@PathVariable UUID id, @PathVariable String kind, @RequestParam String workerId,
+                                            HttpServletRequest request) throws IOException {
+        if (!Artifacts.KINDS.contains(kind)) {
+            throw ApiProblem.badRequest("invalid-artifact-kind", "Invalid artifact kind", "kind must be one of " + Artifacts.KINDS + ", not " + kind);
+        }
+        find(id);
+        try (InputStream body = request.getInputStream()) {
+            return ResponseEntity.status(HttpStatus.CREATED).body(artifacts.store(id, workerId, kind, request.getContentLengthLong(), body));
+        }
     }
 
     @PostMapping("/{id}/complete")
     ResponseEntity<Void> complete(@PathVariable UUID id, @Valid @RequestBody Completion completion) {
-        if (!queue.complete(id, completion.workerId(), completion.metrics(), completion.report(), completion.adapterUri())) {
-            throw leaseLost(id);
+        TrainingRun run = find(id);
+        List<TrainingQueue.Result> results = results(run, completion.results());
+        if (queue.complete(id, completion.workerId(), completion.metrics(), completion.report(), completion.recall(), results)
+                == TrainingQueue.Completion.LEASE_LOST) {
+            throw Artifacts.leaseLost(id);
         }
         return ResponseEntity.ok().build();
     }
@@ -96,34 +168,78 @@ class WorkerController {
     @PostMapping("/{id}/fail")
     ResponseEntity<Void> fail(@PathVariable UUID id, @Valid @RequestBody Failure failure) {
         if (!queue.fail(id, failure.workerId(), failure.reason())) {
-            throw leaseLost(id);
+            throw Artifacts.leaseLost(id);
+        }
+        return ResponseEntity.ok().build();
+    }
+
+    /** The worker is shutting down: the run is queued again at once, and this claim is not counted as a lost attempt. */
+    @PostMapping("/{id}/release")
+    ResponseEntity<Void> release(@PathVariable UUID id, @Valid @RequestBody Release release) {
+        if (!queue.release(id, release.workerId())) {
+            throw Artifacts.leaseLost(id);
         }
         return ResponseEntity.ok().build();
     }
 
     /**
-     * The run's job exported as chat-row JSONL, the same file a user downloads; the run's {@code pairsPerRow} and
-     * {@code seed} params shape it as they would an export.
+     * The run's jobs exported as chat-row JSONL (their union), the same file a user downloads; the run's
+     * {@code pairsPerRow} and {@code seed} params shape it as they would an export.
      */
     @GetMapping(value = "/{id}/dataset", produces = "application/x-ndjson")
     void dataset(@PathVariable UUID id, @RequestParam String split, HttpServletResponse response) throws IOException {
-        TrainingRun run = runs.findById(id).orElseThrow(() -> ApiProblem.notFound("Training run", id));
+        TrainingRun run = find(id);
         var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", ExportOptions.DEFAULT_PAIRS_PER_ROW),
                 numberParam(run, "seed", ExportOptions.DEFAULT_SEED), null, false);
-        exporter.export(List.of(run.getJobId()), options, response.getOutputStream());
+        exporter.export(run.getJobIds(), options, response.getOutputStream());
+    }
+
+    /** Every row names a question of the run's exam and a phase, once; anything else is refused whole. */
+    private List<TrainingQueue.Result> results(TrainingRun run, List<ResultRow> rows) {
+        if (rows == null || rows.isEmpty()) {
+            return List.of();
+        }
+        Set<Long> questions = new HashSet<>();
+        if (run.getExamId() != null) {
+            exams.questions(run.getExamId()).forEach(q -> questions.add(q.id()));
+        }
+        Set<String> seen = new HashSet<>();
+        List<TrainingQueue.Result> results = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            ResultRow row = rows.get(i);
+            Long question = row == null ? null : questionId(row.questionId());
+            String problem = row == null ? "must be an object"
+                    : question == null || !questions.contains(question) ? "questionId " + row.questionId() + " is not a question of the run's exam"
+                    : !PHASES.contains(row.phase()) ? "phase must be one of before, inContext, after"
+                    : row.answer() == null || row.exactMatch() == null || row.tokenF1() == null || row.contained() == null
+                    ? "answer, exactMatch, tokenF1 and contained are required"
+                    : !seen.add(question + "/" + row.phase()) ? "a second answer to question " + question + " in phase " + row.phase()
+                    : null;
+            if (problem != null) {
+                throw ApiProblem.badRequest("invalid-results", "Invalid results", "results[" + i + "]: " + problem);
+            }
+            results.add(new TrainingQueue.Result(question, row.phase(), row.answer(), row.exactMatch(), row.tokenF1(), row.contained(), row.judge()));
+        }
+        return results;
+    }
+
+    private static Long questionId(String id) {
+        try {
+            return id == null ? null : Long.valueOf(id);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private TrainingRun find(UUID id) {
+        return runs.findById(id).orElseThrow(() -> ApiProblem.notFound("Training run", id));
     }
 
     private static long numberParam(TrainingRun run, String name, long fallback) {
         return run.getParams().get(name) instanceof Number number ? number.longValue() : fallback;
     }
 
-    private static Map<String, String> datasetUrls(TrainingRun run) {
-        String base = ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/worker/trainings/{id}/dataset").buildAndExpand(run.getId()).toUriString();
-        return Map.of("train", base + "?split=train", "test", base + "?split=test");
-    }
-
-    private static ApiProblem leaseLost(UUID id) {
-        return new ApiProblem(HttpStatus.CONFLICT, "lease-lost", "Lease lost",
-                "Run " + id + " is not running under this worker any more (lease expired and taken over, cancelled, or finished)");
+    private static String runUrl(UUID id) {
+        return ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/worker/trainings/{id}").buildAndExpand(id).toUriString();
     }
 }

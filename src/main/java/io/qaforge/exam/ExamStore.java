@@ -1,0 +1,116 @@
+package io.qaforge.exam;
+
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.qaforge.generation.JobStatus;
+import io.qaforge.system.ApiProblem;
+
+/**
+ * Writes exams (an exam and all its questions in one transaction, so a refused or failed upload stores nothing) and
+ * reads their questions; makes exams from jobs' held-out test pairs through generation's {@code accepted_pair} and
+ * {@code job_state} views.
+ */
+@Component
+class ExamStore {
+
+    /** A question as stored, with its provenance when it came from a generated pair. */
+    record NewQuestion(String question, String answer, Long factId, String direction, Long chunkId, Long pairId, String context) {
+    }
+
+    private final JdbcTemplate jdbc;
+    private final ExamRepository exams;
+    private final Contexts contexts;
+
+    ExamStore(JdbcTemplate jdbc, ExamRepository exams, Contexts contexts) {
+        this.jdbc = jdbc;
+        this.exams = exams;
+        this.contexts = contexts;
+    }
+
+    @Transactional
+    Exam create(String name, String source, List<UUID> jobIds, List<NewQuestion> questions) {
+        Exam exam = exams.save(new Exam(UUID.randomUUID(), name, source, jobIds.stream().sorted().toList(), questions.size()));
+        exams.flush();
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < questions.size(); i++) {
+            NewQuestion q = questions.get(i);
+            rows.add(new Object[] {exam.getId(), i + 1, q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(), q.pairId(), q.context()});
+        }
+        jdbc.batchUpdate("""
+                INSERT INTO exam_question (exam_id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, new int[] {Types.OTHER, Types.INTEGER, Types.VARCHAR, Types.VARCHAR,
+                Types.BIGINT, Types.VARCHAR, Types.BIGINT, Types.BIGINT, Types.VARCHAR});
+        return exam;
+    }
+
+    List<Exams.Question> questions(UUID examId) {
+        return jdbc.query("""
+                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, context FROM exam_question
+                WHERE exam_id = ? ORDER BY ordinal""", (row, i) -> new Exams.Question(row.getLong(1), row.getInt(2), row.getString(3),
+                row.getString(4), (Long) row.getObject(5), row.getString(6), (Long) row.getObject(7), row.getString(8)), examId);
+    }
+
+    /** Deletes an exam unless a training run was scored on it (the runs' foreign key refuses). */
+    @Transactional
+    void delete(UUID id) {
+        try {
+            exams.deleteById(id);
+            exams.flush();
+        } catch (DataIntegrityViolationException e) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "exam-in-use", "Exam in use",
+                    "Training runs were (or will be) scored on this exam; their results refer to its questions, so it stays");
+        }
+    }
+
+    /**
+     * The jobs' test pairs as an exam, or empty when they have none. Questions come in a fixed pseudo-random order
+     * (by a hash of the pair id), so the first N a worker scores (its evalLimit) are a fair sample of every passage
+     * rather than the document's first pages.
+     */
+    Optional<Exam> fromTestSplit(Collection<UUID> jobIds, String name) {
+        List<NewQuestion> questions = testPairs(jobIds);
+        return questions.isEmpty() ? Optional.empty() : Optional.of(create(name, "test-split", List.copyOf(jobIds), questions));
+    }
+
+    /** An exam made earlier from exactly these jobs' current test pairs (same jobs, same pairs), if there is one. */
+    Optional<UUID> sameTestSplit(Collection<UUID> jobIds) {
+        String[] ids = jobIds.stream().sorted().map(UUID::toString).toArray(String[]::new);
+        return jdbc.queryForList("""
+                SELECT e.id FROM exam e
+                WHERE e.source = 'test-split' AND e.job_ids = ?::uuid[]
+                  AND (SELECT array_agg(q.pair_id ORDER BY q.pair_id) FROM exam_question q WHERE q.exam_id = e.id)
+                    = (SELECT array_agg(p.id ORDER BY p.id) FROM accepted_pair p WHERE p.job_id = ANY(?::uuid[]) AND p.split = 'test')
+                ORDER BY e.created_at DESC LIMIT 1""", UUID.class, ids, ids).stream().findFirst();
+    }
+
+    private List<NewQuestion> testPairs(Collection<UUID> jobIds) {
+        record Pair(long id, long chunkId, String question, String answer) {
+        }
+        List<Pair> pairs = jdbc.query("""
+                SELECT id, chunk_id, question, answer FROM accepted_pair
+                WHERE job_id = ANY(?::uuid[]) AND split = 'test'
+                ORDER BY md5(id::text) LIMIT ?""", (row, i) -> new Pair(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4)),
+                jobIds.stream().map(UUID::toString).toArray(String[]::new), QuestionInput.MAX_QUESTIONS);
+        var context = contexts.ofChunks(pairs.stream().map(Pair::chunkId).distinct().toList());
+        return pairs.stream().map(p -> new NewQuestion(p.question(), p.answer(), null, null, p.chunkId(), p.id(), context.get(p.chunkId()))).toList();
+    }
+
+    /** Jobs among these that have not finished with a dataset (still generating, failed or cancelled). */
+    List<UUID> notReady(Collection<UUID> jobIds) {
+        return jdbc.queryForList("""
+                SELECT u FROM unnest(?::uuid[]) u
+                WHERE NOT EXISTS (SELECT 1 FROM job_state s WHERE s.job_id = u AND s.status = ANY(?))""", UUID.class,
+                jobIds.stream().map(UUID::toString).toArray(String[]::new), JobStatus.names(JobStatus.DATASET_READY));
+    }
+}
