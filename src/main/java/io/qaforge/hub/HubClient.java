@@ -64,6 +64,29 @@ class HubClient {
     record Whoami(String name, String role) {
     }
 
+    /** Datasets and models live under different paths; the official client leaves a model repo's type out of its create call. */
+    enum RepoType {
+        DATASET("dataset", "datasets/"), MODEL(null, "");
+
+        private final String createType;
+        private final String urlPrefix;
+
+        RepoType(String createType, String urlPrefix) {
+            this.createType = createType;
+            this.urlPrefix = urlPrefix;
+        }
+
+        /** {@code /api/datasets} or {@code /api/models}. */
+        String api() {
+            return "/api/" + (this == DATASET ? "datasets" : "models") + "/";
+        }
+
+        /** The repo's page and git path: {@code <endpoint>/datasets/<id>} or {@code <endpoint>/<id>}. */
+        String url(URI endpoint, String repoId) {
+            return endpoint + "/" + urlPrefix + repoId;
+        }
+    }
+
     private static final MediaType LFS_JSON = MediaType.parseMediaType("application/vnd.git-lfs+json");
     private static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -90,10 +113,13 @@ class HubClient {
         return new Whoami(me.path("name").asText(null), me.path("auth").path("accessToken").path("role").asText(null));
     }
 
-    /** Creates the dataset repo; one that exists already (409) is fine. */
-    void createRepo(String token, String repoId, boolean isPrivate) {
+    /** Creates the repo; one that exists already (409) is fine. */
+    void createRepo(String token, RepoType type, String repoId, boolean isPrivate) {
         String[] parts = repoId.split("/", 2);
-        Map<String, Object> body = Map.of("type", "dataset", "organization", parts[0], "name", parts[1], "private", isPrivate);
+        Map<String, Object> body = new HashMap<>(Map.of("organization", parts[0], "name", parts[1], "private", isPrivate));
+        if (type.createType != null) {
+            body.put("type", type.createType);
+        }
         withRetry(false, () -> rest.post().uri("/api/repos/create").headers(auth(token)).contentType(MediaType.APPLICATION_JSON)
                 .body(body).exchange((request, response) -> {
                     if (response.getStatusCode().value() == 409 || response.getStatusCode().is2xxSuccessful()) {
@@ -104,13 +130,13 @@ class HubClient {
     }
 
     /** Asks the Hub how each file must travel: path to {@code regular}, {@code lfs} or {@code ignore}. */
-    Map<String, String> preupload(String token, String repoId, List<UploadFile> files) throws IOException {
+    Map<String, String> preupload(String token, RepoType type, String repoId, List<UploadFile> files) throws IOException {
         List<Map<String, Object>> entries = new ArrayList<>();
         for (UploadFile file : files) {
             entries.add(Map.of("path", file.path(), "size", file.size(), "sample", Base64.getEncoder().encodeToString(file.sample())));
         }
         JsonNode answer = withRetry(false, () -> rest.post()
-                .uri(builder -> builder.path("/api/datasets/").path(repoId).path("/preupload/main").build())
+                .uri(builder -> builder.path(type.api()).path(repoId).path("/preupload/main").build())
                 .headers(auth(token)).contentType(MediaType.APPLICATION_JSON).body(Map.of("files", entries))
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
         Map<String, String> modes = new HashMap<>();
@@ -121,7 +147,7 @@ class HubClient {
     }
 
     /** Stores the files' contents in LFS: batch, then a basic or multipart transfer and a verify where asked. */
-    void uploadLfs(String token, String repoId, List<UploadFile> files) throws IOException {
+    void uploadLfs(String token, RepoType type, String repoId, List<UploadFile> files) throws IOException {
         if (files.isEmpty()) {
             return;
         }
@@ -129,7 +155,7 @@ class HubClient {
         Map<String, Object> request = Map.of("operation", "upload", "transfers", List.of("basic", "multipart"), "hash_algo", "sha256",
                 "ref", Map.of("name", "main"), "objects", objects);
         JsonNode batch = withRetry(false, () -> rest.post()
-                .uri(properties.endpoint() + "/datasets/" + repoId + ".git/info/lfs/objects/batch")
+                .uri(type.url(properties.endpoint(), repoId) + ".git/info/lfs/objects/batch")
                 .headers(auth(token)).accept(LFS_JSON).contentType(LFS_JSON).body(request)
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
         Map<String, UploadFile> byOid = new HashMap<>();
@@ -193,7 +219,7 @@ class HubClient {
     }
 
     /** Commits the files (regular ones inline as base64, LFS ones as pointers) and returns the commit's URL. */
-    String commit(String token, String repoId, String summary, List<UploadFile> regular, List<UploadFile> lfs) {
+    String commit(String token, RepoType type, String repoId, String summary, List<UploadFile> regular, List<UploadFile> lfs) {
         StreamingHttpOutputMessage.Body body = out -> {
             line(out, Map.of("key", "header", "value", Map.of("summary", summary, "description", "")));
             for (UploadFile file : regular) {
@@ -209,7 +235,7 @@ class HubClient {
             }
         };
         JsonNode answer = withRetry(true, () -> rest.post()
-                .uri(builder -> builder.path("/api/datasets/").path(repoId).path("/commit/main").build())
+                .uri(builder -> builder.path(type.api()).path(repoId).path("/commit/main").build())
                 .headers(auth(token)).contentType(NDJSON).body(body)
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
         return answer.path("commitUrl").asText(null);

@@ -10,7 +10,10 @@ import jakarta.persistence.Enumerated;
 
 import io.qaforge.system.AssignedIdEntity;
 
-/** One push of a job's or dataset's export to a Hub dataset repo. Holds no token: that lives only in the running push. */
+/**
+ * One push to the Hub: a job's or dataset's export to a dataset repo, or a training run's adapter (or merged model) to a
+ * model repo. Holds no token: that lives only in the running push.
+ */
 @Entity
 public class HubPush extends AssignedIdEntity {
 
@@ -18,6 +21,7 @@ public class HubPush extends AssignedIdEntity {
 
     private UUID jobId;
     private UUID datasetId;
+    private UUID trainingId;
     private String repoId;
     @Column(name = "private")
     private boolean privateRepo;
@@ -33,10 +37,11 @@ public class HubPush extends AssignedIdEntity {
     protected HubPush() {
     }
 
-    HubPush(UUID jobId, UUID datasetId, String repoId, boolean privateRepo, String format) {
+    private HubPush(UUID jobId, UUID datasetId, UUID trainingId, String repoId, boolean privateRepo, String format) {
         super(UUID.randomUUID());
         this.jobId = jobId;
         this.datasetId = datasetId;
+        this.trainingId = trainingId;
         this.repoId = repoId;
         this.privateRepo = privateRepo;
         this.format = format;
@@ -45,12 +50,25 @@ public class HubPush extends AssignedIdEntity {
         this.heartbeatAt = createdAt;
     }
 
+    static HubPush ofData(UUID jobId, UUID datasetId, String repoId, boolean privateRepo, String format) {
+        return new HubPush(jobId, datasetId, null, repoId, privateRepo, format);
+    }
+
+    /** @param kind {@code adapter} or {@code merged} */
+    static HubPush ofTraining(UUID trainingId, String repoId, boolean privateRepo, String kind) {
+        return new HubPush(null, null, trainingId, repoId, privateRepo, kind);
+    }
+
     public UUID getJobId() {
         return jobId;
     }
 
     public UUID getDatasetId() {
         return datasetId;
+    }
+
+    public UUID getTrainingId() {
+        return trainingId;
     }
 
     public String getRepoId() {

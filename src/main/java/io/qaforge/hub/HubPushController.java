@@ -13,7 +13,6 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.StringUtils;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -52,21 +51,30 @@ class HubPushController {
         }
     }
 
-    record PushView(UUID id, HubPush.Status status, UUID jobId, UUID datasetId, String repoId, @JsonProperty("private") boolean privateRepo,
-                    String format, String repoUrl, String commitUrl, String error, Instant createdAt, Instant finishedAt) {
+    /** @param format the export format of a dataset push; {@code adapter} or {@code merged} for a training run's model push */
+    record PushView(UUID id, HubPush.Status status, UUID jobId, UUID datasetId, UUID trainingId, String repoId,
+                    @JsonProperty("private") boolean privateRepo, String format, String repoUrl, String commitUrl, String error,
+                    Instant createdAt, Instant finishedAt) {
+
+        static PushView of(HubPush push, HubProperties properties) {
+            HubClient.RepoType type = push.getTrainingId() == null ? HubClient.RepoType.DATASET : HubClient.RepoType.MODEL;
+            return new PushView(push.getId(), push.getStatus(), push.getJobId(), push.getDatasetId(), push.getTrainingId(), push.getRepoId(),
+                    push.isPrivateRepo(), push.getFormat(), type.url(properties.endpoint(), push.getRepoId()), push.getCommitUrl(),
+                    push.getError(), push.getCreatedAt(), push.getFinishedAt());
+        }
     }
 
     private final HubPusher pusher;
-    private final HubClient hub;
+    private final HubTokens tokens;
     private final HubProperties properties;
     private final HubPushRepository pushes;
     private final DatasetRepository datasets;
     private final Jobs jobs;
 
-    HubPushController(HubPusher pusher, HubClient hub, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
+    HubPushController(HubPusher pusher, HubTokens tokens, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
                       Jobs jobs) {
         this.pusher = pusher;
-        this.hub = hub;
+        this.tokens = tokens;
         this.properties = properties;
         this.pushes = pushes;
         this.datasets = datasets;
@@ -97,54 +105,22 @@ class HubPushController {
         int pairsPerRow = request.pairsPerRow() == null ? ExportOptions.DEFAULT_PAIRS_PER_ROW : request.pairsPerRow();
         long seed = request.seed() == null ? ExportOptions.DEFAULT_SEED : request.seed();
         String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
-        String token = StringUtils.hasText(request.token()) ? request.token().strip() : properties.token();
-        if (!StringUtils.hasText(token)) {
-            throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
-                    "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
-        }
+        String token = tokens.token(request.token());
         if (jobs.acceptedPairs(jobIds).isEmpty()) {
             throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
         }
-        HubClient.Whoami me = whoami(token);
-        if (!request.repoId().contains("/") && me.name() == null) {
-            throw ApiProblem.badRequest("invalid-repo-id", "Repo owner needed", "The Hub did not name the token's user: send repoId as 'owner/name'");
-        }
-        String repoId = request.repoId().contains("/") ? request.repoId() : me.name() + "/" + request.repoId();
+        HubTokens.Access access = tokens.writer(request.repoId(), token);
         boolean privateRepo = request.privateRepo() == null || request.privateRepo();
-        HubPush push = pushes.save(new HubPush(jobId, datasetId, repoId, privateRepo, format.extension()));
-        pusher.start(push, jobIds, new HubPusher.Plan(repoId, privateRepo, token, format,
-                request.license() == null ? "cc-by-4.0" : request.license(), pairsPerRow, seed, system));
+        HubPush push = pushes.save(HubPush.ofData(jobId, datasetId, access.repoId(), privateRepo, format.extension()));
+        pusher.start(push, new HubPusher.Target(HubClient.RepoType.DATASET, access.repoId(), privateRepo, access.token()),
+                pusher.dataset(jobIds, access.repoId(), new HubPusher.DatasetPlan(format,
+                        request.license() == null ? "cc-by-4.0" : request.license(), pairsPerRow, seed, system)));
         return ResponseEntity.accepted()
                 .location(ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/hub-pushes/{id}").build(push.getId()))
                 .body(view(push));
     }
 
-    private HubClient.Whoami whoami(String token) {
-        HubClient.Whoami me;
-        try {
-            me = hub.whoami(token);
-        } catch (HubException e) {
-            throw switch (e.status()) {
-                case 401 -> new ApiProblem(HttpStatus.UNAUTHORIZED, "hub-unauthorized", "Hub token rejected",
-                        "The Hugging Face Hub did not accept the token (" + e.getMessage() + ")");
-                case 403 -> forbidden(e.getMessage());
-                default -> new ApiProblem(HttpStatus.BAD_GATEWAY, "hub-unavailable", "Hub unavailable",
-                        "Could not check the token with the Hugging Face Hub at " + properties.endpoint() + ": " + e.getMessage());
-            };
-        }
-        if ("read".equals(me.role())) {
-            throw forbidden("The token can only read; pushing needs a token with write access");
-        }
-        return me;
-    }
-
-    private static ApiProblem forbidden(String detail) {
-        return new ApiProblem(HttpStatus.FORBIDDEN, "hub-forbidden", "Hub token not allowed to push", detail);
-    }
-
     private PushView view(HubPush push) {
-        return new PushView(push.getId(), push.getStatus(), push.getJobId(), push.getDatasetId(), push.getRepoId(), push.isPrivateRepo(),
-                push.getFormat(), properties.endpoint() + "/datasets/" + push.getRepoId(), push.getCommitUrl(),
-                push.getError(), push.getCreatedAt(), push.getFinishedAt());
+        return PushView.of(push, properties);
     }
 }

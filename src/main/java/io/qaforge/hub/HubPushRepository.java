@@ -1,6 +1,7 @@
 package io.qaforge.hub;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.UUID;
 
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -29,6 +30,13 @@ interface HubPushRepository extends JpaRepository<HubPush, UUID> {
     @Modifying
     @Query(value = "UPDATE hub_push SET heartbeat_at = now() WHERE id IN ?1 AND status IN ('QUEUED', 'RUNNING')", nativeQuery = true)
     void heartbeat(Collection<UUID> ids);
+
+    /** The dataset repos holding exactly these pairs: pushes of the job, or of the dataset, that succeeded. */
+    @Query(value = """
+            SELECT DISTINCT repo_id FROM hub_push
+            WHERE status = 'SUCCEEDED' AND (job_id = ?1 OR dataset_id = ?2)
+            ORDER BY repo_id""", nativeQuery = true)
+    List<String> datasetRepos(UUID jobId, UUID datasetId);
 
     /** Pushes whose process stopped beating (it died or was restarted) cannot finish: their token is gone with it. */
     @Transactional

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,20 +29,29 @@ import io.qaforge.generation.Jobs;
 import io.qaforge.system.Sha256;
 
 /**
- * Runs pushes in the background: export each split and format to temp files, write the dataset card, then create the
- * repo, preupload, LFS and commit. The token is a parameter of the running push and nothing else; while a push runs
- * its row's heartbeat is kept fresh, and a push whose heartbeat went stale (its service died) is failed as interrupted.
+ * Runs pushes in the background: write the repo's files to a temp directory (a dataset's exports and card, or a
+ * model's files and card), then create the repo, preupload, LFS and commit. The token is a parameter of the running
+ * push and nothing else; while a push runs its row's heartbeat is kept fresh, and a push whose heartbeat went stale
+ * (its service died) is failed as interrupted.
  */
 @Component
 class HubPusher {
 
-    /** What a push writes; the token is kept out of {@link #toString()}. */
-    record Plan(String repoId, boolean privateRepo, String token, ExportFormat format, String license, int pairsPerRow,
-                long seed, String system) {
+    /** Where a push goes; the token is kept out of {@link #toString()}. */
+    record Target(HubClient.RepoType type, String repoId, boolean privateRepo, String token) {
         @Override
         public String toString() {
-            return "Plan[repoId=" + repoId + ", token hidden]";
+            return "Target[" + type + " " + repoId + ", token hidden]";
         }
+    }
+
+    /** What a dataset push writes. */
+    record DatasetPlan(ExportFormat format, String license, int pairsPerRow, long seed, String system) {
+    }
+
+    /** Writes one push's files into {@code dir}, adds each to {@code files}, and returns the commit's summary. */
+    interface Content {
+        String write(Path dir, List<HubClient.UploadFile> files) throws IOException;
     }
 
     static final long HEARTBEAT_SECONDS = 20;
@@ -64,18 +74,18 @@ class HubPusher {
         this.executor = executor;
     }
 
-    void start(HubPush push, Collection<UUID> jobIds, Plan plan) {
+    void start(HubPush push, Target target, Content content) {
         running.add(push.getId());
         executor.execute(() -> {
             try {
                 pushes.markRunning(push.getId());
-                pushes.markSucceeded(push.getId(), run(jobIds, plan));
-                log.info("Hub push {} to {} succeeded", push.getId(), plan.repoId());
+                pushes.markSucceeded(push.getId(), run(target, content));
+                log.info("Hub push {} to {} succeeded", push.getId(), target.repoId());
             } catch (HubException e) {
-                log.warn("Hub push {} to {} failed: {}", push.getId(), plan.repoId(), e.getMessage());
+                log.warn("Hub push {} to {} failed: {}", push.getId(), target.repoId(), e.getMessage());
                 pushes.markFailed(push.getId(), e.slug() + ": " + e.getMessage());
             } catch (Exception e) {
-                log.error("Hub push {} to {} failed", push.getId(), plan.repoId(), e);
+                log.error("Hub push {} to {} failed", push.getId(), target.repoId(), e);
                 pushes.markFailed(push.getId(), "internal-error: " + e.getMessage());
             } finally {
                 running.remove(push.getId());
@@ -83,10 +93,29 @@ class HubPusher {
         });
     }
 
-    private String run(Collection<UUID> jobIds, Plan plan) throws IOException {
+    private String run(Target target, Content content) throws IOException {
         Path dir = Files.createTempDirectory("qaforge-push-");
         try {
             List<HubClient.UploadFile> files = new ArrayList<>();
+            String summary = content.write(dir, files);
+            hub.createRepo(target.token(), target.type(), target.repoId(), target.privateRepo());
+            Map<String, String> modes = hub.preupload(target.token(), target.type(), target.repoId(), files);
+            List<HubClient.UploadFile> regular = files.stream().filter(f -> modes.getOrDefault(f.path(), "regular").equals("regular")).toList();
+            List<HubClient.UploadFile> lfs = files.stream().filter(f -> "lfs".equals(modes.get(f.path()))).toList();
+            hub.uploadLfs(target.token(), target.type(), target.repoId(), lfs);
+            return hub.commit(target.token(), target.type(), target.repoId(), summary, regular, lfs);
+        } finally {
+            try (Stream<Path> leftovers = Files.walk(dir)) {
+                for (Path file : leftovers.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    /** A dataset repo: each split exported to its file, and the dataset card. */
+    Content dataset(Collection<UUID> jobIds, String repoId, DatasetPlan plan) {
+        return (dir, files) -> {
             Map<String, Long> rows = new LinkedHashMap<>();
             Map<String, Long> pairs = new LinkedHashMap<>();
             String extension = plan.format().extension();
@@ -102,36 +131,22 @@ class HubPusher {
                 pairs.put(split, summary.pairs());
                 files.add(upload("data/" + split + "-00000-of-00001." + extension, file));
             }
-            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, plan, rows, pairs)));
+            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, repoId, plan, rows, pairs)));
             files.add(upload("README.md", card));
-
-            hub.createRepo(plan.token(), plan.repoId(), plan.privateRepo());
-            Map<String, String> modes = hub.preupload(plan.token(), plan.repoId(), files);
-            List<HubClient.UploadFile> regular = files.stream().filter(f -> modes.getOrDefault(f.path(), "regular").equals("regular")).toList();
-            List<HubClient.UploadFile> lfs = files.stream().filter(f -> "lfs".equals(modes.get(f.path()))).toList();
-            hub.uploadLfs(plan.token(), plan.repoId(), lfs);
-            return hub.commit(plan.token(), plan.repoId(), "Upload qaforge dataset (" + rows.values().stream().mapToLong(Long::longValue).sum()
-                    + " rows)", regular, lfs);
-        } finally {
-            try (Stream<Path> leftovers = Files.list(dir)) {
-                for (Path file : leftovers.toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(dir);
-        }
+            return "Upload qaforge dataset (" + rows.values().stream().mapToLong(Long::longValue).sum() + " rows)";
+        };
     }
 
-    private static HubClient.UploadFile upload(String path, Path file) throws IOException {
+    static HubClient.UploadFile upload(String path, Path file) throws IOException {
         return new HubClient.UploadFile(path, file, Files.size(file), Sha256.hex(file));
     }
 
     /** What the card tells: the jobs as generation describes them, and the files just written. */
-    private DatasetCard.Facts facts(Collection<UUID> jobIds, Plan plan, Map<String, Long> rows, Map<String, Long> pairs) {
+    private DatasetCard.Facts facts(Collection<UUID> jobIds, String repoId, DatasetPlan plan, Map<String, Long> rows, Map<String, Long> pairs) {
         Jobs.Description jobs = this.jobs.describe(jobIds);
         List<DatasetCard.Document> documents = jobs.documents().stream()
                 .map(d -> new DatasetCard.Document(d.name(), d.sha256(), d.pages())).toList();
-        return new DatasetCard.Facts(plan.repoId(), plan.license(), plan.format().extension(), rows, pairs,
+        return new DatasetCard.Facts(repoId, plan.license(), plan.format().extension(), rows, pairs,
                 plan.pairsPerRow(), plan.system(), documents, jobs.models(), jobs.contexts(), jobs.temperatures(), jobs.variants(),
                 jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList());
     }

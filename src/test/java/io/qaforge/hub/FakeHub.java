@@ -22,8 +22,10 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * An in-process Hugging Face Hub speaking the upload protocol as the official huggingface_hub client uses it: whoami, repo
- * create (409 when it exists), preupload (Parquet and big files go to LFS), LFS batch with basic or multipart transfer
- * and verify, NDJSON commit. It keeps each repo's files, and fails calls on request to test the client's answers.
+ * create (409 when it exists), preupload (Parquet, weights, images and big files go to LFS), LFS batch with basic or
+ * multipart transfer and verify, NDJSON commit. Dataset repos live under {@code /api/datasets/} and {@code /datasets/},
+ * model repos (created without a type, as the official client does) under {@code /api/models/} and {@code /}. It keeps
+ * each repo's files, and fails calls on request to test the client's answers.
  */
 public class FakeHub implements AutoCloseable {
 
@@ -39,6 +41,7 @@ public class FakeHub implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     public final Map<String, Map<String, byte[]>> repos = new ConcurrentHashMap<>();
+    public final Map<String, Map<String, byte[]>> models = new ConcurrentHashMap<>();
     final Map<String, Boolean> privacy = new ConcurrentHashMap<>();
     private final Map<String, byte[]> lfs = new ConcurrentHashMap<>();
     private final Map<String, Map<Integer, byte[]>> parts = new ConcurrentHashMap<>();
@@ -69,6 +72,7 @@ public class FakeHub implements AutoCloseable {
 
     void reset() {
         repos.clear();
+        models.clear();
         privacy.clear();
         lfs.clear();
         parts.clear();
@@ -110,9 +114,9 @@ public class FakeHub implements AutoCloseable {
                 send(exchange, 403, "{\"error\":\"You don't have the rights to write to this repo\"}");
             } else if (method.equals("POST") && path.equals("/api/repos/create")) {
                 createRepo(exchange, json.readTree(body));
-            } else if (method.equals("POST") && path.matches("/api/datasets/[^/]+/[^/]+/preupload/main")) {
-                preupload(exchange, repo(path), json.readTree(body));
-            } else if (method.equals("POST") && path.matches("/datasets/[^/]+/[^/]+\\.git/info/lfs/objects/batch")) {
+            } else if (method.equals("POST") && path.matches("/api/(datasets|models)/[^/]+/[^/]+/preupload/main")) {
+                preupload(exchange, kind(path).get(repo(path)), json.readTree(body));
+            } else if (method.equals("POST") && path.matches("(/datasets)?/[^/]+/[^/]+\\.git/info/lfs/objects/batch")) {
                 batch(exchange, json.readTree(body));
             } else if (method.equals("PUT") && path.startsWith("/lfs-upload/")) {
                 store(exchange, path.substring("/lfs-upload/".length()), body);
@@ -127,8 +131,8 @@ public class FakeHub implements AutoCloseable {
                 JsonNode verify = json.readTree(body);
                 byte[] stored = lfs.get(verify.path("oid").asText());
                 send(exchange, stored != null && stored.length == verify.path("size").asLong() ? 200 : 404, "{}");
-            } else if (method.equals("POST") && path.matches("/api/datasets/[^/]+/[^/]+/commit/main")) {
-                commit(exchange, repo(path), new String(body, StandardCharsets.UTF_8));
+            } else if (method.equals("POST") && path.matches("/api/(datasets|models)/[^/]+/[^/]+/commit/main")) {
+                commit(exchange, path.startsWith("/api/models/"), repo(path), new String(body, StandardCharsets.UTF_8));
             } else {
                 send(exchange, 404, "{\"error\":\"no route " + method + " " + path + "\"}");
             }
@@ -141,23 +145,30 @@ public class FakeHub implements AutoCloseable {
         return p[start] + "/" + p[start + 1];
     }
 
+    /** The repos of the path's kind: models or datasets. */
+    private Map<String, Map<String, byte[]>> kind(String path) {
+        return path.startsWith("/api/models/") ? models : repos;
+    }
+
     private void createRepo(HttpExchange exchange, JsonNode body) throws IOException {
-        if (!body.path("type").asText().equals("dataset")) {
-            send(exchange, 400, "{\"error\":\"type must be dataset here\"}");
+        String type = body.path("type").asText("model");
+        if (!type.equals("dataset") && !type.equals("model")) {
+            send(exchange, 400, "{\"error\":\"type must be dataset or model here\"}");
             return;
         }
         String id = body.path("organization").asText("alice") + "/" + body.path("name").asText();
+        String page = url() + (type.equals("dataset") ? "/datasets/" : "/") + id;
         boolean isPrivate = body.has("visibility") ? body.path("visibility").asText().equals("private") : body.path("private").asBoolean();
-        if (repos.putIfAbsent(id, new ConcurrentHashMap<>()) != null) {
-            send(exchange, 409, "{\"error\":\"You already created this dataset repo\",\"url\":\"" + url() + "/datasets/" + id + "\"}");
+        if ((type.equals("dataset") ? repos : models).putIfAbsent(id, new ConcurrentHashMap<>()) != null) {
+            send(exchange, 409, "{\"error\":\"You already created this " + type + " repo\",\"url\":\"" + page + "\"}");
             return;
         }
-        privacy.put(id, isPrivate);
-        send(exchange, 200, "{\"url\":\"" + url() + "/datasets/" + id + "\",\"name\":\"" + id + "\",\"id\":\"66a\"}");
+        privacy.put(type.equals("dataset") ? id : "model:" + id, isPrivate);
+        send(exchange, 200, "{\"url\":\"" + page + "\",\"name\":\"" + id + "\",\"id\":\"66a\"}");
     }
 
-    private void preupload(HttpExchange exchange, String repo, JsonNode body) throws IOException {
-        if (!repos.containsKey(repo)) {
+    private void preupload(HttpExchange exchange, Map<String, byte[]> repo, JsonNode body) throws IOException {
+        if (repo == null) {
             exchange.getResponseHeaders().add("X-Error-Code", "RepoNotFound");
             send(exchange, 404, "{\"error\":\"Repository not found\"}");
             return;
@@ -170,7 +181,7 @@ public class FakeHub implements AutoCloseable {
                 return;
             }
             String path = file.path("path").asText();
-            boolean large = path.endsWith(".parquet") || file.path("size").asLong() > regularLimit;
+            boolean large = path.matches(".*\\.(parquet|safetensors|bin|png)") || file.path("size").asLong() > regularLimit;
             files.add(Map.of("path", path, "uploadMode", large ? "lfs" : "regular", "shouldIgnore", false));
         }
         send(exchange, 200, json.writeValueAsString(Map.of("files", files, "commitOid", "0".repeat(40))));
@@ -237,12 +248,12 @@ public class FakeHub implements AutoCloseable {
         store(exchange, oid, whole.toByteArray());
     }
 
-    private void commit(HttpExchange exchange, String repo, String ndjson) throws IOException {
+    private void commit(HttpExchange exchange, boolean model, String repo, String ndjson) throws IOException {
         if (!"application/x-ndjson".equals(exchange.getRequestHeaders().getFirst("Content-Type"))) {
             send(exchange, 415, "{\"error\":\"commit must be application/x-ndjson\"}");
             return;
         }
-        Map<String, byte[]> files = repos.get(repo);
+        Map<String, byte[]> files = (model ? models : repos).get(repo);
         if (files == null) {
             send(exchange, 404, "{\"error\":\"Repository not found\"}");
             return;
@@ -273,7 +284,7 @@ public class FakeHub implements AutoCloseable {
             }
         }
         files.putAll(staged);
-        send(exchange, 200, "{\"success\":true,\"commitOid\":\"abc123\",\"commitUrl\":\"" + url() + "/datasets/" + repo
+        send(exchange, 200, "{\"success\":true,\"commitOid\":\"abc123\",\"commitUrl\":\"" + url() + (model ? "/" : "/datasets/") + repo
                 + "/commit/abc123\",\"hookOutput\":\"\"}");
     }
 

@@ -1,0 +1,73 @@
+package io.qaforge.hub;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.util.StringUtils;
+
+import io.qaforge.system.ApiProblem;
+
+/**
+ * The token a push uses, the caller's or else the service's {@code HF_TOKEN} (never a worker's), checked with the Hub
+ * before anything is stored, so a bad one is answered at once (401/403).
+ */
+@Component
+class HubTokens {
+
+    /** The repo to push to, with its owner, and the checked token that will push it. */
+    record Access(String repoId, String token) {
+        @Override
+        public String toString() {
+            return "Access[repoId=" + repoId + ", token hidden]";
+        }
+    }
+
+    private final HubClient hub;
+    private final HubProperties properties;
+
+    HubTokens(HubClient hub, HubProperties properties) {
+        this.hub = hub;
+        this.properties = properties;
+    }
+
+    /** The caller's token, else the service's own. */
+    String token(String given) {
+        String token = StringUtils.hasText(given) ? given.strip() : properties.token();
+        if (!StringUtils.hasText(token)) {
+            throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
+                    "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
+        }
+        return token;
+    }
+
+    /** @param repoId {@code owner/name}, or {@code name} for a repo of the token's user */
+    Access writer(String repoId, String token) {
+        HubClient.Whoami me = whoami(token);
+        if (!repoId.contains("/") && me.name() == null) {
+            throw ApiProblem.badRequest("invalid-repo-id", "Repo owner needed", "The Hub did not name the token's user: send repoId as 'owner/name'");
+        }
+        return new Access(repoId.contains("/") ? repoId : me.name() + "/" + repoId, token);
+    }
+
+    private HubClient.Whoami whoami(String token) {
+        HubClient.Whoami me;
+        try {
+            me = hub.whoami(token);
+        } catch (HubException e) {
+            throw switch (e.status()) {
+                case 401 -> new ApiProblem(HttpStatus.UNAUTHORIZED, "hub-unauthorized", "Hub token rejected",
+                        "The Hugging Face Hub did not accept the token (" + e.getMessage() + ")");
+                case 403 -> forbidden(e.getMessage());
+                default -> new ApiProblem(HttpStatus.BAD_GATEWAY, "hub-unavailable", "Hub unavailable",
+                        "Could not check the token with the Hugging Face Hub at " + properties.endpoint() + ": " + e.getMessage());
+            };
+        }
+        if ("read".equals(me.role())) {
+            throw forbidden("The token can only read; pushing needs a token with write access");
+        }
+        return me;
+    }
+
+    private static ApiProblem forbidden(String detail) {
+        return new ApiProblem(HttpStatus.FORBIDDEN, "hub-forbidden", "Hub token not allowed to push", detail);
+    }
+}
