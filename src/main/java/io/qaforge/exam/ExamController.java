@@ -1,7 +1,6 @@
 package io.qaforge.exam;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,10 +108,7 @@ class ExamController {
         if (examName.length() > MAX_NAME) {
             throw ApiProblem.badRequest("invalid-exam", "Invalid exam", "name is limited to " + MAX_NAME + " characters");
         }
-        ExamFiles.Parsed parsed;
-        try (InputStream in = file.getInputStream()) {
-            parsed = files.read(in);
-        }
+        ExamFiles.Parsed parsed = files.read(file);
         return created(examName, parsed.format(), parsed.questions(), documentId);
     }
 

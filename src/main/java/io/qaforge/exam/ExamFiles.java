@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PushbackInputStream;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.springframework.core.io.InputStreamSource;
 
 import io.qaforge.system.ApiProblem;
 
@@ -50,7 +53,16 @@ final class ExamFiles {
     record Parsed(String format, List<QuestionInput> questions) {
     }
 
-    Parsed read(InputStream in) throws IOException {
+    Parsed read(InputStreamSource file) throws IOException {
+        try (InputStream in = file.getInputStream()) {
+            checkUtf8(in);
+        }
+        try (InputStream in = file.getInputStream()) {
+            return parse(in);
+        }
+    }
+
+    private Parsed parse(InputStream in) throws IOException {
         PushbackInputStream bytes = new PushbackInputStream(in, 4096);
         byte[] head = bytes.readNBytes(4096);
         bytes.unread(head);
@@ -58,7 +70,7 @@ final class ExamFiles {
         if (start.isEmpty()) {
             throw invalid("the file is empty");
         }
-        BufferedReader reader = new BufferedReader(utf8(bytes));
+        BufferedReader reader = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8));
         Parsed parsed = start.startsWith("{") ? new Parsed("jsonl", jsonl(reader)) : new Parsed("csv", csv(reader, firstLine(start)));
         if (parsed.questions().isEmpty()) {
             throw invalid("the file holds no questions");
@@ -69,7 +81,7 @@ final class ExamFiles {
     private List<QuestionInput> jsonl(BufferedReader reader) throws IOException {
         List<QuestionInput> questions = new ArrayList<>();
         int line = 0;
-        for (String text = readLine(reader, line + 1); text != null; text = readLine(reader, line + 1)) {
+        for (String text = reader.readLine(); text != null; text = reader.readLine()) {
             line++;
             if (text.replace("\uFEFF", "").isBlank()) {
                 continue;
@@ -111,7 +123,8 @@ final class ExamFiles {
             try {
                 readCsv(parser, questions);
             } catch (UncheckedIOException e) {
-                throw unreadable(e.getCause(), parser.getCurrentLineNumber() + 1);
+                // commons-csv names the line: "(startline 5) EOF reached before encapsulated token finished"
+                throw invalid(e.getCause().getMessage() == null ? "not readable as CSV" : e.getCause().getMessage());
             }
         }
         return questions;
@@ -177,30 +190,37 @@ final class ExamFiles {
         questions.add(question.stripped());
     }
 
-    private static String readLine(BufferedReader reader, long line) {
-        try {
-            return reader.readLine();
-        } catch (IOException e) {
-            throw e instanceof CharacterCodingException ? invalid("line " + line + ": not UTF-8 text") : new UncheckedIOException(e);
+    /** Refuses a file that is not UTF-8, naming the line of the first bytes that are not. */
+    private static void checkUtf8(InputStream in) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes = ByteBuffer.allocate(1 << 16);
+        CharBuffer chars = CharBuffer.allocate(1 << 16);
+        long line = 1;
+        for (boolean end = false; !end; ) {
+            int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+            end = n < 0;
+            bytes.position(bytes.position() + Math.max(n, 0));
+            bytes.flip();
+            CoderResult result;
+            do {
+                result = decoder.decode(bytes, chars, end);
+                chars.flip();
+                for (int k = 0; k < chars.limit(); k++) {
+                    line += chars.get(k) == '\n' ? 1 : 0;
+                }
+                chars.clear();
+                if (result.isError()) {
+                    throw invalid("line " + line + ": not UTF-8 text");
+                }
+            } while (result.isOverflow());
+            bytes.compact();
         }
-    }
-
-    private static ApiProblem unreadable(IOException cause, long line) {
-        if (cause instanceof CharacterCodingException) {
-            return invalid("line " + line + ": not UTF-8 text");
-        }
-        // commons-csv names the line in its message: "(line 5) invalid char between encapsulated token and delimiter"
-        return invalid(cause.getMessage() == null ? "not readable as CSV" : cause.getMessage());
     }
 
     private static String firstLine(String start) {
         int end = start.indexOf('\n');
         return end < 0 ? start : start.substring(0, end);
-    }
-
-    private static Reader utf8(InputStream in) {
-        return new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
     }
 
     static ApiProblem invalid(String detail) {

@@ -25,9 +25,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 class JsonBodyLimit extends OncePerRequestFilter {
 
-    /** @param maxJsonBody the largest JSON request body accepted ({@code QAFORGE_MAX_JSON_BODY}) */
+    /**
+     * @param maxJsonBody       the largest JSON request body accepted ({@code QAFORGE_MAX_JSON_BODY})
+     * @param maxWorkerJsonBody the same for the worker API, whose {@code complete} carries every answer of an exam
+     *                          (three phases each) and the report: megabytes for a large exam, from a token holder
+     */
     @ConfigurationProperties("qaforge.http")
-    record Properties(@DefaultValue("2MB") DataSize maxJsonBody) {
+    record Properties(@DefaultValue("2MB") DataSize maxJsonBody, @DefaultValue("64MB") DataSize maxWorkerJsonBody) {
     }
 
     /** Raised while reading a body that turned out longer than the limit. */
@@ -41,16 +45,18 @@ class JsonBodyLimit extends OncePerRequestFilter {
     }
 
     private final long limit;
+    private final long workerLimit;
     private final ProblemResponses problems;
 
     JsonBodyLimit(Properties properties, ProblemResponses problems) {
         this.limit = properties.maxJsonBody().toBytes();
+        this.workerLimit = properties.maxWorkerJsonBody().toBytes();
         this.problems = problems;
     }
 
     static ApiProblem problem(long limit) {
         return new ApiProblem(HttpStatus.PAYLOAD_TOO_LARGE, "request-too-large", "Request body too large",
-                "JSON request bodies are limited to " + limit + " bytes (qaforge.http.max-json-body)");
+                "JSON request bodies are limited to " + limit + " bytes (qaforge.http.max-json-body, or max-worker-json-body for the worker API)");
     }
 
     @Override
@@ -62,6 +68,7 @@ class JsonBodyLimit extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        long limit = request.getServletPath().startsWith("/api/worker/") ? workerLimit : this.limit;
         if (request.getContentLengthLong() > limit) {
             problems.write(response, problem(limit));
             return;

@@ -11,6 +11,7 @@ import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.generation.JobSettings;
 import io.qaforge.hub.HubFormats;
+import io.qaforge.training.TrainingParams;
 import io.qaforge.training.TrainingStatuses;
 
 /**
@@ -31,7 +32,8 @@ class ConsoleSettingsController {
     record HubPushes(List<String> formats) {
     }
 
-    record Trainings(List<String> statuses, List<String> terminalStatuses) {
+    /** Run statuses, and every training parameter with its range and the worker's default (the key ones first). */
+    record Trainings(List<String> statuses, List<String> terminalStatuses, List<TrainingParams.Param> params) {
     }
 
     private final ConsoleSettings settings;
@@ -40,11 +42,11 @@ class ConsoleSettingsController {
         settings = new ConsoleSettings(jobs,
                 new Exports(extensions(Arrays.asList(ExportFormat.values())), ExportOptions.SPLITS),
                 new HubPushes(extensions(HubFormats.ACCEPTED)),
-                new Trainings(TrainingStatuses.ALL, TrainingStatuses.TERMINAL));
+                new Trainings(TrainingStatuses.ALL, TrainingStatuses.TERMINAL, TrainingParams.ALL));
     }
 
     @Operation(summary = "What the console offers: job limits and defaults, usable providers and models, export and Hub "
-            + "formats, job and training statuses")
+            + "formats, job and training statuses, training parameters with their defaults")
     @GetMapping("/api/console/settings")
     ConsoleSettings settings() {
         return settings;

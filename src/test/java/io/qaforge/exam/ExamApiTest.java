@@ -1,0 +1,202 @@
+package io.qaforge.exam;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.util.LinkedMultiValueMap;
+
+import io.qaforge.training.TrainingFixtures;
+
+import static io.qaforge.training.TrainingFixtures.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "qaforge.security.worker-token=worker-secret")
+class ExamApiTest {
+
+    @Autowired
+    TestRestTemplate http;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    TrainingFixtures fixtures;
+
+    @BeforeEach
+    void setUp() {
+        fixtures = new TrainingFixtures(http, jdbc, null);
+    }
+
+    @Test
+    void anExamIsCreatedFromJsonListedReadAndDeleted() {
+        ResponseEntity<JsonNode> created = fixtures.post("/api/exams", Map.of("name", "Rulebook", "questions", List.of(
+                Map.of("question", " How many players are on the field? ", "answer", "Six.", "factId", 3, "direction", "forward"),
+                Map.of("question", "Which team restarts after a touchdown?", "answer", "The defending team.", "context", "Rule 7: ..."))));
+        assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
+        String id = created.getBody().get("id").asText();
+        assertThat(created.getHeaders().getLocation().getPath()).isEqualTo("/api/exams/" + id);
+        assertThat(created.getBody().get("questionCount").asInt()).isEqualTo(2);
+        assertThat(created.getBody().get("source").asText()).isEqualTo("json");
+
+        JsonNode exam = fixtures.get("/api/exams/" + id).getBody();
+        assertThat(exam.at("/questions/0/question").asText()).isEqualTo("How many players are on the field?");
+        assertThat(exam.at("/questions/0/factId").asLong()).isEqualTo(3);
+        assertThat(exam.at("/questions/0/direction").asText()).isEqualTo("forward");
+        assertThat(exam.at("/questions/0/hasContext").asBoolean()).isFalse();
+        assertThat(exam.at("/questions/1/hasContext").asBoolean()).isTrue();
+        assertThat(exam.at("/questions/1/ordinal").asInt()).isEqualTo(2);
+
+        JsonNode page = fixtures.get("/api/exams?size=100").getBody();
+        assertThat(page.get("content").findValuesAsText("id")).contains(id);
+
+        assertThat(fixtures.exchange(HttpMethod.DELETE, "/api/exams/" + id, null, null, null).getStatusCode().value()).isEqualTo(204);
+        assertProblem(fixtures.get("/api/exams/" + id), 404, "not-found");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM exam_question WHERE exam_id = ?::uuid", Integer.class, id)).isZero();
+    }
+
+    @Test
+    void csvAndJsonlFilesAreReadWithQuotesSemicolonsAndAByteOrderMark() {
+        String csv = "\uFEFFQuestion,Answer,fact_id,direction\n"
+                + "\"Who keeps the score, and how?\",\"The referee,\nwith a card.\",12,reverse\n"
+                + "\n"
+                + "What is a touchdown?,A ball grounded over the line.,,\n";
+        JsonNode fromCsv = upload("rules.csv", csv, null).getBody();
+        assertThat(fromCsv.get("name").asText()).isEqualTo("rules");
+        assertThat(fromCsv.get("source").asText()).isEqualTo("csv");
+        JsonNode questions = fixtures.get("/api/exams/" + fromCsv.get("id").asText()).getBody().get("questions");
+        assertThat(questions).hasSize(2);
+        assertThat(questions.at("/0/question").asText()).isEqualTo("Who keeps the score, and how?");
+        assertThat(questions.at("/0/answer").asText()).isEqualTo("The referee,\nwith a card.");
+        assertThat(questions.at("/0/factId").asLong()).isEqualTo(12);
+        assertThat(questions.at("/0/direction").asText()).isEqualTo("reverse");
+        assertThat(questions.at("/1/factId").isNull()).isTrue();
+
+        JsonNode semicolons = upload("x.txt", "question;answer\nHow long is a half?;20 minutes.\n", "Halves").getBody();
+        assertThat(semicolons.get("name").asText()).isEqualTo("Halves");
+        assertThat(semicolons.get("questionCount").asInt()).isEqualTo(1);
+
+        String jsonl = "{\"id\": \"q1\", \"question\": \"How many players?\", \"answer\": 6, \"factId\": 4}\n\n"
+                + "{\"question\": \"Which line?\", \"answer\": \"The scoreline.\", \"context\": \"The scoreline is ...\"}\n";
+        JsonNode fromJsonl = upload("exam.jsonl", jsonl, null).getBody();
+        assertThat(fromJsonl.get("source").asText()).isEqualTo("jsonl");
+        JsonNode lines = fixtures.get("/api/exams/" + fromJsonl.get("id").asText()).getBody().get("questions");
+        assertThat(lines.at("/0/answer").asText()).isEqualTo("6");
+        assertThat(lines.at("/1/hasContext").asBoolean()).isTrue();
+    }
+
+    @Test
+    void badFilesNameTheLineAtFaultAndStoreNothing() {
+        long exams = count("exam"), questions = count("exam_question");
+
+        assertProblem(upload("a.csv", "question,answer\nOne?,1\nTwo?,\n", null), 400, "invalid-exam-file", "line 3", "answer must not be blank");
+        assertProblem(upload("a.csv", "question,answer\nOne?,1\n\"Two?,2\n", null), 400, "invalid-exam-file", "line 3");
+        assertProblem(upload("a.csv", "question,anwser\nOne?,1\n", null), 400, "invalid-exam-file", "line 1", "unknown column 'anwser'");
+        assertProblem(upload("a.csv", "question,answer\nOne?,1,extra\n", null), 400, "invalid-exam-file", "line 2", "3 values");
+        assertProblem(upload("a.csv", "question,answer,direction\nOne?,1,sideways\n", null), 400, "invalid-exam-file", "line 2", "direction");
+        assertProblem(upload("a.csv", "question,answer,factId\nOne?,1,x7\n", null), 400, "invalid-exam-file", "line 2", "factId");
+        assertProblem(upload("a.jsonl", "{\"question\": \"One?\", \"answer\": \"1\"}\n{\"question\": \"Two?\", \"answer\": \n", null),
+                400, "invalid-exam-file", "line 2", "not valid JSON");
+        assertProblem(upload("a.jsonl", "{\"question\": \"One?\", \"answer\": \"1\", \"hint\": \"x\"}\n", null),
+                400, "invalid-exam-file", "line 1", "unknown field 'hint'");
+        assertProblem(upload("a.csv", "question,answer\n", null), 400, "invalid-exam-file", "no questions");
+        assertProblem(upload("a.csv", "", null), 400, "invalid-exam-file", "empty");
+        byte[] latin1 = "question,answer\nCaf\u00e9?,Oui\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertProblem(uploadBytes("a.csv", latin1), 400, "invalid-exam-file", "line 2", "UTF-8");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "questions", List.of(Map.of("question", "Q?", "answer", "A"),
+                Map.of("question", "", "answer", "A")))), 400, "invalid-exam", "questions[1]", "question must not be blank");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "questions", List.of())), 400, "invalid-request", "questions");
+
+        assertThat(count("exam")).isEqualTo(exams);
+        assertThat(count("exam_question")).isEqualTo(questions);
+    }
+
+    @Test
+    void aJobsTestSplitBecomesAnExamWithEachQuestionsSourceText() {
+        UUID small = fixtures.document("small.txt", "Touch is played six a side. A half lasts twenty minutes.");
+        UUID job = fixtures.job(small, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "train"},
+                new String[] {"Who plays?", "Two teams.", "test"});
+
+        ResponseEntity<JsonNode> created = fixtures.post("/api/jobs/" + job + "/exam", Map.of("name", "Held out"));
+        assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
+        JsonNode exam = fixtures.get("/api/exams/" + created.getBody().get("id").asText()).getBody();
+        assertThat(exam.get("source").asText()).isEqualTo("test-split");
+        assertThat(exam.get("jobIds").findValuesAsText("")).isEmpty();
+        assertThat(exam.get("jobIds").get(0).asText()).isEqualTo(job.toString());
+        assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("How many players?", "Who plays?");
+        assertThat(exam.get("questions").findValues("hasContext")).allMatch(JsonNode::asBoolean);
+        String context = jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid LIMIT 1", String.class,
+                created.getBody().get("id").asText());
+        assertThat(context).as("a short document is the context whole").contains("six a side").contains("twenty minutes");
+
+        assertThat(fixtures.post("/api/jobs/" + job + "/exam", null).getBody().get("name").asText()).startsWith("Test split of job ");
+    }
+
+    @Test
+    void aLongDocumentGivesEachQuestionItsChunk() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 600; i++) {
+            text.append("Paragraph sentence ").append(i).append(" explains that rule ").append(i).append(" applies on the field. ");
+            if (i % 25 == 24) {
+                text.append("\n\n");
+            }
+        }
+        UUID document = fixtures.document("long.txt", text.toString());
+        List<String> chunks = jdbc.queryForList("SELECT text FROM chunk WHERE document_id = ? ORDER BY ordinal", String.class, document);
+        assertThat(chunks).hasSizeGreaterThan(2);
+        UUID job = fixtures.job(document, new String[] {"Q1?", "A1.", "test"}, new String[] {"Q2?", "A2.", "test"});
+        String exam = fixtures.post("/api/jobs/" + job + "/exam", Map.of()).getBody().get("id").asText();
+
+        List<String> contexts = jdbc.queryForList("SELECT context FROM exam_question WHERE exam_id = ?::uuid", String.class, exam);
+        assertThat(contexts).containsExactlyInAnyOrder(chunks.get(0), chunks.get(1));
+    }
+
+    @Test
+    void aJobMustHaveFinishedWithTestPairs() {
+        UUID document = fixtures.document("only-train.txt", "Only training pairs come from this one.");
+        UUID trainOnly = fixtures.job(document, new String[] {"Q?", "A.", "train"});
+        assertProblem(fixtures.post("/api/jobs/" + trainOnly + "/exam", Map.of()), 409, "no-test-pairs");
+        jdbc.update("UPDATE job SET status = 'RUNNING' WHERE id = ?", trainOnly);
+        assertProblem(fixtures.post("/api/jobs/" + trainOnly + "/exam", Map.of()), 409, "job-not-finished");
+        assertProblem(fixtures.post("/api/jobs/" + UUID.randomUUID() + "/exam", Map.of()), 404, "not-found");
+    }
+
+    @Test
+    void aDocumentCanBeTheContextOfAHandWrittenExam() {
+        UUID document = fixtures.document("rulebook.txt", "The ball may be passed backwards only. A touchdown scores one point.");
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Rulebook", "documentId", document, "questions",
+                List.of(Map.of("question", "How many points is a touchdown?", "answer", "One.")))).getBody();
+        assertThat(jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid", String.class, exam.get("id").asText()))
+                .contains("passed backwards").contains("one point");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "documentId", UUID.randomUUID(), "questions",
+                List.of(Map.of("question", "Q?", "answer", "A")))), 400, "unknown-document");
+    }
+
+    private ResponseEntity<JsonNode> upload(String name, String content, String examName) {
+        var body = new LinkedMultiValueMap<String, Object>();
+        body.add("file", TrainingFixtures.file(name, content.getBytes(StandardCharsets.UTF_8)));
+        if (examName != null) {
+            body.add("name", examName);
+        }
+        return fixtures.exchange(HttpMethod.POST, "/api/exams", body, MediaType.MULTIPART_FORM_DATA, null);
+    }
+
+    private ResponseEntity<JsonNode> uploadBytes(String name, byte[] content) {
+        var body = new LinkedMultiValueMap<String, Object>();
+        body.add("file", TrainingFixtures.file(name, content));
+        return fixtures.exchange(HttpMethod.POST, "/api/exams", body, MediaType.MULTIPART_FORM_DATA, null);
+    }
+
+    private long count(String table) {
+        return jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class);
+    }
+}
