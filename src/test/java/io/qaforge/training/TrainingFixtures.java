@@ -41,6 +41,14 @@ public class TrainingFixtures {
         this.apiToken = apiToken;
     }
 
+    /**
+     * Tests share one database, and a worker claims the oldest run: runs another test left queued or running would be
+     * claimed first. Tests that claim end them before and after.
+     */
+    public static void endOpenRuns(JdbcTemplate jdbc) {
+        jdbc.update("UPDATE training_run SET status = 'CANCELLED', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')");
+    }
+
     /** Uploads a text document through the API; returns its id. */
     public UUID document(String name, String text) {
         var body = new LinkedMultiValueMap<String, Object>();
