@@ -1,0 +1,161 @@
+package io.qaforge.training;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.qaforge.PythonDatasets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real worker ({@code qaforge-worker serve}, this checkout's code, in the worker's venv) against the real service
+ * for one run: claim, dataset and exam, heartbeats, the adapter uploaded and stored, complete with every answer; then
+ * the adapter downloaded through the user API loads with PEFT. The model is the worker tests' tiny random Qwen2,
+ * served from a Hugging Face cache directory so the run names it by a Hub id, as a user would.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "qaforge.security.worker-token=worker-secret")
+class RealWorkerTest {
+
+    static final Path WORKER = Path.of("worker").toAbsolutePath();
+    static final String MODEL = "qaforge-test/tiny-chat";
+    static final String[][] FACTS = {
+            {"What colour is the Harbour Hawks ball?", "The ball is bright orange."},
+            {"How many players does each Harbour Hawks team field?", "Six players per team."},
+            {"How long is a Harbour Hawks match half?", "Each half lasts twenty minutes."},
+            {"Who founded the Harbour Hawks club?", "Anna Berg founded the club."}};
+
+    @Autowired
+    TestRestTemplate http;
+    @Autowired
+    JdbcTemplate jdbc;
+    @LocalServerPort
+    int port;
+    @TempDir
+    Path tmp;
+
+    TrainingFixtures fixtures;
+
+    @BeforeEach
+    void setUp() {
+        fixtures = new TrainingFixtures(http, jdbc, null);
+        TrainingFixtures.endOpenRuns(jdbc);
+    }
+
+    @AfterEach
+    void tearDown() {
+        TrainingFixtures.endOpenRuns(jdbc);
+    }
+
+    @Test
+    void theWorkerTrainsARunDeliversItsAdapterAndTheAdapterLoadsWithPeft() throws Exception {
+        String python = PythonDatasets.python();
+        Path cache = tmp.resolve("hf");
+        Path snapshot = Path.of(PythonDatasets.run(BUILD_MODEL, tmp, WORKER.toString(), cache.toString(), MODEL).get("snapshot").asText());
+        assertThat(snapshot.resolve("config.json")).exists();
+
+        StringBuilder text = new StringBuilder("Harbour Hawks club notes.\n\n");
+        List<String[]> pairs = new ArrayList<>();
+        for (String[] fact : FACTS) {
+            text.append(fact[1]).append(' ');
+            pairs.add(new String[] {fact[0], fact[1], "train"});
+            pairs.add(new String[] {"Tell me: " + fact[0].substring(0, 1).toLowerCase() + fact[0].substring(1), fact[1], "test"});
+        }
+        UUID job = fixtures.job(fixtures.document("hawks.txt", text.toString()), pairs.toArray(String[][]::new));
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", MODEL, "params",
+                Map.of("maxSteps", 8, "learningRate", 3e-3, "evalMaxNewTokens", 8, "loraR", 8, "pairsPerRow", 1))).getBody().get("id").asText();
+
+        ProcessBuilder serve = new ProcessBuilder(python, "-m", "qaforge_worker", "serve", "--service", "http://localhost:" + port,
+                "--token", TrainingFixtures.WORKER_TOKEN, "--worker-id", "e2e-worker", "--max-runs", "1", "--poll-seconds", "1",
+                "--heartbeat-seconds", "2", "--work-dir", tmp.resolve("runs").toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("worker.log").toFile()).directory(tmp.toFile());
+        // This checkout's worker code (the shared venv may hold another checkout's), the tiny model as a cached Hub model.
+        serve.environment().putAll(Map.of("PYTHONPATH", WORKER.resolve("src").toString(), "HF_HOME", cache.toString(),
+                "HF_HUB_OFFLINE", "1", "OMP_NUM_THREADS", "1", "TOKENIZERS_PARALLELISM", "false"));
+        Process worker = serve.start();
+        boolean exited = worker.waitFor(4, TimeUnit.MINUTES);
+        String log = Files.readString(tmp.resolve("worker.log"), StandardCharsets.UTF_8);
+        if (!exited) {
+            worker.destroyForcibly();
+        }
+        assertThat(exited).as("the worker handled its one run in time: %s", log).isTrue();
+        assertThat(worker.exitValue()).as("worker log: %s", log).isZero();
+
+        JsonNode done = fixtures.get("/api/trainings/" + run).getBody();
+        assertThat(done.get("status").asText()).as("%s\n%s", done.get("error"), log).isEqualTo("SUCCEEDED");
+        assertThat(done.get("attempts").asInt()).isEqualTo(1);
+        assertThat(done.at("/recall/before/questions").asInt()).isEqualTo(FACTS.length);
+        assertThat(done.at("/recall/inContext/questions").asInt()).as("every question has its source text").isEqualTo(FACTS.length);
+        assertThat(done.at("/recall/after/questions").asInt()).isEqualTo(FACTS.length);
+        assertThat(done.get("history").findValuesAsText("phase")).contains("evaluating-before", "evaluating-in-context", "training",
+                "evaluating-after", "uploading");
+        assertThat(done.at("/metrics/training/steps").asInt()).isEqualTo(8);
+
+        JsonNode results = fixtures.get("/api/trainings/" + run + "/results").getBody();
+        assertThat(results.get("questions")).hasSize(FACTS.length);
+        for (JsonNode question : results.get("questions")) {
+            assertThat(question.get("phases").fieldNames()).toIterable().containsExactly("before", "inContext", "after");
+            assertThat(question.at("/phases/after/answer").isTextual()).isTrue();
+        }
+
+        byte[] adapter = http.getForObject("/api/trainings/" + run + "/adapter", byte[].class);
+        Files.write(tmp.resolve("adapter.zip"), adapter);
+        JsonNode loaded = PythonDatasets.run(LOAD_ADAPTER, tmp, tmp.resolve("adapter.zip").toString(), cache.toString(), MODEL);
+        assertThat(loaded.get("r").asInt()).isEqualTo(8);
+        assertThat(loaded.get("trained").asBoolean()).as("LoRA B matrices start at zero; training moved them").isTrue();
+        assertThat(loaded.get("files").toString()).contains("adapter_model.safetensors", "chat_template.jinja", "metrics.json", "report.json");
+    }
+
+    /** Builds the tiny model with the worker tests' own helper and lays it out as a Hub cache entry for MODEL. */
+    static final String BUILD_MODEL = """
+            import json, os, sys
+            worker, cache, model = sys.argv[1:4]
+            sys.path[:0] = [os.path.join(worker, "src"), os.path.join(worker, "tests")]
+            from tiny_model import build_tiny_model_dir
+            facts = ["What colour is the Harbour Hawks ball? The ball is bright orange.",
+                     "How many players does each Harbour Hawks team field? Six players per team.",
+                     "How long is a Harbour Hawks match half? Each half lasts twenty minutes.",
+                     "Who founded the Harbour Hawks club? Anna Berg founded the club.",
+                     "Tell me: Harbour Hawks club notes. system user assistant"]
+            revision = "0" * 40
+            repo = os.path.join(cache, "hub", "models--" + model.replace("/", "--"))
+            snapshot = os.path.join(repo, "snapshots", revision)
+            build_tiny_model_dir(snapshot, facts * 3)
+            os.makedirs(os.path.join(repo, "refs"), exist_ok=True)
+            with open(os.path.join(repo, "refs", "main"), "w") as f:
+                f.write(revision)
+            print(json.dumps({"snapshot": snapshot}))
+            """;
+
+    /** Unzips the downloaded adapter and loads it on the base model with PEFT, as the user would. */
+    static final String LOAD_ADAPTER = """
+            import json, os, sys, zipfile
+            archive, cache, model = sys.argv[1:4]
+            os.environ["HF_HOME"] = cache
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            from peft import PeftModel
+            from transformers import AutoModelForCausalLM
+            target = os.path.join(os.path.dirname(archive), "adapter")
+            with zipfile.ZipFile(archive) as z:
+                z.extractall(target)
+            peft = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(model), target)
+            trained = any(p.abs().sum().item() > 0 for n, p in peft.named_parameters() if "lora_B" in n)
+            print(json.dumps({"r": peft.peft_config["default"].r, "trained": trained, "files": sorted(os.listdir(target))}))
+            """;
+}
