@@ -67,6 +67,12 @@ export const api = {
     delete: path => send('DELETE', path),
 };
 
+/** Posts a multipart form (a small file and its fields) and reads the JSON answer. */
+export async function postForm(path, form) {
+    const response = await call(path, {method: 'POST', headers: {Accept: 'application/json'}, body: form}, 'The upload did not reach qaforge');
+    return response.json();
+}
+
 /**
  * Reads a Server-Sent Events stream with fetch, because EventSource cannot send the Authorization header.
  * Calls onData with each event's parsed JSON data; resolves when the server ends the stream, rejects when the signal aborts.

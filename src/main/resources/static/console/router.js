@@ -3,8 +3,11 @@
 // Views are imported statically: the whole page is ready when the browser's load event fires.
 
 import {$, $$, h} from './dom.js';
+import * as comparison from './views/comparison.js';
 import * as documentDetail from './views/document.js';
 import * as documents from './views/documents.js';
+import * as exam from './views/exam.js';
+import * as exams from './views/exams.js';
 import * as jobDetail from './views/job.js';
 import * as jobs from './views/jobs.js';
 import * as trainingDetail from './views/training.js';
@@ -22,6 +25,9 @@ const routes = [
     {path: 'jobs/:id', view: jobDetail},
     {path: 'trainings', label: 'Trainings', view: trainings},
     {path: 'trainings/:id', view: trainingDetail},
+    {path: 'trainings/compare/:id', view: comparison},
+    {path: 'exams', label: 'Exams', view: exams},
+    {path: 'exams/:id', view: exam},
 ];
 
 function match(hash) {

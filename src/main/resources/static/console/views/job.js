@@ -1,5 +1,5 @@
-// #jobs/<id>: one job's progress, followed live over its event stream until it ends; cancel, retry failed tasks,
-// downloads, Hub push and the pairs.
+// #jobs/<id>: one job's progress, followed live over its event stream until it ends; cancel, retry failed tasks, an
+// exam of its test split, downloads, Hub push and the pairs.
 
 import {api, readEvents} from '../api.js';
 import {h} from '../dom.js';
@@ -30,6 +30,7 @@ export async function mount(element, signal, {id}) {
     const liveNote = h('span', {class: 'live', hidden: true}, 'live');
     const cancel = h('button', {type: 'button', class: 'danger', onclick: () => act('cancel')}, 'Cancel job');
     const retry = h('button', {type: 'button', onclick: () => act('retry-failed')}, 'Retry failed tasks');
+    const makeExam = h('button', {type: 'button', id: 'make-exam', onclick: examOfTestSplit}, 'Make an exam of the test split');
     const pairs = pairsCard(job, setup, signal);
     let following = false;
 
@@ -57,6 +58,19 @@ export async function mount(element, signal, {id}) {
             : []), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
         cancel.hidden = ended(view.status);
         retry.hidden = !(t.failed > 0 || view.status === 'FAILED') || view.status === 'CANCELLED';
+        makeExam.hidden = !ended(view.status);
+    }
+
+    /** The held-out test pairs as an exam (each question with its source text), for training runs and comparisons. */
+    async function examOfTestSplit() {
+        actionError.replaceChildren();
+        try {
+            const exam = await api.post(`/api/jobs/${id}/exam`, {});
+            actionError.replaceChildren(h('p', {class: 'notice'}, 'Exam ', h('a', {href: '#exams/' + exam.id}, exam.name),
+                ` made of ${fmt(exam.questionCount)} test pairs.`));
+        } catch (e) {
+            showError(actionError, e);
+        }
     }
 
     /** Follows the event stream while the job runs; reconnects (every 3 s) when the stream breaks. */
@@ -99,7 +113,7 @@ export async function mount(element, signal, {id}) {
         h('p', {class: 'muted'}, `${job.provider} · ${job.model} · created ${fmtTime(job.createdAt)}`),
         h('blockquote', {}, job.context),
         progress, stats, rejects,
-        h('div', {class: 'actions'}, cancel, retry), actionError,
+        h('div', {class: 'actions'}, cancel, retry, makeExam), actionError,
         h('div', {class: 'columns'}, downloadCard(id, setup), hubCard(id, setup, signal)),
         pairs.element);
     update(job);

@@ -1,22 +1,31 @@
-// #trainings/<id>: one training run with its loss curve, parameters, metrics and report; refreshed every 5 s until
-// the run ends, and cancellable while it has not.
+// #trainings/<id>: one training run: its recall before / in context / after, the loss curve, every exam answer, the
+// adapter to download or push to the Hub, parameters and metrics; refreshed every 5 s until the run ends, and
+// cancellable while it has not.
 
 import {api} from '../api.js';
 import {lossChart} from '../chart.js';
 import {h} from '../dom.js';
-import {fmtNumber, fmtStep, fmtTime, short} from '../format.js';
+import {fmt, fmtNumber, fmtStep, fmtTime, short} from '../format.js';
+import {recallTable, recoveryNote} from '../recall.js';
 import {settings} from '../settings.js';
 import {isAbort, poll} from '../wait.js';
 import {backLink, badge, errorBox, facts, keyValues, showError} from '../widgets.js';
+import {deliverables, results} from './training-results.js';
 
 export function mount(element, signal, {id}) {
     const root = h('div', {id: 'training-detail'}, back(), h('p', {class: 'muted'}, 'Loading…'));
-    element.append(root);
+    const after = h('div', {id: 'training-after'});
+    element.append(root, after);
+    let shown = false;
     poll(5000, signal, async () => {
         try {
             const [{trainings}, run] = await Promise.all([settings(), api.get(`/api/trainings/${id}`, signal)]);
             const ended = status => trainings.terminalStatuses.includes(status);
             render(root, run, ended);
+            if (ended(run.status) && !shown) {
+                shown = true;
+                after.replaceChildren(deliverables(run, signal), results(run, signal));
+            }
             return !ended(run.status);
         } catch (e) {
             if (!isAbort(e)) root.replaceChildren(back(), errorBox(e));
@@ -38,17 +47,26 @@ function render(root, run, ended) {
     root.replaceChildren(
         back(),
         h('div', {class: 'section-head'},
-            h('h2', {}, 'Training ', h('code', {}, short(run.id)), ' ', badge(run.status)),
+            h('h2', {}, run.evaluateOnly ? 'Evaluation ' : 'Training ', h('code', {}, short(run.id)), ' ', badge(run.status)),
             ended(run.status) || run.cancelRequested ? null : h('button', {type: 'button', class: 'danger', onclick: cancel}, 'Cancel run')),
         actionError,
-        facts([['Base model', run.baseModel], ['Job', h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))],
-            ['Step', fmtStep(p), 'step'], ['Loss', fmtNumber(p.loss), 'loss'], ['Eval loss', fmtNumber(p.evalLoss), 'evalLoss'],
-            ['Worker', run.workerId || '—'], ['Created', fmtTime(run.createdAt)], ['Started', fmtTime(run.startedAt)],
-            ['Finished', fmtTime(run.finishedAt)], run.cancelRequested && !ended(run.status) ? ['Cancel', 'requested'] : null]),
+        facts([['Base model', run.baseModel], ['Trained on', trainedOn(run), 'data'],
+            ['Exam', run.exam ? h('a', {href: '#exams/' + run.exam.id}, `${run.exam.name} (${fmt(run.exam.questions)})`) : 'the test split, once final', 'exam'],
+            ['Step', fmtStep(p), 'step'], ended(run.status) ? null : ['Phase', p.phase || '—', 'phase'], ['Loss', fmtNumber(p.loss), 'loss'],
+            ['Eval loss', fmtNumber(p.evalLoss), 'evalLoss'], ['Worker', run.workerId || '—'], ['Attempts', fmt(run.attempts), 'attempts'],
+            ['Created', fmtTime(run.createdAt)], ['Started', fmtTime(run.startedAt)], ['Finished', fmtTime(run.finishedAt)],
+            run.comparisonId ? ['Comparison', h('a', {href: '#trainings/compare/' + run.comparisonId}, 'all models'), 'comparison'] : null,
+            run.cancelRequested && !ended(run.status) ? ['Cancel', 'requested'] : null]),
         run.error ? h('div', {class: 'error'}, h('strong', {}, 'Run error'), ' ', run.error) : '',
-        h('h3', {}, 'Loss'), lossChart(run.history || []),
-        run.adapterUri ? h('p', {}, 'Adapter: ', h('code', {}, run.adapterUri)) : '',
-        keyValues('Parameters', run.params), keyValues('Metrics', run.metrics), keyValues('Report', run.report));
+        h('h3', {}, 'Recall'), recallTable(run.recall), recoveryNote(run.recall),
+        ...(run.evaluateOnly ? [] : [h('h3', {}, 'Loss'), lossChart(run.history || [])]),
+        keyValues('Parameters', run.params));
+}
+
+function trainedOn(run) {
+    if (run.datasetId) return ['dataset ', h('code', {}, short(run.datasetId))];
+    if (!run.jobIds?.length) return 'nothing (evaluation)';
+    return run.jobIds.flatMap((job, i) => [i ? ', ' : '', h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))]);
 }
 
 function back() {

@@ -1,11 +1,14 @@
-// #trainings: the training runs with their status, step and latest loss.
+// #trainings: the run form (new run, comparison of base models) and the training runs with their status, step, latest
+// loss and recall after training.
 
 import {api} from '../api.js';
 import {h} from '../dom.js';
 import {fmtNumber, fmtStep, fmtTime, short} from '../format.js';
 import {show} from '../router.js';
 import {isAbort} from '../wait.js';
+import {fmtShare} from '../recall.js';
 import {badge, pager, rowsOrEmpty, showError} from '../widgets.js';
+import {trainingForm} from './training-form.js';
 
 let page = 0;
 
@@ -18,12 +21,13 @@ const root = h('div', {id: 'trainings-list'},
     errorSlot,
     h('table', {id: 'trainings-table', class: 'data'},
         h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Base model'), h('th', {}, 'Job'),
-            h('th', {class: 'num'}, 'Step'), h('th', {class: 'num'}, 'Loss'), h('th', {}, 'Created'))),
+            h('th', {class: 'num'}, 'Step'), h('th', {class: 'num'}, 'Loss'), h('th', {class: 'num', title: 'contained, before → after'}, 'Recall'),
+            h('th', {}, 'Created'))),
         tbody),
     pagerEl);
 
 export function mount(element, signal) {
-    element.append(root);
+    element.append(trainingForm(signal), root);
     load(signal);
 }
 
@@ -31,8 +35,8 @@ async function load(signal) {
     try {
         const result = await api.get(`/api/trainings?page=${page}&size=20`, signal);
         errorSlot.replaceChildren();
-        tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 7,
-            'No training runs yet: queue one with POST /api/trainings once a job has finished.'));
+        tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 8,
+            'No training runs yet: start one above once a job has finished.'));
         pager(pagerEl, result, n => {
             page = n;
             load(signal);
@@ -47,8 +51,11 @@ function row(run) {
         h('td', {}, h('a', {href: '#trainings/' + run.id}, h('code', {}, short(run.id)))),
         h('td', {}, badge(run.status)),
         h('td', {}, run.baseModel),
-        h('td', {}, h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))),
+        h('td', {}, run.jobId ? h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))
+            : run.datasetId ? 'dataset' : run.jobIds.length ? `${run.jobIds.length} jobs` : '—'),
         h('td', {class: 'num'}, fmtStep(run.progress)),
         h('td', {class: 'num'}, fmtNumber(run.progress?.loss)),
+        h('td', {class: 'num'}, run.recall ? fmtShare(run.recall.before?.contained)
+            + (run.recall.after ? ' → ' + fmtShare(run.recall.after.contained) : '') : '—'),
         h('td', {}, fmtTime(run.createdAt)));
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -109,12 +110,14 @@ public class TrainingFixtures {
         return http.exchange(artifactUrl + "/" + kind + "?workerId=" + workerId, HttpMethod.PUT, new HttpEntity<>(zip, headers), JsonNode.class);
     }
 
-    /** A zip of these files (name, content), as the worker packs an adapter. */
+    /** A zip of these files (name, content), as the worker packs an adapter: the same files give the same bytes. */
     public static byte[] zip(Map<String, byte[]> files) {
         var bytes = new ByteArrayOutputStream();
         try (var zip = new ZipOutputStream(bytes)) {
-            for (var file : files.entrySet()) {
-                zip.putNextEntry(new ZipEntry(file.getKey()));
+            for (var file : new TreeMap<>(files).entrySet()) {
+                ZipEntry entry = new ZipEntry(file.getKey());
+                entry.setTime(0);
+                zip.putNextEntry(entry);
                 zip.write(file.getValue());
                 zip.closeEntry();
             }

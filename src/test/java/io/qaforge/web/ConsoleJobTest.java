@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,11 +26,13 @@ import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.qaforge.generation.FakeOpenAi;
 import io.qaforge.hub.FakeHub;
+import io.qaforge.training.TrainingFixtures;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,6 +85,8 @@ class ConsoleJobTest {
     int port;
     @Autowired
     TestRestTemplate http;
+    @Autowired
+    JdbcTemplate jdbc;
     @TempDir
     Path temp;
 
@@ -305,6 +311,98 @@ class ConsoleJobTest {
                     "model", "fake-model", "temperatures", Map.of("count", maxCount + 1));
             assertThat(post("/api/jobs/estimate", tooMany).getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
             browser.screenshot("offers-2-form");
+        }
+    }
+
+    @Test
+    void examsTrainingRunsComparisonsAndTheAdapterFromThePage() throws IOException {
+        TrainingFixtures fixtures = new TrainingFixtures(http, jdbc, ConsoleTest.TOKEN);
+        TrainingFixtures.endOpenRuns(jdbc);
+        UUID document = fixtures.document("console-touch.txt", "Touch is played six a side. A half lasts twenty minutes.");
+        UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"}, new String[] {"Who restarts?", "The defenders.", "test"},
+                new String[] {"How long is a half?", "20 minutes.", "train"});
+        Path examFile = Files.writeString(temp.resolve("rulebook-exam.csv"), "question,answer,direction\nHow many players?,Six.,forward\n"
+                + "What is played six a side?,Touch.,reverse\n");
+        try (Browser browser = signedIn("training")) {
+            browser.go("/#exams");
+            browser.find("#exam-upload input[type=file]").sendKeys(examFile.toString());
+            browser.find("#exam-upload button").click();
+            browser.findText("#exam-upload-result .notice", "2 questions");
+            browser.findText("#exams-table", "rulebook-exam");
+            browser.screenshot("training-1-exams");
+
+            browser.go("/#jobs/" + job);
+            browser.find("#make-exam").click();
+            browser.findText("#job-detail .notice", "made of 2 test pairs");
+
+            browser.go("/#trainings");
+            browser.find("#new-training summary").click();
+            WebElement form = browser.find("#training-form");
+            browser.find("#training-form select[name=source] option[value='job:" + job + "']");
+            new Select(form.findElement(By.name("source"))).selectByValue("job:" + job);
+            fill(form, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct");
+            assertThat(attribute(form, "param-learningRate", "value")).as("the worker's default, from the settings").isEqualTo("0.0001");
+            assertThat(attribute(form, "param-loraR", "value")).isEqualTo("16");
+            fill(form, "param-epochs", "3");
+            browser.screenshot("training-2-form");
+            browser.find("#start-training").click();
+            browser.waitUntil(d -> d.getCurrentUrl().matches(".*#trainings/[0-9a-f-]{36}$"));
+            String run = browser.driver.getCurrentUrl().replaceAll(".*#trainings/", "");
+            browser.findText("#training-detail [data-fact=exam]", "Test split of job");
+            assertThat(fixtures.get("/api/trainings/" + run).getBody().get("params").toString()).as("only what was changed")
+                    .isEqualTo("{\"epochs\":3}");
+
+            // The worker's part, through the worker API.
+            JsonNode claim = fixtures.claim("gpu-1");
+            assertThat(claim.get("id").asText()).isEqualTo(run);
+            JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + run + "/exam", null).getBody().get("questions");
+            fixtures.upload(claim.get("artifactUrl").asText(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
+            List<Map<String, Object>> results = new ArrayList<>();
+            for (JsonNode q : questions) {
+                boolean players = q.get("question").asText().equals("How many players?");
+                results.add(Map.of("questionId", q.get("id").asText(), "phase", "before", "answer", "No idea.", "exactMatch", false,
+                        "tokenF1", 0.0, "contained", false));
+                results.add(Map.of("questionId", q.get("id").asText(), "phase", "after", "answer", players ? "Six." : "The attackers.",
+                        "exactMatch", players, "tokenF1", players ? 1.0 : 0.3, "contained", players));
+            }
+            fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + run + "/complete", Map.of("workerId", "gpu-1", "results", results,
+                    "recall", Map.of("before", Map.of("questions", 2, "exactMatch", 0.0, "tokenF1", 0.0, "contained", 0.0),
+                            "after", Map.of("questions", 2, "exactMatch", 0.5, "tokenF1", 0.65, "contained", 0.5))));
+
+            browser.findText("#training-detail h2", "succeeded");
+            assertThat(browser.find("#recall-table tr[data-phase=after] td[data-metric=contained]").getText()).isEqualTo("50 %");
+            assertThat(browser.find("#recall-table tr[data-phase=before] td[data-metric=contained]").getText()).isEqualTo("0 %");
+            browser.find("#results-table");
+            assertThat(browser.all("#results-table tbody tr")).hasSize(2);
+            assertThat(browser.find("#results-table").getText()).contains("How many players?", "Six.", "The attackers.", "No idea.", "missed");
+            browser.screenshot("training-3-results");
+
+            browser.find("#downloads button[data-kind=adapter]").click();
+            assertThat(Files.readAllBytes(browser.awaitDownload(".zip"))).isEqualTo(TrainingFixtures.fakeAdapter());
+
+            WebElement push = browser.find("#model-push-form");
+            fill(push, "repoId", "alice/console-adapter");
+            push.findElement(By.name("hubToken")).sendKeys(FakeHub.WRITE_TOKEN);
+            push.findElement(By.cssSelector("button")).click();
+            browser.findText("#model-push-form .notice", "succeeded");
+            assertThat(hub.models.get("alice/console-adapter")).containsKeys("adapter_model.safetensors", "README.md");
+            browser.screenshot("training-4-pushed");
+
+            browser.go("/#trainings");
+            browser.find("#new-training summary").click();
+            form = browser.find("#training-form");
+            browser.find("#training-form select[name=source] option[value='job:" + job + "']");
+            new Select(form.findElement(By.name("source"))).selectByValue("job:" + job);
+            form.findElement(By.name("models")).sendKeys("HuggingFaceTB/SmolLM2-135M-Instruct\nQwen/Qwen2.5-0.5B-Instruct\n");
+            browser.find("#compare-models").click();
+            browser.findText("#comparison-table", "SmolLM2-135M-Instruct");
+            assertThat(browser.all("#comparison-table tbody tr")).hasSize(2);
+            assertThat(browser.find("#comparison-table").getText()).contains("queued", "Qwen/Qwen2.5-0.5B-Instruct");
+            browser.screenshot("training-5-comparison");
+            assertThat(browser.consoleErrors()).as("the sign-in's visit to /actuator/health asks for a favicon; nothing else may fail")
+                    .allMatch(error -> error.contains("/favicon.ico"));
+        } finally {
+            TrainingFixtures.endOpenRuns(jdbc);
         }
     }
 

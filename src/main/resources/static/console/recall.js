@@ -1,0 +1,44 @@
+// Recall as the worker measures it: per phase (before / in context / after) the share of questions answered right by
+// each metric, by direction, and the recovery ratio. Used by a run's page, a comparison and the remediation rounds.
+
+import {h} from './dom.js';
+import {fmt} from './format.js';
+
+export const PHASES = [['before', 'Before (closed book)'], ['inContext', 'In context'], ['after', 'After (adapter, closed book)']];
+export const METRICS = [['exactMatch', 'Exact match'], ['tokenF1', 'Token F1'], ['contained', 'Contained'], ['judge', 'Judge']];
+
+/** A share (0–1) as a percentage with no decimals; a missing one as a dash. */
+export const fmtShare = x => x == null ? '—' : Math.round(x * 100) + ' %';
+
+/** One row per phase the run has, one column per metric; rows by direction under each phase. */
+export function recallTable(recall, id = 'recall-table') {
+    const rows = [];
+    for (const [phase, label] of PHASES) {
+        const rates = recall?.[phase];
+        if (!rates) continue;
+        rows.push(row(label, rates, phase));
+        for (const [direction, byDirection] of Object.entries(rates.byDirection || {})) {
+            rows.push(row('  ' + direction, byDirection, phase + '-' + direction, 'sub'));
+        }
+    }
+    if (!rows.length) return h('p', {class: 'muted'}, 'No recall measured yet.');
+    return h('table', {id, class: 'data narrow recall'},
+        h('thead', {}, h('tr', {}, h('th', {}, 'Phase'), h('th', {class: 'num'}, 'Questions'),
+            METRICS.map(([, label]) => h('th', {class: 'num'}, label)))),
+        h('tbody', {}, rows));
+}
+
+function row(label, rates, name, cls) {
+    return h('tr', {class: cls, dataset: {phase: name}}, h('th', {}, label), h('td', {class: 'num'}, fmt(rates.questions)),
+        METRICS.map(([metric]) => h('td', {class: 'num', dataset: {metric}}, fmtShare(rates[metric]))));
+}
+
+/** "(after − before) / (in context − before)" on contained, with the other metrics' ratios beside it. */
+export function recoveryNote(recall) {
+    if (!recall || !('recoveryRatio' in recall)) return '';
+    const by = Object.entries(recall.recoveryRatioBy || {}).filter(([, v]) => v != null)
+        .map(([metric, v]) => `${metric} ${v.toFixed(2)}`).join(' · ');
+    return h('p', {id: 'recovery-ratio'}, 'Recovery ratio (after − before) / (in context − before): ',
+        h('strong', {}, recall.recoveryRatio == null ? 'n/a (in context is no better than before)' : recall.recoveryRatio.toFixed(2)),
+        by ? h('span', {class: 'muted'}, ' · ' + by) : '');
+}

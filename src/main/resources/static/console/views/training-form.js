@@ -1,0 +1,97 @@
+// The run form of #trainings: what to train on (a job or a dataset; nothing, for an evaluation on an exam), the exam,
+// the base model and the recipe's key parameters with the worker's defaults from the service's settings. Start run
+// queues one run; Compare base models queues one evaluation per model on the same exam.
+
+import {api} from '../api.js';
+import {h} from '../dom.js';
+import {fmt, short} from '../format.js';
+import {settings} from '../settings.js';
+import {isAbort} from '../wait.js';
+import {showError} from '../widgets.js';
+
+export function trainingForm(signal) {
+    const body = h('div', {}, h('p', {class: 'muted'}, 'Loading…'));
+    const card = h('details', {id: 'new-training', class: 'card'}, h('summary', {}, h('h2', {}, 'New training run')), body);
+    build().catch(e => {
+        if (!isAbort(e)) showError(body, e);
+    });
+    return card;
+
+    async function build() {
+        const [{trainings}, jobs, datasets, exams] = await Promise.all([settings(), api.get('/api/jobs?size=100', signal),
+            api.get('/api/datasets?size=100', signal), api.get('/api/exams?size=100', signal)]);
+        const errorSlot = h('div', {id: 'training-form-error'});
+        const source = h('select', {name: 'source', 'aria-label': 'Train on'},
+            h('optgroup', {label: 'Jobs'}, jobs.content.map(job => h('option', {value: 'job:' + job.id},
+                `job ${short(job.id)} · ${job.status.toLowerCase()} · ${fmt(job.pairsAccepted)} pairs`))),
+            h('optgroup', {label: 'Datasets'}, datasets.content.map(d => h('option', {value: 'dataset:' + d.id},
+                `${d.name} · ${d.jobIds.length} jobs`))),
+            h('option', {value: ''}, 'nothing: evaluate on the exam only'));
+        const exam = h('select', {name: 'exam', 'aria-label': 'Exam'}, h('option', {value: ''}, 'the test split (default)'),
+            exams.content.map(e => h('option', {value: e.id}, `${e.name} · ${fmt(e.questionCount)} questions`)));
+        const params = trainings.params.filter(p => p.key);
+        const form = h('form', {id: 'training-form', novalidate: true, onsubmit: start},
+            h('div', {class: 'row'}, h('label', {}, 'Train on ', source), h('label', {}, 'Exam ', exam)),
+            h('div', {class: 'row'},
+                h('label', {}, 'Base model ', h('input', {name: 'baseModel', size: 32, placeholder: 'Qwen/Qwen2.5-0.5B-Instruct'})),
+                h('label', {}, h('input', {type: 'checkbox', name: 'evaluateOnly'}), ' evaluate only (before and in context, no training)')),
+            h('fieldset', {}, h('legend', {}, 'Parameters (the worker’s defaults)'),
+                h('div', {class: 'row params'}, params.map(input))),
+            errorSlot,
+            h('div', {class: 'actions'}, h('button', {id: 'start-training', type: 'submit', class: 'primary'}, 'Start run')),
+            h('fieldset', {}, h('legend', {}, 'Compare base models: which one knows most already?'),
+                h('textarea', {name: 'models', rows: 3, cols: 40, placeholder: 'one model id per line'}),
+                h('div', {class: 'actions'}, h('button', {id: 'compare-models', type: 'button', onclick: compare}, 'Compare base models'))));
+        body.replaceChildren(form);
+        if (!jobs.content.length && !exams.content.length) card.open = true;
+
+        function request() {
+            const [kind, id] = source.value.split(':');
+            const run = {};
+            if (kind === 'job') run.jobId = id;
+            if (kind === 'dataset') run.datasetId = id;
+            if (exam.value) run.examId = exam.value;
+            const chosen = {};
+            for (const p of params) {
+                const field = form.elements['param-' + p.name];
+                const value = p.type === 'boolean' ? field.checked : field.value.trim() === '' ? null : Number(field.value);
+                if (value != null && value !== p.defaultValue) chosen[p.name] = value;
+            }
+            run.params = chosen;
+            return run;
+        }
+
+        async function start(event) {
+            event.preventDefault();
+            errorSlot.replaceChildren();
+            try {
+                const run = await api.post('/api/trainings', {...request(), baseModel: form.elements.baseModel.value.trim(),
+                    evaluateOnly: form.elements.evaluateOnly.checked || !source.value});
+                location.hash = '#trainings/' + run.id;
+            } catch (e) {
+                showError(errorSlot, e);
+            }
+        }
+
+        async function compare() {
+            errorSlot.replaceChildren();
+            const baseModels = form.elements.models.value.split('\n').map(m => m.trim()).filter(Boolean);
+            try {
+                const comparison = await api.post('/api/trainings/compare', {...request(), baseModels});
+                location.hash = '#trainings/compare/' + comparison.id;
+            } catch (e) {
+                showError(errorSlot, e);
+            }
+        }
+    }
+}
+
+/** An input for a parameter as the settings describe it, holding the worker's default. */
+function input(p) {
+    const name = 'param-' + p.name;
+    if (p.type === 'boolean') {
+        return h('label', {title: p.description}, h('input', {type: 'checkbox', name, checked: p.defaultValue === true}), ' ' + p.name);
+    }
+    return h('label', {title: p.description}, p.name + ' ', h('input', {name, type: 'number', size: 8, min: p.min, max: p.max,
+        step: p.type === 'integer' ? 1 : 'any', value: p.defaultValue ?? '', placeholder: p.defaultValue == null ? 'worker decides' : null}));
+}

@@ -1,0 +1,117 @@
+// What a finished run leaves: its adapter (and merged model) to download or push to a Hub model repo, and every exam
+// answer beside the reference, in each phase, with recall by fact.
+
+import {api, download} from '../api.js';
+import {h} from '../dom.js';
+import {fmt, fmtBytes, fmtNumber, short} from '../format.js';
+import {fmtShare, PHASES} from '../recall.js';
+import {isAbort, sleep} from '../wait.js';
+import {badge, errorBox, showError} from '../widgets.js';
+
+export function deliverables(run, signal) {
+    if (!run.artifacts?.length) return '';
+    const slot = h('div');
+    const downloads = run.artifacts.map(a => h('button', {type: 'button', dataset: {kind: a.kind}, onclick: async () => {
+        slot.replaceChildren();
+        try {
+            slot.replaceChildren(h('p', {class: 'notice'}, 'Saved ' + await download(a.url, `qaforge-${short(run.id)}-${a.kind}.zip`)));
+        } catch (e) {
+            showError(slot, e);
+        }
+    }}, `Download ${a.kind === 'merged' ? 'merged model' : 'adapter'} (${fmtBytes(a.bytes)})`));
+    return h('div', {class: 'columns'},
+        h('div', {class: 'card', id: 'downloads'}, h('h3', {}, 'Adapter'),
+            h('p', {class: 'muted'}, 'A zip: unzip it and load it with PeftModel.from_pretrained(base, dir). sha256 ',
+                h('code', {}, run.artifacts[0].sha256.slice(0, 16) + '…')),
+            h('div', {class: 'row'}, downloads), slot),
+        hubPush(run, signal));
+}
+
+function hubPush(run, signal) {
+    const slot = h('div');
+    const merged = run.artifacts.some(a => a.kind === 'merged');
+    const form = h('form', {class: 'card', id: 'model-push-form', onsubmit: async e => {
+        e.preventDefault();
+        slot.replaceChildren();
+        const fields = form.elements;
+        const body = {repoId: fields.repoId.value.trim(), private: fields.private.checked, merged: merged && fields.merged.checked};
+        if (fields.hubToken.value.trim()) body.token = fields.hubToken.value.trim();
+        try {
+            const push = await api.post(`/api/trainings/${run.id}/hub-push`, body);
+            fields.hubToken.value = '';
+            follow(push, slot, signal);
+        } catch (error) {
+            showError(slot, error);
+        }
+    }},
+    h('h3', {}, 'Push to the Hugging Face Hub'),
+    h('div', {class: 'row'},
+        h('label', {}, 'Model repo ', h('input', {name: 'repoId', placeholder: 'you/touch-rugby-lora', size: 24})),
+        h('label', {}, h('input', {type: 'checkbox', name: 'private', checked: true}), ' private'),
+        merged ? h('label', {}, h('input', {type: 'checkbox', name: 'merged'}), ' merged model') : ''),
+    h('div', {class: 'row'},
+        h('label', {}, 'Hub token ', h('input', {name: 'hubToken', type: 'password', autocomplete: 'off',
+            placeholder: 'the service’s HF_TOKEN', size: 22})),
+        h('button', {type: 'submit'}, 'Push')),
+    slot);
+    return form;
+}
+
+async function follow(push, slot, signal) {
+    for (;;) {
+        const link = push.commitUrl || push.repoUrl;
+        slot.replaceChildren(h('p', {class: 'notice'}, 'Hub push ', badge(push.status || 'QUEUED'),
+            link ? [' ', h('a', {href: link, target: '_blank', rel: 'noopener', title: link}, push.repoId || link)] : null),
+        push.error ? h('div', {class: 'error'}, h('strong', {}, 'Push failed'), ' ', push.error) : '');
+        if (push.finishedAt) return;
+        await sleep(1500, signal);
+        if (signal.aborted) return;
+        try {
+            push = await api.get(`/api/hub-pushes/${push.id}`, signal);
+        } catch (e) {
+            if (!isAbort(e)) showError(slot, e);
+            return;
+        }
+    }
+}
+
+export function results(run, signal) {
+    const element = h('div', {id: 'results'}, h('h3', {}, 'Answers'), h('p', {class: 'muted'}, 'Loading…'));
+    api.get(`/api/trainings/${run.id}/results`, signal).then(view => {
+        if (!view.questions.length) {
+            element.replaceChildren();
+            return;
+        }
+        const phases = PHASES.filter(([phase]) => view.questions.some(q => q.phases[phase]));
+        element.replaceChildren(h('h3', {}, 'Answers'),
+            view.unscored ? h('p', {class: 'muted'}, `${fmt(view.unscored)} questions of the exam were not scored (past evalLimit).`) : '',
+            h('table', {id: 'results-table', class: 'data'},
+                h('thead', {}, h('tr', {}, h('th', {}, 'Question'), h('th', {}, 'Reference'), phases.map(([, label]) => h('th', {}, label)))),
+                h('tbody', {}, view.questions.map(q => h('tr', {dataset: {question: q.questionId}},
+                    h('td', {}, q.question, q.direction ? h('div', {class: 'muted small'}, q.direction + (q.factId ? ' · fact ' + q.factId : '')) : ''),
+                    h('td', {}, q.reference),
+                    phases.map(([phase]) => answerCell(q.phases[phase], phase)))))),
+            ...(view.byFact.length ? byFact(view.byFact, phases) : []));
+    }).catch(e => {
+        if (!isAbort(e)) element.replaceChildren(errorBox(e));
+    });
+    return element;
+}
+
+function answerCell(answer, phase) {
+    if (!answer) return h('td', {class: 'muted'}, '—');
+    const verdict = answer.exactMatch ? 'exact' : answer.contained ? 'contained' : 'missed';
+    return h('td', {class: 'answer ' + verdict, dataset: {phase}}, answer.answer,
+        h('div', {class: 'muted small'}, `${verdict} · F1 ${fmtNumber(answer.tokenF1)}`
+            + (answer.judge == null ? '' : answer.judge ? ' · judged right' : ' · judged wrong')));
+}
+
+function byFact(facts, phases) {
+    return [h('h3', {}, 'Recall by fact (contained)'),
+        h('table', {id: 'facts-table', class: 'data narrow'},
+            h('thead', {}, h('tr', {}, h('th', {}, 'Fact'), h('th', {class: 'num'}, 'Questions'),
+                phases.map(([, label]) => h('th', {class: 'num'}, label)))),
+            h('tbody', {}, facts.map(f => h('tr', {}, h('th', {}, String(f.factId)),
+                h('td', {class: 'num'}, fmt(Object.values(f.phases)[0]?.questions)),
+                phases.map(([phase]) => h('td', {class: 'num'}, fmtShare(f.phases[phase]?.contained)))))))];
+}
