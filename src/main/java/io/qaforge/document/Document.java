@@ -13,8 +13,8 @@ import org.springframework.data.domain.Persistable;
 @Entity
 public class Document implements Persistable<UUID> {
 
-    /** Ingestion is synchronous, so a stored document is always ready; the column leaves room for background parsing. */
-    public enum Status { READY }
+    /** Extracted in the background: chunks exist (all of them) only when READY. */
+    public enum Status { PROCESSING, READY, FAILED }
 
     @Id
     private UUID id;
@@ -28,14 +28,24 @@ public class Document implements Persistable<UUID> {
     private int chunkCount;
     @Enumerated(EnumType.STRING)
     private Status status;
+    @Enumerated(EnumType.STRING)
+    private OcrMode ocr;
+    private String ocrLanguages;
+    private int ocrPages;
+    private int pagesDone;
+    private String errorType;
+    private String errorTitle;
+    private String errorDetail;
     private Instant createdAt;
+    private Instant updatedAt;
     @Transient
     private boolean isNew;
 
     protected Document() {
     }
 
-    Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, int tokens, int chunkCount) {
+    /** A new upload, about to be extracted. */
+    Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, OcrMode ocr, String ocrLanguages) {
         this.id = UUID.randomUUID();
         this.name = name;
         this.title = title;
@@ -43,10 +53,11 @@ public class Document implements Persistable<UUID> {
         this.mediaType = mediaType;
         this.sizeBytes = sizeBytes;
         this.pages = pages;
-        this.tokens = tokens;
-        this.chunkCount = chunkCount;
-        this.status = Status.READY;
+        this.ocr = ocr;
+        this.ocrLanguages = ocrLanguages;
+        this.status = Status.PROCESSING;
         this.createdAt = Instant.now();
+        this.updatedAt = createdAt;
         this.isNew = true;
     }
 
@@ -98,5 +109,37 @@ public class Document implements Persistable<UUID> {
 
     public Instant getCreatedAt() {
         return createdAt;
+    }
+
+    public Instant getUpdatedAt() {
+        return updatedAt;
+    }
+
+    OcrMode getOcr() {
+        return ocr;
+    }
+
+    String getOcrLanguages() {
+        return ocrLanguages;
+    }
+
+    int getOcrPages() {
+        return ocrPages;
+    }
+
+    int getPagesDone() {
+        return pagesDone;
+    }
+
+    String getErrorType() {
+        return errorType;
+    }
+
+    String getErrorTitle() {
+        return errorTitle;
+    }
+
+    String getErrorDetail() {
+        return errorDetail;
     }
 }

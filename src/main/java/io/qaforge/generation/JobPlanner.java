@@ -166,6 +166,7 @@ class JobPlanner {
 
     private List<Chunk> chunks(JobRequest request) {
         List<Chunk> selected = new ArrayList<>();
+        documents.requireReady(request.documentIds());
         for (UUID id : new LinkedHashSet<>(request.documentIds())) {
             if (id == null || !documents.existsById(id)) {
                 throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-document", "Unknown document",

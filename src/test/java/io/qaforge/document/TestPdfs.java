@@ -1,5 +1,7 @@
 package io.qaforge.document;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,13 +66,18 @@ public final class TestPdfs {
         }
     }
 
-    /** A "scan": one page holding only an image, no text layer. */
+    /** One page holding only an image with no text in it (a pale photo): no text layer, and nothing for OCR to read. */
     static byte[] imageOnly() throws IOException {
         try (PDDocument document = new PDDocument()) {
             PDPage page = new PDPage();
             document.addPage(page);
             BufferedImage image = new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB);
-            image.getGraphics().drawString("scanned text", 10, 50);
+            Graphics2D graphics = image.createGraphics();
+            graphics.setColor(new Color(0xE0E8F0));
+            graphics.fillRect(0, 0, 200, 100);
+            graphics.setColor(new Color(0xC8D0B0));
+            graphics.fillOval(40, 20, 120, 60);
+            graphics.dispose();
             try (PDPageContentStream content = new PDPageContentStream(document, page)) {
                 content.drawImage(LosslessFactory.createFromImage(document, image), 50, 500);
             }
