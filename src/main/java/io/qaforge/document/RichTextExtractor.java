@@ -2,7 +2,6 @@ package io.qaforge.document;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.Set;
 
 import org.apache.tika.exception.EncryptedDocumentException;
 import org.apache.tika.exception.TikaException;
+import org.apache.tika.io.TikaInputStream;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.parser.ParseContext;
 import org.apache.tika.parser.Parser;
@@ -52,7 +52,7 @@ class RichTextExtractor {
         context.set(HtmlMapper.class, new ContentOnlyHtmlMapper());
         context.set(Parser.class, parser);
         var text = new TextHandler(limits.maxDocumentChars());
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = TikaInputStream.get(file)) {
             parser.parse(in, text, new Metadata(), context);
         } catch (IOException | SAXException | TikaException | RuntimeException e) {
             throw failure(e, kind);
