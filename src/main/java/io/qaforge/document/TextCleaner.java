@@ -141,7 +141,9 @@ final class TextCleaner {
                 afterBlank = true;
                 continue;
             }
-            if ((line.paragraphStart() || afterBlank) && !current.isEmpty()) {
+            // A word hyphenated at a paragraph's end continues it (OCR often sees a paragraph gap there).
+            boolean continues = endsWithBrokenWord(current) && Character.isLowerCase(line.text().codePointAt(0));
+            if ((line.paragraphStart() || afterBlank) && !current.isEmpty() && !continues) {
                 paragraphs.add(current.toString());
                 current.setLength(0);
             }
