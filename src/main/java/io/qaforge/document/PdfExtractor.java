@@ -21,7 +21,12 @@ import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.io.IOUtils;
 import org.apache.pdfbox.io.RandomAccessReadBufferedFile;
 import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDResources;
+import org.apache.pdfbox.pdmodel.graphics.PDXObject;
+import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
 import org.apache.pdfbox.rendering.ImageType;
 import org.apache.pdfbox.rendering.PDFRenderer;
@@ -81,7 +86,15 @@ class PdfExtractor {
         try (PDDocument document = open(pdf)) {
             int pageCount = checkedPageCount(document);
             var run = new Run(request, pageCount);
-            List<String> texts = request.ocr() == OcrMode.FORCE ? blankPages(pageCount) : extractText(pdf, document, run);
+            List<String> texts;
+            if (request.ocr() == OcrMode.FORCE) {
+                texts = blankPages(pageCount);
+                for (int i = 0; i < pageCount; i++) {
+                    run.markForOcr(i);
+                }
+            } else {
+                texts = extractText(pdf, document, run);
+            }
             BitSet ocrPages = request.ocr() == OcrMode.OFF ? new BitSet() : ocr(pdf, texts, run);
             return new Pages(texts, ocrPages);
         } catch (IOException e) {
@@ -102,6 +115,7 @@ class PdfExtractor {
         final AtomicLong chars = new AtomicLong();
         /** Set when one thread fails, so the others stop at their next page instead of finishing for nothing. */
         final AtomicBoolean failed = new AtomicBoolean();
+        private final BitSet ocrCandidates = new BitSet();
 
         Run(Request request, int pageCount) {
             this.request = request;
@@ -126,14 +140,44 @@ class PdfExtractor {
             }
         }
 
-        /** In auto mode, a page whose text layer has fewer letters than this is looked at by OCR. */
-        boolean wantsOcr(String pageText) {
+        /**
+         * In auto mode a page is looked at by OCR when its text layer has fewer letters than the setting and it shows
+         * an image: a scan, or a scan with a stamped page number. A vector drawing with a short caption is left as is.
+         */
+        boolean wantsOcr(PDPage page, String pageText) {
             return switch (request.ocr()) {
                 case OFF -> false;
                 case FORCE -> true;
-                case AUTO -> letters(pageText) < ocrSettings.minPageLetters();
+                case AUTO -> letters(pageText) < ocrSettings.minPageLetters() && hasImage(page.getResources(), 0);
             };
         }
+
+        synchronized void markForOcr(int pageIndex) {
+            ocrCandidates.set(pageIndex);
+        }
+
+        synchronized List<Integer> ocrCandidates() {
+            return ocrCandidates.stream().boxed().toList();
+        }
+    }
+
+    /** Whether the resources (or those of forms they hold, a few levels down) include an image. */
+    private static boolean hasImage(PDResources resources, int depth) {
+        if (resources == null || depth > 3) {
+            return false;
+        }
+        for (COSName name : resources.getXObjectNames()) {
+            try {
+                PDXObject object = resources.getXObject(name);
+                if (object instanceof PDImageXObject
+                        || object instanceof PDFormXObject form && hasImage(form.getResources(), depth + 1)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // An unreadable object is no evidence of a scan.
+            }
+        }
+        return false;
     }
 
     private List<String> extractText(Path pdf, PDDocument document, Run run)
@@ -188,12 +232,7 @@ class PdfExtractor {
 
     /** Renders and reads the pages that want OCR; a page's OCR text replaces its text layer when it has more letters. */
     private BitSet ocr(Path pdf, List<String> texts, Run run) throws InterruptedException, ExecutionException {
-        List<Integer> wanted = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) {
-            if (run.wantsOcr(texts.get(i))) {
-                wanted.add(i);
-            }
-        }
+        List<Integer> wanted = run.ocrCandidates();
         BitSet ocrPages = new BitSet();
         if (wanted.isEmpty()) {
             return ocrPages;
@@ -341,7 +380,9 @@ class PdfExtractor {
             buffer.getBuffer().setLength(0);
             run.addChars(text.length());
             pages.add(text);
-            if (!run.wantsOcr(text)) {
+            if (run.wantsOcr(page, text)) {
+                run.markForOcr(getCurrentPageNo() - 1);
+            } else {
                 run.pageDone();
             }
         }
