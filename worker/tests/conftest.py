@@ -59,8 +59,35 @@ def tiny_model_plain_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory) -> Path:
+    """A base model: no chat template, and `<|im_end|>` is no token of its vocabulary (EOS is <|endoftext|>)."""
+    return build_tiny_model_dir(tmp_path_factory.mktemp("tiny-base"), corpus(), base=True)
+
+
+@pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("dataset")
     write_jsonl(d / "train.jsonl", train_rows())
     write_jsonl(d / "test.jsonl", test_rows())
     return d
+
+
+def exam(with_context=True):
+    """The five facts as an exam the service would send: ids, facts, directions, and (all but the last) context."""
+    return [{"id": f"e{n}", "question": q, "answer": a, "factId": n, "direction": "forward" if n % 2 else "reverse",
+             "context": f"Harbour Hawks club notes. {a}" if with_context and n < len(PAIRS) else None}
+            for n, (q, a) in enumerate(PAIRS, 1)]
+
+
+def wait_until(condition, timeout=60.0, interval=0.02):
+    """Poll `condition` until it is truthy (returns it) or fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)

@@ -1,7 +1,7 @@
 import pytest
 
-from qaforge_worker.cli import build_parser, options_from_args
-from qaforge_worker.options import TrainOptions, apply_params
+from qaforge_worker.cli import build_parser
+from qaforge_worker.options import LocalOptions, TrainOptions, apply_params, from_args
 
 
 def test_defaults_follow_the_reference_recipe():
@@ -20,7 +20,7 @@ def test_service_params_are_camel_case_and_coerced():
     assert (o.epochs, o.learning_rate, o.lora_r, o.lora_alpha, o.max_length) == (3.0, 2e-4, 8, 16, 1024)
     assert o.packing is True and o.probe is True and o.neftune_noise_alpha == 5.0
     assert (o.batch_size, o.gradient_accumulation, o.seed) == (2, 4, 7)
-    assert o.output == "" and o.base_model == ""  # the service cannot redirect files or models this way
+    assert not hasattr(o, "output") and not hasattr(o, "base_model")  # the service cannot redirect files or models
     assert sorted(ignored) == ["baseModel", "output", "somethingNew"]
 
 
@@ -33,8 +33,8 @@ def test_cli_train_flags_map_to_options():
     args = build_parser().parse_args(["train", "--dataset", "d", "--base-model", "m", "--output", "o",
                                       "--learning-rate", "3e-4", "--packing", "--neftune-noise-alpha", "5",
                                       "--no-gradient-checkpointing", "--epochs", "2"])
-    o = options_from_args(args)
-    assert (o.dataset, o.base_model, o.output, o.learning_rate, o.epochs) == ("d", "m", "o", 3e-4, 2.0)
+    o, local = from_args(TrainOptions, args), from_args(LocalOptions, args)
+    assert (local.dataset, local.base_model, local.output, o.learning_rate, o.epochs) == ("d", "m", "o", 3e-4, 2.0)
     assert o.packing is True and o.neftune_noise_alpha == 5.0 and o.gradient_checkpointing is False
 
 

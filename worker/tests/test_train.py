@@ -7,34 +7,34 @@ import pytest
 
 from conftest import PAIRS
 from qaforge_worker.cli import main
-from qaforge_worker.options import TrainOptions
+from qaforge_worker.options import LocalOptions, TrainOptions
 from qaforge_worker.progress import StdoutReporter
 from qaforge_worker.train import run_training
 
 
 @pytest.fixture(scope="module")
 def trained(tiny_model, dataset_dir, tmp_path_factory):
-    """200 steps at lr 3e-3 on five repeated facts (the anchors doc's memorisation check)."""
+    """200 steps at lr 3e-3 on five repeated facts: enough for a tiny model to memorise them."""
     out = tmp_path_factory.mktemp("run")
     stream = io.StringIO()
-    options = TrainOptions(dataset=str(dataset_dir), base_model=str(tiny_model), output=str(out),
-                           max_steps=200, learning_rate=3e-3, logging_steps=5)
-    result = run_training(options, StdoutReporter(stream=stream, min_interval=0))
+    options = TrainOptions(max_steps=200, learning_rate=3e-3, logging_steps=5)
+    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_model), output=str(out))
+    result = run_training(options, local, StdoutReporter(stream=stream, min_interval=0))
     return out, result, stream.getvalue()
 
 
 def test_loss_falls(trained):
     _, result, _ = trained
-    history = result["metrics"]["lossHistory"]
+    history = result.metrics["lossHistory"]
     assert len(history) == 40
     assert history[-1]["loss"] < history[0]["loss"] - 0.3
-    evals = result["metrics"]["evalLossHistory"]
+    evals = result.metrics["evalLossHistory"]
     assert evals and evals[-1]["evalLoss"] < evals[0]["evalLoss"]
 
 
 def test_trained_model_recalls_more_than_untrained(trained):
     _, result, _ = trained
-    before, after = result["metrics"]["before"], result["metrics"]["after"]
+    before, after = result.metrics["before"], result.metrics["after"]
     print(f"recall before {before['correct']}/{before['total']}, after {after['correct']}/{after['total']}")
     assert before["total"] == after["total"] == len(PAIRS)
     assert before["correct"] <= 1
@@ -58,14 +58,14 @@ def test_adapter_loads_back_with_peft_and_answers(trained, tiny_model):
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), out)
     answers = generate_answers(model, tokenizer, [QAPair(q, a) for q, a in PAIRS], max_new_tokens=24)
     reloaded = sum(1 for ans, (_, a) in zip(answers, PAIRS) if ans == a)
-    assert reloaded == result["metrics"]["after"]["exactMatch"]
+    assert reloaded == result.metrics["after"]["exactMatch"]
 
 
 def test_reports_are_written(trained):
     out, result, _ = trained
     metrics = json.loads((out / "metrics.json").read_text())
     report = json.loads((out / "report.json").read_text())
-    assert metrics["after"] == result["metrics"]["after"]
+    assert metrics["after"] == result.metrics["after"]
     assert metrics["training"]["assistantMasking"] == "template"
     assert metrics["training"]["steps"] == 200 and metrics["training"]["tokensPerSecond"] > 0
     assert len(report["questions"]) == len(PAIRS)
@@ -93,16 +93,16 @@ def test_progress_lines_on_stdout(trained):
 
 
 def test_probe_mode_keeps_lr_constant_and_measures_eval_loss(tiny_model, dataset_dir, tmp_path):
-    options = TrainOptions(dataset=str(dataset_dir), base_model=str(tiny_model), output=str(tmp_path),
-                           probe=True, probe_epochs=2, probe_evals_per_epoch=2, learning_rate=1e-3, eval_limit=0)
-    result = run_training(options, StdoutReporter(stream=io.StringIO()))
-    lrs = {e["learningRate"] for e in result["metrics"]["lossHistory"]}
+    options = TrainOptions(probe=True, probe_epochs=2, probe_evals_per_epoch=2, learning_rate=1e-3, eval_limit=0)
+    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_model), output=str(tmp_path))
+    result = run_training(options, local, StdoutReporter(stream=io.StringIO()))
+    lrs = {e["learningRate"] for e in result.metrics["lossHistory"]}
     assert lrs == {1e-3}  # constant schedule, no warm-up
-    probe = result["metrics"]["probe"]
+    probe = result.metrics["probe"]
     print(probe)
     assert len(probe["evalLosses"]) >= 3  # several measurements, not one per run
     assert probe["bestStep"] == min(probe["evalLosses"], key=lambda e: e["evalLoss"])["step"]
-    assert result["metrics"]["before"] is None  # eval_limit=0 skips the Q/A evaluation
+    assert result.metrics["before"] is None  # eval_limit=0 skips the Q/A evaluation
 
 
 def test_packing_and_markerless_template_via_cli(tiny_model_plain_template, dataset_dir, tmp_path, capsys):
@@ -117,3 +117,20 @@ def test_packing_and_markerless_template_via_cli(tiny_model_plain_template, data
     assert result["training"]["lastLoss"] < result["training"]["firstLoss"]
     assert result["before"]["total"] == 2
     assert (tmp_path / "adapter_model.safetensors").exists()
+
+
+def test_a_base_model_without_chat_template_learns_to_stop(tiny_base_model, dataset_dir, tmp_path):
+    """Its turns end with its own EOS, so answers stop after the fact instead of running to the length cap."""
+    from transformers import AutoTokenizer
+
+    options = TrainOptions(max_steps=200, learning_rate=3e-3, logging_steps=50, eval_max_new_tokens=40)
+    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_base_model), output=str(tmp_path))
+    result = run_training(options, local, StdoutReporter(stream=io.StringIO()))
+    after = result.metrics["after"]
+    answers = [q["after"]["answer"] for q in result.report["questions"]]
+    print(answers)
+    assert result.metrics["training"]["assistantMasking"] == "default-chatml"
+    assert after["exactMatch"] >= 4  # the answer, then the end of the turn: nothing after it
+    saved = AutoTokenizer.from_pretrained(tmp_path)
+    assert "<|endoftext|>" in saved.apply_chat_template([{"role": "user", "content": "q"},
+                                                         {"role": "assistant", "content": "a"}], tokenize=False)

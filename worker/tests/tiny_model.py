@@ -26,7 +26,9 @@ CHATML_PLAIN = (
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def build_tokenizer(corpus: list[str], vocab_size: int = 600, chat_template: str = CHATML_WITH_GENERATION):
+def build_tokenizer(corpus: list[str], vocab_size: int = 600, chat_template: str | None = CHATML_WITH_GENERATION,
+                    base: bool = False):
+    """`base`: like a pretrained base model: one special token (EOS = pad), no ChatML tokens, no chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -35,11 +37,13 @@ def build_tokenizer(corpus: list[str], vocab_size: int = 600, chat_template: str
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=SPECIAL_TOKENS[:1] if base else SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(corpus, trainer=trainer)
+    if base:
+        return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         eos_token="<|im_end|>",
@@ -51,13 +55,13 @@ def build_tokenizer(corpus: list[str], vocab_size: int = 600, chat_template: str
 
 
 def build_tiny_model_dir(out: Path, corpus: list[str], hidden: int = 64, layers: int = 2,
-                         chat_template: str = CHATML_WITH_GENERATION, seed: int = 0) -> Path:
+                         chat_template: str = CHATML_WITH_GENERATION, seed: int = 0, base: bool = False) -> Path:
     import torch
     from transformers import AutoModelForCausalLM, Qwen2Config
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tokenizer = build_tokenizer(corpus, chat_template=chat_template)
+    tokenizer = build_tokenizer(corpus, chat_template=chat_template, base=base)
     config = Qwen2Config(
         vocab_size=len(tokenizer),
         hidden_size=hidden,
@@ -68,7 +72,7 @@ def build_tiny_model_dir(out: Path, corpus: list[str], hidden: int = 64, layers:
         max_position_embeddings=1024,
         tie_word_embeddings=False,
         bos_token_id=None,
-        eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
+        eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(seed)

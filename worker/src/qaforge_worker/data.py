@@ -17,9 +17,15 @@ ROLES = {"system", "user", "assistant"}
 
 @dataclass
 class QAPair:
+    """One exam question: asked alone (with `system`), closed book or with `context` in the prompt."""
+
     question: str
     answer: str
     system: str | None = None
+    id: str | None = None
+    fact_id: int | None = None
+    direction: str | None = None  # "forward" | "reverse"
+    context: str | None = None
 
 
 @dataclass
@@ -74,15 +80,15 @@ def _split_url(url: str, split: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def download(url: str, dest: Path, token: str | None = None, timeout: float = 60.0) -> Path:
-    """Stream a URL to a file (constant memory). Raises requests.HTTPError on a bad status."""
-    import requests
+def download(url: str, dest: Path, token: str | None = None, timeout: float = 60.0, http=None) -> Path:
+    """Stream a URL to a file (constant memory), retried like every other call (`net.session`).
+    Raises requests.HTTPError on a bad status."""
+    from .net import session
 
+    http = http or session(token)
     headers = {"Accept": "application/jsonl, application/x-ndjson, application/json, text/plain"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with requests.get(url, headers=headers, stream=True, timeout=timeout) as resp:
+    with http.get(url, headers=headers, stream=True, timeout=timeout) as resp:
         resp.raise_for_status()
         tmp = dest.with_suffix(dest.suffix + ".part")
         with open(tmp, "wb") as fh:
@@ -129,12 +135,12 @@ def load_hub_dataset(repo_id: str) -> ChatDataset:
     return ChatDataset(train, test, repo_id)
 
 
-def load_from_urls(urls: dict[str, str], workdir: Path, token: str | None) -> ChatDataset:
-    """Service mode: `datasetUrls = {"train": url, "test": url}` (test optional)."""
+def load_from_urls(urls: dict[str, str], workdir: Path, http) -> ChatDataset:
+    """Service mode: `datasetUrls = {"train": url, "test": url}` (test optional), fetched with the service session."""
     if not urls or "train" not in urls:
         raise ValueError("claim has no datasetUrls.train")
-    train = read_jsonl(download(urls["train"], workdir / "train.jsonl", token))
-    test = read_jsonl(download(urls["test"], workdir / "test.jsonl", token)) if urls.get("test") else []
+    train = read_jsonl(download(urls["train"], workdir / "train.jsonl", http=http))
+    test = read_jsonl(download(urls["test"], workdir / "test.jsonl", http=http)) if urls.get("test") else []
     return ChatDataset(train, test, urls["train"])
 
 
@@ -148,14 +154,42 @@ def iter_pairs(rows: Iterable[dict]) -> Iterator[QAPair]:
                 yield QAPair(a["content"], b["content"], system)
 
 
+def exam_question(obj, where: str) -> QAPair:
+    """One exam question as the service sends it (and as a question file holds it, one per line)."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("answer"), str):
+        raise ValueError(f"{where}: expected {{\"question\", \"answer\"}} strings")
+    direction = obj.get("direction")
+    if direction not in (None, "forward", "reverse"):
+        raise ValueError(f"{where}: direction must be forward, reverse or null, not {direction!r}")
+    fact_id = obj.get("factId")
+    return QAPair(obj["question"], obj["answer"], id=None if obj.get("id") is None else str(obj["id"]),
+                  fact_id=fact_id, direction=direction, context=obj.get("context") or None)
+
+
+def read_exam(exam: dict) -> list[QAPair]:
+    """`GET /api/worker/trainings/{id}/exam`: {"examId", "name", "questions": [...]}."""
+    questions = exam.get("questions") if isinstance(exam, dict) else None
+    if not isinstance(questions, list):
+        raise ValueError("exam has no questions list")
+    return [exam_question(q, f"exam question {n}") for n, q in enumerate(questions, 1)]
+
+
 def read_question_file(path: str | os.PathLike) -> list[QAPair]:
     pairs = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            obj = json.loads(line)
-            if not isinstance(obj, dict) or "question" not in obj or "answer" not in obj:
-                raise ValueError(f"{path}:{n}: expected {{\"question\", \"answer\"}}")
-            pairs.append(QAPair(str(obj["question"]), str(obj["answer"])))
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
+            pairs.append(exam_question(obj, f"{path}:{n}"))
     return pairs
+
+
+def system_prompt(rows: list[dict]) -> str | None:
+    """The system message every training row starts with, if they share one: exam questions are asked with it,
+    so closed-book answers are prompted the way the adapter was trained."""
+    firsts = {r["messages"][0]["content"] if r["messages"][0]["role"] == "system" else None for r in rows}
+    return firsts.pop() if len(firsts) == 1 else None

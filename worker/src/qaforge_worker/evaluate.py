@@ -7,6 +7,7 @@ from typing import Callable
 
 from .data import QAPair
 from .judge import Judge
+from .report import summarise
 from .scoring import score
 
 log = logging.getLogger(__name__)
@@ -27,14 +28,20 @@ def _eos_ids(model, tokenizer) -> list[int]:
     return sorted(ids)
 
 
-def _prompt_messages(pair: QAPair) -> list[dict]:
+def prompt_messages(pair: QAPair, in_context: bool = False) -> list[dict]:
+    """Closed book: the question alone (after the system message, if any). In context: the question's source text
+    first, in the user turn (every chat template has one; not all have a system role)."""
     messages = [{"role": "system", "content": pair.system}] if pair.system else []
-    return messages + [{"role": "user", "content": pair.question}]
+    question = pair.question
+    if in_context:
+        question = f"Answer from this text.\n\n{pair.context}\n\nQuestion: {pair.question}"
+    return messages + [{"role": "user", "content": question}]
 
 
 def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int = 8, max_new_tokens: int = 128,
-                     should_stop: Callable[[], None] | None = None) -> list[str]:
-    """Greedy answers, batched with left padding. `should_stop` may raise to abort between batches."""
+                     should_stop: Callable[[], None] | None = None, in_context: bool = False) -> list[str]:
+    """Greedy answers, batched with left padding, prompted with the chat template the model was trained with
+    (thinking off where the template has it). `should_stop` may raise to abort between batches."""
     import torch
 
     was_training = model.training
@@ -50,7 +57,8 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
             if should_stop:
                 should_stop()
             batch = pairs[start:start + batch_size]
-            prompts = [tokenizer.apply_chat_template(_prompt_messages(p), tokenize=False, add_generation_prompt=True)
+            prompts = [tokenizer.apply_chat_template(prompt_messages(p, in_context), tokenize=False,
+                                                     add_generation_prompt=True, enable_thinking=False)
                        for p in batch]
             enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
             with torch.inference_mode():
@@ -67,11 +75,12 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
 
 
 def evaluate(model, tokenizer, pairs: list[QAPair], *, judge: Judge | None = None, batch_size: int = 8,
-             max_new_tokens: int = 128, should_stop: Callable[[], None] | None = None) -> dict:
-    """Returns {"summary": {...}, "items": [...]}. "correct" is the judge's CORRECT when a judge is set,
-    else "answer contained" (normalised reference found in the normalised answer; exact match implies it)."""
+             max_new_tokens: int = 128, should_stop: Callable[[], None] | None = None,
+             in_context: bool = False) -> dict:
+    """Returns {"summary": {...}, "items": [...]}, one item per pair. "correct" is the judge's CORRECT when a judge
+    is set, else "answer contained" (normalised reference found in the normalised answer; exact match implies it)."""
     answers = generate_answers(model, tokenizer, pairs, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                               should_stop=should_stop)
+                               should_stop=should_stop, in_context=in_context)
     items = []
     for pair, answer in zip(pairs, answers):
         item = {"question": pair.question, "reference": pair.answer, "answer": answer, **score(answer, pair.answer)}
@@ -87,21 +96,3 @@ def evaluate(model, tokenizer, pairs: list[QAPair], *, judge: Judge | None = Non
             item["correct"] = item["contained"]
         items.append(item)
     return {"summary": summarise(items, judged=judge is not None), "items": items}
-
-
-def summarise(items: list[dict], judged: bool) -> dict:
-    n = len(items)
-    summary = {
-        "correct": sum(1 for i in items if i["correct"]),
-        "total": n,
-        "criterion": "judge" if judged else "contained",
-        "exactMatch": sum(1 for i in items if i["exactMatch"]),
-        "contained": sum(1 for i in items if i["contained"]),
-        "meanF1": round(sum(i["f1"] for i in items) / n, 4) if n else None,
-    }
-    if judged:
-        for grade, key in (("CORRECT", "judgeCorrect"), ("INCORRECT", "judgeIncorrect"),
-                           ("NOT_ATTEMPTED", "judgeNotAttempted")):
-            summary[key] = sum(1 for i in items if i.get("judge") == grade)
-        summary["judgeErrors"] = sum(1 for i in items if i.get("judge") is None)
-    return summary

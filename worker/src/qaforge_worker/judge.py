@@ -5,11 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 
 log = logging.getLogger(__name__)
-
-GRADES = ("CORRECT", "INCORRECT", "NOT_ATTEMPTED")
 
 PROMPT = """You grade answers to questions about a document. Compare the predicted answer with the gold answer.
 - CORRECT: the prediction contains the gold answer's key facts and nothing contradicting them (wording may differ).
@@ -31,39 +28,33 @@ def parse_grade(text: str) -> str | None:
 
 
 class Judge:
+    """Grades answers with a model behind an OpenAI-compatible endpoint. The endpoint, model and key are the
+    worker's own configuration (flags / environment), never a run's params: the key goes only where the operator
+    pointed it."""
+
     def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = 60.0,
                  attempts: int = 4, backoff: float = 2.0):
+        from .net import session
+
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
-        self.api_key = api_key if api_key is not None else (os.environ.get("JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY"))
-        self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
+        api_key = api_key if api_key is not None else (os.environ.get("JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY"))
+        self.timeout = timeout
+        self.http = session(api_key, attempts=attempts, backoff=backoff)
 
     def grade(self, question: str, gold: str, prediction: str) -> dict:
         import requests
 
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
         body = {"model": self.model, "temperature": 0, "max_tokens": 8,
                 "messages": [{"role": "user", "content": PROMPT.format(question=question, gold=gold, prediction=prediction)}]}
-        error = None
-        for attempt in range(self.attempts):
-            try:
-                resp = requests.post(self.url, json=body, headers=headers, timeout=self.timeout)
-                if resp.status_code == 429 or resp.status_code >= 500:
-                    error = f"HTTP {resp.status_code}"
-                    retry_after = resp.headers.get("Retry-After", "")
-                    delay = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else self.backoff * 2 ** attempt
-                    time.sleep(min(delay, 60))
-                    continue
-                resp.raise_for_status()
-                text = resp.json()["choices"][0]["message"]["content"]
-                grade = parse_grade(text)
-                return {"grade": grade, "raw": text[:200]} if grade else {"grade": None, "error": f"unparseable: {text[:200]!r}"}
-            except requests.RequestException as exc:
-                error = str(exc)
-                time.sleep(self.backoff * 2 ** attempt)
-            except (KeyError, IndexError, ValueError) as exc:
-                return {"grade": None, "error": f"bad response: {exc}"}
-        log.warning("judge failed: %s", error)
-        return {"grade": None, "error": error}
+        try:
+            resp = self.http.post(self.url, json=body, timeout=self.timeout)
+            resp.raise_for_status()
+            text = resp.json()["choices"][0]["message"]["content"]
+        except requests.RequestException as exc:
+            log.warning("judge failed: %s", exc)
+            return {"grade": None, "error": str(exc)[:500]}
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            return {"grade": None, "error": f"bad response: {exc}"}
+        grade = parse_grade(text)
+        return {"grade": grade, "raw": text[:200]} if grade else {"grade": None, "error": f"unparseable: {text[:200]!r}"}

@@ -11,7 +11,12 @@ TRL's `assistant_only_loss` needs `{% generation %}` markers in the chat templat
    there are marked. This needs only a prefix-preserving template, which nearly every chat template is.
    The pre-tokenized `input_ids` + `assistant_masks` go to SFTTrainer, which builds the labels from them.
 
-A tokenizer with no chat template at all gets a plain ChatML template with generation markers.
+A tokenizer with no chat template at all (a base model) gets ChatML with generation markers whose turns end with
+the tokenizer's own EOS token instead of `<|im_end|>` (`"default-chatml"`). `<|im_end|>` is not a token of such a
+vocabulary: it would be learnt as a few text pieces no generation stops on, so answers would run to the length cap.
+The EOS is one token that the model and every generation config already stop on, and nothing is added to the
+vocabulary, so the adapter loads on the unchanged base model and no embedding rows need training. The template is
+saved with the adapter, so inference prompts exactly as training did.
 """
 
 from __future__ import annotations
@@ -34,12 +39,21 @@ DEFAULT_CHATML = (
 )
 
 
+def chatml_ending_with(end_of_turn: str) -> str:
+    """DEFAULT_CHATML with `end_of_turn` in place of `<|im_end|>`."""
+    return DEFAULT_CHATML.replace("<|im_end|>", end_of_turn.replace("\\", "\\\\").replace("'", "\\'"))
+
+
 def choose_strategy(tokenizer) -> str:
     from trl.chat_template_utils import get_training_chat_template, has_generation_markers
 
     if not tokenizer.chat_template:
-        log.warning("tokenizer has no chat template; using plain ChatML with generation markers")
-        tokenizer.chat_template = DEFAULT_CHATML
+        if tokenizer.eos_token is None:
+            raise ValueError("the tokenizer has neither a chat template nor an EOS token, so answers could not "
+                             "learn to stop; supply a tokenizer with a chat template")
+        log.warning("tokenizer has no chat template; using ChatML ending each turn with its EOS token %r",
+                    tokenizer.eos_token)
+        tokenizer.chat_template = chatml_ending_with(tokenizer.eos_token)
         return "default-chatml"
     if has_generation_markers(tokenizer.chat_template):
         return "template"

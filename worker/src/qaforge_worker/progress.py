@@ -9,11 +9,9 @@ import time
 
 from transformers import TrainerCallback
 
-PHASES = ("evaluating-before", "training", "evaluating-after", "saving")
-
-
 class RunStopped(Exception):
-    """Raised when a run must stop early: reason is "cancelled" or "lease-lost"."""
+    """Raised when a run must stop early: reason is "cancelled", "lease-lost" or "released" (the worker is
+    shutting down and gives the run back)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -51,9 +49,6 @@ class Reporter:
         if self.stop_reason:
             raise RunStopped(self.stop_reason)
 
-    def close(self) -> None:
-        pass
-
 
 class StdoutReporter(Reporter):
     """One JSON line per training step (at most every `min_interval` s) and one per phase change."""
@@ -76,11 +71,25 @@ class StdoutReporter(Reporter):
 
 
 def gpu_memory_mb() -> float | None:
+    """Peak GPU memory of this run (the counter is reset when a run starts: `release_memory`)."""
     import torch
 
     if not torch.cuda.is_available():
         return None
     return round(torch.cuda.max_memory_allocated() / 2**20, 1)
+
+
+def release_memory() -> None:
+    """Between runs: free what the last run's model and trainer held (they sit in reference cycles) and give
+    cached CUDA blocks back, then restart the peak-memory counter so the next run reports its own peak."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
 
 
 class ProgressCallback(TrainerCallback):
@@ -108,6 +117,8 @@ class ProgressCallback(TrainerCallback):
                              etaSeconds=round(eta, 1) if eta is not None else None, gpuMemoryMb=gpu_memory_mb())
         if self.reporter.stop_reason:
             control.should_training_stop = True
+            # Given back on shutdown: checkpoint this step, so the next claim on this machine resumes from it.
+            control.should_save = self.reporter.stop_reason == "released"
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):

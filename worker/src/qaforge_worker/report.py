@@ -1,10 +1,142 @@
-"""Output files: metrics.json, report.json, report.md and the loss curve loss.png."""
+"""What a run reports: per-question results, recall per phase, metrics.json, report.json, report.md, loss.png.
+
+Three phases score every exam question: `before` (base model, closed book), `inContext` (base model with the
+question's source text in the prompt: the ceiling fine-tuning chases) and `after` (base + adapter, closed book).
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
+
+PHASES = ("before", "inContext", "after")
+METRICS = ("exactMatch", "tokenF1", "contained", "judge")
+
+
+def summarise(items: list[dict], judged: bool) -> dict:
+    """One phase as counts: "correct" (judge CORRECT, or answer contained), exact match, contained, mean F1."""
+    n = len(items)
+    summary = {
+        "correct": sum(1 for i in items if i["correct"]),
+        "total": n,
+        "criterion": "judge" if judged else "contained",
+        "exactMatch": sum(1 for i in items if i["exactMatch"]),
+        "contained": sum(1 for i in items if i["contained"]),
+        "meanF1": round(sum(i["f1"] for i in items) / n, 4) if n else None,
+    }
+    if judged:
+        for grade, key in (("CORRECT", "judgeCorrect"), ("INCORRECT", "judgeIncorrect"),
+                           ("NOT_ATTEMPTED", "judgeNotAttempted")):
+            summary[key] = sum(1 for i in items if i.get("judge") == grade)
+        summary["judgeErrors"] = sum(1 for i in items if i.get("judge") is None)
+    return summary
+
+
+def _judge_verdict(item: dict) -> bool | None:
+    grade = item.get("judge")
+    return None if grade is None else grade == "CORRECT"
+
+
+def _value(item: dict, metric: str) -> float | None:
+    if metric == "judge":
+        verdict = _judge_verdict(item)
+        return None if verdict is None else float(verdict)
+    return float(item["f1"] if metric == "tokenF1" else item[metric])
+
+
+def _mean(items: list[dict], metric: str, digits: int | None = 4) -> float | None:
+    values = [v for v in (_value(i, metric) for i in items) if v is not None]
+    return None if not values else round(sum(values) / len(values), digits) if digits else sum(values) / len(values)
+
+
+def _rates(items: list[dict]) -> dict:
+    return {"questions": len(items), **{m: _mean(items, m) for m in METRICS}}
+
+
+def result_rows(questions: list, phases: dict[str, list[dict | None]]) -> list[dict]:
+    """One row per question and scored phase (a question without context has no inContext row)."""
+    rows = []
+    for phase in PHASES:
+        for question, item in zip(questions, phases.get(phase) or []):
+            if item is not None:
+                rows.append({"questionId": question.id, "phase": phase, "answer": item["answer"],
+                             "exactMatch": item["exactMatch"], "tokenF1": item["f1"], "contained": item["contained"],
+                             "judge": _judge_verdict(item)})
+    return rows
+
+
+def recall(questions: list, phases: dict[str, list[dict | None]]) -> dict:
+    """Per phase: the share of questions answered exactly / containing the reference / judged correct and the mean
+    token F1, overall and by direction; a phase not run is null. The recovery ratio
+    (after - before) / (inContext - before) is taken over the questions scored in all three phases, per metric;
+    null where a phase is missing or in-context is no better than before."""
+    out: dict = {}
+    for phase in PHASES:
+        if phase not in phases:
+            out[phase] = None
+            continue
+        scored = [(q, i) for q, i in zip(questions, phases[phase]) if i is not None]
+        summary = _rates([i for _, i in scored])
+        summary["byDirection"] = {d: _rates([i for q, i in scored if q.direction == d])
+                                  for d in ("forward", "reverse") if any(q.direction == d for q, _ in scored)}
+        out[phase] = summary
+    ratios = dict.fromkeys(METRICS)
+    if all(p in phases for p in PHASES):
+        common = [k for k in range(len(questions)) if all(phases[p][k] is not None for p in PHASES)]
+        for metric in METRICS:
+            before, ceiling, after = (_mean([phases[p][k] for k in common], metric, None) for p in PHASES)
+            if None not in (before, ceiling, after) and ceiling - before > 0:
+                ratios[metric] = round((after - before) / (ceiling - before), 4)
+    out["recoveryRatio"] = ratios["contained"]
+    out["recoveryRatioBy"] = ratios
+    return out
+
+
+def question_table(questions: list, phases: dict[str, list[dict | None]]) -> list[dict]:
+    """report.json's per-question list: the question, its reference and each phase's answer and scores."""
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("question", "reference")} if d else None  # noqa: E731
+    return [{"id": q.id, "question": q.question, "reference": q.answer, "factId": q.fact_id, "direction": q.direction,
+             **{p: strip(phases[p][k]) for p in PHASES if p in phases}} for k, q in enumerate(questions)]
+
+
+def training_summary(trainer, result, train_log: list[dict], eval_log: list[dict], seconds: float, **extra) -> dict:
+    tokens = trainer.state.num_input_tokens_seen
+    return {
+        "steps": trainer.state.global_step,
+        "epochs": round(trainer.state.epoch or 0, 4),
+        "trainLoss": round(result.training_loss, 6),
+        "firstLoss": train_log[0]["loss"] if train_log else None,
+        "lastLoss": train_log[-1]["loss"] if train_log else None,
+        "finalEvalLoss": eval_log[-1]["evalLoss"] if eval_log else None,
+        "seconds": round(seconds, 2),
+        "tokens": tokens,
+        "tokensPerSecond": round(tokens / seconds, 1) if seconds > 0 else None,
+        **extra,
+    }
+
+
+def assemble(*, questions: list, phases: dict, judged: bool, training: dict | None, train_log: list[dict],
+             eval_log: list[dict], probe: dict | None, header: dict) -> tuple[dict, dict]:
+    """(metrics, report) for a run: metrics.json (summaries, recall, training, loss histories) and report.json
+    (the same plus every question's answers)."""
+    summaries = {p: summarise([i for i in phases[p] if i is not None], judged) if p in phases and questions else None
+                 for p in PHASES}
+    scores = recall(questions, phases)
+    metrics = {**summaries, "recall": scores, "training": training, "lossHistory": train_log,
+               "evalLossHistory": eval_log}
+    if probe:
+        metrics["probe"] = probe
+    report = {**header, **summaries, "recall": scores, "training": training, "probe": probe,
+              "questions": question_table(questions, phases)}
+    return metrics, report
+
+
+def write_reports(out: Path, metrics: dict, report: dict, plot_title: str) -> None:
+    write_json(out / "metrics.json", metrics)
+    write_json(out / "report.json", report)
+    (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    plot_loss(metrics["lossHistory"], metrics["evalLossHistory"], out / "loss.png", title=plot_title)
 
 
 def loss_history(log_history: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -56,20 +188,25 @@ def plot_loss(train: list[dict], evals: list[dict], path: Path, title: str = "")
     return path
 
 
-def _pct(s: dict) -> str:
+def _pct(s: dict | None) -> str:
     return f"{s['correct']} / {s['total']} correct" if s else "not evaluated"
 
 
 def render_markdown(report: dict) -> str:
-    before, after = report.get("before") or {}, report.get("after") or {}
+    before, in_context, after = (report.get(p) or {} for p in PHASES)
     lines = [f"# Training report: {report.get('baseModel', '')}", ""]
     if before or after:
         crit = (after or before).get("criterion", "")
-        lines += [f"- before training: **{_pct(before)}**", f"- after training: **{_pct(after)}**",
+        ratio = (report.get("recall") or {}).get("recoveryRatio")
+        lines += [f"- before training: **{_pct(before)}**",
+                  f"- in context (the source text in the prompt): **{_pct(in_context or None)}**",
+                  f"- after training: **{_pct(after or None)}**",
+                  f"- recovery ratio (after - before) / (in context - before): {ratio}",
                   f"- correct means: {'the LLM judge said CORRECT' if crit == 'judge' else 'the normalised reference answer is contained in the answer'}",
-                  f"- exact match before/after: {before.get('exactMatch')} / {after.get('exactMatch')}; "
-                  f"mean token F1 before/after: {before.get('meanF1')} / {after.get('meanF1')}", ""]
-    train = report.get("training", {})
+                  f"- exact match before/in context/after: {before.get('exactMatch')} / {in_context.get('exactMatch')} / "
+                  f"{after.get('exactMatch')}; mean token F1: {before.get('meanF1')} / {in_context.get('meanF1')} / "
+                  f"{after.get('meanF1')}", ""]
+    train = report.get("training") or {}
     if train:
         lines += ["## Training", ""] + [f"- {k}: {v}" for k, v in train.items()] + [""]
     probe = report.get("probe")
@@ -79,30 +216,31 @@ def render_markdown(report: dict) -> str:
                   f"- turns up at step {probe.get('turnsUpAtStep')} (epoch {probe.get('turnsUpAtEpoch')})", ""]
     questions = report.get("questions", [])
     if questions:
-        lines += ["## Questions", "", "| # | question | reference | before | after |", "|---|---|---|---|---|"]
+        lines += ["## Questions", "", "| # | question | reference | before | in context | after |",
+                  "|---|---|---|---|---|---|"]
         cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")[:300]  # noqa: E731
-        mark = lambda ok: "✅" if ok else "❌"  # noqa: E731
+
+        def answer(item):
+            return f"{'✅' if item.get('correct') else '❌'} {cell(item.get('answer', ''))}" if item else "–"
+
         for n, q in enumerate(questions, 1):
-            b, a = q.get("before") or {}, q.get("after") or {}
-            lines.append(f"| {n} | {cell(q['question'])} | {cell(q['reference'])} | "
-                         f"{mark(b.get('correct'))} {cell(b.get('answer', ''))} | {mark(a.get('correct'))} {cell(a.get('answer', ''))} |")
+            lines.append(f"| {n} | {cell(q['question'])} | {cell(q['reference'])} | {answer(q.get('before'))} | "
+                         f"{answer(q.get('inContext'))} | {answer(q.get('after'))} |")
     return "\n".join(lines) + "\n"
-
-
-def merge_items(before: dict | None, after: dict | None) -> list[dict]:
-    b_items = (before or {}).get("items", [])
-    a_items = (after or {}).get("items", [])
-    n = max(len(b_items), len(a_items))
-    out = []
-    for i in range(n):
-        src = (a_items[i] if i < len(a_items) else b_items[i])
-        strip = lambda d: {k: v for k, v in d.items() if k not in ("question", "reference")} if d else None  # noqa: E731
-        out.append({"question": src["question"], "reference": src["reference"],
-                    "before": strip(b_items[i] if i < len(b_items) else None),
-                    "after": strip(a_items[i] if i < len(a_items) else None)})
-    return out
 
 
 def write_json(path: Path, obj) -> Path:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def thin_metrics(metrics: dict, max_points: int = 1000) -> dict:
+    """Keep the complete call small on long runs: at most `max_points` loss points (always the last one)."""
+    out = dict(metrics)
+    for key in ("lossHistory", "evalLossHistory"):
+        points = metrics.get(key) or []
+        if len(points) > max_points:
+            stride = -(-len(points) // max_points)
+            kept = points[::stride]
+            out[key] = kept if kept[-1] is points[-1] else kept[:-1] + [points[-1]]
+    return out

@@ -1,186 +1,232 @@
-"""The training entry point: load data and model, evaluate, SFTTrainer + LoRA, evaluate again, save.
+"""The training entry point: load data and model, score the exam before and in context, SFTTrainer + LoRA,
+score it after, save.
 
-Reads like TRL's `trl/scripts/sft.py`: orchestration over library calls. Our additions (data loading,
-assistant masking, progress, evaluation, reports) live in their own modules beside this one.
+Reads like TRL's `trl/scripts/sft.py`: orchestration over library calls. Our additions (data loading, assistant
+masking, progress, evaluation, reports) live in their own modules beside this one.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_question_file
+from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_question_file, system_prompt
 from .evaluate import evaluate
 from .judge import Judge
 from .masking import choose_strategy, pretokenize
-from .options import TrainOptions
+from .options import LocalOptions, TrainOptions, sft_arguments
 from .progress import ProgressCallback, Reporter, StdoutReporter
-from .report import loss_history, merge_items, plot_loss, probe_result, render_markdown, write_json
+from .report import assemble, loss_history, probe_result, result_rows, training_summary, write_json, write_reports
 
 log = logging.getLogger(__name__)
 
 
-def evaluation_pairs(data: ChatDataset, options: TrainOptions) -> list[QAPair]:
-    """The user's question file first, then the test split's Q/A pairs, up to `eval_limit`."""
+@dataclass
+class RunResult:
+    output: Path
+    metrics: dict
+    report: dict
+    results: list[dict]  # one row per question and phase
+    recall: dict  # per phase, by direction, recovery ratio
+    adapter_uri: str | None  # the Hub URL when pushed, else the output dir (None when evaluate-only)
+
+
+def exam_questions(data: ChatDataset | None, local: LocalOptions, options: TrainOptions,
+                   exam: list[QAPair] | None = None) -> list[QAPair]:
+    """The exam (the service's, else the question file then the test split's pairs), up to `eval_limit`; every
+    question gets an id and, when it has none, the system message the training rows share."""
     if options.eval_limit <= 0:
         return []
-    pairs = read_question_file(options.eval_questions) if options.eval_questions else []
-    pairs += list(iter_pairs(data.test))
-    return pairs[: options.eval_limit]
+    if exam is None:
+        exam = read_question_file(local.eval_questions) if local.eval_questions else []
+        exam += list(iter_pairs(data.test)) if data else []
+    system = system_prompt(data.train) if data and data.train else None
+    return [dataclasses.replace(q, id=q.id or f"q{n}", system=q.system or system)
+            for n, q in enumerate(exam[: options.eval_limit], 1)]
 
 
-def load_model_and_tokenizer(options: TrainOptions):
+def load_model_and_tokenizer(base_model: str, options: TrainOptions):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     cuda = torch.cuda.is_available()
     bf16 = options.bf16 if options.bf16 is not None else (cuda and torch.cuda.is_bf16_supported())
-    tokenizer = AutoTokenizer.from_pretrained(options.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(base_model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(
-        options.base_model, dtype=torch.bfloat16 if bf16 else torch.float32,
-        attn_implementation=options.attn_implementation)
+        base_model, dtype=torch.bfloat16 if bf16 else torch.float32, attn_implementation=options.attn_implementation)
     if cuda:
         model.to("cuda")
     return model, tokenizer, bf16
 
 
-def sft_config(options: TrainOptions, out: Path, bf16: bool, has_eval: bool, assistant_only_loss: bool):
+def sft_config(options: TrainOptions, checkpoints: Path, bf16: bool, has_eval: bool, assistant_only_loss: bool):
+    """SFTConfig from the declared options plus what the worker decides: probe schedule, devices, checkpoints."""
     import torch
     from trl import SFTConfig
 
     cuda = torch.cuda.is_available()
     epochs = options.probe_epochs if options.probe else options.epochs
     if not has_eval:
-        eval_kwargs = {"eval_strategy": "no"}
+        evaluation = {"eval_strategy": "no"}
     elif options.probe:  # a float eval_steps < 1 is a fraction of the total steps
-        eval_kwargs = {"eval_strategy": "steps", "eval_steps": 1 / max(1, round(epochs * options.probe_evals_per_epoch))}
+        evaluation = {"eval_strategy": "steps", "eval_steps": 1 / max(1, round(epochs * options.probe_evals_per_epoch))}
     else:
-        eval_kwargs = {"eval_strategy": "epoch"}
-    return SFTConfig(
-        output_dir=str(out / "checkpoints"),
-        num_train_epochs=epochs,
-        max_steps=options.max_steps,
-        learning_rate=options.learning_rate,
-        lr_scheduler_type="constant" if options.probe else options.lr_scheduler,
-        warmup_steps=0 if options.probe else options.warmup_ratio,
-        per_device_train_batch_size=options.batch_size,
-        per_device_eval_batch_size=max(options.batch_size, 8),
-        gradient_accumulation_steps=options.gradient_accumulation,
-        max_length=options.max_length,
-        packing=options.packing,
-        assistant_only_loss=assistant_only_loss,
-        neftune_noise_alpha=options.neftune_noise_alpha,
-        gradient_checkpointing=options.gradient_checkpointing if options.gradient_checkpointing is not None else cuda,
-        bf16=bf16,
-        use_cpu=not cuda,
-        seed=options.seed,
-        logging_steps=options.logging_steps,
-        save_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        include_num_input_tokens_seen="non_padding",
-        **eval_kwargs,
-    )
+        evaluation = {"eval_strategy": "epoch"}
+    return SFTConfig(**{
+        **sft_arguments(options),
+        "output_dir": str(checkpoints),
+        "num_train_epochs": epochs,
+        "lr_scheduler_type": "constant" if options.probe else options.lr_scheduler,
+        "warmup_steps": 0 if options.probe else options.warmup_ratio,  # a float < 1 is a fraction of the run
+        "per_device_eval_batch_size": max(options.batch_size, 8),
+        "assistant_only_loss": assistant_only_loss,
+        "gradient_checkpointing": options.gradient_checkpointing if options.gradient_checkpointing is not None else cuda,
+        "bf16": bf16,
+        "use_cpu": not cuda,
+        # Checkpoints let a re-claimed run resume; one is enough (each holds the adapter and optimizer state).
+        "save_strategy": "steps",
+        "save_steps": options.save_steps or 0.1,
+        "save_total_limit": 1,
+        "report_to": "none",
+        "disable_tqdm": True,
+        "include_num_input_tokens_seen": "non_padding",
+        **evaluation,
+    })
 
 
-def run_training(options: TrainOptions, reporter: Reporter | None = None, data: ChatDataset | None = None,
-                 token: str | None = None) -> dict:
-    """Train one adapter. Returns {"metrics", "report", "adapterUri"}; writes everything under options.output."""
-    from datasets import Dataset
+def lora_config(options: TrainOptions):
     from peft import LoraConfig
+
+    modules = options.target_modules
+    return LoraConfig(r=options.lora_r, lora_alpha=options.lora_alpha, lora_dropout=options.lora_dropout,
+                      target_modules=modules if modules == "all-linear" else [m.strip() for m in modules.split(",")],
+                      task_type="CAUSAL_LM")
+
+
+def _scored(state: Path, phase: str, key: str, compute) -> list:
+    """A phase's scores, computed once per run: a re-claimed run does not score the base model again."""
+    path = state / f"scores-{phase}.json"
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("key") == key:
+            log.info("%s scores from the previous attempt", phase)
+            return saved["items"]
+    items = compute()
+    state.mkdir(parents=True, exist_ok=True)
+    write_json(path, {"key": key, "items": items})
+    return items
+
+
+def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter | None = None, *,
+                 data: ChatDataset | None = None, exam: list[QAPair] | None = None, token: str | None = None,
+                 state_dir: Path | None = None) -> RunResult:
+    """Score the exam before and in context, train one adapter (unless evaluate-only), score it after.
+
+    Writes everything under `local.output`. Checkpoints and per-phase scores go to `state_dir` (default
+    `<output>/.state`, removed when the run succeeds); a run that finds them there resumes from them.
+    """
+    from datasets import Dataset
     from transformers import PrinterCallback, set_seed
+    from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
 
     reporter = reporter or StdoutReporter()
-    out = Path(options.output)
+    out = Path(local.output)
     out.mkdir(parents=True, exist_ok=True)
+    own_state = state_dir is None
+    state = Path(state_dir) if state_dir is not None else out / ".state"
     set_seed(options.seed)
 
-    data = data or load_dataset_source(options.dataset, out / "data", token)
-    if not data.train:
+    if data is None and local.dataset:
+        data = load_dataset_source(local.dataset, out / "data", token)
+    if not local.evaluate_only and (data is None or not data.train):
         raise ValueError("the train split is empty")
-    model, tokenizer, bf16 = load_model_and_tokenizer(options)
-    strategy = choose_strategy(tokenizer)
-    questions = evaluation_pairs(data, options)
-    judge = Judge(options.judge_base_url, options.judge_model) if options.judge_base_url and options.judge_model else None
-    eval_kw = dict(judge=judge, batch_size=options.eval_batch_size, max_new_tokens=options.eval_max_new_tokens,
-                   should_stop=reporter.check)
+    model, tokenizer, bf16 = load_model_and_tokenizer(local.base_model, options)
+    strategy = choose_strategy(tokenizer)  # before scoring: a base model gets its chat template here
+    questions = exam_questions(data, local, options, exam)
+    judge = Judge(local.judge_base_url, local.judge_model) \
+        if options.judge and local.judge_base_url and local.judge_model else None
+    score = dict(judge=judge, batch_size=options.eval_batch_size, max_new_tokens=options.eval_max_new_tokens,
+                 should_stop=reporter.check)
+    key = hashlib.sha256(json.dumps([local.base_model, [dataclasses.asdict(q) for q in questions],
+                                     options.eval_max_new_tokens, judge is not None]).encode()).hexdigest()
 
-    reporter.phase("evaluating-before")
-    before = evaluate(model, tokenizer, questions, **eval_kw) if questions else None
+    def phase(name: str, heartbeat: str, scored_model, in_context: bool = False) -> list[dict | None]:
+        asked = [q for q in questions if q.context or not in_context]
 
-    if strategy == "prefix-diff":  # we mask ourselves; SFTTrainer builds labels from `assistant_masks`
-        train_ds = Dataset.from_list(pretokenize(data.train, tokenizer))
-        eval_ds = Dataset.from_list(pretokenize(data.test, tokenizer)) if data.test else None
+        def compute():
+            reporter.phase(heartbeat)
+            items = iter(evaluate(scored_model, tokenizer, asked, in_context=in_context, **score)["items"]) \
+                if asked else iter(())
+            return [next(items) if q.context or not in_context else None for q in questions]
+
+        return _scored(state, name, key, compute) if name != "after" else compute()
+
+    phases = {"before": phase("before", "evaluating-before", model),
+              "inContext": phase("inContext", "evaluating-in-context", model, in_context=True)}
+    header = {"baseModel": local.base_model, "dataset": data.source if data else None,
+              "options": options.to_dict(), "evaluateOnly": local.evaluate_only}
+    training, train_log, eval_log, probe, adapter_uri = None, [], [], None, None
+
+    if not local.evaluate_only:
+        if strategy == "prefix-diff":  # we mask ourselves; SFTTrainer builds labels from `assistant_masks`
+            train_ds = Dataset.from_list(pretokenize(data.train, tokenizer))
+            eval_ds = Dataset.from_list(pretokenize(data.test, tokenizer)) if data.test else None
+        else:
+            train_ds = Dataset.from_list(data.train)
+            eval_ds = Dataset.from_list(data.test) if data.test else None
+        has_eval = eval_ds is not None and options.eval_loss
+        checkpoints = state / "checkpoints"
+        trainer = SFTTrainer(
+            model=model,
+            args=sft_config(options, checkpoints, bf16, has_eval, assistant_only_loss=strategy != "prefix-diff"),
+            train_dataset=train_ds,
+            eval_dataset=eval_ds if has_eval else None,
+            processing_class=tokenizer,
+            peft_config=lora_config(options),
+            callbacks=[ProgressCallback(reporter)],
+        )
+        trainer.remove_callback(PrinterCallback)  # progress goes through our reporter, as JSON lines
+        resume = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+        if resume:
+            log.info("resuming from %s", resume)
+        started = time.monotonic()
+        result = trainer.train(resume_from_checkpoint=resume)
+        seconds = time.monotonic() - started
+        reporter.check()  # cancelled, released or lease lost during training: stop here, save nothing
+
+        phases["after"] = phase("after", "evaluating-after", trainer.model)
+        reporter.phase("saving")
+        trainer.save_model(str(out))  # adapter_model.safetensors + adapter_config.json (+ tokenizer)
+        tokenizer.save_pretrained(str(out))  # with the chat template the adapter was trained on
+        train_log, eval_log = loss_history(trainer.state.log_history)
+        training = training_summary(trainer, result, train_log, eval_log, seconds, assistantMasking=strategy,
+                                    trainRows=len(data.train), testRows=len(data.test),
+                                    resumedFromStep=int(Path(resume).name.split("-")[-1]) if resume else None)
+        probe = probe_result(eval_log) if options.probe else None
+        adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_to_hub) if local.push_to_hub \
+            else str(out.resolve())
+        if options.merge:  # last: merging folds the LoRA weights into the model in place
+            merged = trainer.model.merge_and_unload()
+            merged.save_pretrained(str(out / "merged"))
+            tokenizer.save_pretrained(str(out / "merged"))
     else:
-        train_ds = Dataset.from_list(data.train)
-        eval_ds = Dataset.from_list(data.test) if data.test else None
-    has_eval = eval_ds is not None and options.eval_loss
-    trainer = SFTTrainer(
-        model=model,
-        args=sft_config(options, out, bf16, has_eval, assistant_only_loss=strategy != "prefix-diff"),
-        train_dataset=train_ds,
-        eval_dataset=eval_ds if has_eval else None,
-        processing_class=tokenizer,
-        peft_config=LoraConfig(r=options.lora_r, lora_alpha=options.lora_alpha, lora_dropout=options.lora_dropout,
-                               target_modules=options.target_modules if options.target_modules == "all-linear"
-                               else [m.strip() for m in options.target_modules.split(",")],
-                               task_type="CAUSAL_LM"),
-        callbacks=[ProgressCallback(reporter)],
-    )
-    trainer.remove_callback(PrinterCallback)  # progress goes through our reporter, as JSON lines
-    started = time.monotonic()
-    result = trainer.train()
-    train_seconds = time.monotonic() - started
-    reporter.check()  # cancelled or lease lost during training: stop here, save nothing
+        reporter.phase("saving")
 
-    reporter.phase("evaluating-after")
-    after = evaluate(trainer.model, tokenizer, questions, **eval_kw) if questions else None
-
-    reporter.phase("saving")
-    trainer.save_model(str(out))  # adapter_model.safetensors + adapter_config.json (+ tokenizer)
-    tokenizer.save_pretrained(str(out))
-    try:
-        (out / "checkpoints").rmdir()  # save_strategy="no": the trainer's output_dir stays empty
-    except OSError:
-        pass
-    train_log, eval_log = loss_history(trainer.state.log_history)
-    tokens = trainer.state.num_input_tokens_seen
-    training = {
-        "steps": trainer.state.global_step,
-        "epochs": round(trainer.state.epoch or 0, 4),
-        "trainLoss": round(result.training_loss, 6),
-        "firstLoss": train_log[0]["loss"] if train_log else None,
-        "lastLoss": train_log[-1]["loss"] if train_log else None,
-        "finalEvalLoss": eval_log[-1]["evalLoss"] if eval_log else None,
-        "seconds": round(train_seconds, 2),
-        "tokens": tokens,
-        "tokensPerSecond": round(tokens / train_seconds, 1) if train_seconds > 0 else None,
-        "assistantMasking": strategy,
-        "trainRows": len(data.train),
-        "testRows": len(data.test),
-    }
-    probe = probe_result(eval_log) if options.probe else None
-    summary = lambda e: e["summary"] if e else None  # noqa: E731
-    metrics = {"before": summary(before), "after": summary(after), "training": training,
-               "lossHistory": train_log, "evalLossHistory": eval_log}
-    if probe:
-        metrics["probe"] = probe
-    report = {"baseModel": options.base_model, "dataset": data.source, "options": options.to_dict(),
-              "before": summary(before), "after": summary(after), "training": training, "probe": probe,
-              "questions": merge_items(before, after)}
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "report.json", report)
-    (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
-    plot_loss(train_log, eval_log, out / "loss.png", title=f"{options.base_model} LoRA r={options.lora_r}")
-
-    adapter_uri = str(out.resolve())
-    if options.push_to_hub:
-        adapter_uri = push_to_hub(trainer.model, tokenizer, options.push_to_hub)
-    return {"metrics": metrics, "report": report, "adapterUri": adapter_uri}
+    metrics, report = assemble(questions=questions, phases=phases, judged=judge is not None, training=training,
+                               train_log=train_log, eval_log=eval_log, probe=probe, header=header)
+    write_reports(out, metrics, report, plot_title=f"{local.base_model} LoRA r={options.lora_r}")
+    if own_state:
+        shutil.rmtree(state, ignore_errors=True)
+    return RunResult(out, metrics, report, result_rows(questions, phases), metrics["recall"], adapter_uri)
 
 
 def push_to_hub(model, tokenizer, repo_id: str) -> str:

@@ -11,5 +11,12 @@ public interface ChunkRepository extends JpaRepository<Chunk, Long> {
 
     Page<Chunk> findByDocumentIdOrderByOrdinal(UUID documentId, Pageable pageable);
 
-    List<Chunk> findByDocumentIdOrderByOrdinal(UUID documentId);
+    /** A chunk's id and size, without its text: what planning a job needs of every chunk of its documents. */
+    interface Size {
+        Long getId();
+
+        int getTokens();
+    }
+
+    List<Size> findSizesByDocumentIdOrderByOrdinal(UUID documentId);
 }

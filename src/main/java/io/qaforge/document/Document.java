@@ -6,18 +6,15 @@ import java.util.UUID;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
-import jakarta.persistence.Id;
-import jakarta.persistence.Transient;
-import org.springframework.data.domain.Persistable;
+
+import io.qaforge.system.AssignedIdEntity;
 
 @Entity
-public class Document implements Persistable<UUID> {
+public class Document extends AssignedIdEntity {
 
     /** Extracted in the background: chunks exist (all of them) only when READY. */
     public enum Status { PROCESSING, READY, FAILED }
 
-    @Id
-    private UUID id;
     private String name;
     private String title;
     private String sha256;
@@ -38,15 +35,13 @@ public class Document implements Persistable<UUID> {
     private String errorDetail;
     private Instant createdAt;
     private Instant updatedAt;
-    @Transient
-    private boolean isNew;
 
     protected Document() {
     }
 
     /** A new upload, about to be extracted. */
     Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, OcrMode ocr, String ocrLanguages) {
-        this.id = UUID.randomUUID();
+        super(UUID.randomUUID());
         this.name = name;
         this.title = title;
         this.sha256 = sha256;
@@ -58,17 +53,6 @@ public class Document implements Persistable<UUID> {
         this.status = Status.PROCESSING;
         this.createdAt = Instant.now();
         this.updatedAt = createdAt;
-        this.isNew = true;
-    }
-
-    @Override
-    public UUID getId() {
-        return id;
-    }
-
-    @Override
-    public boolean isNew() {
-        return isNew;
     }
 
     public String getName() {

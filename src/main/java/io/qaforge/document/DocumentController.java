@@ -43,6 +43,8 @@ class DocumentController {
     record ReprocessRequest(String ocr, String ocrLanguages) {
     }
 
+    static final int MAX_TITLE_LENGTH = 300;
+
     private final DocumentIngestion ingestion;
     private final DocumentEvents events;
     private final Originals originals;
@@ -70,6 +72,10 @@ class DocumentController {
                                         @RequestParam(value = "title", required = false) String title,
                                         @RequestParam(value = "ocr", required = false) String ocr,
                                         @RequestParam(value = "ocrLanguages", required = false) String ocrLanguages) throws IOException {
+        if (title != null && title.length() > MAX_TITLE_LENGTH) {
+            throw ApiProblem.badRequest("invalid-title", "Title too long",
+                    "title is limited to " + MAX_TITLE_LENGTH + " characters, was " + title.length());
+        }
         DocumentIngestion.Result result = ingestion.ingest(file, title, ocr, ocrLanguages);
         Document document = result.document();
         if (!result.created()) {

@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
 
 import org.springframework.dao.DataIntegrityViolationException;
@@ -19,6 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.multipart.MultipartFile;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.Sha256;
 
 /**
  * Accepts uploads and re-extractions. What can be judged at once (type, encryption, corrupt or oversized containers,
@@ -177,16 +176,11 @@ class DocumentIngestion {
     }
 
     private static String copyHashing(MultipartFile upload, Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest digest = Sha256.digest();
         try (InputStream in = upload.getInputStream(); OutputStream out = new DigestOutputStream(Files.newOutputStream(file), digest)) {
             in.transferTo(out);
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.hex(digest);
     }
 
     private static String blankToNull(String value) {

@@ -2,7 +2,9 @@ package io.qaforge.document;
 
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -17,13 +19,15 @@ public interface DocumentRepository extends JpaRepository<Document, UUID> {
 
     Optional<Document> findBySha256(String sha256);
 
+    List<Document> findByIdInOrderByNameAscSha256Asc(Collection<UUID> ids);
+
     /**
      * For features that build on documents (generation): refuses, as problem+json, ids of documents that do not exist
      * (422 {@code unknown-document}) or whose extraction has not finished well (409 {@code document-not-ready}).
      */
     default void requireReady(Collection<UUID> ids) {
         var wanted = new LinkedHashSet<>(ids);
-        Map<UUID, Document> found = findAllById(wanted.stream().filter(java.util.Objects::nonNull).toList()).stream()
+        Map<UUID, Document> found = findAllById(wanted.stream().filter(Objects::nonNull).toList()).stream()
                 .collect(Collectors.toMap(Document::getId, Function.identity()));
         for (UUID id : wanted) {
             Document document = id == null ? null : found.get(id);

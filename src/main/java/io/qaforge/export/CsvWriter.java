@@ -66,8 +66,16 @@ final class CsvWriter implements RowWriter {
         out.write(CRLF);
     }
 
+    /**
+     * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, tab or CR) gets a leading apostrophe,
+     * which spreadsheets show as text: document text such as {@code =cmd|' /C calc'!A0} must not execute on opening.
+     */
     private void field(byte[] value, int length) throws IOException {
-        boolean quote = false;
+        boolean formula = length > 0 && switch (value[0]) {
+            case '=', '+', '-', '@', '\t', '\r' -> true;
+            default -> false;
+        };
+        boolean quote = formula;
         for (int i = 0; i < length && !quote; i++) {
             byte b = value[i];
             quote = b == '"' || b == ',' || b == '\n' || b == '\r';
@@ -77,6 +85,9 @@ final class CsvWriter implements RowWriter {
             return;
         }
         out.write('"');
+        if (formula) {
+            out.write('\'');
+        }
         int from = 0;
         for (int i = 0; i < length; i++) {
             if (value[i] == '"') {

@@ -10,45 +10,29 @@ import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
-import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
-import jakarta.persistence.Transient;
-import org.springframework.data.domain.Persistable;
+
+import io.qaforge.system.AssignedIdEntity;
 
 /** A named union of jobs, exported (and pushed) as one dataset. */
 @Entity
-public class Dataset implements Persistable<UUID> {
+public class Dataset extends AssignedIdEntity {
 
-    @Id
-    private UUID id;
     private String name;
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "dataset_job", joinColumns = @JoinColumn(name = "dataset_id"))
     @Column(name = "job_id")
     private Set<UUID> jobIds = new TreeSet<>();
     private Instant createdAt;
-    @Transient
-    private boolean isNew;
 
     protected Dataset() {
     }
 
     Dataset(String name, Set<UUID> jobIds) {
-        this.id = UUID.randomUUID();
+        super(UUID.randomUUID());
         this.name = name;
         this.jobIds = new TreeSet<>(jobIds);
         this.createdAt = Instant.now();
-        this.isNew = true;
-    }
-
-    @Override
-    public UUID getId() {
-        return id;
-    }
-
-    @Override
-    public boolean isNew() {
-        return isNew;
     }
 
     public String getName() {

@@ -1,5 +1,6 @@
 package io.qaforge.export;
 
+import java.util.List;
 import java.util.Locale;
 
 import io.qaforge.system.ApiProblem;
@@ -18,10 +19,12 @@ public record ExportOptions(ExportFormat format, String split, int pairsPerRow, 
     public static final int DEFAULT_PAIRS_PER_ROW = 5;
     public static final int MAX_PAIRS_PER_ROW = 100;
     public static final long DEFAULT_SEED = 42;
+    /** {@code all} (the default) is train and test together. */
+    public static final List<String> SPLITS = List.of("all", "train", "test");
 
     public ExportOptions {
         split = split.toLowerCase(Locale.ROOT);
-        if (!split.equals("train") && !split.equals("test") && !split.equals("all")) {
+        if (!SPLITS.contains(split)) {
             throw ApiProblem.badRequest("invalid-split", "Invalid split", "split must be train, test or all, not '" + split + "'");
         }
         if (pairsPerRow < 1 || pairsPerRow > MAX_PAIRS_PER_ROW) {
@@ -37,9 +40,5 @@ public record ExportOptions(ExportFormat format, String split, int pairsPerRow, 
         if (flat) {
             pairsPerRow = 1;
         }
-    }
-
-    public ExportOptions withSplit(String split) {
-        return new ExportOptions(format, split, pairsPerRow, seed, system, flat);
     }
 }

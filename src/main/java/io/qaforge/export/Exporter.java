@@ -26,8 +26,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Streams a job's (or several jobs') accepted pairs out of PostgreSQL into a file format, in memory that does not grow
- * with the number of pairs: a binary COPY streams them into the row packer, rows are shuffled through temp-file buckets
- * ({@link Shuffler}), and each writer encodes straight onto its stream.
+ * with the number of pairs: a binary COPY of generation's {@code accepted_pair} view streams them into the row packer,
+ * rows are shuffled through temp-file buckets ({@link Shuffler}), and each writer encodes straight onto its stream.
  *
  * <p>Rows pack {@code pairsPerRow} consecutive pairs of one chunk and one split, in the order the pairs were stored
  * (the export index's order, so PostgreSQL streams without sorting); pairs of several jobs are packed per job.
@@ -107,8 +107,7 @@ public class Exporter {
     }
 
     private static long count(Connection connection, List<UUID> jobs, String split) throws SQLException {
-        String sql = "SELECT count(*) FROM qa_pair WHERE job_id = ANY(?) AND rejected_reason IS NULL"
-                + (split.equals("all") ? "" : " AND split = ?");
+        String sql = "SELECT count(*) FROM accepted_pair WHERE job_id = ANY(?)" + (split.equals("all") ? "" : " AND split = ?");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setArray(1, connection.createArrayOf("uuid", jobs.toArray()));
             if (!split.equals("all")) {
@@ -128,11 +127,11 @@ public class Exporter {
      */
     private static void pack(Connection connection, UUID job, ExportOptions options, Shuffler shuffler) throws SQLException, IOException {
         String sql = """
-                COPY (SELECT q.chunk_id, q.split, q.question, q.answer, q.temperature::float8, q.variant, c.page_from, c.page_to
-                      FROM qa_pair q JOIN chunk c ON c.id = q.chunk_id
-                      WHERE q.job_id = '%s' AND q.rejected_reason IS NULL %s
-                      ORDER BY q.split, q.chunk_id, q.id) TO STDOUT (FORMAT binary)"""
-                .formatted(job, options.split().equals("all") ? "" : "AND q.split = '" + options.split() + "'");
+                COPY (SELECT chunk_id, split, question, answer, temperature::float8, variant, page_from, page_to
+                      FROM accepted_pair
+                      WHERE job_id = '%s' %s
+                      ORDER BY split, chunk_id, id) TO STDOUT (FORMAT binary)"""
+                .formatted(job, options.split().equals("all") ? "" : "AND split = '" + options.split() + "'");
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(
                 new PGCopyInputStream(connection.unwrap(PGConnection.class), sql), 1 << 16))) {
             in.skipNBytes(11 + 4); // signature, flags

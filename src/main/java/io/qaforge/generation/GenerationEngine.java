@@ -9,9 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +17,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
+import io.qaforge.system.Backoff;
 
 /**
  * Runs tasks: one claim loop per provider in each replica takes a concurrency slot, waits for the rate limiter, claims
@@ -35,6 +34,7 @@ class GenerationEngine implements SmartLifecycle {
     private final TaskQueue queue;
     private final JobStore jobs;
     private final ChunkRepository chunks;
+    private final Backoff backoff;
     private final String worker;
     private final Map<UUID, JobStore.Spec> specs = new ConcurrentHashMap<>();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -47,6 +47,7 @@ class GenerationEngine implements SmartLifecycle {
         this.queue = queue;
         this.jobs = jobs;
         this.chunks = chunks;
+        this.backoff = new Backoff(properties.backoff(), properties.maxBackoff());
         this.worker = hostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -93,35 +94,16 @@ class GenerationEngine implements SmartLifecycle {
                     idle();
                     continue;
                 }
-                client.limiter.acquireSlot();
-                boolean started = false;
-                try {
+                boolean started;
+                try (RateLimiter.Slot slot = client.limiter.acquireSlot()) {
                     client.limiter.awaitRequest();
                     var claimed = queue.claim(provider, worker, properties.lease());
                     if (claimed.isPresent()) {
-                        TaskQueue.Claimed task = claimed.get();
-                        threads.add(Thread.ofVirtual().name("task-" + task.id()).start(() -> {
-                            var slot = new AtomicBoolean(true);
-                            Runnable releaseSlot = () -> {
-                                if (slot.getAndSet(false)) {
-                                    client.limiter.releaseSlot();
-                                }
-                            };
-                            try {
-                                run(client, task, releaseSlot);
-                            } finally {
-                                releaseSlot.run();
-                                threads.remove(Thread.currentThread());
-                            }
-                        }));
-                        started = true;
+                        start(client, claimed.get(), slot.handOver());
                     } else {
                         client.limiter.refundRequest();
                     }
-                } finally {
-                    if (!started) {
-                        client.limiter.releaseSlot();
-                    }
+                    started = claimed.isPresent();
                 }
                 if (!started) {
                     idle();
@@ -139,12 +121,23 @@ class GenerationEngine implements SmartLifecycle {
         }
     }
 
+    /** Runs the task on its own virtual thread, which owns the slot from here on. */
+    private void start(ProviderClient client, TaskQueue.Claimed task, RateLimiter.Slot slot) {
+        threads.add(Thread.ofVirtual().name("task-" + task.id()).start(() -> {
+            try (slot) {
+                run(client, task, slot);
+            } finally {
+                threads.remove(Thread.currentThread());
+            }
+        }));
+    }
+
     private void idle() throws InterruptedException {
         wake.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Calls the provider and stores the outcome; the concurrency slot is given back as soon as the call returns. */
-    private void run(ProviderClient client, TaskQueue.Claimed task, Runnable releaseSlot) {
+    private void run(ProviderClient client, TaskQueue.Claimed task, RateLimiter.Slot slot) {
         try {
             JobStore.Spec spec = specs.computeIfAbsent(task.jobId(), id -> jobs.spec(id).orElseThrow());
             boolean json = client.config.structuredOutput();
@@ -156,15 +149,15 @@ class GenerationEngine implements SmartLifecycle {
             try {
                 completion = client.call(spec.model(), task.temperature().doubleValue(), prompt);
             } catch (ProviderFailure failure) {
-                releaseSlot.run();
+                slot.close();
                 client.limiter.settleTokens(task.estTokens(), 0);
                 handle(task, failure, 0, 0, BigDecimal.ZERO);
                 return;
             }
-            releaseSlot.run();
+            slot.close();
             int in = completion.promptTokens(), out = completion.completionTokens();
             client.limiter.settleTokens(task.estTokens(), in + out);
-            BigDecimal cost = JobPlanner.cost(client.config.prices().get(spec.model()), in, out);
+            BigDecimal cost = client.cost(spec.model(), in, out);
             List<PairParser.Pair> pairs;
             try {
                 pairs = PairParser.parse(completion.content(), json);
@@ -174,8 +167,7 @@ class GenerationEngine implements SmartLifecycle {
                         in, out, cost);
                 return;
             }
-            JobPlanner.Params params = spec.params();
-            if (!queue.complete(task, worker, spec.model(), params.seed(), params.splitBy(), params.testFraction(), pairs, in, out, cost)) {
+            if (!queue.complete(task, worker, spec.model(), spec.splitRule(), pairs, in, out, cost)) {
                 log.info("Task {} was taken over or cancelled while it ran; its answer is dropped", task.id());
             }
         } catch (InterruptedException e) {
@@ -190,10 +182,7 @@ class GenerationEngine implements SmartLifecycle {
     private void handle(TaskQueue.Claimed task, ProviderFailure failure, int in, int out, BigDecimal cost) {
         switch (failure.kind()) {
             case RETRYABLE -> {
-                Duration delay = backoff(task.attempt());
-                if (failure.retryAfter() != null && failure.retryAfter().compareTo(delay) > 0) {
-                    delay = failure.retryAfter();
-                }
+                Duration delay = backoff.delay(task.attempt(), failure.retryAfter());
                 queue.retryOrFail(task, worker, failure.getMessage(), delay, properties.maxAttempts(), in, out, cost);
             }
             case TASK -> queue.fail(task, worker, failure.getMessage(), false);
@@ -202,13 +191,6 @@ class GenerationEngine implements SmartLifecycle {
                 queue.fail(task, worker, failure.getMessage(), true);
             }
         }
-    }
-
-    /** Exponential in the attempt, capped, with "equal jitter": half fixed, half random, so retries spread out. */
-    private Duration backoff(int attempt) {
-        long base = properties.backoff().toMillis() << Math.min(20, Math.max(0, attempt - 1));
-        long capped = Math.min(base, properties.maxBackoff().toMillis());
-        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
     }
 
     private static String hostName() {

@@ -1,6 +1,7 @@
 package io.qaforge.generation;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pollInterval how often an idle worker looks for new tasks
  * @param maxAttempts  calls per task before it is marked failed
  * @param backoff      first retry delay; doubles per attempt (with jitter) up to {@code maxBackoff}
+ * @param events       the job progress streams ({@code GET /api/jobs/{id}/events})
  */
 @ConfigurationProperties("qaforge.generation")
 record GenerationProperties(
@@ -23,7 +25,8 @@ record GenerationProperties(
         @DefaultValue("500ms") Duration pollInterval,
         @DefaultValue("5") int maxAttempts,
         @DefaultValue("2s") Duration backoff,
-        @DefaultValue("2m") Duration maxBackoff) {
+        @DefaultValue("2m") Duration maxBackoff,
+        @DefaultValue EventStreams events) {
 
     GenerationProperties {
         providers = providers == null ? Map.of() : Map.copyOf(providers);
@@ -63,5 +66,22 @@ record GenerationProperties(
 
     /** US dollars per million tokens. */
     record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion) {
+
+        private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+        BigDecimal cost(long promptTokens, long completionTokens) {
+            return inputPerMillion.multiply(BigDecimal.valueOf(promptTokens))
+                    .add(outputPerMillion.multiply(BigDecimal.valueOf(completionTokens)))
+                    .divide(MILLION, MathContext.DECIMAL64);
+        }
+    }
+
+    /**
+     * @param maxOpen   streams open at once in this replica; one more is answered 503 (each holds a connection and a
+     *                  thread, so a client opening streams in a loop cannot exhaust the service)
+     * @param keepAlive how often a quiet stream gets a comment line: it keeps proxies from closing it, and it is how a
+     *                  client that went away is noticed (the write fails) and its stream closed
+     */
+    record EventStreams(@DefaultValue("1000") int maxOpen, @DefaultValue("15s") Duration keepAlive) {
     }
 }

@@ -1,14 +1,14 @@
 package io.qaforge.generation;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Positive;
 import io.swagger.v3.oas.annotations.Operation;
 import org.springframework.data.domain.Page;
@@ -38,21 +38,23 @@ class JobController {
         }
     }
 
-    record Budget(@Positive BigDecimal maxCostUsd, @Positive Long maxTokens) {
+    record Budget(@Positive @DecimalMax(JobRequest.MAX_COST_USD) BigDecimal maxCostUsd, @Positive @Max(JobRequest.MAX_TOKENS) Long maxTokens) {
     }
 
-    record RetryView(int tasksReset, JobStore.View job) {
+    record RetryView(int tasksReset, JobViews.View job) {
     }
-
-    private static final Duration EVENTS_TIMEOUT = Duration.ofHours(1);
 
     private final JobPlanner planner;
     private final JobStore jobs;
+    private final JobViews views;
+    private final JobEvents events;
     private final GenerationEngine engine;
 
-    JobController(JobPlanner planner, JobStore jobs, GenerationEngine engine) {
+    JobController(JobPlanner planner, JobStore jobs, JobViews views, JobEvents events, GenerationEngine engine) {
         this.planner = planner;
         this.jobs = jobs;
+        this.views = views;
+        this.events = events;
         this.engine = engine;
     }
 
@@ -76,48 +78,24 @@ class JobController {
 
     @Operation(summary = "All jobs, newest first")
     @GetMapping
-    Page<JobStore.View> list(@PageableDefault(size = 20) Pageable pageable) {
-        return jobs.list(pageable);
+    Page<JobViews.View> list(@PageableDefault(size = 20) Pageable pageable) {
+        return views.list(pageable);
     }
 
     @GetMapping("/{id}")
-    JobStore.View get(@PathVariable UUID id) {
+    JobViews.View get(@PathVariable UUID id) {
         return view(id);
     }
 
-    @Operation(summary = "The job's progress as Server-Sent Events", description = "a 'job' event each second while it changes, until the job ends")
+    @Operation(summary = "The job's progress as Server-Sent Events",
+            description = "a 'job' event at once and then each second while it changes, until the job ends; 503 when too many streams are open")
     @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable UUID id) {
-        view(id);
-        SseEmitter emitter = new SseEmitter(EVENTS_TIMEOUT.toMillis());
-        Thread.ofVirtual().name("job-events-" + id).start(() -> {
-            JobStore.View last = null;
-            try {
-                while (true) {
-                    JobStore.View now = view(id);
-                    if (last == null || changed(last, now)) {
-                        emitter.send(SseEmitter.event().name("job").data(now, MediaType.APPLICATION_JSON));
-                        last = now;
-                    }
-                    if (now.status().terminal()) {
-                        emitter.complete();
-                        return;
-                    }
-                    Thread.sleep(1000);
-                }
-            } catch (IOException | IllegalStateException clientGone) {
-                emitter.completeWithError(clientGone);
-            } catch (InterruptedException e) {
-                emitter.complete();
-            } catch (RuntimeException e) {
-                emitter.completeWithError(e);
-            }
-        });
-        return emitter;
+        return events.subscribe(view(id));
     }
 
     @PostMapping("/{id}/cancel")
-    JobStore.View cancel(@PathVariable UUID id) {
+    JobViews.View cancel(@PathVariable UUID id) {
         view(id);
         if (!jobs.cancel(id)) {
             throw new ApiProblem(HttpStatus.CONFLICT, "job-finished", "Job already finished", "Job " + id + " has already ended");
@@ -128,7 +106,7 @@ class JobController {
     @Operation(summary = "Give the job's failed tasks fresh attempts", description = "also resumes a job stopped by a job-wide failure")
     @PostMapping("/{id}/retry-failed")
     RetryView retryFailed(@PathVariable UUID id) {
-        JobStore.View job = view(id);
+        JobViews.View job = view(id);
         if (job.status() == JobStatus.CANCELLED) {
             throw new ApiProblem(HttpStatus.CONFLICT, "job-cancelled", "Job cancelled", "A cancelled job cannot be resumed");
         }
@@ -139,8 +117,8 @@ class JobController {
 
     @Operation(summary = "Set a new budget and resume a job that ended BUDGET_EXHAUSTED")
     @PostMapping("/{id}/resume")
-    JobStore.View resume(@PathVariable UUID id, @Valid @RequestBody Budget budget) {
-        JobStore.View job = view(id);
+    JobViews.View resume(@PathVariable UUID id, @Valid @RequestBody Budget budget) {
+        JobViews.View job = view(id);
         if (job.status() == JobStatus.CANCELLED) {
             throw new ApiProblem(HttpStatus.CONFLICT, "job-cancelled", "Job cancelled", "A cancelled job cannot be resumed");
         }
@@ -151,7 +129,7 @@ class JobController {
 
     @Operation(summary = "The job's pairs, accepted and rejected, with their provenance")
     @GetMapping("/{id}/pairs")
-    Page<JobStore.PairView> pairs(@PathVariable UUID id,
+    Page<JobViews.PairView> pairs(@PathVariable UUID id,
                                   @RequestParam(required = false) String split,
                                   @RequestParam(required = false) BigDecimal temperature,
                                   @RequestParam(required = false) String variant,
@@ -165,16 +143,11 @@ class JobController {
         if (pageable.getPageSize() > 1000) {
             throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "size is at most 1000");
         }
-        return jobs.pairs(id, new JobStore.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
+        return views.pairs(id, new JobViews.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
                 variant, chunkId, rejected), pageable);
     }
 
-    private JobStore.View view(UUID id) {
-        return jobs.view(id).orElseThrow(() -> ApiProblem.notFound("Job", id));
-    }
-
-    private static boolean changed(JobStore.View a, JobStore.View b) {
-        return a.status() != b.status() || !a.tasks().equals(b.tasks()) || a.pairsAccepted() != b.pairsAccepted()
-                || a.completionTokens() != b.completionTokens();
+    private JobViews.View view(UUID id) {
+        return views.view(id).orElseThrow(() -> ApiProblem.notFound("Job", id));
     }
 }

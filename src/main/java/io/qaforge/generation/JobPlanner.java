@@ -1,7 +1,6 @@
 package io.qaforge.generation;
 
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,7 +14,6 @@ import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.document.Chunk;
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.document.DocumentRepository;
 import io.qaforge.document.TokenCounter;
@@ -31,18 +29,19 @@ class JobPlanner {
     static final int DEFAULT_TOKENS_PER_QUESTION = 60;
     static final double DEFAULT_TEST_FRACTION = 0.1;
     static final long DEFAULT_SEED = 42;
-    /** Completion tokens one question/answer pair takes, on average, in the reference recipe's outputs. */
+    /** Completion tokens one question/answer pair takes on average in the answers of current chat models. */
     static final int EXPECTED_TOKENS_PER_PAIR = 45;
     /** Chat formatting tokens around each message. */
     static final int MESSAGE_OVERHEAD_TOKENS = 8;
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    /** Tasks (chunks × temperatures × variants) one job may have: ten times a million-token book at nine temperatures. */
+    static final int MAX_TASKS = 200_000;
 
     record Params(List<UUID> documentIds, List<BigDecimal> temperatures, Integer tokensPerQuestion, Integer questionsPerChunk,
                   List<String> variants, Map<String, String> prompts, double testFraction, long seed, Splits.By splitBy,
                   Integer chunkLimit) {
     }
 
-    record Estimate(int chunks, int requests, long questions, long promptTokens, long expectedCompletionTokens,
+    record Estimate(int chunks, long requests, long questions, long promptTokens, long expectedCompletionTokens,
                     BigDecimal costUsd, boolean priced) {
     }
 
@@ -68,7 +67,7 @@ class JobPlanner {
         ProviderClient provider = providers.require(request.provider(), request.model());
         List<BigDecimal> temperatures = Temperatures.expand(request.temperatures());
         List<String> variants = variants(request);
-        Map<String, String> overrides = request.prompts() == null ? Map.of() : Map.copyOf(request.prompts());
+        Map<String, String> overrides = request.prompts() == null ? Map.of() : request.prompts();
         overrides.forEach((variant, text) -> {
             if (text == null || !text.contains("{chunk}")) {
                 throw ApiProblem.badRequest("invalid-prompt", "Invalid prompt template",
@@ -87,7 +86,13 @@ class JobPlanner {
             templates.put(variant, template);
         }
         Splits.By splitBy = splitBy(request.splitBy());
-        List<Chunk> selected = chunks(request);
+        List<ChunkRepository.Size> selected = chunks(request);
+        long planned = (long) selected.size() * temperatures.size() * variants.size();
+        if (planned > MAX_TASKS) {
+            throw ApiProblem.badRequest("too-many-tasks", "Too many tasks", "The job would have " + planned + " tasks ("
+                    + selected.size() + " chunks × " + temperatures.size() + " temperatures × " + variants.size()
+                    + " variants); at most " + MAX_TASKS + " are allowed: use chunkLimit, fewer temperatures or variants, or several jobs");
+        }
         GenerationProperties.Price price = provider.config.prices().get(request.model());
         if (request.maxCostUsd() != null && price == null) {
             throw ApiProblem.badRequest("no-price", "No price for this model",
@@ -98,10 +103,10 @@ class JobPlanner {
         boolean json = provider.config.structuredOutput();
 
         Map<String, Integer> overhead = new HashMap<>();
-        List<PlannedTask> tasks = new ArrayList<>(selected.size() * temperatures.size() * variants.size());
+        List<PlannedTask> tasks = new ArrayList<>((int) planned);
         long questions = 0, promptTokens = 0, completionTokens = 0;
         BigDecimal cost = BigDecimal.ZERO;
-        for (Chunk chunk : selected) {
+        for (ChunkRepository.Size chunk : selected) {
             int n = request.questionsPerChunk() != null ? request.questionsPerChunk()
                     : Math.max(1, Math.round((float) chunk.getTokens() / tokensPerQuestion));
             for (String variant : variants) {
@@ -110,7 +115,7 @@ class JobPlanner {
                         + tokens.count(Prompts.render(templates.get(variant), request.context(), "", n, json)))
                         + chunk.getTokens();
                 int completion = n * EXPECTED_TOKENS_PER_PAIR;
-                BigDecimal taskCost = cost(price, prompt, completion);
+                BigDecimal taskCost = price == null ? BigDecimal.ZERO : price.cost(prompt, completion);
                 for (BigDecimal temperature : temperatures) {
                     tasks.add(new PlannedTask(chunk.getId(), temperature, variant, n, prompt + completion, taskCost));
                     questions += n;
@@ -129,18 +134,9 @@ class JobPlanner {
         return new Plan(request, params, estimate, tasks);
     }
 
-    static BigDecimal cost(GenerationProperties.Price price, long promptTokens, long completionTokens) {
-        if (price == null) {
-            return BigDecimal.ZERO;
-        }
-        return price.inputPerMillion().multiply(BigDecimal.valueOf(promptTokens))
-                .add(price.outputPerMillion().multiply(BigDecimal.valueOf(completionTokens)))
-                .divide(MILLION, MathContext.DECIMAL64);
-    }
-
     private static List<String> variants(JobRequest request) {
         if (request.variants() == null || request.variants().isEmpty()) {
-            return List.of("standard");
+            return Prompts.DEFAULT_VARIANTS;
         }
         var distinct = new LinkedHashSet<String>();
         for (String variant : request.variants()) {
@@ -164,15 +160,15 @@ class JobPlanner {
         }
     }
 
-    private List<Chunk> chunks(JobRequest request) {
-        List<Chunk> selected = new ArrayList<>();
+    private List<ChunkRepository.Size> chunks(JobRequest request) {
+        List<ChunkRepository.Size> selected = new ArrayList<>();
         documents.requireReady(request.documentIds());
         for (UUID id : new LinkedHashSet<>(request.documentIds())) {
             if (id == null || !documents.existsById(id)) {
                 throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-document", "Unknown document",
                         "No document with id " + id);
             }
-            selected.addAll(chunks.findByDocumentIdOrderByOrdinal(id));
+            selected.addAll(chunks.findSizesByDocumentIdOrderByOrdinal(id));
         }
         if (request.chunkLimit() != null && selected.size() > request.chunkLimit()) {
             selected = selected.subList(0, request.chunkLimit());

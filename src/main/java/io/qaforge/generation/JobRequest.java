@@ -8,13 +8,16 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 
 /**
- * What a user asks for in {@code POST /api/jobs}; unset fields take the reference recipe's defaults.
+ * What a user asks for in {@code POST /api/jobs}; unset fields take the defaults the README describes. Every number and
+ * every list has a bound (the README's limits table): estimates stay exact and a request cannot make the planner build
+ * millions of tasks.
  *
  * @param temperatures      {@code {"count":9,"min":0.01,"max":1.2}} or an explicit list such as {@code [0.2, 0.7]}
  * @param tokensPerQuestion one question per this many chunk tokens (default 60); ignored when questionsPerChunk is set
@@ -23,20 +26,29 @@ import jakarta.validation.constraints.Size;
  * @param chunkLimit        only the first N chunks (in document order), to try a job cheaply
  */
 record JobRequest(
-        @NotEmpty List<UUID> documentIds,
-        @NotBlank @Size(max = 1000) String context,
-        @NotBlank String provider,
-        @NotBlank String model,
+        @NotEmpty @Size(max = MAX_DOCUMENTS) List<UUID> documentIds,
+        @NotBlank @Size(max = CONTEXT_MAX_LENGTH) String context,
+        @NotBlank @Size(max = 100) String provider,
+        @NotBlank @Size(max = 200) String model,
         JsonNode temperatures,
-        @Positive Integer tokensPerQuestion,
-        @Positive Integer questionsPerChunk,
-        List<String> variants,
-        Map<String, String> prompts,
+        @Positive @Max(100_000) Integer tokensPerQuestion,
+        @Positive @Max(MAX_QUESTIONS_PER_CHUNK) Integer questionsPerChunk,
+        @Size(max = MAX_VARIANTS) List<String> variants,
+        @Size(max = MAX_VARIANTS) Map<String, @Size(max = MAX_TEMPLATE_CHARS) String> prompts,
         @DecimalMin("0.0") @DecimalMax("1.0") Double testFraction,
         Long seed,
-        String splitBy,
-        @Positive Integer chunkLimit,
+        @Size(max = 20) String splitBy,
+        @Positive @Max(1_000_000) Integer chunkLimit,
         Boolean dryRun,
-        @Positive BigDecimal maxCostUsd,
-        @Positive Long maxTokens) {
+        @Positive @DecimalMax(MAX_COST_USD) BigDecimal maxCostUsd,
+        @Positive @Max(MAX_TOKENS) Long maxTokens) {
+
+    static final int CONTEXT_MAX_LENGTH = 1000;
+    static final int MAX_DOCUMENTS = 100;
+    static final int MAX_QUESTIONS_PER_CHUNK = 100;
+    static final int MAX_VARIANTS = 20;
+    static final int MAX_TEMPLATE_CHARS = 20_000;
+    /** Below what {@code numeric(14, 6)} holds. */
+    static final String MAX_COST_USD = "1000000";
+    static final long MAX_TOKENS = 1_000_000_000_000L;
 }

@@ -2,13 +2,16 @@ package io.qaforge.generation;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The quality filters of DESIGN.md. Each reject has a reason that is stored with the pair and counted. */
+import io.qaforge.system.Sha256;
+
+/**
+ * Cheap rules that catch what an LLM gets wrong most often: empty, cut-off, over-long or question-less pairs. Each reject
+ * has a reason that is stored with the pair and counted, so nothing is dropped silently.
+ */
 final class PairFilter {
 
     static final int MIN_QUESTION_CHARS = 10;
@@ -58,13 +61,8 @@ final class PairFilter {
 
     /** 64 bits of SHA-256 over the normalised pair: equal keys mean the same pair up to case, spacing and punctuation. */
     static long dedupeKey(PairParser.Pair pair) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((normalise(pair.question()) + "\n" + normalise(pair.answer())).getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.wrap(digest).getLong();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] digest = Sha256.of((normalise(pair.question()) + "\n" + normalise(pair.answer())).getBytes(StandardCharsets.UTF_8));
+        return ByteBuffer.wrap(digest).getLong();
     }
 
     private static boolean unbalanced(String text) {

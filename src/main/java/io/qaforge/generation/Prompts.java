@@ -16,6 +16,8 @@ import org.springframework.core.io.ClassPathResource;
 final class Prompts {
 
     static final List<String> BUILT_IN = List.of("standard", "simple", "nuanced", "reversed");
+    /** The variants of a job that names none. */
+    static final List<String> DEFAULT_VARIANTS = List.of("standard");
     static final String JSON_SCHEMA = """
             {"type":"object","additionalProperties":false,"required":["pairs"],"properties":{"pairs":{"type":"array",
             "items":{"type":"object","additionalProperties":false,"required":["question","answer"],

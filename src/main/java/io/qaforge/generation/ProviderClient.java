@@ -6,10 +6,9 @@ import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,6 +35,8 @@ import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.retry.support.RetryTemplate;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
+
+import io.qaforge.system.RetryAfter;
 
 /**
  * One configured provider: Spring AI's OpenAI chat model pointed at its base URL, with Spring AI's retries off (the
@@ -77,6 +78,12 @@ class ProviderClient {
                 .defaultOptions(OpenAiChatOptions.builder().build())
                 .retryTemplate(RetryTemplate.builder().maxAttempts(1).build())
                 .build();
+    }
+
+    /** What a call to {@code model} with this usage cost, by the configured price; zero for an unpriced model. */
+    BigDecimal cost(String model, long promptTokens, long completionTokens) {
+        GenerationProperties.Price price = config.prices().get(model);
+        return price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens);
     }
 
     Completion call(String model, double temperature, String prompt) {
@@ -175,17 +182,9 @@ class ProviderClient {
                 // fall through to Retry-After
             }
         }
-        String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
-        if (value != null) {
-            try {
-                return Duration.ofMillis((long) (Double.parseDouble(value.strip()) * 1000));
-            } catch (NumberFormatException notSeconds) {
-                try {
-                    return Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME));
-                } catch (RuntimeException ignored) {
-                    // an unreadable header: the engine's own backoff applies
-                }
-            }
+        Duration retryAfter = RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER));
+        if (retryAfter != null) {
+            return retryAfter;
         }
         if (error != null) {
             Matcher m = TRY_AGAIN.matcher(error.path("message").asText(""));

@@ -1,7 +1,9 @@
 package io.qaforge.generation;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.http.HttpStatus;
@@ -29,25 +31,48 @@ class Providers {
 
     /** Checks that a job may use this provider and model; answers the client or a 4xx problem. */
     ProviderClient require(String name, String model) {
-        GenerationProperties.Provider config = properties.providers().get(name);
-        if (config == null) {
-            throw ApiProblem.badRequest("unknown-provider", "Unknown provider",
-                    "No provider named '" + name + "' is configured; configured: " + String.join(", ", names()));
+        ApiProblem unusable = unusable(name);
+        if (unusable != null) {
+            throw unusable;
         }
-        if (KEYED.contains(name) && blank(config.apiKey())) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no API key",
-                    "Provider '" + name + "' needs an API key: set " + (name.equals("openai")
-                            ? "OPENAI_API_KEY (or spring.ai.openai.api-key)" : "RUNPOD_API_KEY"));
-        }
-        if (blank(baseUrl(name, config))) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no endpoint",
-                    "Provider '" + name + "' has no base URL" + (name.equals("runpod") ? ": set RUNPOD_ENDPOINT_ID" : ""));
-        }
-        if (model == null || model.isBlank() || !config.knowsModel(model)) {
+        if (model == null || model.isBlank() || !properties.providers().get(name).knowsModel(model)) {
             throw ApiProblem.badRequest("unknown-model", "Unknown model",
                     "Provider '" + name + "' is not configured for model '" + model + "'");
         }
         return client(name);
+    }
+
+    /** The providers a job can use now, by name, each with the models it may name (none: any name) and their prices. */
+    List<JobSettings.Provider> usable() {
+        return names().stream().sorted().filter(name -> unusable(name) == null).map(name -> {
+            GenerationProperties.Provider config = properties.providers().get(name);
+            var models = new TreeSet<>(config.models());
+            models.addAll(config.prices().keySet());
+            return new JobSettings.Provider(name, models.stream().map(model -> {
+                GenerationProperties.Price price = config.prices().get(model);
+                return new JobSettings.Model(model, price == null ? null : price.inputPerMillion(),
+                        price == null ? null : price.outputPerMillion());
+            }).toList());
+        }).toList();
+    }
+
+    /** Why no job can use this provider now (unknown, no key, no endpoint); null when one can. */
+    private ApiProblem unusable(String name) {
+        GenerationProperties.Provider config = properties.providers().get(name);
+        if (config == null) {
+            return ApiProblem.badRequest("unknown-provider", "Unknown provider",
+                    "No provider named '" + name + "' is configured; configured: " + String.join(", ", names()));
+        }
+        if (KEYED.contains(name) && blank(config.apiKey())) {
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no API key",
+                    "Provider '" + name + "' needs an API key: set " + (name.equals("openai")
+                            ? "OPENAI_API_KEY (or spring.ai.openai.api-key)" : "RUNPOD_API_KEY"));
+        }
+        if (blank(baseUrl(name, config))) {
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no endpoint",
+                    "Provider '" + name + "' has no base URL" + (name.equals("runpod") ? ": set RUNPOD_ENDPOINT_ID" : ""));
+        }
+        return null;
     }
 
     /** The client for a provider that jobs already use; null if it was removed from the configuration since. */

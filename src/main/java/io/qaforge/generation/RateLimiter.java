@@ -3,6 +3,7 @@ package io.qaforge.generation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -36,12 +37,37 @@ class RateLimiter {
                 .build();
     }
 
-    void acquireSlot() throws InterruptedException {
+    /** Waits for one of the provider's concurrent calls; closing the slot gives it back (a second close does nothing). */
+    Slot acquireSlot() throws InterruptedException {
         concurrency.acquire();
+        return new Slot();
     }
 
-    void releaseSlot() {
-        concurrency.release();
+    /**
+     * One concurrent call's place. Closed exactly once however many paths close it: the task thread gives it back as soon
+     * as the provider answers, and its try-with-resources once more on the way out, in case the call never returned.
+     */
+    final class Slot implements AutoCloseable {
+
+        private final AtomicBoolean held = new AtomicBoolean(true);
+
+        private Slot() {
+        }
+
+        /** This slot's place moves to a new one (for the thread that takes the task over); closing this one is a no-op now. */
+        Slot handOver() {
+            if (!held.getAndSet(false)) {
+                throw new IllegalStateException("slot already given back");
+            }
+            return new Slot();
+        }
+
+        @Override
+        public void close() {
+            if (held.getAndSet(false)) {
+                concurrency.release();
+            }
+        }
     }
 
     /** Blocks until a request may be sent: after any pause the provider asked for, and within requests/min. */

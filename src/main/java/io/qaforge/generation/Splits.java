@@ -3,7 +3,8 @@ package io.qaforge.generation;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+
+import io.qaforge.system.Sha256;
 
 /**
  * Train/test assignment, a pure function of the seed and the pair (or its chunk): re-running a task, a replica or a
@@ -23,13 +24,9 @@ final class Splits {
 
     /** A uniform number in [0, 1) from SHA-256, so it does not depend on the JVM's hash functions. */
     private static double unit(long seed, String kind, long identity) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(ByteBuffer.allocate(16).putLong(seed).putLong(identity).array());
-            sha.update(kind.getBytes(StandardCharsets.UTF_8));
-            return (ByteBuffer.wrap(sha.digest()).getLong() >>> 11) * 0x1.0p-53;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Sha256.digest();
+        sha.update(ByteBuffer.allocate(16).putLong(seed).putLong(identity).array());
+        sha.update(kind.getBytes(StandardCharsets.UTF_8));
+        return (ByteBuffer.wrap(sha.digest()).getLong() >>> 11) * 0x1.0p-53;
     }
 }

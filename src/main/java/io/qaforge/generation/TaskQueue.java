@@ -2,14 +2,10 @@ package io.qaforge.generation;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -28,27 +24,40 @@ class TaskQueue {
     }
 
     private final JdbcClient db;
-    private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
+    private final PairWriter pairs;
 
-    TaskQueue(JdbcClient db, JdbcTemplate jdbc, TransactionTemplate transaction) {
+    TaskQueue(JdbcClient db, TransactionTemplate transaction, PairWriter pairs) {
         this.db = db;
-        this.jdbc = jdbc;
         this.transaction = transaction;
+        this.pairs = pairs;
     }
 
     /**
-     * Claims the oldest runnable task of any runnable job on this provider, unless the job's budget cannot take its
-     * estimated cost on top of what is spent and reserved by running tasks (then the claim is undone).
+     * Claims the oldest runnable task of any runnable job on this provider that the job's budget can still take: its
+     * estimate on top of what is spent and what running tasks reserve. A task that does not fit is passed over, so it
+     * never holds up the tasks behind it, of its own job or of another; once no pending task of a job fits and none
+     * runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}.
      */
     Optional<Claimed> claim(String provider, String worker, Duration lease) {
         return transaction.execute(tx -> {
             Optional<Claimed> claimed = db.sql("""
-                            WITH next AS (
-                                SELECT t.id FROM task t JOIN job j ON j.id = t.job_id
-                                WHERE j.provider = :provider AND j.status IN ('QUEUED', 'RUNNING')
+                            WITH headroom AS (
+                                SELECT j.id,
+                                       j.max_cost_usd - j.cost_usd - coalesce(sum(r.est_cost_usd), 0) AS cost,
+                                       j.max_tokens - j.prompt_tokens - j.completion_tokens - coalesce(sum(r.est_tokens), 0) AS tokens
+                                FROM job j
+                                LEFT JOIN task r ON r.job_id = j.id AND r.status = 'RUNNING' AND r.lease_until >= now()
+                                WHERE j.provider = :provider AND j.status = ANY(:active)
+                                  AND (j.max_cost_usd IS NOT NULL OR j.max_tokens IS NOT NULL)
+                                GROUP BY j.id),
+                            next AS (
+                                SELECT t.id FROM task t JOIN job j ON j.id = t.job_id LEFT JOIN headroom h ON h.id = t.job_id
+                                WHERE j.provider = :provider AND j.status = ANY(:active)
                                   AND (t.status = 'PENDING' OR (t.status = 'RUNNING' AND t.lease_until < now()))
                                   AND t.next_attempt_at <= now()
+                                  AND (h.cost IS NULL OR t.est_cost_usd <= h.cost)
+                                  AND (h.tokens IS NULL OR t.est_tokens <= h.tokens)
                                 ORDER BY t.id
                                 LIMIT 1
                                 FOR UPDATE OF t SKIP LOCKED)
@@ -57,6 +66,7 @@ class TaskQueue {
                             FROM next WHERE t.id = next.id
                             RETURNING t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts""")
                     .param("provider", provider)
+                    .param("active", JobStatus.names(JobStatus.ACTIVE))
                     .param("worker", worker)
                     .param("lease", lease.toMillis() / 1000.0)
                     .query((rs, i) -> new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
@@ -66,6 +76,7 @@ class TaskQueue {
                 return claimed;
             }
             Claimed task = claimed.get();
+            // Another replica may have claimed a task of the same job a moment ago, against the same headroom.
             if (overBudget(task.jobId())) {
                 db.sql("UPDATE task SET status = 'PENDING', attempts = attempts - 1, leased_by = NULL, lease_until = NULL WHERE id = ?")
                         .param(task.id()).update();
@@ -80,7 +91,7 @@ class TaskQueue {
 
     /**
      * Whether the job's running tasks (this claim included) could take it past its budget, by their estimates.
-     * Locks the job row, so concurrent claims in other replicas see each other's reservations.
+     * Locks the job row, so concurrent claims in other replicas wait for each other's reservations.
      */
     private boolean overBudget(UUID jobId) {
         var budget = db.sql("""
@@ -88,7 +99,7 @@ class TaskQueue {
                             OR j.max_tokens IS NOT NULL AND j.prompt_tokens + j.completion_tokens + r.tokens > j.max_tokens
                         FROM job j,
                              LATERAL (SELECT coalesce(sum(est_cost_usd), 0) AS cost, coalesce(sum(est_tokens), 0) AS tokens
-                                      FROM task WHERE job_id = j.id AND status = 'RUNNING') r
+                                      FROM task WHERE job_id = j.id AND status = 'RUNNING' AND lease_until >= now()) r
                         WHERE j.id = ? AND (j.max_cost_usd IS NOT NULL OR j.max_tokens IS NOT NULL)
                         FOR UPDATE OF j""")
                 .param(jobId).query(Boolean.class).optional();
@@ -99,8 +110,8 @@ class TaskQueue {
      * Stores a finished task's pairs, marks it done and adds its spend to the job: one transaction, so a crash at
      * any point leaves either all of it or none. Answers false when the lease was lost (nothing stored but the spend).
      */
-    boolean complete(Claimed task, String worker, String model, long seed, Splits.By splitBy, double testFraction,
-                     List<PairParser.Pair> pairs, int promptTokens, int completionTokens, BigDecimal cost) {
+    boolean complete(Claimed task, String worker, String model, PairWriter.SplitRule split, List<PairParser.Pair> answer,
+                     int promptTokens, int completionTokens, BigDecimal cost) {
         return Boolean.TRUE.equals(transaction.execute(tx -> {
             int marked = db.sql("""
                             UPDATE task SET status = 'DONE', finished_at = now(), lease_until = NULL, last_error = NULL,
@@ -111,7 +122,7 @@ class TaskQueue {
                     .param("id", task.id()).param("worker", worker)
                     .update();
             if (marked > 0) {
-                insertPairs(task, model, seed, splitBy, testFraction, pairs);
+                pairs.write(task, model, split, answer);
             }
             // Last, so the job row (which every completion of the job updates) stays locked only until commit.
             addSpend(task.jobId(), promptTokens, completionTokens, cost);
@@ -120,47 +131,6 @@ class TaskQueue {
             }
             return marked > 0;
         }));
-    }
-
-    private static final String INSERT_PAIR = """
-            INSERT INTO qa_pair (id, job_id, task_id, chunk_id, ordinal, question, answer, temperature, variant, model,
-                                 attempt, split, rejected_reason, dedupe_key)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
-
-    /**
-     * Accepted pairs go in first, in dedupe-key order (so two tasks racing on the same pairs wait on each other in
-     * the same order and cannot deadlock); the unique index lets only one copy per job in, the others are stored as
-     * duplicates. Rejected pairs are stored too, with their reason.
-     */
-    private void insertPairs(Claimed task, String model, long seed, Splits.By splitBy, double testFraction,
-                             List<PairParser.Pair> pairs) {
-        List<Long> ids = ids("qa_pair_seq", pairs.size());
-        List<Object[]> candidates = new ArrayList<>();
-        List<Object[]> rejected = new ArrayList<>();
-        Set<Long> keys = new HashSet<>();
-        for (int i = 0; i < pairs.size(); i++) {
-            PairParser.Pair pair = pairs.get(i);
-            long key = PairFilter.dedupeKey(pair);
-            String reason = PairFilter.rejectReason(pair);
-            if (reason == null && !keys.add(key)) {
-                reason = "duplicate";
-            }
-            Object[] row = {ids.get(i), task.jobId(), task.id(), task.chunkId(), i, pair.question(), pair.answer(),
-                    task.temperature(), task.variant(), model, task.attempt(),
-                    Splits.assign(seed, splitBy, task.chunkId(), key, testFraction), reason, key};
-            (reason == null ? candidates : rejected).add(row);
-        }
-        candidates.sort(java.util.Comparator.comparingLong(row -> (Long) row[13]));
-        int[] inserted = jdbc.batchUpdate(INSERT_PAIR + " ON CONFLICT (job_id, dedupe_key) WHERE rejected_reason IS NULL DO NOTHING",
-                candidates);
-        for (int i = 0; i < inserted.length; i++) {
-            if (inserted[i] == 0) {
-                Object[] row = candidates.get(i);
-                row[12] = "duplicate";
-                rejected.add(row);
-            }
-        }
-        jdbc.batchUpdate(INSERT_PAIR, rejected);
     }
 
     /** Puts a task back for another try after {@code delay}, or marks it failed when its attempts are used up. */
@@ -197,8 +167,8 @@ class TaskQueue {
             if (wholeJob) {
                 db.sql("""
                                 UPDATE job SET status = 'FAILED', error = ?, finished_at = now()
-                                WHERE id = ? AND status IN ('QUEUED', 'RUNNING')""")
-                        .param(reason).param(task.jobId()).update();
+                                WHERE id = ? AND status = ANY(?)""")
+                        .params(reason, task.jobId(), JobStatus.names(JobStatus.ACTIVE)).update();
             } else if (marked) {
                 settle(task.jobId());
             }
@@ -232,8 +202,9 @@ class TaskQueue {
     }
 
     /**
-     * Ends a job once nothing of it is pending or running; or, with pending tasks, none running and a budget that
-     * cannot take the next one, as {@code BUDGET_EXHAUSTED}. Call inside a transaction that holds the job row.
+     * Ends a job once nothing of it is pending or running; or, with pending tasks, none running and none that the budget
+     * can take, as {@code BUDGET_EXHAUSTED} (the same test a claim makes, so a job never waits for a claim that cannot
+     * come). Call inside a transaction that holds the job row.
      */
     void settle(UUID jobId) {
         // Cheap and usually true while a job runs: running tasks hold the lowest ids of the claimable index.
@@ -249,31 +220,14 @@ class TaskQueue {
                         FROM (SELECT count(*) FILTER (WHERE status = 'PENDING') AS pending,
                                      count(*) FILTER (WHERE status = 'RUNNING') AS running,
                                      count(*) FILTER (WHERE status = 'FAILED') AS failed,
-                                     count(*) FILTER (WHERE status = 'DONE') AS done,
-                                     (SELECT min(est_cost_usd) FROM task WHERE job_id = :job AND status = 'PENDING') AS next_cost,
-                                     (SELECT min(est_tokens) FROM task WHERE job_id = :job AND status = 'PENDING') AS next_tokens
+                                     count(*) FILTER (WHERE status = 'DONE') AS done
                               FROM task WHERE job_id = :job) c
-                        WHERE j.id = :job AND j.status IN ('QUEUED', 'RUNNING') AND c.running = 0
-                          AND (c.pending = 0
-                               OR j.max_cost_usd IS NOT NULL AND j.cost_usd + c.next_cost > j.max_cost_usd
-                               OR j.max_tokens IS NOT NULL AND j.prompt_tokens + j.completion_tokens + c.next_tokens > j.max_tokens)""")
-                .param("job", jobId)
+                        WHERE j.id = :job AND j.status = ANY(:active) AND c.running = 0
+                          AND (c.pending = 0 OR NOT EXISTS (
+                                SELECT 1 FROM task t WHERE t.job_id = j.id AND t.status = 'PENDING'
+                                  AND (j.max_cost_usd IS NULL OR j.cost_usd + t.est_cost_usd <= j.max_cost_usd)
+                                  AND (j.max_tokens IS NULL OR j.prompt_tokens + j.completion_tokens + t.est_tokens <= j.max_tokens)))""")
+                .param("job", jobId).param("active", JobStatus.names(JobStatus.ACTIVE))
                 .update();
-    }
-
-    /** Ids in the blocks that the sequence hands out (50 per value), as Hibernate's pooled optimizer uses them. */
-    List<Long> ids(String sequence, int count) {
-        List<Long> ids = new ArrayList<>(count);
-        if (count == 0) {
-            return ids;
-        }
-        List<Long> highs = db.sql("SELECT nextval('" + sequence + "') FROM generate_series(1, ?)")
-                .param((count + 49) / 50).query(Long.class).list();
-        for (long high : highs) {
-            for (long id = high - 49; id <= high && ids.size() < count; id++) {
-                ids.add(id);
-            }
-        }
-        return ids;
     }
 }

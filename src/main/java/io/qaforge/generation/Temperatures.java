@@ -10,13 +10,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.qaforge.system.ApiProblem;
 
-/** Expands a temperature spec: an explicit list, or {count, min, max} evenly spaced (count 1 = the midpoint). */
+/**
+ * Expands a temperature spec: an explicit list, or {count, min, max} evenly spaced (count 1 = the midpoint). Either way
+ * at most {@link #MAX_COUNT} values: each one is a task per chunk and variant.
+ */
 final class Temperatures {
 
     static final int DEFAULT_COUNT = 9;
     static final double DEFAULT_MIN = 0.01;
     static final double DEFAULT_MAX = 1.2;
     static final int MAX_COUNT = 100;
+    /** Every temperature lies in [MIN, MAX]: the range OpenAI-compatible providers accept. */
+    static final int MIN = 0;
+    static final int MAX = 2;
 
     private Temperatures() {
     }
@@ -29,6 +35,9 @@ final class Temperatures {
             if (spec.isEmpty()) {
                 throw invalid("the temperature list is empty");
             }
+            if (spec.size() > MAX_COUNT) {
+                throw invalid("at most " + MAX_COUNT + " temperatures, was a list of " + spec.size());
+            }
             for (JsonNode value : spec) {
                 if (!value.isNumber()) {
                     throw invalid("temperatures must be numbers");
@@ -36,7 +45,7 @@ final class Temperatures {
                 values.add(value.asDouble());
             }
         } else if (spec.isObject()) {
-            int count = spec.has("count") ? number(spec.get("count")).intValue() : DEFAULT_COUNT;
+            int count = spec.has("count") ? count(spec.get("count")) : DEFAULT_COUNT;
             double min = spec.has("min") ? number(spec.get("min")).doubleValue() : DEFAULT_MIN;
             double max = spec.has("max") ? number(spec.get("max")).doubleValue() : DEFAULT_MAX;
             if (count < 1 || count > MAX_COUNT) {
@@ -51,8 +60,8 @@ final class Temperatures {
         }
         LinkedHashSet<BigDecimal> distinct = new LinkedHashSet<>();
         for (double value : values) {
-            if (!(value >= 0 && value <= 2)) {
-                throw invalid("temperature " + value + " is outside [0, 2]");
+            if (!(value >= MIN && value <= MAX)) {
+                throw invalid("temperature " + value + " is outside [" + MIN + ", " + MAX + "]");
             }
             distinct.add(BigDecimal.valueOf(value).setScale(3, RoundingMode.HALF_UP));
         }
@@ -69,6 +78,14 @@ final class Temperatures {
             }
         }
         return values;
+    }
+
+    /** A whole number of temperatures: 1.9 or 2^32 + 1 are mistakes to report, not to round or wrap into 1. */
+    private static int count(JsonNode node) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw invalid("count must be a whole number between 1 and " + MAX_COUNT + ", was " + node);
+        }
+        return node.intValue();
     }
 
     private static Number number(JsonNode node) {

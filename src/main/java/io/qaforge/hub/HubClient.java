@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -22,7 +20,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -40,6 +37,9 @@ import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
+
+import io.qaforge.system.Backoff;
+import io.qaforge.system.RetryAfter;
 
 /**
  * The Hugging Face Hub's upload protocol over plain HTTP: create repo, preupload, LFS batch and transfer, NDJSON commit.
@@ -73,10 +73,12 @@ class HubClient {
     private final HubProperties properties;
     private final ObjectMapper json;
     private final RestClient rest;
+    private final Backoff backoff;
 
     HubClient(HubProperties properties, ObjectMapper json, RestClient.Builder builder) {
         this.properties = properties;
         this.json = json;
+        this.backoff = new Backoff(properties.initialBackoff(), MAX_BACKOFF);
         var factory = new JdkClientHttpRequestFactory(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build());
         factory.setReadTimeout(Duration.ofMinutes(10));
         this.rest = builder.clone().requestFactory(factory).baseUrl(properties.endpoint().toString()).build();
@@ -284,18 +286,11 @@ class HubClient {
         return new HubException(status, "Hub answered " + status + (message.isEmpty() ? "" : ": " + message), retryAfter(response.getHeaders()));
     }
 
+    /** {@code Retry-After}, or the reset of the Hub's own {@code RateLimit} header ({@code ...;t=<seconds>}). */
     static Duration retryAfter(HttpHeaders headers) {
         String retryAfter = headers.getFirst(HttpHeaders.RETRY_AFTER);
         if (retryAfter != null) {
-            try {
-                return Duration.ofSeconds(Long.parseLong(retryAfter.strip()));
-            } catch (NumberFormatException notSeconds) {
-                try {
-                    return Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(retryAfter.strip(), DateTimeFormatter.RFC_1123_DATE_TIME));
-                } catch (RuntimeException notADate) {
-                    return null;
-                }
-            }
+            return RetryAfter.parse(retryAfter);
         }
         String rateLimit = headers.getFirst("RateLimit");
         if (rateLimit != null) {
@@ -307,8 +302,14 @@ class HubClient {
         return null;
     }
 
+    /** Connection failures often carry no message (a refused connection, a timeout): their type says what happened. */
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        String type = cause.getClass().getSimpleName();
+        return message == null || message.isBlank() ? type : type + " (" + message + ")";
+    }
+
     private <T> T withRetry(boolean commit, Supplier<T> call) {
-        Duration backoff = properties.initialBackoff();
         for (int attempt = 1; ; attempt++) {
             HubException failure;
             try {
@@ -316,22 +317,20 @@ class HubClient {
             } catch (HubException e) {
                 failure = e;
             } catch (ResourceAccessException e) {
-                failure = new HubException(0, "Hub unreachable: " + e.getMostSpecificCause().getMessage(), null);
+                failure = new HubException(0, "Hub unreachable at " + properties.endpoint() + ": " + describe(e.getMostSpecificCause()), null);
             }
             boolean retry = commit ? failure.status() == 429 : failure.transientFailure();
             if (!retry || attempt >= properties.maxAttempts()) {
                 throw failure;
             }
-            Duration wait = failure.retryAfter() != null
-                    ? (failure.retryAfter().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : failure.retryAfter())
-                    : backoff.plusMillis(ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2 + 1));
+            Duration asked = failure.retryAfter() == null || failure.retryAfter().compareTo(MAX_RETRY_AFTER) <= 0
+                    ? failure.retryAfter() : MAX_RETRY_AFTER;
             try {
-                Thread.sleep(wait.isNegative() ? Duration.ZERO : wait);
+                Thread.sleep(backoff.delay(attempt, asked));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw failure;
             }
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
     }
 }

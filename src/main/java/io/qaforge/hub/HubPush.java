@@ -7,18 +7,15 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
-import jakarta.persistence.Id;
-import jakarta.persistence.Transient;
-import org.springframework.data.domain.Persistable;
+
+import io.qaforge.system.AssignedIdEntity;
 
 /** One push of a job's or dataset's export to a Hub dataset repo. Holds no token: that lives only in the running push. */
 @Entity
-public class HubPush implements Persistable<UUID> {
+public class HubPush extends AssignedIdEntity {
 
     public enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED }
 
-    @Id
-    private UUID id;
     private UUID jobId;
     private UUID datasetId;
     private String repoId;
@@ -32,14 +29,12 @@ public class HubPush implements Persistable<UUID> {
     private Instant createdAt;
     private Instant heartbeatAt;
     private Instant finishedAt;
-    @Transient
-    private boolean isNew;
 
     protected HubPush() {
     }
 
     HubPush(UUID jobId, UUID datasetId, String repoId, boolean privateRepo, String format) {
-        this.id = UUID.randomUUID();
+        super(UUID.randomUUID());
         this.jobId = jobId;
         this.datasetId = datasetId;
         this.repoId = repoId;
@@ -48,17 +43,6 @@ public class HubPush implements Persistable<UUID> {
         this.status = Status.QUEUED;
         this.createdAt = Instant.now();
         this.heartbeatAt = createdAt;
-        this.isNew = true;
-    }
-
-    @Override
-    public UUID getId() {
-        return id;
-    }
-
-    @Override
-    public boolean isNew() {
-        return isNew;
     }
 
     public UUID getJobId() {

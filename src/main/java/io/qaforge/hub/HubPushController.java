@@ -13,7 +13,6 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.StringUtils;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -62,17 +61,15 @@ class HubPushController {
     private final HubProperties properties;
     private final HubPushRepository pushes;
     private final DatasetRepository datasets;
-    private final JdbcTemplate jdbc;
     private final Jobs jobs;
 
     HubPushController(HubPusher pusher, HubClient hub, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
-                      JdbcTemplate jdbc, Jobs jobs) {
+                      Jobs jobs) {
         this.pusher = pusher;
         this.hub = hub;
         this.properties = properties;
         this.pushes = pushes;
         this.datasets = datasets;
-        this.jdbc = jdbc;
         this.jobs = jobs;
     }
 
@@ -96,7 +93,7 @@ class HubPushController {
     }
 
     private ResponseEntity<PushView> push(UUID jobId, UUID datasetId, Collection<UUID> jobIds, PushRequest request) {
-        ExportFormat format = format(request.format());
+        ExportFormat format = HubFormats.parse(request.format());
         int pairsPerRow = request.pairsPerRow() == null ? ExportOptions.DEFAULT_PAIRS_PER_ROW : request.pairsPerRow();
         long seed = request.seed() == null ? ExportOptions.DEFAULT_SEED : request.seed();
         String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
@@ -105,9 +102,7 @@ class HubPushController {
             throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
                     "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
         }
-        long accepted = jdbc.queryForObject("SELECT count(*) FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL",
-                Long.class, (Object) jobIds.stream().map(UUID::toString).toArray(String[]::new));
-        if (accepted == 0) {
+        if (jobs.acceptedPairs(jobIds).isEmpty()) {
             throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
         }
         HubClient.Whoami me = whoami(token);
@@ -145,18 +140,6 @@ class HubPushController {
 
     private static ApiProblem forbidden(String detail) {
         return new ApiProblem(HttpStatus.FORBIDDEN, "hub-forbidden", "Hub token not allowed to push", detail);
-    }
-
-    /**
-     * One format per push: {@code datasets} picks one reader for a whole repo from its most common file extension, so a
-     * repo holding Parquet and JSONL side by side fails to load (found by the test that loads a pushed repo).
-     */
-    private static ExportFormat format(String name) {
-        ExportFormat format = ExportFormat.parse(name == null ? "parquet" : name);
-        if (format == ExportFormat.CSV) {
-            throw ApiProblem.badRequest("invalid-format", "Invalid format", "Hub pushes carry parquet or jsonl");
-        }
-        return format;
     }
 
     private PushView view(HubPush push) {

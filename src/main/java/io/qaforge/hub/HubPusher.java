@@ -1,15 +1,10 @@
 package io.qaforge.hub;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +13,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.core.task.AsyncTaskExecutor;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -32,6 +24,8 @@ import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.ExportSummary;
 import io.qaforge.export.Exporter;
+import io.qaforge.generation.Jobs;
+import io.qaforge.system.Sha256;
 
 /**
  * Runs pushes in the background: export each split and format to temp files, write the dataset card, then create the
@@ -57,18 +51,16 @@ class HubPusher {
     private final HubClient hub;
     private final HubPushRepository pushes;
     private final Exporter exporter;
-    private final JdbcTemplate jdbc;
-    private final ObjectMapper json;
+    private final Jobs jobs;
     private final AsyncTaskExecutor executor;
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
 
-    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, JdbcTemplate jdbc, ObjectMapper json,
+    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, Jobs jobs,
               @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor) {
         this.hub = hub;
         this.pushes = pushes;
         this.exporter = exporter;
-        this.jdbc = jdbc;
-        this.json = json;
+        this.jobs = jobs;
         this.executor = executor;
     }
 
@@ -131,60 +123,17 @@ class HubPusher {
     }
 
     private static HubClient.UploadFile upload(String path, Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            String oid = HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-            return new HubClient.UploadFile(path, file, Files.size(file), oid);
-        }
+        return new HubClient.UploadFile(path, file, Files.size(file), Sha256.hex(file));
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** What the card tells, read from the tables generation fills; keys missing from {@code job.params} are skipped. */
+    /** What the card tells: the jobs as generation describes them, and the files just written. */
     private DatasetCard.Facts facts(Collection<UUID> jobIds, Plan plan, Map<String, Long> rows, Map<String, Long> pairs) {
-        String[] jobs = jobIds.stream().map(UUID::toString).sorted().toArray(String[]::new);
-        List<DatasetCard.Document> documents = jdbc.query("""
-                SELECT DISTINCT d.name, d.sha256, d.pages FROM job_document jd JOIN document d ON d.id = jd.document_id
-                WHERE jd.job_id = ANY(?::uuid[]) ORDER BY d.name, d.sha256""",
-                (rs, i) -> new DatasetCard.Document(rs.getString(1), rs.getString(2), rs.getInt(3)), (Object) jobs);
-        List<String> models = jdbc.queryForList("SELECT DISTINCT model || ' (' || provider || ')' FROM job WHERE id = ANY(?::uuid[]) ORDER BY 1",
-                String.class, (Object) jobs);
-        List<String> contexts = jdbc.queryForList("SELECT DISTINCT context FROM job WHERE id = ANY(?::uuid[]) AND context <> '' ORDER BY 1",
-                String.class, (Object) jobs);
-        List<String> temperatures = jdbc.queryForList("""
-                SELECT DISTINCT temperature::float8::text FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL
-                ORDER BY 1""", String.class, (Object) jobs);
-        List<String> variants = jdbc.queryForList("""
-                SELECT DISTINCT variant FROM qa_pair WHERE job_id = ANY(?::uuid[]) AND rejected_reason IS NULL ORDER BY 1""",
-                String.class, (Object) jobs);
-        List<String> prompts = new ArrayList<>();
-        for (String params : jdbc.queryForList("SELECT params::text FROM job WHERE id = ANY(?::uuid[]) ORDER BY id", String.class, (Object) jobs)) {
-            prompts(params).stream().filter(p -> !prompts.contains(p)).forEach(prompts::add);
-        }
-        temperatures = temperatures.stream().sorted((a, b) -> Double.compare(Double.parseDouble(a), Double.parseDouble(b))).toList();
+        Jobs.Description jobs = this.jobs.describe(jobIds);
+        List<DatasetCard.Document> documents = jobs.documents().stream()
+                .map(d -> new DatasetCard.Document(d.name(), d.sha256(), d.pages())).toList();
         return new DatasetCard.Facts(plan.repoId(), plan.license(), plan.format().extension(), rows, pairs,
-                plan.pairsPerRow(), plan.system(), documents, models, contexts, temperatures, variants, prompts, List.of(jobs));
-    }
-
-    /** The job's prompt templates by variant, as the generation module keeps them in {@code params.prompts}. */
-    private List<String> prompts(String params) {
-        List<String> prompts = new ArrayList<>();
-        try {
-            json.readTree(params).path("prompts").forEach(template -> {
-                if (template.isTextual()) {
-                    prompts.add(template.asText());
-                }
-            });
-        } catch (IOException malformed) {
-            // The card is still useful without the prompt.
-        }
-        return prompts;
+                plan.pairsPerRow(), plan.system(), documents, jobs.models(), jobs.contexts(), jobs.temperatures(), jobs.variants(),
+                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList());
     }
 
     @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)

@@ -3,6 +3,11 @@ package io.qaforge.system;
 import java.net.URI;
 import java.util.List;
 
+import org.apache.tomcat.util.http.fileupload.InvalidFileNameException;
+import org.apache.tomcat.util.http.fileupload.impl.FileCountLimitExceededException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.mapping.PropertyReferenceException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -10,18 +15,22 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.lang.Nullable;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /** Every error leaves the API as RFC 9457 problem+json with a specific {@code type}. */
 @RestControllerAdvice
 class ProblemAdvice extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
     private static final URI ABOUT_BLANK = URI.create("about:blank");
 
@@ -32,20 +41,73 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
+        if (e.getCause() != null && e.getCause().getCause() instanceof ApiProblem problem) {
+            return apiProblem(problem);
+        }
         return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
                 "Parameter '" + e.getName() + "' has an invalid value"));
+    }
+
+    /** An unknown {@code sort} property. */
+    @ExceptionHandler(PropertyReferenceException.class)
+    ResponseEntity<ProblemDetail> unknownSortProperty(PropertyReferenceException e) {
+        return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+                "sort: '" + e.getPropertyName() + "' is not a property of these results"));
+    }
+
+    /** A body that claims to be multipart but is not (no boundary, no closing boundary, a broken part). */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ProblemDetail> malformedMultipart(MultipartException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InvalidFileNameException) {
+                return apiProblem(ApiProblem.badRequest("invalid-file-name", "Invalid file name",
+                        "The uploaded file's name contains a NUL character"));
+            }
+        }
+        return apiProblem(ApiProblem.badRequest("malformed-multipart", "Malformed multipart body",
+                "The body is not valid multipart/form-data (missing or unterminated boundary); send the file as a form part named 'file'"));
+    }
+
+    /** Anything unforeseen: a problem with no internals in it (the log has the stack trace). */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
+        if (e instanceof ErrorResponse) {
+            throw e; // Spring's own resolvers answer these with their status.
+        }
+        log.error("Unexpected error", e);
+        return apiProblem(new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+                "The server failed to handle this request; it is logged. Try again, and report it if it persists."));
     }
 
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
                                                                   HttpStatusCode status, WebRequest request) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonBodyLimit.TooLarge tooLarge) {
+                return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE).body(JsonBodyLimit.problem(tooLarge.limit).toProblemDetail());
+            }
+        }
         return problem(status, "malformed-request-body", "Malformed request body",
                 "The request body is not valid JSON of the expected shape");
     }
 
+    /**
+     * Spring reports every multipart limit as "upload too large"; the part-count and part-header limits are not about
+     * size and get answers of their own, naming the limit.
+     */
     @Override
     protected ResponseEntity<Object> handleMaxUploadSizeExceededException(MaxUploadSizeExceededException ex, HttpHeaders headers,
                                                                           HttpStatusCode status, WebRequest request) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof FileCountLimitExceededException count) {
+                return problem(HttpStatus.BAD_REQUEST, "too-many-parts", "Too many form parts",
+                        "The form has more than " + count.getLimit() + " parts; send the file and its few fields only");
+            }
+            if (cause.getMessage() != null && cause.getMessage().startsWith("Header section has more than")) {
+                return problem(HttpStatus.BAD_REQUEST, "part-header-too-large", "Form part header too large",
+                        "A part's headers (usually its file name) are longer than the server accepts: " + cause.getMessage());
+            }
+        }
         return problem(HttpStatus.PAYLOAD_TOO_LARGE, "upload-too-large", "Upload too large",
                 "The upload exceeds the configured limit" + (ex.getMaxUploadSize() > 0 ? " of " + ex.getMaxUploadSize() + " bytes" : ""));
     }
@@ -60,6 +122,11 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex, HttpHeaders headers,
                                                                   HttpStatusCode status, WebRequest request) {
+        // Query parameters bound into a record: a value of the wrong type is an invalid parameter, as for @RequestParam.
+        var mismatch = ex.getBindingResult().getFieldErrors().stream().filter(error -> "typeMismatch".equals(error.getCode())).findFirst();
+        if (mismatch.isPresent()) {
+            return problem(status, "invalid-parameter", "Invalid parameter", "Parameter '" + mismatch.get().getField() + "' has an invalid value");
+        }
         List<String> errors = ex.getBindingResult().getFieldErrors().stream()
                 .map(error -> error.getField() + ": " + error.getDefaultMessage())
                 .toList();

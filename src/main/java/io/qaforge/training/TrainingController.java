@@ -9,6 +9,8 @@ import java.util.UUID;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
@@ -31,11 +33,17 @@ import io.qaforge.system.ApiProblem;
 class TrainingController {
 
     /**
-     * @param params hyperparameters passed to the worker as they are (camelCase: epochs, learningRate, loraR,
-     *               loraAlpha, maxLength, packing, probe, neftuneNoiseAlpha, batchSize, gradientAccumulation, seed)
+     * @param baseModel a Hugging Face model id ({@code owner/name}) the worker loads
+     * @param params    hyperparameters passed to the worker (camelCase: epochs, learningRate, loraR, loraAlpha, maxLength,
+     *                  packing, probe, neftuneNoiseAlpha, batchSize, gradientAccumulation, seed, ...; see TrainingParams)
      */
-    record CreateTraining(@NotNull UUID jobId, @NotBlank String baseModel, Map<String, Object> params) {
+    record CreateTraining(@NotNull UUID jobId,
+                          @NotBlank @Size(max = 200) @Pattern(regexp = MODEL_ID, message = "must be a Hugging Face model id such as Qwen/Qwen2.5-0.5B-Instruct")
+                          String baseModel,
+                          Map<String, Object> params) {
     }
+
+    private static final String MODEL_ID = "[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?";
 
     record TrainingView(UUID id, UUID jobId, String baseModel, Map<String, Object> params, TrainingRun.Status status,
                         boolean cancelRequested, String workerId, Map<String, Object> progress, Map<String, Object> metrics,
@@ -61,9 +69,9 @@ class TrainingController {
 
     @PostMapping
     ResponseEntity<TrainingView> create(@Valid @RequestBody CreateTraining request) {
+        Map<String, Object> params = TrainingParams.validate(request.params());
         jobs.requireExists(request.jobId());
-        TrainingRun run = runs.save(new TrainingRun(request.jobId(), request.baseModel().strip(),
-                request.params() == null ? Map.of() : request.params()));
+        TrainingRun run = runs.save(new TrainingRun(request.jobId(), request.baseModel(), params));
         return ResponseEntity.created(URI.create("/api/trainings/" + run.getId())).body(TrainingView.of(run, List.of()));
     }
 

@@ -9,9 +9,13 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+
+import io.qaforge.generation.JobStatus;
+import io.qaforge.system.ApiProblem;
 
 /**
  * The run lifecycle as single guarded SQL statements, so concurrent workers and users never race: a run is claimed
@@ -38,22 +42,28 @@ class TrainingQueue {
         jdbc.update("""
                 UPDATE training_run SET status = 'CANCELLED', finished_at = now(), lease_until = NULL, error = 'cancelled'
                 WHERE status = 'RUNNING' AND cancel_requested AND lease_until < now()""");
-        // A run waits until its job has finished generating: training on half a dataset helps nobody.
+        // A run waits until its job has finished generating (generation's job_state view): training on half a dataset helps nobody.
         List<UUID> claimed = jdbc.queryForList("""
                 UPDATE training_run SET status = 'RUNNING', worker_id = ?, lease_seconds = ?,
                        lease_until = now() + make_interval(secs => ?), started_at = coalesce(started_at, now())
                 WHERE id = (SELECT id FROM training_run
                             WHERE (status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < now()))
-                              AND job_id IN (SELECT id FROM job
-                                             WHERE status IN ('SUCCEEDED', 'COMPLETED_WITH_ERRORS', 'BUDGET_EXHAUSTED'))
+                              AND job_id IN (SELECT job_id FROM job_state WHERE status = ANY(?))
                             ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id""", UUID.class, workerId, leaseSeconds, leaseSeconds);
+                RETURNING id""", UUID.class, workerId, leaseSeconds, leaseSeconds, JobStatus.names(JobStatus.DATASET_READY));
         return claimed.stream().findFirst();
     }
+
+    static final int MAX_PROGRESS_CHARS = 16_384;
 
     @Transactional
     Optional<Lease> heartbeat(UUID id, String workerId, Map<String, Object> progress) {
         String snapshot = toJson(progress);
+        // Every heartbeat is kept (the loss curve), so one must stay small: a few numbers, not a payload.
+        if (snapshot.length() > MAX_PROGRESS_CHARS) {
+            throw new ApiProblem(HttpStatus.PAYLOAD_TOO_LARGE, "heartbeat-too-large", "Heartbeat too large",
+                    "A heartbeat's progress fields are limited to " + MAX_PROGRESS_CHARS + " characters of JSON, was " + snapshot.length());
+        }
         List<Lease> leases = jdbc.query("""
                 UPDATE training_run SET lease_until = now() + make_interval(secs => lease_seconds), progress = ?::jsonb
                 WHERE id = ? AND worker_id = ? AND status = 'RUNNING'

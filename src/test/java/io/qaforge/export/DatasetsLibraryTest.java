@@ -47,11 +47,10 @@ class DatasetsLibraryTest {
         UUID job = fixture.job(fixture.document("datasets-check.txt"), new double[] {0.01, 1.2}, new String[] {"standard"}, 8);
 
         for (ExportFormat format : List.of(ExportFormat.JSONL, ExportFormat.PARQUET)) {
-            ExportOptions options = new ExportOptions(format, "train", 4, 1, "You answer questions about R.", false);
             Path train = tmp.resolve("train." + format.extension());
             Path test = tmp.resolve("test." + format.extension());
-            ExportSummary trainRows = exporter.export(List.of(job), options, train);
-            ExportSummary testRows = exporter.export(List.of(job), options.withSplit("test"), test);
+            ExportSummary trainRows = exporter.export(List.of(job), options(format, "train"), train);
+            ExportSummary testRows = exporter.export(List.of(job), options(format, "test"), test);
 
             JsonNode loaded = PythonDatasets.run(LOAD, tmp, format == ExportFormat.JSONL ? "json" : "parquet", train.toString(), test.toString());
 
@@ -60,5 +59,9 @@ class DatasetsLibraryTest {
             assertThat(loaded.get("features").asText()).contains("role").contains("content");
             assertThat(loaded.get("roles").toString()).startsWith("[\"system\",\"user\",\"assistant\"");
         }
+    }
+
+    private static ExportOptions options(ExportFormat format, String split) {
+        return new ExportOptions(format, split, 4, 1, "You answer questions about R.", false);
     }
 }

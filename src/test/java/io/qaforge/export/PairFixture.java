@@ -84,7 +84,7 @@ public class PairFixture {
         UUID job = UUID.randomUUID();
         jdbc.update("""
                 INSERT INTO job (id, status, provider, model, context, params, estimate)
-                VALUES (?, 'COMPLETED', 'openai', 'gpt-4o-mini', 'The R language manual.',
+                VALUES (?, 'SUCCEEDED', 'openai', 'gpt-4o-mini', 'The R language manual.',
                         '{"prompts": {"standard": "Provide question/answer pairs about the text above."}, "temperatures": [0.01, 0.6, 1.2]}'::jsonb, '{}'::jsonb)""",
                 job);
         jdbc.update("INSERT INTO job_document (job_id, document_id) SELECT DISTINCT ?, document_id FROM chunk WHERE id = ANY(?)",

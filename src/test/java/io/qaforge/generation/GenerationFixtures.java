@@ -15,6 +15,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.util.LinkedMultiValueMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Test documents and HTTP helpers shared by the generation tests. */
 final class GenerationFixtures {
@@ -73,14 +74,8 @@ final class GenerationFixtures {
     }
 
     /** Polls the job until it reaches a terminal status (or the deadline passes) and answers its last view. */
-    static JsonNode awaitEnd(TestRestTemplate http, UUID id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode view = job(http, id);
-        while (!JobStatus.valueOf(view.get("status").asText()).terminal()) {
-            assertThat(System.nanoTime()).as("job still %s: %s", view.get("status"), view).isLessThan(deadline);
-            Thread.sleep(50);
-            view = job(http, id);
-        }
-        return view;
+    static JsonNode awaitEnd(TestRestTemplate http, UUID id, Duration timeout) {
+        return await("job " + id + " to end").atMost(timeout).pollInterval(Duration.ofMillis(50))
+                .until(() -> job(http, id), view -> JobStatus.valueOf(view.get("status").asText()).terminal());
     }
 }

@@ -1,5 +1,6 @@
 package io.qaforge.generation;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import static io.qaforge.generation.GenerationFixtures.createJob;
 import static io.qaforge.generation.GenerationFixtures.job;
 import static io.qaforge.generation.GenerationFixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Jobs end to end: the real Spring AI client against an in-process OpenAI-compatible server, on real PostgreSQL. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -341,14 +343,86 @@ class GenerationJobTest {
     }
 
     @Test
+    void aJobWhoseNextTaskNoLongerFitsItsBudgetEndsAndNeverHoldsUpAnotherJob() throws Exception {
+        // Per chunk a "long" task first (a big template) and a "short" one: the budget takes the short ones only.
+        String filler = "Background for the quiz writer: the laws of the game as the federation publishes them. ".repeat(200);
+        Map<String, Object> request = request(2, List.of(0.7));
+        request.put("variants", List.of("long", "short"));
+        request.put("prompts", Map.of("long", filler + "{context}\n\n{chunk}\n\nProvide {n} pairs.",
+                "short", "{context}\n\n{chunk}\n\nProvide {n} pairs."));
+        BigDecimal longTask = taskCost(request, "long");
+        BigDecimal shortTask = taskCost(request, "short");
+        assertThat(longTask).isGreaterThan(shortTask.multiply(BigDecimal.valueOf(8)));
+        request.put("maxCostUsd", longTask.multiply(new BigDecimal("0.9")));
+        UUID budgeted = createJob(http, request);
+        UUID next = createJob(http, request(3, List.of(0.3)));
+
+        JsonNode view = awaitEnd(http, budgeted, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.at("/tasks/done").asInt()).as("both short tasks").isEqualTo(2);
+        assertThat(view.at("/tasks/pending").asInt()).as("both long tasks, each beyond the whole budget").isEqualTo(2);
+        assertThat(view.get("costUsd").decimalValue()).isLessThanOrEqualTo(view.get("maxCostUsd").decimalValue());
+        assertThat(awaitEnd(http, next, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void numbersAndListsPastTheirLimitsAreProblemsAndCreateNothing() {
+        long jobsBefore = db.sql("SELECT count(*) FROM job").query(Long.class).single();
+        Map<String, Map<String, Object>> cases = new java.util.LinkedHashMap<>();
+        // An estimate multiplied out in int went negative at this value (and the budget with it).
+        cases.put("questionsPerChunk: must be less than or equal to 100", with(request(1, null), "questionsPerChunk", 47721859));
+        cases.put("tokensPerQuestion: must be less than or equal to 100000", with(request(1, null), "tokensPerQuestion", 2_000_000_000));
+        cases.put("chunkLimit: must be less than or equal to 1000000", with(request(1, null), "chunkLimit", 2_000_000_000));
+        cases.put("maxTokens: must be less than or equal to 1000000000000", with(request(1, null), "maxTokens", Long.MAX_VALUE));
+        cases.put("maxCostUsd: must be less than or equal to 1000000", with(request(1, null), "maxCostUsd", new BigDecimal("1e12")));
+        cases.put("variants: size must be between 0 and 20", with(request(1, null), "variants",
+                java.util.stream.IntStream.range(0, 21).mapToObj(i -> "v" + i).toList()));
+        cases.put("size must be between 0 and 20000", with(request(1, null), "prompts",
+                Map.of("standard", "{chunk} " + "x".repeat(20_000))));
+        cases.put("prompts: size must be between 0 and 20", with(request(1, null), "prompts",
+                java.util.stream.IntStream.range(0, 21).boxed().collect(java.util.stream.Collectors.toMap(i -> "v" + i, i -> "{chunk}"))));
+        cases.put("model: size must be between 0 and 200", with(request(1, null), "model", "m".repeat(201)));
+        cases.put("at most 100 temperatures", with(request(1, java.util.Collections.nCopies(101, 0.5)), "questionsPerChunk", 3));
+        cases.put("count must be a whole number between 1 and 100, was 1.9", request(1, Map.of("count", 1.9)));
+        cases.put("count must be a whole number between 1 and 100, was 4294967297", request(1, Map.of("count", 4294967297L)));
+        cases.forEach((limit, body) -> {
+            for (String path : List.of("/api/jobs", "/api/jobs/estimate")) {
+                ResponseEntity<JsonNode> response = post(http, path, body);
+                assertThat(response.getStatusCode().value()).as(limit + ": " + response.getBody()).isEqualTo(400);
+                assertThat(response.getHeaders().getContentType().toString()).isEqualTo("application/problem+json");
+                assertThat(response.getBody().get("detail").asText()).as("names the limit").contains(limit);
+            }
+        });
+        ResponseEntity<JsonNode> fraction = post(http, "/api/jobs", with(request(1, null), "questionsPerChunk", 2.5));
+        assertThat(fraction.getStatusCode().value()).as("2.5 questions is not 2").isEqualTo(400);
+        assertThat(post(http, "/api/jobs/" + UUID.randomUUID() + "/resume", Map.of("maxCostUsd", 1e12)).getStatusCode().value())
+                .isEqualTo(400);
+        assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
+    }
+
+    @Test
+    void aJobOfMoreTasksThanTheLimitIsAProblemBeforeAnyIsPlanned() {
+        UUID big = GenerationFixtures.upload(http, "big.txt", GenerationFixtures.document("beach handball", 120));
+        Map<String, Object> request = request(1_000_000, Map.of("count", 100));
+        request.put("documentIds", List.of(big));
+        List<String> variants = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "v" + i).toList();
+        request.put("variants", variants);
+        request.put("prompts", variants.stream().collect(java.util.stream.Collectors.toMap(v -> v, v -> v + " {chunk} Provide {n} pairs.")));
+        ResponseEntity<JsonNode> response = post(http, "/api/jobs/estimate", request);
+        assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(400);
+        assertThat(response.getBody().get("type").asText()).isEqualTo("/problems/too-many-tasks");
+        assertThat(response.getBody().get("detail").asText()).contains("at most 200000");
+    }
+
+    @Test
     void cancelStopsTheJob() throws Exception {
         fake.latencyMillis = 200;
         UUID id = createJob(http, request(FACTS, Map.of("count", 4)));
         ResponseEntity<JsonNode> cancelled = post(http, "/api/jobs/" + id + "/cancel", Map.of());
         assertThat(cancelled.getBody().get("status").asText()).isEqualTo("CANCELLED");
-        Thread.sleep(500);
-        int calls = fake.calls.size();
-        Thread.sleep(500);
+        // Calls claimed just before the cancel may still go out; then none: the count holds still for half a second.
+        int calls = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(new CallCountSettled(Duration.ofMillis(500)), settled -> settled >= 0);
         assertThat(fake.calls).hasSize(calls);
         assertThat(calls).isLessThan(48);
         assertThat(post(http, "/api/jobs/" + id + "/cancel", Map.of()).getStatusCode().value()).isEqualTo(409);
@@ -377,6 +451,34 @@ class GenerationJobTest {
             assertThat(call.model()).isEqualTo("gpt-4o-mini");
             assertThat(call.json()).as("structured output is on for openai").isTrue();
         });
+    }
+
+    /** The number of calls once it has not changed for {@code quiet}; -1 until then. */
+    static final class CallCountSettled implements java.util.concurrent.Callable<Integer> {
+        private final Duration quiet;
+        private int last = -1;
+        private long since;
+
+        CallCountSettled(Duration quiet) {
+            this.quiet = quiet;
+        }
+
+        @Override
+        public Integer call() {
+            int now = fake.calls.size();
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+                return -1;
+            }
+            return System.nanoTime() - since >= quiet.toNanos() ? now : -1;
+        }
+    }
+
+    /** The estimated cost of one task of the request with only this variant. */
+    private BigDecimal taskCost(Map<String, Object> request, String variant) {
+        JsonNode estimate = post(http, "/api/jobs/estimate", with(request, "variants", List.of(variant))).getBody().get("estimate");
+        return estimate.get("costUsd").decimalValue().divide(BigDecimal.valueOf(estimate.get("requests").asLong()), java.math.MathContext.DECIMAL64);
     }
 
     private long chunkId(int fact) {

@@ -25,6 +25,7 @@ import io.qaforge.QaforgeApplication;
 import io.qaforge.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Whole service replicas (application contexts on one database) stopping, crashing and sharing a job; the checks are
@@ -102,11 +103,7 @@ class GenerationRestartTest {
         fake.latencyMillis = 100;
         ConfigurableApplicationContext first = replica();
         UUID job = createJob(http(first), 3);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (done(db(first), job) < 8) {
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> done(db(first), job) >= 8);
         first.close();
         Set<String> doneBefore = doneKeys(database(), job);
         int callsBefore = fake.calls.size();

@@ -21,7 +21,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * An in-process Hugging Face Hub speaking the upload protocol as protocols.md section 1 describes it: whoami, repo
+ * An in-process Hugging Face Hub speaking the upload protocol as the official huggingface_hub client uses it: whoami, repo
  * create (409 when it exists), preupload (Parquet and big files go to LFS), LFS batch with basic or multipart transfer
  * and verify, NDJSON commit. It keeps each repo's files, and fails calls on request to test the client's answers.
  */

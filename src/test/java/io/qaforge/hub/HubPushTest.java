@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,6 +27,7 @@ import io.qaforge.PythonDatasets;
 import io.qaforge.export.PairFixture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class HubPushTest {
@@ -224,19 +224,9 @@ class HubPushTest {
     }
 
     private JsonNode awaitFinished(String id) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            JsonNode push = http.getForObject("/api/hub-pushes/{id}", JsonNode.class, id);
-            if (push.get("status").asText().equals("SUCCEEDED") || push.get("status").asText().equals("FAILED")) {
-                return push;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("push " + id + " did not finish");
+        return await("push " + id + " to finish").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> http.getForObject("/api/hub-pushes/{id}", JsonNode.class, id),
+                        push -> push.get("status").asText().equals("SUCCEEDED") || push.get("status").asText().equals("FAILED"));
     }
 
     private void assertNoTokenStored() {

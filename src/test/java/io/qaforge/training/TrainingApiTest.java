@@ -116,6 +116,20 @@ class TrainingApiTest {
     }
 
     @Test
+    void aHeartbeatCarriesProgressNotPayloads() {
+        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asText();
+        claimAs("gpu-1", id);
+
+        assertProblem(post("/api/worker/trainings/" + id + "/heartbeat",
+                Map.of("workerId", "gpu-1", "step", 1, "notes", "x".repeat(100_000)), "worker-secret"), 413, "heartbeat-too-large");
+        post("/api/worker/trainings/" + id + "/heartbeat", Map.of("workerId", "gpu-1", "step", 2), "worker-secret");
+
+        JsonNode run = http.getForObject("/api/trainings/" + id, JsonNode.class);
+        assertThat(run.get("history")).as("only the small heartbeat is kept").hasSize(1);
+        assertThat(run.at("/progress/step").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void badRequestsAreProblems() {
         assertProblem(post("/api/trainings", Map.of("jobId", UUID.randomUUID(), "baseModel", "tiny"), null), 404, "not-found");
         assertProblem(post("/api/trainings", Map.of("jobId", UUID.randomUUID()), null), 400, "invalid-request");

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,12 +20,11 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.qaforge.generation.FakeOpenAi;
@@ -217,6 +217,97 @@ class ConsoleJobTest {
         }
     }
 
+    @Test
+    void settingsGatherWhatEachFeaturePublishes() {
+        assertThat(http.getForEntity("/api/console/settings", String.class).getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+
+        JsonNode settings = get("/api/console/settings", JsonNode.class).getBody();
+        assertThat(texts(settings.at("/hubPushes/formats"))).as("CSV is refused by Hub pushes").containsExactly("parquet", "jsonl");
+        assertThat(texts(settings.at("/exports/formats"))).containsExactly("jsonl", "csv", "parquet");
+        assertThat(texts(settings.at("/exports/splits"))).containsExactly("all", "train", "test");
+        JsonNode jobs = settings.get("jobs");
+        assertThat(jobs.at("/temperatures/maxCount").asInt()).isEqualTo(100);
+        assertThat(jobs.at("/temperatures/max").asInt()).isEqualTo(2);
+        assertThat(jobs.at("/temperatures/defaultCount").asInt()).isEqualTo(9);
+        assertThat(jobs.get("contextMaxLength").asInt()).isEqualTo(1000);
+        assertThat(texts(jobs.get("variants"))).containsExactly("standard", "simple", "nuanced", "reversed");
+        assertThat(texts(jobs.get("defaultVariants"))).containsExactly("standard");
+        assertThat(texts(jobs.get("terminalStatuses"))).contains("SUCCEEDED", "CANCELLED").doesNotContain("QUEUED", "RUNNING");
+        assertThat(texts(settings.at("/trainings/terminalStatuses"))).contains("SUCCEEDED", "FAILED", "CANCELLED")
+                .doesNotContain("QUEUED", "RUNNING");
+        // Only providers a job can use now: runpod has neither key nor endpoint here.
+        assertThat(jobs.get("providers").findValuesAsText("name")).contains("consolefake").doesNotContain("runpod");
+        JsonNode model = jobs.get("providers").findParents("name").stream()
+                .filter(node -> node.get("name").asText().equals("fake-model")).findFirst().orElseThrow();
+        assertThat(model.get("inputPerMillion").decimalValue()).isEqualByComparingTo("1.0");
+        assertThat(model.get("outputPerMillion").decimalValue()).isEqualByComparingTo("2.0");
+    }
+
+    /** Reads every choice the console's forms offer and hands each one to the API: none may be refused. */
+    @Test
+    void offersOnlyWhatTheServiceAccepts() throws IOException {
+        String document = uploadByApi();
+        ResponseEntity<JsonNode> created = post("/api/jobs", Map.of("documentIds", List.of(document), "context", "Touch rugby rules.",
+                "provider", "consolefake", "model", "fake-model", "temperatures", Map.of("count", 1), "chunkLimit", 1));
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        String job = created.getBody().get("id").asText();
+        try (Browser browser = signedIn("offers")) {
+            browser.go("/#jobs/" + job);
+            browser.findText("#job-detail h2", "succeeded");
+            List<String> formats = values(browser, "#download-form select[name=format] option");
+            List<String> splits = values(browser, "#download-form select[name=split] option");
+            assertThat(formats).isNotEmpty();
+            assertThat(splits).isNotEmpty();
+            for (String format : formats) {
+                for (String split : splits) {
+                    assertThat(get("/api/jobs/" + job + "/export?format=" + format + "&split=" + split, byte[].class).getStatusCode())
+                            .as("download as %s, %s", format, split).isEqualTo(HttpStatus.OK);
+                }
+            }
+            List<String> hubFormats = values(browser, "#hub-form select[name=format] option");
+            assertThat(hubFormats).isNotEmpty();
+            for (String format : hubFormats) {
+                ResponseEntity<JsonNode> push = post("/api/jobs/" + job + "/hub-push",
+                        Map.of("repoId", "alice/offered-" + format, "format", format, "token", FakeHub.WRITE_TOKEN));
+                assertThat(push.getStatusCode()).as("Hub push as %s: %s", format, push.getBody()).isEqualTo(HttpStatus.ACCEPTED);
+            }
+            browser.screenshot("offers-1-job");
+
+            browser.go("/#jobs");
+            browser.find("#jobs-table tr[data-id='" + job + "']");
+            if (browser.find("#new-job").getAttribute("open") == null) {
+                browser.find("#new-job summary").click();
+            }
+            WebElement form = browser.find("#job-form");
+            int maxCount = Integer.parseInt(attribute(form, "tempCount", "max"));
+            double min = Double.parseDouble(attribute(form, "tempMin", "min"));
+            double max = Double.parseDouble(attribute(form, "tempMax", "max"));
+            int contextMaxLength = Integer.parseInt(attribute(form, "context", "maxlength"));
+            List<String> variants = values(browser, "#job-form input[name=variant]");
+            List<String> providers = values(browser, "#providers option");
+            assertThat(providers).contains("consolefake");
+            for (String provider : providers) {
+                fill(form, "provider", provider);
+                List<String> models = values(browser, "#models option");
+                assertThat(models).as("models offered for %s", provider).isNotEmpty();
+                for (String model : models) {
+                    var request = Map.of("documentIds", List.of(document), "context", "x".repeat(contextMaxLength),
+                            "provider", provider, "model", model, "variants", variants, "chunkLimit", 1,
+                            "temperatures", Map.of("count", maxCount, "min", min, "max", max));
+                    ResponseEntity<JsonNode> estimate = post("/api/jobs/estimate", request);
+                    assertThat(estimate.getStatusCode()).as("estimate with %s %s: %s", provider, model, estimate.getBody())
+                            .isEqualTo(HttpStatus.OK);
+                    assertThat(estimate.getBody().at("/estimate/requests").asInt()).isEqualTo(maxCount * variants.size());
+                }
+            }
+            // The form's cap is the service's, not a stricter copy: one more is refused.
+            var tooMany = Map.of("documentIds", List.of(document), "context", "Rules.", "provider", "consolefake",
+                    "model", "fake-model", "temperatures", Map.of("count", maxCount + 1));
+            assertThat(post("/api/jobs/estimate", tooMany).getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+            browser.screenshot("offers-2-form");
+        }
+    }
+
     /** Whether the pairs table shows pairs, and every one of them mentions the text (a variant, a split). */
     private static boolean onlyPairsShown(Browser browser, String text) {
         List<WebElement> rows = browser.all("#pairs tbody tr");
@@ -232,17 +323,27 @@ class ConsoleJobTest {
 
     /** Uploads a one-page PDF through the API and answers its id. */
     private String uploadByApi() throws IOException {
-        var body = new LinkedMultiValueMap<String, Object>();
-        body.add("file", new ByteArrayResource(ConsoleTest.rulebook(1)) {
-            @Override
-            public String getFilename() {
-                return "one-page.pdf";
-            }
-        });
-        var headers = new HttpHeaders();
-        headers.setBearerAuth(ConsoleTest.TOKEN);
-        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
-        return http.postForObject("/api/documents", new HttpEntity<>(body, headers), JsonNode.class).get("id").asText();
+        return ConsoleTest.upload(http, "one-page.pdf", ConsoleTest.rulebook(1));
+    }
+
+    private static List<String> values(Browser browser, String css) {
+        return browser.all(css).stream().map(element -> element.getAttribute("value")).toList();
+    }
+
+    private static String attribute(WebElement form, String name, String attribute) {
+        return form.findElement(By.name(name)).getAttribute(attribute);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return array.valueStream().map(JsonNode::asText).toList();
+    }
+
+    private <T> ResponseEntity<T> get(String path, Class<T> type) {
+        return http.exchange(path, HttpMethod.GET, new HttpEntity<>(ConsoleTest.bearer(ConsoleTest.TOKEN)), type);
+    }
+
+    private ResponseEntity<JsonNode> post(String path, Object body) {
+        return http.exchange(path, HttpMethod.POST, new HttpEntity<>(body, ConsoleTest.bearer(ConsoleTest.TOKEN)), JsonNode.class);
     }
 
     private static void fill(WebElement form, String name, String value) {

@@ -1,6 +1,8 @@
 package io.qaforge.web;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +19,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebElement;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.util.LinkedMultiValueMap;
 
 import io.qaforge.document.TestPdfs;
 
@@ -42,6 +48,9 @@ class ConsoleTest {
 
     static final String TOKEN = "console-secret";
     static final String WORKER_TOKEN = "console-worker-secret";
+
+    /** Installed before the page's own scripts: counts what a view leaves running (see the script's comment). */
+    private static final String PROBE = resource("probe.js");
 
     /** Drops files on the drop zone as a user's drag-and-drop does: a DataTransfer carrying File objects. */
     private static final String DROP = """
@@ -152,6 +161,80 @@ class ConsoleTest {
         }
     }
 
+    @Test
+    void everyViewMountsAndUnmountsWithoutLeaks() throws IOException {
+        String document = upload(http, "views.pdf", rulebook(2));
+        // A job no engine here claims (no provider has that name): it stays queued, so its views follow it live.
+        UUID job = UUID.randomUUID();
+        jdbc.update("""
+                INSERT INTO job (id, status, provider, model, context, params, estimate)
+                VALUES (?, 'QUEUED', 'unclaimed', 'none', 'Waiting for its provider', '{}', '{}')""", job);
+        String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct"), TOKEN).at("/id").asText();
+        try (Browser browser = Browser.open("views", "http://localhost:" + port)) {
+            browser.beforeEveryPage(PROBE);
+            browser.beforeEveryPage("localStorage.setItem('qaforge.apiToken', '" + TOKEN + "')");
+            browser.go("/");
+            browser.find("#documents-table tr[data-id='" + document + "']");
+            assertThat(browser.find("#tabs a.active").getText()).isEqualTo("Documents");
+            leave(browser);
+
+            browser.go("/#documents/" + document);
+            browser.findText("#document-detail .chunks", "Chunk 1");
+            leave(browser);
+
+            browser.go("/#jobs");
+            browser.find("#jobs-table tr[data-id='" + job + "']");
+            browser.find("#new-job summary").click();
+            browser.find("#job-form");
+            browser.waitUntil(d -> count(browser, "timers") > 0);   // polling while the job waits
+            leave(browser);
+
+            browser.go("/#jobs/" + job);
+            browser.find("#job-detail .live");
+            browser.find("#pairs");
+            browser.waitUntil(d -> count(browser, "streams") > 0);  // the job's event stream
+            browser.screenshot("5-job-live");
+            leave(browser);
+
+            browser.go("/#trainings");
+            browser.find("#trainings-table tr[data-id='" + run + "']");
+            leave(browser);
+
+            browser.go("/#trainings/" + run);
+            browser.find("#training-detail h2");
+            browser.waitUntil(d -> count(browser, "timers") > 0);   // polling while the run is queued
+            leave(browser);
+
+            browser.go("/#no-such-view");
+            assertThat(browser.find("#tabs a.active").getText()).as("an unknown address shows the documents").isEqualTo("Documents");
+            browser.find("#documents-table");
+
+            assertThat((List<?>) browser.script("return window.probe.errors")).isEmpty();
+            assertThat(browser.consoleErrors()).isEmpty();
+        } finally {
+            post("/api/jobs/" + job + "/cancel", Map.of(), TOKEN);
+        }
+    }
+
+    /**
+     * Leaves the view shown for the documents list, which follows nothing live: the old view's timers are gone at once
+     * (leaving aborts its signal, which clears them), and its open responses (an event stream) close soon after.
+     */
+    private static void leave(Browser browser) {
+        browser.go("/#documents");
+        browser.find("#documents-table");
+        assertThat((List<?>) browser.script("return [...window.probe.timers]")).as("timers left running").isEmpty();
+        try {
+            browser.waitUntil(d -> count(browser, "streams") == 0);
+        } catch (TimeoutException e) {
+            assertThat((List<?>) browser.script("return [...window.probe.streams]")).as("responses left open").isEmpty();
+        }
+    }
+
+    private static long count(Browser browser, String what) {
+        return (Long) browser.script("return window.probe." + what + ".size");
+    }
+
     /** Stores the API token as the token field does, so the page sends it from its first call. */
     private Browser signIn(Browser browser) {
         browser.go("/actuator/health");
@@ -177,6 +260,14 @@ class ConsoleTest {
         return TestPdfs.book(book);
     }
 
+    private static String resource(String name) {
+        try (InputStream in = ConsoleTest.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private JsonNode api(String path) {
         return http.exchange(path, HttpMethod.GET, new HttpEntity<>(bearer(TOKEN)), JsonNode.class).getBody();
     }
@@ -187,7 +278,21 @@ class ConsoleTest {
         return response.getBody();
     }
 
-    private static HttpHeaders bearer(String token) {
+    /** Uploads a PDF through the API and answers its id. */
+    static String upload(TestRestTemplate http, String name, byte[] pdf) {
+        var body = new LinkedMultiValueMap<String, Object>();
+        body.add("file", new ByteArrayResource(pdf) {
+            @Override
+            public String getFilename() {
+                return name;
+            }
+        });
+        var headers = bearer(TOKEN);
+        headers.setContentType(MediaType.MULTIPART_FORM_DATA);
+        return http.postForObject("/api/documents", new HttpEntity<>(body, headers), JsonNode.class).get("id").asText();
+    }
+
+    static HttpHeaders bearer(String token) {
         var headers = new HttpHeaders();
         headers.setBearerAuth(token);
         return headers;

@@ -1,0 +1,35 @@
+package io.qaforge.export;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.UUID;
+
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+
+/**
+ * Writes an export straight onto the response, on the request's own (virtual) thread: no async timeout cuts a long
+ * download short, and nothing but a buffer is held per request.
+ */
+final class Downloads {
+
+    private Downloads() {
+    }
+
+    static void send(Exporter exporter, Collection<UUID> jobIds, String stem, ExportOptions options, HttpServletResponse response)
+            throws IOException {
+        response.setContentType(options.format().mediaType());
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                .filename(stem + "-" + options.split() + (options.flat() ? "-flat" : "") + "." + options.format().extension())
+                .build().toString());
+        try {
+            exporter.export(jobIds, options, response.getOutputStream());
+        } catch (IOException | RuntimeException e) {
+            if (!response.isCommitted()) {
+                response.reset(); // nothing sent yet: let the error go out as problem+json, not as a broken file
+            }
+            throw e;
+        }
+    }
+}

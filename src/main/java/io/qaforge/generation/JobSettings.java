@@ -1,0 +1,49 @@
+package io.qaforge.generation;
+
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.List;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+/**
+ * What a client needs to offer a job's choices and to follow a job: the limits and defaults {@code POST /api/jobs}
+ * checks and applies, the providers and models it accepts now, and the statuses a job goes through. Built from the
+ * constants and configuration the planner itself uses, so a form built from it offers nothing the API refuses.
+ * The configuration is fixed at start-up, so one instance serves for the life of the service.
+ *
+ * @param terminalStatuses the statuses after which a job changes only when a user retries or cancels it
+ */
+@Component
+public record JobSettings(
+        int contextMaxLength,
+        TemperatureLimits temperatures,
+        List<String> variants,
+        List<String> defaultVariants,
+        double defaultTestFraction,
+        List<Provider> providers,
+        List<JobStatus> statuses,
+        List<JobStatus> terminalStatuses) {
+
+    /** Each temperature lies in [min, max]; {@code {count, min, max}} asks for at most maxCount of them. */
+    public record TemperatureLimits(int min, int max, int maxCount, int defaultCount, double defaultMin, double defaultMax) {
+    }
+
+    /** A provider a job can use now; no models means it takes any model name. */
+    public record Provider(String name, List<Model> models) {
+    }
+
+    /** Prices in US dollars per million tokens; null where the model has none, so a job's cost stays unknown. */
+    public record Model(String name, BigDecimal inputPerMillion, BigDecimal outputPerMillion) {
+    }
+
+    @Autowired
+    JobSettings(Providers providers) {
+        this(JobRequest.CONTEXT_MAX_LENGTH,
+                new TemperatureLimits(Temperatures.MIN, Temperatures.MAX, Temperatures.MAX_COUNT,
+                        Temperatures.DEFAULT_COUNT, Temperatures.DEFAULT_MIN, Temperatures.DEFAULT_MAX),
+                Prompts.BUILT_IN, Prompts.DEFAULT_VARIANTS, JobPlanner.DEFAULT_TEST_FRACTION, providers.usable(),
+                List.of(JobStatus.values()), Arrays.stream(JobStatus.values()).filter(JobStatus::terminal).toList());
+    }
+}

@@ -1,0 +1,59 @@
+package io.qaforge.system;
+
+import java.util.Arrays;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.domain.Pageable;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * {@code page} and {@code size} must be whole numbers whose product (the row offset) fits the database's integer
+ * range; Spring would otherwise quietly read {@code page=abc} as 0, or fail deep inside the query with a 500.
+ */
+@Configuration
+class PagingLimits implements WebMvcConfigurer, HandlerInterceptor {
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(this).addPathPatterns("/api/**");
+    }
+
+    @Override
+    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+        if (handler instanceof HandlerMethod method && pageable(method)) {
+            long page = whole(request, "page", 0);
+            long size = whole(request, "size", 1);
+            if (page * size > Integer.MAX_VALUE) {
+                throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+                        "page × size (the first row's offset) must stay below " + Integer.MAX_VALUE);
+            }
+        }
+        return true;
+    }
+
+    private static boolean pageable(HandlerMethod method) {
+        return Arrays.stream(method.getMethodParameters()).anyMatch(p -> Pageable.class.isAssignableFrom(p.getParameterType()));
+    }
+
+    private static long whole(HttpServletRequest request, String name, long min) {
+        String value = request.getParameter(name);
+        if (value == null || value.isBlank()) {
+            return min;
+        }
+        try {
+            long number = Long.parseLong(value.strip());
+            if (number >= min && number <= Integer.MAX_VALUE) {
+                return number;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+                name + " must be a whole number from " + min + " to " + Integer.MAX_VALUE + ", was '" + value + "'");
+    }
+}

@@ -1,0 +1,56 @@
+package io.qaforge.web;
+
+import java.util.Arrays;
+import java.util.List;
+
+import io.swagger.v3.oas.annotations.Operation;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qaforge.export.ExportFormat;
+import io.qaforge.export.ExportOptions;
+import io.qaforge.generation.JobSettings;
+import io.qaforge.hub.HubFormats;
+import io.qaforge.training.TrainingStatuses;
+
+/**
+ * The choices, limits and statuses the console's forms and views need, gathered from what each feature publishes, so
+ * the page offers exactly what the API accepts instead of keeping copies that drift.
+ */
+@RestController
+class ConsoleSettingsController {
+
+    record ConsoleSettings(JobSettings jobs, Exports exports, HubPushes hubPushes, Trainings trainings) {
+    }
+
+    /** Formats and splits of a download, as {@code GET /api/jobs/{id}/export} takes them. */
+    record Exports(List<String> formats, List<String> splits) {
+    }
+
+    /** The formats a Hub push carries, the default first. */
+    record HubPushes(List<String> formats) {
+    }
+
+    record Trainings(List<String> statuses, List<String> terminalStatuses) {
+    }
+
+    private final ConsoleSettings settings;
+
+    ConsoleSettingsController(JobSettings jobs) {
+        settings = new ConsoleSettings(jobs,
+                new Exports(extensions(Arrays.asList(ExportFormat.values())), ExportOptions.SPLITS),
+                new HubPushes(extensions(HubFormats.ACCEPTED)),
+                new Trainings(TrainingStatuses.ALL, TrainingStatuses.TERMINAL));
+    }
+
+    @Operation(summary = "What the console offers: job limits and defaults, usable providers and models, export and Hub "
+            + "formats, job and training statuses")
+    @GetMapping("/api/console/settings")
+    ConsoleSettings settings() {
+        return settings;
+    }
+
+    private static List<String> extensions(List<ExportFormat> formats) {
+        return formats.stream().map(ExportFormat::extension).toList();
+    }
+}

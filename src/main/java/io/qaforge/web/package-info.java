@@ -1,0 +1,3 @@
+/** The web console's server side: what its page needs beyond the features' own endpoints. */
+@org.springframework.modulith.ApplicationModule(allowedDependencies = {"generation", "export", "hub", "training"})
+package io.qaforge.web;

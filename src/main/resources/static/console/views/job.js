@@ -1,0 +1,111 @@
+// #jobs/<id>: one job's progress, followed live over its event stream until it ends; cancel, retry failed tasks,
+// downloads, Hub push and the pairs.
+
+import {api, readEvents} from '../api.js';
+import {h} from '../dom.js';
+import {fmt, fmtCost, fmtDuration, fmtTime, short} from '../format.js';
+import {settings} from '../settings.js';
+import {isAbort, sleep} from '../wait.js';
+import {backLink, badge, errorBox, facts, progressBar, showError} from '../widgets.js';
+import {downloadCard, hubCard} from './job-exports.js';
+import {pairsCard} from './job-pairs.js';
+
+export async function mount(element, signal, {id}) {
+    const root = h('div', {id: 'job-detail'}, back(), h('p', {class: 'muted'}, 'Loading…'));
+    element.append(root);
+    let job, setup;
+    try {
+        [setup, job] = await Promise.all([settings(), api.get(`/api/jobs/${id}`, signal)]);
+    } catch (e) {
+        if (!isAbort(e)) root.replaceChildren(back(), errorBox(e));
+        return;
+    }
+    const ended = status => setup.jobs.terminalStatuses.includes(status);
+
+    const header = h('div', {class: 'section-head'});
+    const progress = h('div', {id: 'job-progress'});
+    const stats = h('div');
+    const rejects = h('div');
+    const actionError = h('div');
+    const liveNote = h('span', {class: 'live', hidden: true}, 'live');
+    const cancel = h('button', {type: 'button', class: 'danger', onclick: () => act('cancel')}, 'Cancel job');
+    const retry = h('button', {type: 'button', onclick: () => act('retry-failed')}, 'Retry failed tasks');
+    const pairs = pairsCard(job, setup, signal);
+    let following = false;
+
+    function update(view) {
+        // Pairs appear as tasks finish: refresh the list when the job ends, or while it still shows none.
+        if ((!ended(job.status) && ended(view.status)) || (pairs.empty() && view.pairsAccepted > 0)) pairs.reload();
+        job = view;
+        header.replaceChildren(h('h2', {}, 'Job ', h('code', {}, short(view.id)), ' ', badge(view.status), liveNote));
+        progress.replaceChildren(progressBar(view.tasks));
+        const t = view.tasks || {};
+        stats.replaceChildren(facts([
+            ['Pairs accepted', fmt(view.pairsAccepted), 'pairsAccepted'],
+            ['Tasks done', fmt(t.done), 'done'], ['Failed', fmt(t.failed), 'failed'],
+            ['Pending', fmt((t.pending || 0) + (t.running || 0)), 'pending'],
+            ['Prompt tokens', fmt(view.promptTokens), 'promptTokens'],
+            ['Completion tokens', fmt(view.completionTokens), 'completionTokens'],
+            ['Cost', fmtCost(view.costUsd) + (view.estimate?.priced ? ` of ~${fmtCost(view.estimate.costUsd)}` : ''), 'cost'],
+            ['Elapsed', fmtDuration(view.elapsedSeconds), 'elapsed'],
+            ['ETA', ended(view.status) ? '—' : fmtDuration(view.etaSeconds), 'eta'],
+        ]));
+        const reasons = Object.entries(view.rejects || {}).sort((a, b) => b[1] - a[1]);
+        rejects.replaceChildren(...(reasons.length ? [h('table', {class: 'data narrow rejects'},
+            h('thead', {}, h('tr', {}, h('th', {}, 'Rejected because'), h('th', {class: 'num'}, 'Pairs'))),
+            h('tbody', {}, reasons.map(([reason, count]) => h('tr', {}, h('td', {}, reason), h('td', {class: 'num'}, fmt(count))))))]
+            : []), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
+        cancel.hidden = ended(view.status);
+        retry.hidden = !(t.failed > 0 || view.status === 'FAILED') || view.status === 'CANCELLED';
+    }
+
+    /** Follows the event stream while the job runs; reconnects (every 3 s) when the stream breaks. */
+    async function follow() {
+        if (following) return;
+        following = true;
+        try {
+            while (!signal.aborted && !ended(job.status)) {
+                try {
+                    liveNote.hidden = false;
+                    await readEvents(`/api/jobs/${id}/events`, update, signal);
+                    update(await api.get(`/api/jobs/${id}`, signal));
+                } catch (e) {
+                    if (isAbort(e)) return;
+                    liveNote.hidden = true;
+                    showError(actionError, e);
+                    await sleep(3000, signal);
+                }
+            }
+        } finally {
+            liveNote.hidden = true;
+            following = false;
+        }
+    }
+
+    async function act(action) {
+        actionError.replaceChildren();
+        try {
+            const answer = await api.post(`/api/jobs/${id}/${action}`);
+            update(answer.job || answer);
+            if (action === 'retry-failed') actionError.replaceChildren(h('p', {class: 'notice'}, `${fmt(answer.tasksReset)} tasks queued again.`));
+            follow();
+        } catch (e) {
+            showError(actionError, e);
+        }
+    }
+
+    root.replaceChildren(
+        back(), header,
+        h('p', {class: 'muted'}, `${job.provider} · ${job.model} · created ${fmtTime(job.createdAt)}`),
+        h('blockquote', {}, job.context),
+        progress, stats, rejects,
+        h('div', {class: 'actions'}, cancel, retry), actionError,
+        h('div', {class: 'columns'}, downloadCard(id, setup), hubCard(id, setup, signal)),
+        pairs.element);
+    update(job);
+    follow();
+}
+
+function back() {
+    return backLink('#jobs', 'Jobs');
+}

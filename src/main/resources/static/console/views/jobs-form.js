@@ -1,0 +1,146 @@
+// The new-job form of #jobs: choices and limits from the service's settings; Estimate, then Start job beside a fresh
+// estimate. Built once and kept, so what was typed survives a look at a job.
+
+import {api} from '../api.js';
+import {$$, h} from '../dom.js';
+import {fmt, fmtCost, fmtNumber} from '../format.js';
+import {isSelected, select} from '../selection.js';
+import {settings} from '../settings.js';
+import {isAbort} from '../wait.js';
+import {facts, showError} from '../widgets.js';
+
+const body = h('div', {}, h('p', {class: 'muted'}, 'Loading…'));
+export const newJob = h('details', {id: 'new-job', class: 'card'}, h('summary', {}, h('h2', {}, 'New job')), body);
+let form;
+
+/** Builds the form on the first visit that can read the settings, then lists the documents to pick from. */
+export async function showForm(signal) {
+    try {
+        form ??= build(await settings());
+        if (!body.contains(form.element)) body.replaceChildren(form.element);
+    } catch (e) {
+        if (!isAbort(e)) showError(body, e);
+        return;
+    }
+    form.loadDocuments(signal);
+}
+
+function build({jobs}) {
+    const t = jobs.temperatures;
+    const documents = h('div', {id: 'job-documents', class: 'checklist'});
+    const models = h('datalist', {id: 'models'});
+    const provider = h('input', {name: 'provider', value: 'openai', list: 'providers', required: true, oninput: offerModels});
+    const errorSlot = h('div', {id: 'job-form-error'});
+    const estimate = h('div', {id: 'estimate', hidden: true});
+    const start = h('button', {id: 'start-job', type: 'button', class: 'primary', hidden: true, onclick: startJob}, 'Start job');
+    const temperature = (label, name, value) => h('label', {}, label + ' ',
+        h('input', {name, type: 'number', min: t.min, max: t.max, step: 0.01, value, required: true}));
+    const element = h('form', {id: 'job-form', novalidate: true, onsubmit: estimateJob, oninput: staleEstimate},
+        h('fieldset', {}, h('legend', {}, 'Documents'), documents),
+        h('label', {class: 'wide'}, 'Context sentence ', h('textarea', {name: 'context', rows: 2, maxlength: jobs.contextMaxLength,
+            required: true, placeholder: 'These questions are about the Touch Rugby rulebook (2024 edition).'})),
+        h('div', {class: 'row'},
+            h('label', {}, 'Provider ', provider),
+            h('label', {}, 'Model ', h('input', {name: 'model', value: 'gpt-4o-mini', list: 'models', required: true})),
+            h('datalist', {id: 'providers'}, jobs.providers.map(p => h('option', {value: p.name}))),
+            models),
+        h('div', {class: 'row'},
+            h('label', {}, 'Temperatures ', h('input', {name: 'tempCount', type: 'number', min: 1, max: t.maxCount,
+                value: t.defaultCount, required: true})),
+            temperature('from', 'tempMin', t.defaultMin),
+            temperature('to', 'tempMax', t.defaultMax)),
+        h('fieldset', {}, h('legend', {}, 'Variants'), h('div', {class: 'checklist inline'}, jobs.variants.map(variant =>
+            h('label', {}, h('input', {type: 'checkbox', name: 'variant', value: variant,
+                checked: jobs.defaultVariants.includes(variant)}), ' ' + variant)))),
+        h('div', {class: 'row'},
+            h('label', {}, 'First chunks only ', h('input', {name: 'chunkLimit', type: 'number', min: 1, placeholder: 'all'})),
+            h('label', {}, 'Test fraction ', h('input', {name: 'testFraction', type: 'number', min: 0, max: 1, step: 0.01,
+                value: jobs.defaultTestFraction}))),
+        errorSlot, estimate,
+        h('div', {class: 'actions'}, h('button', {id: 'estimate-button', type: 'submit'}, 'Estimate'), start));
+    offerModels();
+
+    /** The chosen provider's models as suggestions, with their prices. */
+    function offerModels() {
+        const chosen = jobs.providers.find(p => p.name === provider.value.trim());
+        models.replaceChildren(...(chosen?.models || []).map(m => h('option', {value: m.name,
+            label: m.inputPerMillion == null ? 'not priced'
+                : `$${fmtNumber(m.inputPerMillion)} in · $${fmtNumber(m.outputPerMillion)} out per million tokens`})));
+    }
+
+    function request() {
+        const value = name => element.elements[name].value.trim();
+        const checked = name => $$(`input[name=${name}]:checked`, element).map(box => box.value);
+        const job = {
+            documentIds: checked('document'),
+            context: value('context'),
+            provider: value('provider'),
+            model: value('model'),
+            temperatures: {count: Number(value('tempCount')), min: Number(value('tempMin')), max: Number(value('tempMax'))},
+            variants: checked('variant'),
+        };
+        if (value('chunkLimit')) job.chunkLimit = Number(value('chunkLimit'));
+        if (value('testFraction')) job.testFraction = Number(value('testFraction'));
+        return job;
+    }
+
+    function showEstimate(answer) {
+        const e = answer.estimate || answer;
+        estimate.replaceChildren(
+            h('h3', {}, 'Estimate'),
+            facts([['Chunks', fmt(e.chunks), 'chunks'], ['Requests', fmt(e.requests), 'requests'], ['Questions', fmt(e.questions)],
+                ['Prompt tokens', fmt(e.promptTokens), 'promptTokens'],
+                ['Completion tokens (expected)', fmt(e.expectedCompletionTokens), 'completionTokens'],
+                ['Cost', e.priced === false ? 'not priced' : fmtCost(e.costUsd), 'cost']]),
+            answer.temperatures ? h('p', {class: 'muted'}, 'Temperatures ', answer.temperatures.map(fmtNumber).join(', '),
+                ' · variants ', (answer.variants || []).join(', ')) : '',
+            e.priced === false ? h('p', {class: 'muted'}, 'No price is configured for this model, so the cost is unknown.') : '');
+        estimate.hidden = false;
+        start.hidden = false;
+    }
+
+    /** Any edit hides the estimate and Start job: a job starts only from the request just estimated. */
+    function staleEstimate() {
+        estimate.hidden = true;
+        start.hidden = true;
+    }
+
+    async function estimateJob(event) {
+        event.preventDefault();
+        errorSlot.replaceChildren();
+        staleEstimate();
+        try {
+            showEstimate(await api.post('/api/jobs/estimate', request()));
+        } catch (e) {
+            showError(errorSlot, e);
+        }
+    }
+
+    async function startJob() {
+        start.disabled = true;
+        try {
+            const job = await api.post('/api/jobs', request());
+            staleEstimate();
+            location.hash = '#jobs/' + job.id;
+        } catch (e) {
+            showError(errorSlot, e);
+        } finally {
+            start.disabled = false;
+        }
+    }
+
+    async function loadDocuments(signal) {
+        try {
+            const page = await api.get('/api/documents?size=100', signal);
+            documents.replaceChildren(...(page.content.length ? page.content.map(doc => h('label', {},
+                h('input', {type: 'checkbox', name: 'document', value: doc.id, checked: isSelected(doc.id),
+                    onchange: e => select(doc.id, e.target.checked)}),
+                ' ', doc.title || doc.name, h('span', {class: 'muted'}, ` · ${fmt(doc.chunkCount)} chunks`)))
+                : [h('p', {class: 'muted'}, 'No documents yet: upload one under ', h('a', {href: '#documents'}, 'Documents'), '.')]));
+        } catch (e) {
+            if (!isAbort(e)) showError(documents, e);
+        }
+    }
+
+    return {element, loadDocuments};
+}

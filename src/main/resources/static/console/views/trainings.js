@@ -1,0 +1,54 @@
+// #trainings: the training runs with their status, step and latest loss.
+
+import {api} from '../api.js';
+import {h} from '../dom.js';
+import {fmtNumber, fmtStep, fmtTime, short} from '../format.js';
+import {show} from '../router.js';
+import {isAbort} from '../wait.js';
+import {badge, pager, rowsOrEmpty, showError} from '../widgets.js';
+
+let page = 0;
+
+const errorSlot = h('div', {id: 'trainings-error'});
+const tbody = h('tbody');
+const pagerEl = h('div', {id: 'trainings-pager', class: 'pager'});
+const root = h('div', {id: 'trainings-list'},
+    h('div', {class: 'section-head'}, h('h2', {}, 'Training runs'),
+        h('button', {id: 'trainings-refresh', type: 'button', onclick: () => show()}, 'Refresh')),
+    errorSlot,
+    h('table', {id: 'trainings-table', class: 'data'},
+        h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Base model'), h('th', {}, 'Job'),
+            h('th', {class: 'num'}, 'Step'), h('th', {class: 'num'}, 'Loss'), h('th', {}, 'Created'))),
+        tbody),
+    pagerEl);
+
+export function mount(element, signal) {
+    element.append(root);
+    load(signal);
+}
+
+async function load(signal) {
+    try {
+        const result = await api.get(`/api/trainings?page=${page}&size=20`, signal);
+        errorSlot.replaceChildren();
+        tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 7,
+            'No training runs yet: queue one with POST /api/trainings once a job has finished.'));
+        pager(pagerEl, result, n => {
+            page = n;
+            load(signal);
+        });
+    } catch (e) {
+        if (!isAbort(e)) showError(errorSlot, e);
+    }
+}
+
+function row(run) {
+    return h('tr', {dataset: {id: run.id}},
+        h('td', {}, h('a', {href: '#trainings/' + run.id}, h('code', {}, short(run.id)))),
+        h('td', {}, badge(run.status)),
+        h('td', {}, run.baseModel),
+        h('td', {}, h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))),
+        h('td', {class: 'num'}, fmtStep(run.progress)),
+        h('td', {class: 'num'}, fmtNumber(run.progress?.loss)),
+        h('td', {}, fmtTime(run.createdAt)));
+}

@@ -1,0 +1,36 @@
+package io.qaforge.export;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Document text that a spreadsheet would run as a formula reaches a CSV cell as text. */
+class CsvFormulaTest {
+
+    @Test
+    void cellsThatWouldStartAFormulaBeginWithAnApostrophe() throws IOException {
+        var out = new ByteArrayOutputStream();
+        try (var writer = new CsvWriter(out, null, true)) {
+            writer.write(List.of(pair("=cmd|' /C calc'!A0", "+1 for the attacking team")));
+            writer.write(List.of(pair("@SUM(A1:A9)", "-5 metres back, \"quoted\"")));
+            writer.write(List.of(pair("\tWho taps?", "\rThe half")));
+            writer.write(List.of(pair("How many players?", "Six, on the field.")));
+        }
+        List<List<String>> records = ExportTest.csv(out.toString(StandardCharsets.UTF_8));
+
+        assertThat(records.get(1).subList(0, 2)).containsExactly("'=cmd|' /C calc'!A0", "'+1 for the attacking team");
+        assertThat(records.get(2).subList(0, 2)).containsExactly("'@SUM(A1:A9)", "'-5 metres back, \"quoted\"");
+        assertThat(records.get(3).subList(0, 2)).containsExactly("'\tWho taps?", "'\rThe half");
+        assertThat(records.get(4).subList(0, 2)).as("ordinary text stays as it is").containsExactly("How many players?", "Six, on the field.");
+    }
+
+    private static QaPair pair(String question, String answer) {
+        return new QaPair(1, "train", question.getBytes(StandardCharsets.UTF_8), answer.getBytes(StandardCharsets.UTF_8), 0.5,
+                "standard", 1, 1);
+    }
+}
