@@ -50,7 +50,7 @@ class DocumentEvents {
     SseEmitter subscribe(Document document) {
         if (open.incrementAndGet() > MAX_STREAMS) {
             open.decrementAndGet();
-            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "too-many-streams", "Too many event streams",
+            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "too-many-event-streams", "Too many event streams",
                     "This replica serves at most " + MAX_STREAMS + " document event streams at once; poll GET /api/documents/{id} instead");
         }
         var emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
