@@ -11,6 +11,9 @@ RUN ./mvnw -B -q -DskipTests package \
  && java -Djarmode=tools -jar target/qaforge.jar extract --layers --launcher --destination /layers
 
 FROM eclipse-temurin:25-jre
+# Tesseract reads scanned PDF pages (English; add tesseract-ocr-<lang> packages for more languages).
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system qaforge && useradd --system --gid qaforge --uid 10001 --home /app qaforge
 WORKDIR /app
 COPY --from=build /layers/dependencies/ ./
@@ -19,4 +22,6 @@ COPY --from=build /layers/snapshot-dependencies/ ./
 COPY --from=build /layers/application/ ./
 USER qaforge
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "org.springframework.boot.loader.launch.JarLauncher"]
+# A fixed heap (QAFORGE_HEAP, default 2g): the document limits keep one upload within it; Tesseract runs outside it.
+ENV QAFORGE_HEAP=2g
+ENTRYPOINT ["sh", "-c", "exec java -Xmx\"$QAFORGE_HEAP\" org.springframework.boot.loader.launch.JarLauncher \"$@\"", "qaforge"]

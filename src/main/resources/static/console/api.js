@@ -113,10 +113,11 @@ export async function download(path, fallbackName) {
 }
 
 /**
- * Uploads a document with XMLHttpRequest, the one browser API that reports upload progress.
+ * Uploads a document (and form fields such as the OCR mode) with XMLHttpRequest, the one browser API that reports
+ * upload progress.
  * Resolves with {document, created}; rejects with an ApiError.
  */
-export function uploadDocument(file, {onProgress, onSent}) {
+export function uploadDocument(file, {onProgress, onSent, fields = {}}) {
     return new Promise((resolve, reject) => {
         const xhr = new XMLHttpRequest();
         xhr.open('POST', '/api/documents');
@@ -131,12 +132,14 @@ export function uploadDocument(file, {onProgress, onSent}) {
             } catch {
                 // An empty or non-JSON answer: the status line says what happened.
             }
+            // 201: read at once; 202: still being read (follow its events); 200: the same bytes were uploaded before.
             if (xhr.status >= 200 && xhr.status < 300) resolve({document: body, created: xhr.status !== 200});
             else reject(problem(xhr.status, xhr.statusText, body));
         };
         xhr.onerror = () => reject(unreachable('The upload did not reach qaforge'));
         const form = new FormData();
         form.append('file', file);
+        for (const [name, value] of Object.entries(fields)) form.append(name, value);
         xhr.send(form);
     });
 }

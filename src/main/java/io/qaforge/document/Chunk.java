@@ -24,11 +24,12 @@ public class Chunk {
     private int pageTo;
     private int charFrom;
     private int charTo;
+    private boolean ocr;
 
     protected Chunk() {
     }
 
-    Chunk(UUID documentId, int ordinal, String text, int tokens, int pageFrom, int pageTo, int charFrom, int charTo) {
+    Chunk(UUID documentId, int ordinal, String text, int tokens, int pageFrom, int pageTo, int charFrom, int charTo, boolean ocr) {
         this.documentId = documentId;
         this.ordinal = ordinal;
         this.text = text;
@@ -37,6 +38,7 @@ public class Chunk {
         this.pageTo = pageTo;
         this.charFrom = charFrom;
         this.charTo = charTo;
+        this.ocr = ocr;
     }
 
     public Long getId() {
@@ -73,5 +75,10 @@ public class Chunk {
 
     public int getCharTo() {
         return charTo;
+    }
+
+    /** Whether some of the text was read by OCR from a page image (rather than from the file's text). */
+    public boolean isOcr() {
+        return ocr;
     }
 }

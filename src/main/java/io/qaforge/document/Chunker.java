@@ -8,6 +8,7 @@ import java.util.Locale;
 /**
  * Cuts clean text into chunks of about {@code targetTokens}, never above {@code maxTokens}: whole paragraphs where
  * they fit, else sentences, else runs of words; never inside a word (unless one "word" alone outgrows a chunk).
+ * A table (a paragraph of {@code | cell | cell |} lines) is cut only between rows: a row stays whole up to the maximum.
  * A small trailing fragment is merged into (or balanced with) the chunk before it. Same input, same chunks.
  */
 final class Chunker {
@@ -39,6 +40,19 @@ final class Chunker {
     private List<Piece> fit(String text, Piece unit) {
         if (unit.tokens() <= targetTokens) {
             return List.of(unit);
+        }
+        if (isTable(text, unit)) {
+            List<Piece> rows = rows(text, unit);
+            if (rows.size() > 1) {
+                List<Piece> fitted = new ArrayList<>();
+                for (Piece row : rows) {
+                    fitted.addAll(row.tokens() <= maxTokens ? List.of(row) : fit(text, row));
+                }
+                return pack(text, fitted);
+            }
+            if (unit.tokens() <= maxTokens) {
+                return List.of(unit);
+            }
         }
         List<Piece> smaller = sentences(text, unit);
         if (smaller.size() <= 1) {
@@ -101,7 +115,7 @@ final class Chunker {
         int half = merged.tokens() / 2;
         int splitAt = previous.to();
         for (Piece word : words) {
-            if (span(text, merged.from(), word.to()).tokens() >= half) {
+            if (!insideTableRow(text, word.to()) && span(text, merged.from(), word.to()).tokens() >= half) {
                 splitAt = word.to();
                 break;
             }
@@ -109,6 +123,44 @@ final class Chunker {
         result.add(span(text, merged.from(), splitAt));
         result.add(span(text, splitAt, merged.to()));
         return result;
+    }
+
+    /** A paragraph whose every line is a table row. */
+    private static boolean isTable(String text, Piece unit) {
+        for (String line : text.substring(unit.from(), unit.to()).split("\n")) {
+            if (!isRow(line)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isRow(String line) {
+        String row = line.strip();
+        return row.length() >= 2 && row.startsWith("|") && row.endsWith("|");
+    }
+
+    /** Whether {@code offset} falls inside (not at the end of) a table row's line. */
+    private static boolean insideTableRow(String text, int offset) {
+        int start = text.lastIndexOf('\n', offset - 1) + 1;
+        int end = text.indexOf('\n', offset);
+        end = end < 0 ? text.length() : end;
+        return offset < end && isRow(text.substring(start, end));
+    }
+
+    private List<Piece> rows(String text, Piece unit) {
+        List<Piece> rows = new ArrayList<>();
+        int from = unit.from();
+        while (from < unit.to()) {
+            int end = text.indexOf('\n', from);
+            end = end < 0 || end > unit.to() ? unit.to() : end;
+            Piece row = trimmed(text, from, end);
+            if (row != null) {
+                rows.add(row);
+            }
+            from = end + 1;
+        }
+        return rows;
     }
 
     private List<Piece> sentences(String text, Piece unit) {

@@ -1,13 +1,15 @@
 package io.qaforge.document;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * A document's cleaned text and where each page starts in it.
  *
  * @param pageStarts character offset of each page's first character, ascending; page {@code i + 1} starts at {@code pageStarts[i]}
+ * @param ocrPages   pages read by OCR, by 0-based index
  */
-record CleanText(String text, int[] pageStarts) {
+record CleanText(String text, int[] pageStarts, BitSet ocrPages) {
 
     int pages() {
         return pageStarts.length;
@@ -24,5 +26,11 @@ record CleanText(String text, int[] pageStarts) {
             index++;
         }
         return Math.max(0, index) + 1;
+    }
+
+    /** Whether any page from {@code pageFrom} to {@code pageTo} (1-based, inclusive) was read by OCR. */
+    boolean ocr(int pageFrom, int pageTo) {
+        int next = ocrPages.nextSetBit(pageFrom - 1);
+        return next >= 0 && next <= pageTo - 1;
     }
 }

@@ -12,8 +12,8 @@ import io.qaforge.system.AssignedIdEntity;
 @Entity
 public class Document extends AssignedIdEntity {
 
-    /** Ingestion is synchronous, so a stored document is always ready; the column leaves room for background parsing. */
-    public enum Status { READY }
+    /** Extracted in the background: chunks exist (all of them) only when READY. */
+    public enum Status { PROCESSING, READY, FAILED }
 
     private String name;
     private String title;
@@ -25,12 +25,22 @@ public class Document extends AssignedIdEntity {
     private int chunkCount;
     @Enumerated(EnumType.STRING)
     private Status status;
+    @Enumerated(EnumType.STRING)
+    private OcrMode ocr;
+    private String ocrLanguages;
+    private int ocrPages;
+    private int pagesDone;
+    private String errorType;
+    private String errorTitle;
+    private String errorDetail;
     private Instant createdAt;
+    private Instant updatedAt;
 
     protected Document() {
     }
 
-    Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, int tokens, int chunkCount) {
+    /** A new upload, about to be extracted. */
+    Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, OcrMode ocr, String ocrLanguages) {
         super(UUID.randomUUID());
         this.name = name;
         this.title = title;
@@ -38,10 +48,11 @@ public class Document extends AssignedIdEntity {
         this.mediaType = mediaType;
         this.sizeBytes = sizeBytes;
         this.pages = pages;
-        this.tokens = tokens;
-        this.chunkCount = chunkCount;
-        this.status = Status.READY;
+        this.ocr = ocr;
+        this.ocrLanguages = ocrLanguages;
+        this.status = Status.PROCESSING;
         this.createdAt = Instant.now();
+        this.updatedAt = createdAt;
     }
 
     public String getName() {
@@ -82,5 +93,37 @@ public class Document extends AssignedIdEntity {
 
     public Instant getCreatedAt() {
         return createdAt;
+    }
+
+    public Instant getUpdatedAt() {
+        return updatedAt;
+    }
+
+    OcrMode getOcr() {
+        return ocr;
+    }
+
+    String getOcrLanguages() {
+        return ocrLanguages;
+    }
+
+    int getOcrPages() {
+        return ocrPages;
+    }
+
+    int getPagesDone() {
+        return pagesDone;
+    }
+
+    String getErrorType() {
+        return errorType;
+    }
+
+    String getErrorTitle() {
+        return errorTitle;
+    }
+
+    String getErrorDetail() {
+        return errorDetail;
     }
 }

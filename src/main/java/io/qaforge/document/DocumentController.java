@@ -1,7 +1,7 @@
 package io.qaforge.document;
 
 import java.io.IOException;
-import java.time.Instant;
+import java.net.URI;
 import java.util.UUID;
 
 import io.swagger.v3.oas.annotations.Operation;
@@ -18,10 +18,12 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import io.qaforge.system.ApiProblem;
 
@@ -29,47 +31,75 @@ import io.qaforge.system.ApiProblem;
 @RequestMapping("/api/documents")
 class DocumentController {
 
-    record DocumentView(UUID id, String name, String title, String sha256, String mediaType, long sizeBytes, int pages,
-                        int tokens, int chunkCount, Document.Status status, Instant createdAt) {
-        static DocumentView of(Document d) {
-            return new DocumentView(d.getId(), d.getName(), d.getTitle(), d.getSha256(), d.getMediaType(), d.getSizeBytes(),
-                    d.getPages(), d.getTokens(), d.getChunkCount(), d.getStatus(), d.getCreatedAt());
+    /** @param ocr whether some of the chunk's text was read by OCR */
+    record ChunkView(long id, int ordinal, String text, int tokens, int pageFrom, int pageTo, int charFrom, int charTo, boolean ocr) {
+        static ChunkView of(Chunk c) {
+            return new ChunkView(c.getId(), c.getOrdinal(), c.getText(), c.getTokens(), c.getPageFrom(), c.getPageTo(),
+                    c.getCharFrom(), c.getCharTo(), c.isOcr());
         }
     }
 
-    record ChunkView(long id, int ordinal, String text, int tokens, int pageFrom, int pageTo, int charFrom, int charTo) {
-        static ChunkView of(Chunk c) {
-            return new ChunkView(c.getId(), c.getOrdinal(), c.getText(), c.getTokens(), c.getPageFrom(), c.getPageTo(),
-                    c.getCharFrom(), c.getCharTo());
-        }
+    /** Settings for a re-extraction; what is left out keeps its current value. */
+    record ReprocessRequest(String ocr, String ocrLanguages) {
     }
 
     static final int MAX_TITLE_LENGTH = 300;
 
     private final DocumentIngestion ingestion;
+    private final DocumentEvents events;
+    private final Originals originals;
     private final DocumentRepository documents;
     private final DocumentTextRepository texts;
     private final ChunkRepository chunks;
 
-    DocumentController(DocumentIngestion ingestion, DocumentRepository documents, DocumentTextRepository texts, ChunkRepository chunks) {
+    DocumentController(DocumentIngestion ingestion, DocumentEvents events, Originals originals, DocumentRepository documents,
+                       DocumentTextRepository texts, ChunkRepository chunks) {
         this.ingestion = ingestion;
+        this.events = events;
+        this.originals = originals;
         this.documents = documents;
         this.texts = texts;
         this.chunks = chunks;
     }
 
-    @Operation(summary = "Upload a PDF, plain text or Markdown file",
-            description = "201 with the new document; 200 with the existing one when the same bytes were uploaded before")
+    @Operation(summary = "Upload a PDF, Word (DOCX), OpenDocument text (ODT), HTML, EPUB, plain text or Markdown file",
+            description = "201 with the READY document when it was extracted quickly; 202 with the PROCESSING document and its "
+                    + "Location when extraction goes on in the background (follow it there or at /events); 200 with the "
+                    + "existing document when the same bytes were uploaded before. ocr: auto (pages without a usable text "
+                    + "layer), off or force (every page); ocrLanguages: Tesseract languages such as eng+deu")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<DocumentView> upload(@RequestParam("file") MultipartFile file,
-                                        @RequestParam(value = "title", required = false) String title) throws IOException {
+                                        @RequestParam(value = "title", required = false) String title,
+                                        @RequestParam(value = "ocr", required = false) String ocr,
+                                        @RequestParam(value = "ocrLanguages", required = false) String ocrLanguages) throws IOException {
         if (title != null && title.length() > MAX_TITLE_LENGTH) {
             throw ApiProblem.badRequest("invalid-title", "Title too long",
                     "title is limited to " + MAX_TITLE_LENGTH + " characters, was " + title.length());
         }
-        DocumentIngestion.Result result = ingestion.ingest(file, title);
-        return ResponseEntity.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK)
-                .body(DocumentView.of(result.document()));
+        DocumentIngestion.Result result = ingestion.ingest(file, title, ocr, ocrLanguages);
+        Document document = result.document();
+        if (!result.created()) {
+            return ResponseEntity.ok(DocumentView.of(document));
+        }
+        return document.getStatus() == Document.Status.PROCESSING
+                ? accepted(document)
+                : ResponseEntity.status(HttpStatus.CREATED).location(location(document)).body(DocumentView.of(document));
+    }
+
+    @Operation(summary = "Extract a document again from its original bytes, with new OCR settings if given",
+            description = "202 with the document PROCESSING; its chunks are replaced when it is READY again")
+    @PostMapping("/{id}/reprocess")
+    ResponseEntity<DocumentView> reprocess(@PathVariable UUID id, @RequestBody(required = false) ReprocessRequest request) {
+        var settings = request == null ? new ReprocessRequest(null, null) : request;
+        return accepted(ingestion.reprocess(id, settings.ocr(), settings.ocrLanguages()));
+    }
+
+    @Operation(summary = "The document's extraction progress as Server-Sent Events",
+            description = "a 'document' event (the document as GET shows it: status, pagesDone, pages, ocrPages, error) "
+                    + "whenever it changes; the stream ends after the event showing it READY or FAILED")
+    @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter events(@PathVariable UUID id) {
+        return events.subscribe(find(id));
     }
 
     @GetMapping
@@ -99,13 +129,21 @@ class DocumentController {
     ResponseEntity<Void> delete(@PathVariable UUID id) {
         find(id);
         try {
+            originals.delete(id);
             documents.deleteById(id);
             documents.flush();
         } catch (DataIntegrityViolationException e) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "document-in-use", "Document in use",
-                    "Generation jobs refer to this document; delete those jobs first");
+            throw DocumentIngestion.inUse();
         }
         return ResponseEntity.noContent().build();
+    }
+
+    private static ResponseEntity<DocumentView> accepted(Document document) {
+        return ResponseEntity.accepted().location(location(document)).body(DocumentView.of(document));
+    }
+
+    private static URI location(Document document) {
+        return URI.create("/api/documents/" + document.getId());
     }
 
     private Document find(UUID id) {

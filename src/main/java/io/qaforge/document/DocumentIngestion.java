@@ -3,18 +3,15 @@ package io.qaforge.document;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.UUID;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.multipart.MultipartFile;
@@ -23,36 +20,48 @@ import io.qaforge.system.ApiProblem;
 import io.qaforge.system.Sha256;
 
 /**
- * Upload to stored chunks: hash, sniff, extract, clean, chunk, then one transaction that stores all or nothing.
- * Everything slow happens before the transaction; a rejected upload never touches the database.
+ * Accepts uploads and re-extractions. What can be judged at once (type, encryption, corrupt or oversized containers,
+ * page count, OCR settings) is refused before anything is stored; then the document and its original bytes are stored
+ * in one transaction as PROCESSING and extracted in the background. An upload that finishes within
+ * {@code respond-within} is answered READY (or with its problem, leaving no trace); a longer one is answered at once
+ * and goes on.
  */
 @Service
 class DocumentIngestion {
 
+    /**
+     * @param document as stored: READY when done in time, PROCESSING when it goes on in the background
+     * @param created  false when the same bytes had been uploaded before
+     */
     record Result(Document document, boolean created) {
     }
 
     private static final int SNIFF_BYTES = 8192;
 
     private final DocumentRepository documents;
-    private final DocumentTextRepository texts;
-    private final ChunkRepository chunks;
+    private final JdbcClient jdbc;
     private final TransactionTemplate transaction;
-    private final Chunker chunker;
-    private final PdfExtractor pdfExtractor = new PdfExtractor(Runtime.getRuntime().availableProcessors());
+    private final Originals originals;
+    private final DocumentExtraction extraction;
+    private final Tesseract tesseract;
+    private final DocumentProperties properties;
 
-    DocumentIngestion(DocumentRepository documents, DocumentTextRepository texts, ChunkRepository chunks,
-                      TransactionTemplate transaction, TokenCounter tokens, DocumentProperties properties) {
+    DocumentIngestion(DocumentRepository documents, JdbcClient jdbc, TransactionTemplate transaction, Originals originals,
+                      DocumentExtraction extraction, Tesseract tesseract, DocumentProperties properties) {
         this.documents = documents;
-        this.texts = texts;
-        this.chunks = chunks;
+        this.jdbc = jdbc;
         this.transaction = transaction;
-        this.chunker = new Chunker(tokens, properties.chunkTargetTokens(), properties.chunkMaxTokens());
+        this.originals = originals;
+        this.extraction = extraction;
+        this.tesseract = tesseract;
+        this.properties = properties;
     }
 
-    Result ingest(MultipartFile upload, String title) throws IOException {
+    Result ingest(MultipartFile upload, String title, String ocr, String ocrLanguages) throws IOException {
         String name = FileNames.sanitize(upload.getOriginalFilename());
+        OcrMode mode = OcrMode.parse(ocr);
         Path file = Files.createTempFile("qaforge-upload-", ".bin");
+        boolean handedOver = false;
         try {
             String sha256 = copyHashing(upload, file);
             if (Files.size(file) == 0) {
@@ -62,44 +71,108 @@ class DocumentIngestion {
             if (existing.isPresent()) {
                 return new Result(existing.get(), false);
             }
-            MediaKind kind = sniff(file, name);
-            CleanText clean = kind == MediaKind.PDF
-                    ? TextCleaner.cleanPdfPages(pdfExtractor.extractPages(file))
-                    : TextCleaner.cleanPlainText(readUtf8(file));
-            if (clean.text().isBlank()) {
-                throw kind == MediaKind.PDF
-                        ? new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "no-text-layer", "No extractable text",
-                        "The PDF has no text layer (scanned? no text layer): run OCR on it first, then upload the result")
-                        : new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "no-text", "No text", "The file holds only whitespace");
+            MediaKind kind = inspect(file, name);
+            int pages = kind == MediaKind.PDF ? extraction.pdf().inspect(file) : 1;
+            String languages = languages(kind, mode, ocrLanguages);
+            var document = new Document(name, blankToNull(title), sha256, kind.mediaType, Files.size(file), pages, mode, languages);
+            try {
+                transaction.executeWithoutResult(status -> {
+                    documents.saveAndFlush(document); // before the SQL below that updates its row
+                    claimFirstAttempt(document.getId());
+                    originals.store(document.getId(), file);
+                });
+            } catch (DataIntegrityViolationException raced) {
+                // The same bytes were stored by a concurrent upload a moment ago: answer with that document.
+                return documents.findBySha256(sha256).map(stored -> new Result(stored, false)).orElseThrow(() -> raced);
             }
-            return store(name, blankToNull(title), sha256, kind, Files.size(file), clean);
+            handedOver = true; // the extraction owns the file now
+            Document ready = extraction.start(document.getId(), 1, file, true).await(properties.ingestion().respondWithin());
+            return new Result(ready != null ? ready : current(document.getId()), true);
         } finally {
-            Files.deleteIfExists(file);
+            if (!handedOver) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 
-    private Result store(String name, String title, String sha256, MediaKind kind, long size, CleanText clean) {
-        String text = clean.text();
-        List<Chunker.Piece> pieces = chunker.chunk(text);
-        int totalTokens = pieces.stream().mapToInt(Chunker.Piece::tokens).sum();
-        var document = new Document(name, title, sha256, kind.mediaType, size, clean.pages(), totalTokens, pieces.size());
-        List<Chunk> rows = new ArrayList<>(pieces.size());
-        for (int i = 0; i < pieces.size(); i++) {
-            Chunker.Piece piece = pieces.get(i);
-            rows.add(new Chunk(document.getId(), i, text.substring(piece.from(), piece.to()), piece.tokens(),
-                    clean.pageAt(piece.from()), clean.pageAt(piece.to() - 1), piece.from(), piece.to()));
+    /** Extracts a document again from its kept original, with new OCR settings where given. */
+    Document reprocess(UUID id, String ocr, String ocrLanguages) {
+        Document document = documents.findById(id).orElseThrow(() -> ApiProblem.notFound("Document", id));
+        OcrMode mode = ocr == null ? document.getOcr() : OcrMode.parse(ocr);
+        MediaKind kind = MediaKind.fromMediaType(document.getMediaType());
+        String languages = languages(kind, mode, ocrLanguages != null ? ocrLanguages : document.getOcrLanguages());
+        transaction.executeWithoutResult(status -> {
+            Integer hasOriginal = jdbc.sql("SELECT CASE WHEN has_original THEN 1 ELSE 0 END FROM document WHERE id = ? FOR UPDATE")
+                    .param(id).query(Integer.class).optional().orElseThrow(() -> ApiProblem.notFound("Document", id));
+            if (hasOriginal == 0) {
+                throw new ApiProblem(HttpStatus.CONFLICT, "original-missing", "Original not kept",
+                        "This document was uploaded before originals were kept; upload the file again");
+            }
+            int updated = jdbc.sql("""
+                            UPDATE document SET status = 'PROCESSING', ocr = ?, ocr_languages = ?, pages_done = 0, attempts = 1,
+                                   lease_until = now() + ? * interval '1 millisecond', error_type = NULL, error_title = NULL,
+                                   error_detail = NULL, updated_at = now()
+                            WHERE id = ? AND status <> 'PROCESSING'""")
+                    .params(mode.name(), languages, properties.ingestion().lease().toMillis(), id)
+                    .update();
+            if (updated == 0) {
+                throw new ApiProblem(HttpStatus.CONFLICT, "document-processing", "Document is being extracted",
+                        "The document is already being extracted; wait until it is READY or FAILED");
+            }
+            // Its chunks are replaced when the new extraction is stored: refuse now if generation jobs hold them.
+            try {
+                jdbc.sql("SAVEPOINT in_use").update();
+                jdbc.sql("DELETE FROM chunk WHERE document_id = ?").param(id).update();
+                jdbc.sql("ROLLBACK TO SAVEPOINT in_use").update();
+            } catch (DataIntegrityViolationException e) {
+                throw inUse();
+            }
+        });
+        extraction.start(id, 1, null, false);
+        return current(id);
+    }
+
+    static ApiProblem inUse() {
+        return new ApiProblem(HttpStatus.CONFLICT, "document-in-use", "Document in use",
+                "Generation jobs refer to this document; delete those jobs first");
+    }
+
+    private void claimFirstAttempt(UUID id) {
+        jdbc.sql("UPDATE document SET attempts = 1, lease_until = now() + ? * interval '1 millisecond' WHERE id = ?")
+                .params(properties.ingestion().lease().toMillis(), id).update();
+    }
+
+    private Document current(UUID id) {
+        return documents.findById(id).orElseThrow(() -> ApiProblem.notFound("Document", id));
+    }
+
+    /**
+     * OCR languages matter only for PDF pages read by OCR. Named ones (or any, with ocr=force) are checked now; the
+     * default is checked when a page needs OCR, so a server without Tesseract still reads PDFs that have a text layer.
+     */
+    private String languages(MediaKind kind, OcrMode mode, String requested) {
+        String languages = requested == null || requested.isBlank() ? properties.ocr().languages() : requested;
+        boolean named = requested != null && !requested.isBlank();
+        if (kind == MediaKind.PDF && (mode == OcrMode.FORCE || mode == OcrMode.AUTO && named)) {
+            return tesseract.requireLanguages(languages);
         }
-        try {
-            return transaction.execute(status -> {
-                documents.save(document);
-                texts.save(new DocumentText(document.getId(), text));
-                chunks.saveAll(rows);
-                return new Result(document, true);
-            });
-        } catch (DataIntegrityViolationException raced) {
-            // The same bytes were stored by a concurrent upload a moment ago: answer with that document.
-            return documents.findBySha256(sha256).map(stored -> new Result(stored, false)).orElseThrow(() -> raced);
+        return languages;
+    }
+
+    private MediaKind inspect(Path file, String name) throws IOException {
+        byte[] head = new byte[SNIFF_BYTES];
+        int length;
+        try (InputStream in = Files.newInputStream(file)) {
+            length = in.readNBytes(head, 0, SNIFF_BYTES);
         }
+        MediaKind.Container container = MediaKind.container(head, length);
+        if (container == MediaKind.Container.ZIP) {
+            return Archives.inspectZip(file, properties.limits());
+        }
+        if (container == MediaKind.Container.OLE2) {
+            throw Archives.refuseOle2(file);
+        }
+        return MediaKind.sniff(head, length, name);
     }
 
     private static String copyHashing(MultipartFile upload, Path file) throws IOException {
@@ -108,28 +181,6 @@ class DocumentIngestion {
             in.transferTo(out);
         }
         return Sha256.hex(digest);
-    }
-
-    private static MediaKind sniff(Path file, String name) throws IOException {
-        byte[] head = new byte[SNIFF_BYTES];
-        int length;
-        try (InputStream in = Files.newInputStream(file)) {
-            length = in.readNBytes(head, 0, SNIFF_BYTES);
-        }
-        return MediaKind.sniff(head, length, name);
-    }
-
-    private static String readUtf8(Path file) throws IOException {
-        try {
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString();
-            return text.startsWith("\uFEFF") ? text.substring(1) : text;
-        } catch (CharacterCodingException e) {
-            throw new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported file type",
-                    "Text files must be UTF-8");
-        }
     }
 
     private static String blankToNull(String value) {

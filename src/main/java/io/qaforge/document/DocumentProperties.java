@@ -1,21 +1,78 @@
 package io.qaforge.document;
 
+import java.nio.file.Path;
+import java.time.Duration;
+
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
  * @param encoding          jtokkit encoding used for every token count (chunk sizes, prompt estimates)
  * @param chunkTargetTokens chunks are packed up to about this many tokens
  * @param chunkMaxTokens    no chunk is ever larger
+ * @param limits            what one upload may hold before it is refused
+ * @param ocr               Tesseract settings for pages without a usable text layer
+ * @param ingestion         background extraction and where original bytes are kept
  */
 @Validated
 @ConfigurationProperties("qaforge.documents")
-public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens, @Min(16) int chunkMaxTokens) {
+public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens, @Min(16) int chunkMaxTokens,
+                                 @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Ocr ocr,
+                                 @Valid @NotNull @DefaultValue Ingestion ingestion) {
 
     public DocumentProperties {
         if (chunkMaxTokens < chunkTargetTokens) {
             throw new IllegalArgumentException("qaforge.documents.chunk-max-tokens must be >= chunk-target-tokens");
         }
+    }
+
+    /**
+     * Bounds that keep a hostile or absurd file from exhausting memory: extraction stops as soon as one is passed.
+     *
+     * @param maxPages         pages a PDF may have (or claim to have)
+     * @param maxPageChars     characters of text one page may yield
+     * @param maxDocumentChars characters of text a whole document may yield
+     * @param maxExpandedSize  bytes an archive (DOCX, ODT, EPUB) may expand to
+     * @param maxArchiveEntries files an archive may hold
+     */
+    public record Limits(@DefaultValue("10000") @Min(1) int maxPages,
+                         @DefaultValue("200000") @Min(1) int maxPageChars,
+                         @DefaultValue("50000000") @Min(1) long maxDocumentChars,
+                         @DefaultValue("512MB") DataSize maxExpandedSize,
+                         @DefaultValue("10000") @Min(1) int maxArchiveEntries) {
+    }
+
+    /**
+     * @param languages      Tesseract languages used when an upload names none ({@code eng}, {@code eng+deu})
+     * @param dpi            resolution pages are rendered at for OCR
+     * @param threads        pages read at once (0: one per core)
+     * @param minPageLetters in {@code auto} mode a page with fewer letters in its text layer, showing an image, is read by OCR
+     * @param command        the Tesseract executable
+     */
+    public record Ocr(@DefaultValue("eng") String languages, @DefaultValue("300") @Min(72) int dpi,
+                      @DefaultValue("0") @Min(0) int threads, @DefaultValue("50") @Min(0) int minPageLetters,
+                      @DefaultValue("tesseract") String command) {
+
+        int effectiveThreads() {
+            return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /**
+     * @param respondWithin an upload finished within this time is answered 201 (or its problem); later, 202 and it goes on
+     *                      in the background
+     * @param lease         a replica that stops reporting progress for this long is presumed dead, and another resumes
+     * @param maxAttempts   extraction runs that may die (crash, kill) before the document is failed
+     * @param threads       documents extracted at once per replica
+     * @param originalsDir  where original bytes are kept; empty: in PostgreSQL as large objects
+     */
+    public record Ingestion(@DefaultValue("2s") Duration respondWithin, @DefaultValue("2m") Duration lease,
+                            @DefaultValue("3") @Min(1) int maxAttempts, @DefaultValue("2") @Min(1) int threads,
+                            Path originalsDir) {
     }
 }

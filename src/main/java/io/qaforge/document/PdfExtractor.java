@@ -1,68 +1,102 @@
 package io.qaforge.document;
 
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.io.IOUtils;
 import org.apache.pdfbox.io.RandomAccessReadBufferedFile;
 import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDResources;
+import org.apache.pdfbox.pdmodel.graphics.PDXObject;
+import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
+import org.apache.pdfbox.rendering.ImageType;
+import org.apache.pdfbox.rendering.PDFRenderer;
 import org.apache.pdfbox.text.PDFTextStripper;
+import org.apache.pdfbox.text.TextPosition;
 import org.springframework.http.HttpStatus;
 
 import io.qaforge.system.ApiProblem;
 
 /**
- * Raw text of each page, in reading order, with paragraph starts marked by {@link #PARAGRAPH}.
- * Large files stay out of the heap (temp-file stream cache); page ranges are extracted in parallel, one
- * {@link PDDocument} per thread because PDFBox documents are not thread-safe.
+ * Raw text of each page, in reading order, with paragraph starts marked by {@link #PARAGRAPH}; pages without a usable
+ * text layer are rendered and read by OCR. Large files stay out of the heap (temp-file stream cache); page ranges are
+ * extracted in parallel, one {@link PDDocument} per thread because PDFBox documents are not thread-safe. Every page
+ * and character is counted against the limits as it is read, so a hostile file is stopped before it costs memory.
  */
 class PdfExtractor {
 
     static final char PARAGRAPH = '\u2029';
     private static final int MIN_PAGES_PER_THREAD = 20;
+    /** A page with a smaller share of dark pixels is blank paper, not worth reading. */
+    private static final double MIN_INK = 0.0005;
 
-    private final int threads;
-
-    PdfExtractor(int threads) {
-        this.threads = threads;
+    /** Raw page texts and the pages (0-based) whose text came from OCR. */
+    record Pages(List<String> texts, BitSet ocrPages) {
     }
 
-    List<String> extractPages(Path pdf) {
+    /** How a page's text is obtained, and who hears of finished pages. */
+    record Request(OcrMode ocr, String ocrLanguages, Progress progress) {
+    }
+
+    interface Progress {
+        void pagesDone(int done, int total);
+    }
+
+    private final int threads;
+    private final DocumentProperties.Limits limits;
+    private final DocumentProperties.Ocr ocrSettings;
+    private final Tesseract tesseract;
+
+    PdfExtractor(int threads, DocumentProperties.Limits limits, DocumentProperties.Ocr ocrSettings, Tesseract tesseract) {
+        this.threads = threads;
+        this.limits = limits;
+        this.ocrSettings = ocrSettings;
+        this.tesseract = tesseract;
+    }
+
+    /** Opens the file far enough to refuse it at once: unreadable, encrypted, or more pages than allowed. */
+    int inspect(Path pdf) {
         try (PDDocument document = open(pdf)) {
-            int pageCount = document.getNumberOfPages();
-            int parts = Math.max(1, Math.min(threads, pageCount / MIN_PAGES_PER_THREAD));
-            if (parts == 1) {
-                return extractRange(document, 1, pageCount);
-            }
-            try (ExecutorService pool = Executors.newFixedThreadPool(parts - 1)) {
-                List<Future<List<String>>> later = new ArrayList<>();
-                for (int part = 1; part < parts; part++) {
-                    int first = firstPage(pageCount, parts, part);
-                    int last = firstPage(pageCount, parts, part + 1) - 1;
-                    later.add(pool.submit(() -> {
-                        try (PDDocument copy = open(pdf)) {
-                            return extractRange(copy, first, last);
-                        }
-                    }));
+            return checkedPageCount(document);
+        } catch (IOException e) {
+            throw corrupt(e);
+        }
+    }
+
+    Pages extract(Path pdf, Request request) {
+        try (PDDocument document = open(pdf)) {
+            int pageCount = checkedPageCount(document);
+            var run = new Run(request, pageCount);
+            List<String> texts;
+            if (request.ocr() == OcrMode.FORCE) {
+                texts = blankPages(pageCount);
+                for (int i = 0; i < pageCount; i++) {
+                    run.markForOcr(i);
                 }
-                // The calling thread takes the first range with the document it already opened.
-                List<String> pages = new ArrayList<>(pageCount);
-                pages.addAll(extractRange(document, 1, firstPage(pageCount, parts, 1) - 1));
-                for (Future<List<String>> range : later) {
-                    pages.addAll(range.get());
-                }
-                return pages;
+            } else {
+                texts = extractText(pdf, document, run);
             }
+            BitSet ocrPages = request.ocr() == OcrMode.OFF ? new BitSet() : ocr(pdf, texts, run);
+            return new Pages(texts, ocrPages);
         } catch (IOException e) {
             throw corrupt(e);
         } catch (ExecutionException e) {
@@ -73,18 +107,229 @@ class PdfExtractor {
         }
     }
 
+    /** State shared by the threads working on one document. */
+    private final class Run {
+        final Request request;
+        final int pageCount;
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicLong chars = new AtomicLong();
+        /** Set when one thread fails, so the others stop at their next page instead of finishing for nothing. */
+        final AtomicBoolean failed = new AtomicBoolean();
+        private final BitSet ocrCandidates = new BitSet();
+
+        Run(Request request, int pageCount) {
+            this.request = request;
+            this.pageCount = pageCount;
+        }
+
+        void pageDone() {
+            request.progress().pagesDone(done.incrementAndGet(), pageCount);
+        }
+
+        /** Counts a finished page's characters against the document's limit. */
+        void addChars(int pageChars) {
+            if (chars.addAndGet(pageChars) > limits.maxDocumentChars()) {
+                throw tooMuchText("document-text-too-large", "Too much text in the document",
+                        "The document holds more than " + limits.maxDocumentChars() + " characters of text (the limit)");
+            }
+        }
+
+        void checkNotFailed() {
+            if (failed.get()) {
+                throw new IllegalStateException("stopped: another part of the document failed");
+            }
+        }
+
+        /**
+         * In auto mode a page is looked at by OCR when its text layer has fewer letters than the setting and it shows
+         * an image: a scan, or a scan with a stamped page number. A vector drawing with a short caption is left as is.
+         */
+        boolean wantsOcr(PDPage page, String pageText) {
+            return switch (request.ocr()) {
+                case OFF -> false;
+                case FORCE -> true;
+                case AUTO -> letters(pageText) < ocrSettings.minPageLetters() && hasImage(page.getResources(), 0);
+            };
+        }
+
+        synchronized void markForOcr(int pageIndex) {
+            ocrCandidates.set(pageIndex);
+        }
+
+        synchronized List<Integer> ocrCandidates() {
+            return ocrCandidates.stream().boxed().toList();
+        }
+    }
+
+    /** Whether the resources (or those of forms they hold, a few levels down) include an image. */
+    private static boolean hasImage(PDResources resources, int depth) {
+        if (resources == null || depth > 3) {
+            return false;
+        }
+        for (COSName name : resources.getXObjectNames()) {
+            try {
+                PDXObject object = resources.getXObject(name);
+                if (object instanceof PDImageXObject
+                        || object instanceof PDFormXObject form && hasImage(form.getResources(), depth + 1)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // An unreadable object is no evidence of a scan.
+            }
+        }
+        return false;
+    }
+
+    private List<String> extractText(Path pdf, PDDocument document, Run run)
+            throws IOException, InterruptedException, ExecutionException {
+        int pageCount = run.pageCount;
+        int parts = Math.max(1, Math.min(threads, pageCount / MIN_PAGES_PER_THREAD));
+        if (parts == 1) {
+            return extractRange(document, 1, pageCount, run);
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(parts - 1)) {
+            List<Future<List<String>>> later = new ArrayList<>();
+            for (int part = 1; part < parts; part++) {
+                int first = firstPage(pageCount, parts, part);
+                int last = firstPage(pageCount, parts, part + 1) - 1;
+                later.add(pool.submit(() -> {
+                    try (PDDocument copy = open(pdf)) {
+                        return extractRange(copy, first, last, run);
+                    } catch (RuntimeException | IOException e) {
+                        run.failed.set(true);
+                        throw e;
+                    }
+                }));
+            }
+            // The calling thread takes the first range with the document it already opened.
+            List<String> pages = new ArrayList<>(pageCount);
+            try {
+                pages.addAll(extractRange(document, 1, firstPage(pageCount, parts, 1) - 1, run));
+                for (Future<List<String>> range : later) {
+                    pages.addAll(range.get());
+                }
+            } catch (RuntimeException | IOException | ExecutionException e) {
+                run.failed.set(true);
+                throw e;
+            }
+            return pages;
+        }
+    }
+
     private static int firstPage(int pageCount, int parts, int part) {
         return 1 + (int) ((long) pageCount * part / parts);
     }
 
-    private static List<String> extractRange(PDDocument document, int firstPage, int lastPage) throws IOException {
-        var stripper = new PageCollectingStripper();
+    private List<String> extractRange(PDDocument document, int firstPage, int lastPage, Run run) throws IOException {
+        var stripper = new PageCollectingStripper(run);
         stripper.setSortByPosition(true);
         stripper.setStartPage(firstPage);
         stripper.setEndPage(lastPage);
         stripper.setParagraphStart(String.valueOf(PARAGRAPH));
         stripper.writeText(document, stripper.buffer);
         return stripper.pages;
+    }
+
+    /** Renders and reads the pages that want OCR; a page's OCR text replaces its text layer when it has more letters. */
+    private BitSet ocr(Path pdf, List<String> texts, Run run) throws InterruptedException, ExecutionException {
+        List<Integer> wanted = run.ocrCandidates();
+        BitSet ocrPages = new BitSet();
+        if (wanted.isEmpty()) {
+            return ocrPages;
+        }
+        String languages = tesseract.requireLanguages(run.request.ocrLanguages());
+        int workers = Math.min(ocrSettings.effectiveThreads(), wanted.size());
+        var next = new AtomicInteger();
+        try (ExecutorService pool = Executors.newFixedThreadPool(workers)) {
+            List<Future<?>> results = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                results.add(pool.submit(() -> {
+                    try (PDDocument document = open(pdf)) {
+                        var renderer = new PDFRenderer(document);
+                        // Bilinear scaling: a scan's page image comes out as it went in, about 20 times faster than
+                        // PDFBox's default bicubic quality rendering, and no worse for OCR.
+                        var hints = new RenderingHints(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                        hints.put(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+                        renderer.setRenderingHints(hints);
+                        for (int n = next.getAndIncrement(); n < wanted.size(); n = next.getAndIncrement()) {
+                            run.checkNotFailed();
+                            int index = wanted.get(n);
+                            BufferedImage image = renderer.renderImageWithDPI(index, ocrSettings.dpi(), ImageType.GRAY);
+                            if (ink(image) >= MIN_INK) {
+                                String read = tesseract.read(image, languages);
+                                checkPageChars(read.length(), index + 1);
+                                synchronized (texts) {
+                                    if (run.request.ocr() == OcrMode.FORCE || letters(read) > letters(texts.get(index))) {
+                                        run.addChars(read.length());
+                                        texts.set(index, read);
+                                        ocrPages.set(index);
+                                    }
+                                }
+                            }
+                            run.pageDone();
+                        }
+                        return null;
+                    } catch (RuntimeException | IOException e) {
+                        run.failed.set(true);
+                        throw e;
+                    }
+                }));
+            }
+            for (Future<?> result : results) {
+                result.get();
+            }
+        }
+        return ocrPages;
+    }
+
+    private int checkedPageCount(PDDocument document) {
+        int pageCount = document.getNumberOfPages();
+        if (pageCount > limits.maxPages()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "too-many-pages", "Too many pages",
+                    "The PDF declares " + pageCount + " pages; at most " + limits.maxPages() + " are accepted");
+        }
+        return pageCount;
+    }
+
+    private void checkPageChars(long chars, int page) {
+        if (chars > limits.maxPageChars()) {
+            throw tooMuchText("page-text-too-large", "Too much text on one page",
+                    "Page " + page + " holds more than " + limits.maxPageChars() + " characters of text (the limit per page)");
+        }
+    }
+
+    private static ApiProblem tooMuchText(String slug, String title, String detail) {
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, slug, title, detail);
+    }
+
+    private static List<String> blankPages(int count) {
+        List<String> pages = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            pages.add("");
+        }
+        return pages;
+    }
+
+    static int letters(String text) {
+        int letters = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isLetter(text.charAt(i))) {
+                letters++;
+            }
+        }
+        return letters;
+    }
+
+    /** Share of dark pixels in a grayscale image. */
+    private static double ink(BufferedImage gray) {
+        byte[] pixels = ((DataBufferByte) gray.getRaster().getDataBuffer()).getData();
+        long dark = 0;
+        for (byte pixel : pixels) {
+            if ((pixel & 0xFF) < 128) {
+                dark++;
+            }
+        }
+        return (double) dark / pixels.length;
     }
 
     private static PDDocument open(Path pdf) throws IOException {
@@ -102,16 +347,44 @@ class PdfExtractor {
                 "The file starts like a PDF but cannot be read: " + e.getMessage());
     }
 
-    /** Collects the stripper's output page by page instead of as one string. */
-    private static final class PageCollectingStripper extends PDFTextStripper {
+    /** Collects the stripper's output page by page, counting characters as they are found. */
+    private final class PageCollectingStripper extends PDFTextStripper {
         final StringWriter buffer = new StringWriter();
         final List<String> pages = new ArrayList<>();
+        private final Run run;
+        private long pageChars;
+
+        PageCollectingStripper(Run run) {
+            this.run = run;
+        }
+
+        @Override
+        protected void startPage(PDPage page) throws IOException {
+            run.checkNotFailed();
+            pageChars = 0;
+            super.startPage(page);
+        }
+
+        /** Sees every glyph before the stripper keeps it: a page that would hold too much text is stopped here. */
+        @Override
+        protected void processTextPosition(TextPosition text) {
+            pageChars += text.getUnicode() == null ? 1 : text.getUnicode().length();
+            checkPageChars(pageChars, getCurrentPageNo());
+            super.processTextPosition(text);
+        }
 
         @Override
         protected void endPage(PDPage page) throws IOException {
             super.endPage(page);
-            pages.add(buffer.toString());
+            String text = buffer.toString();
             buffer.getBuffer().setLength(0);
+            run.addChars(text.length());
+            pages.add(text);
+            if (run.wantsOcr(page, text)) {
+                run.markForOcr(getCurrentPageNo() - 1);
+            } else {
+                run.pageDone();
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.qaforge.document;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +28,15 @@ final class TextCleaner {
     }
 
     static CleanText cleanPdfPages(List<String> rawPages) {
+        return cleanPdfPages(rawPages, new BitSet());
+    }
+
+    /** @param ocrPages pages (0-based) whose raw text came from OCR: noted in the result, cleaned like the rest */
+    static CleanText cleanPdfPages(List<String> rawPages, BitSet ocrPages) {
         List<List<Line>> pages = rawPages.stream().map(TextCleaner::toLines).toList();
         dropRunningHeadersAndPageNumbers(pages);
         List<String> pageTexts = pages.stream().map(TextCleaner::joinParagraphs).toList();
-        return assemble(pageTexts, true);
+        return assemble(pageTexts, true, ocrPages);
     }
 
     static CleanText cleanPlainText(String raw) {
@@ -49,7 +55,7 @@ final class TextCleaner {
             }
             pageTexts.add(text.toString().replaceAll("\n{3,}", "\n\n").strip());
         }
-        return assemble(pageTexts, false);
+        return assemble(pageTexts, false, new BitSet());
     }
 
     private static String normalize(String raw) {
@@ -135,7 +141,9 @@ final class TextCleaner {
                 afterBlank = true;
                 continue;
             }
-            if ((line.paragraphStart() || afterBlank) && !current.isEmpty()) {
+            // A word hyphenated at a paragraph's end continues it (OCR often sees a paragraph gap there).
+            boolean continues = endsWithBrokenWord(current) && Character.isLowerCase(line.text().codePointAt(0));
+            if ((line.paragraphStart() || afterBlank) && !current.isEmpty() && !continues) {
                 paragraphs.add(current.toString());
                 current.setLength(0);
             }
@@ -166,7 +174,7 @@ final class TextCleaner {
     }
 
     /** Joins pages; with {@code flowAcrossPages} a sentence or word cut by a page break is mended. */
-    private static CleanText assemble(List<String> pageTexts, boolean flowAcrossPages) {
+    private static CleanText assemble(List<String> pageTexts, boolean flowAcrossPages, BitSet ocrPages) {
         StringBuilder text = new StringBuilder();
         int[] starts = new int[pageTexts.size()];
         for (int i = 0; i < pageTexts.size(); i++) {
@@ -182,6 +190,6 @@ final class TextCleaner {
             starts[i] = text.length();
             text.append(page);
         }
-        return new CleanText(text.toString(), starts);
+        return new CleanText(text.toString(), starts, ocrPages);
     }
 }

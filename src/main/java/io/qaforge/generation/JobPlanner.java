@@ -162,6 +162,7 @@ class JobPlanner {
 
     private List<ChunkRepository.Size> chunks(JobRequest request) {
         List<ChunkRepository.Size> selected = new ArrayList<>();
+        documents.requireReady(request.documentIds());
         for (UUID id : new LinkedHashSet<>(request.documentIds())) {
             if (id == null || !documents.existsById(id)) {
                 throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-document", "Unknown document",

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.qaforge.document.DocumentSettings;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.generation.JobSettings;
@@ -21,7 +22,7 @@ import io.qaforge.training.TrainingStatuses;
 @RestController
 class ConsoleSettingsController {
 
-    record ConsoleSettings(JobSettings jobs, Exports exports, HubPushes hubPushes, Trainings trainings) {
+    record ConsoleSettings(DocumentSettings documents, JobSettings jobs, Exports exports, HubPushes hubPushes, Trainings trainings) {
     }
 
     /** Formats and splits of a download, as {@code GET /api/jobs/{id}/export} takes them. */
@@ -38,15 +39,15 @@ class ConsoleSettingsController {
 
     private final ConsoleSettings settings;
 
-    ConsoleSettingsController(JobSettings jobs) {
-        settings = new ConsoleSettings(jobs,
+    ConsoleSettingsController(DocumentSettings documents, JobSettings jobs) {
+        settings = new ConsoleSettings(documents, jobs,
                 new Exports(extensions(Arrays.asList(ExportFormat.values())), ExportOptions.SPLITS),
                 new HubPushes(extensions(HubFormats.ACCEPTED)),
                 new Trainings(TrainingStatuses.ALL, TrainingStatuses.TERMINAL, TrainingParams.ALL));
     }
 
-    @Operation(summary = "What the console offers: job limits and defaults, usable providers and models, export and Hub "
-            + "formats, job and training statuses, training parameters with their defaults")
+    @Operation(summary = "What the console offers: upload types and OCR modes, job limits and defaults, usable providers and models, "
+            + "export and Hub formats, job and training statuses, training parameters with their defaults")
     @GetMapping("/api/console/settings")
     ConsoleSettings settings() {
         return settings;

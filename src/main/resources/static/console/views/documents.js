@@ -1,14 +1,15 @@
-// #documents: the drop zone (files uploaded one after another, each with its status line) and the documents table.
-// Built once and kept, so upload lines and ticks survive a visit to another view.
+// #documents: the drop zone (files uploaded one after another, each with its status line, following the reading of
+// large or scanned files page by page) and the documents table. Built once and kept, so upload lines and ticks
+// survive a visit to another view.
 
-import {api, uploadDocument} from '../api.js';
+import {api, readEvents, uploadDocument} from '../api.js';
 import {h} from '../dom.js';
 import {fmt, fmtBytes, fmtPercent, fmtTime} from '../format.js';
 import {isSelected, select, selectedCount} from '../selection.js';
-import {isAbort} from '../wait.js';
-import {errorBox, pager, rowsOrEmpty, showError} from '../widgets.js';
-
-const ACCEPTED_FILES = '.pdf,.txt,.md,.markdown,application/pdf,text/plain,text/markdown';
+import {settings} from '../settings.js';
+import {isAbort, poll} from '../wait.js';
+import {badge, errorBox, pager, rowsOrEmpty, showError} from '../widgets.js';
+import {ocrFields, pagesProgress} from './document-ocr.js';
 
 let page = 0;
 /** The signal of the visit in progress: a finished upload refreshes the table only while it is on screen. */
@@ -16,8 +17,11 @@ let visit = AbortSignal.abort();
 /** Extraction is CPU-bound on the server: one upload at a time. */
 let uploads = Promise.resolve();
 
+/** The OCR fields, made once the settings have arrived. */
+let ocr = null;
+
 const fileInput = h('input', {id: 'file-input', class: 'visually-hidden', type: 'file', multiple: true, tabindex: -1,
-    accept: ACCEPTED_FILES, onchange: e => {
+    onchange: e => {
         uploadFiles(e.target.files);
         e.target.value = '';
     }});
@@ -37,9 +41,10 @@ const dropzone = h('div', {id: 'dropzone', class: 'dropzone', role: 'button', ta
             fileInput.click();
         }
     }},
-h('p', {}, h('strong', {}, 'Drop PDFs here'), ' (or plain text, Markdown) or ',
+h('p', {}, h('strong', {}, 'Drop PDFs here'), ' (or Word, OpenDocument, HTML, EPUB, plain text, Markdown; scans are read by OCR) or ',
     h('label', {class: 'link', for: 'file-input'}, 'choose files')),
 fileInput);
+const ocrSlot = h('div', {id: 'upload-options'});
 const uploadList = h('ul', {id: 'uploads', class: 'uploads'});
 const newJob = h('button', {id: 'new-job-from-documents', type: 'button', onclick: () => { location.hash = '#jobs'; }},
     'New job from selected');
@@ -47,7 +52,7 @@ const errorSlot = h('div', {id: 'documents-error'});
 const tbody = h('tbody');
 const pagerEl = h('div', {id: 'documents-pager', class: 'pager'});
 const root = h('div', {id: 'documents-list'},
-    dropzone, uploadList,
+    dropzone, ocrSlot, uploadList,
     h('div', {class: 'section-head'}, h('h2', {}, 'Documents'), newJob),
     errorSlot,
     h('table', {id: 'documents-table', class: 'data'},
@@ -56,11 +61,21 @@ const root = h('div', {id: 'documents-list'},
         tbody),
     pagerEl);
 
-export function mount(element, signal) {
+export async function mount(element, signal) {
     visit = signal;
     newJob.disabled = selectedCount() === 0;
     element.append(root);
     load(signal);
+    try {
+        const {documents} = await settings();
+        fileInput.accept = documents.fileTypes.join(',');
+        if (!ocr) {
+            ocr = ocrFields(documents, 'upload');
+            ocrSlot.replaceChildren(ocr.element);
+        }
+    } catch (e) {
+        if (!isAbort(e)) showError(errorSlot, e);
+    }
 }
 
 function over(e) {
@@ -73,7 +88,20 @@ function choose(id, selected) {
     newJob.disabled = selectedCount() === 0;
 }
 
-async function load(signal) {
+/** The visit whose refresh loop is running, if one is. */
+let refreshing = null;
+
+/** Shows the current page, and again every two seconds while one of its documents is still being read. */
+function load(signal) {
+    if (refreshing === signal) return render(signal);
+    refreshing = signal;
+    return poll(2000, signal, () => render(signal)).finally(() => {
+        if (refreshing === signal) refreshing = null;
+    });
+}
+
+/** Draws the page once; answers whether a document on it is still being read. */
+async function render(signal) {
     try {
         const result = await api.get(`/api/documents?page=${page}&size=20`, signal);
         errorSlot.replaceChildren();
@@ -82,18 +110,24 @@ async function load(signal) {
             page = n;
             load(signal);
         });
+        return result.content.some(doc => doc.status === 'PROCESSING');
     } catch (e) {
         if (!isAbort(e)) showError(errorSlot, e);
+        return false;
     }
 }
 
 function row(doc) {
     const link = text => h('a', {href: '#documents/' + doc.id}, text);
-    return h('tr', {dataset: {id: doc.id}},
-        h('td', {class: 'check'}, h('input', {type: 'checkbox', 'aria-label': 'Select ' + doc.name, checked: isSelected(doc.id),
+    const ready = doc.status === 'READY';
+    return h('tr', {dataset: {id: doc.id, status: doc.status}},
+        h('td', {class: 'check'}, h('input', {type: 'checkbox', 'aria-label': 'Select ' + doc.name, checked: ready && isSelected(doc.id),
+            disabled: !ready, title: ready ? null : 'Only documents that are read can go into a job',
             onchange: e => choose(doc.id, e.target.checked)})),
-        h('td', {}, link(doc.title || doc.name),
-            doc.title && doc.title !== doc.name ? h('div', {class: 'muted small'}, doc.name) : null),
+        h('td', {}, link(doc.title || doc.name), ready ? null : [' ', badge(doc.status)],
+            doc.title && doc.title !== doc.name ? h('div', {class: 'muted small'}, doc.name) : null,
+            doc.status === 'PROCESSING' ? pagesProgress(doc) : null,
+            doc.status === 'FAILED' && doc.error ? h('div', {class: 'error small'}, doc.error.title) : null),
         h('td', {class: 'num'}, fmt(doc.pages)),
         h('td', {class: 'num'}, fmt(doc.tokens)),
         h('td', {class: 'num'}, link(fmt(doc.chunkCount))),
@@ -111,18 +145,47 @@ function uploadFiles(files) {
 }
 
 async function upload(file, item, status) {
+    let doc, created;
     try {
-        const {document: doc, created} = await uploadDocument(file, {
+        ({document: doc, created} = await uploadDocument(file, {
+            fields: ocr ? ocr.values() : {},
             onProgress: share => { status.textContent = 'uploading ' + fmtPercent(share); },
             onSent: () => { status.textContent = 'reading…'; },
-        });
-        item.className = 'ok';
-        status.replaceChildren(`${fmt(doc.pages)} pages · ${fmt(doc.tokens)} tokens · ${fmt(doc.chunkCount)} chunks`,
-            created ? '' : ' (uploaded before)', ' · ', h('a', {href: '#documents/' + doc.id}, 'read chunks'));
-        choose(doc.id, true);
-        if (!visit.aborted) load(visit);
+        }));
     } catch (e) {
         item.className = 'failed';
         status.replaceChildren(errorBox(e));
+        return;
     }
+    if (!visit.aborted) load(visit);
+    // Reading goes on in the background (a scan, a large file): the line follows it while the next upload starts.
+    follow(doc, created, item, status);
+}
+
+async function follow(doc, created, item, status) {
+    try {
+        if (doc.status === 'PROCESSING') {
+            status.replaceChildren(pagesProgress(doc));
+            await readEvents(`/api/documents/${doc.id}/events`, now => {
+                doc = now;
+                if (doc.status === 'PROCESSING') status.replaceChildren(pagesProgress(doc));
+            }, new AbortController().signal);
+        }
+    } catch (e) {
+        item.className = 'failed';
+        status.replaceChildren(errorBox(e));
+        return;
+    }
+    if (doc.status === 'FAILED') {
+        item.className = 'failed';
+        status.replaceChildren(h('div', {class: 'error', role: 'alert'}, h('strong', {}, doc.error?.title || 'Failed'),
+            ' ', doc.error?.detail || ''), h('a', {href: '#documents/' + doc.id}, 'try again with other settings'));
+    } else {
+        item.className = 'ok';
+        status.replaceChildren(`${fmt(doc.pages)} pages · ${fmt(doc.tokens)} tokens · ${fmt(doc.chunkCount)} chunks`,
+            doc.ocrPages ? ` · ${fmt(doc.ocrPages)} read by OCR` : '', created ? '' : ' (uploaded before)', ' · ',
+            h('a', {href: '#documents/' + doc.id}, 'read chunks'));
+        choose(doc.id, true);
+    }
+    if (!visit.aborted) load(visit);
 }

@@ -132,10 +132,12 @@ function build({jobs}) {
     async function loadDocuments(signal) {
         try {
             const page = await api.get('/api/documents?size=100', signal);
+            // Only documents that are read can go into a job; the others show how far they are.
             documents.replaceChildren(...(page.content.length ? page.content.map(doc => h('label', {},
-                h('input', {type: 'checkbox', name: 'document', value: doc.id, checked: isSelected(doc.id),
-                    onchange: e => select(doc.id, e.target.checked)}),
-                ' ', doc.title || doc.name, h('span', {class: 'muted'}, ` · ${fmt(doc.chunkCount)} chunks`)))
+                h('input', {type: 'checkbox', name: 'document', value: doc.id, checked: doc.status === 'READY' && isSelected(doc.id),
+                    disabled: doc.status !== 'READY', onchange: e => select(doc.id, e.target.checked)}),
+                ' ', doc.title || doc.name, h('span', {class: 'muted'}, doc.status === 'READY' ? ` · ${fmt(doc.chunkCount)} chunks`
+                    : ` · ${doc.status.toLowerCase()}`)))
                 : [h('p', {class: 'muted'}, 'No documents yet: upload one under ', h('a', {href: '#documents'}, 'Documents'), '.')]));
         } catch (e) {
             if (!isAbort(e)) showError(documents, e);

@@ -33,6 +33,31 @@ class ChunkerTest {
     }
 
     @Test
+    void aTableIsCutOnlyBetweenRowsAndARowLargerThanTheTargetStaysWhole() {
+        StringBuilder table = new StringBuilder("Before the table.\n\n| Rule | Text |\n");
+        Random random = new Random(5);
+        for (int r = 0; r < 60; r++) {
+            table.append("| ").append(r).append(" | ").append(sentence(random)).append(' ').append(sentence(random)).append(" |\n");
+        }
+        String wide = "| wide | " + "word ".repeat(550).strip() + " |";
+        table.append(wide).append("\n\nAfter the table.");
+        String text = table.toString();
+
+        List<String> chunks = texts(text, chunker.chunk(text));
+
+        assertThat(chunks).hasSizeGreaterThan(2).anySatisfy(chunk -> assertThat(chunk.split("\n")).contains(wide));
+        assertThat(chunks).allSatisfy(chunk -> assertThat(TOKENS.count(chunk)).isLessThanOrEqualTo(700));
+        for (String chunk : chunks) {
+            for (String line : chunk.split("\n")) {
+                if (line.startsWith("|") || line.endsWith("|")) {
+                    assertThat(line).as("a whole row").startsWith("|").endsWith("|");
+                }
+            }
+        }
+        assertThat(words(String.join(" ", chunks))).isEqualTo(words(text));
+    }
+
+    @Test
     void theSameInputGivesTheSameChunks() {
         String text = paragraphs(new Random(11), 40);
         assertThat(chunker.chunk(text)).isEqualTo(new Chunker(TOKENS, 500, 700).chunk(text));

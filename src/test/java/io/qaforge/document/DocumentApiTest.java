@@ -127,7 +127,7 @@ class DocumentApiTest {
     @Test
     void badUploadsAreRefusedWithSpecificProblemsAndLeaveNoTrace() throws IOException {
         assertProblem(upload(new byte[0], "empty.pdf"), 400, "empty-file");
-        assertProblem(upload("<!DOCTYPE html><html><body>not a pdf</body></html>".getBytes(StandardCharsets.UTF_8), "rules.pdf"),
+        assertProblem(upload("<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>".getBytes(StandardCharsets.UTF_8), "rules.pdf"),
                 415, "unsupported-media-type");
         assertProblem(upload(new byte[]{(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13}, "picture.txt"), 415, "unsupported-media-type");
         assertProblem(upload("%PDF-1.7\n this is not really a pdf \u0000\u0001".getBytes(StandardCharsets.ISO_8859_1), "broken.pdf"),

@@ -7,21 +7,34 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class PdfExtractorTest {
 
+    static final DocumentProperties.Limits LIMITS = new DocumentProperties.Limits(10_000, 200_000, 50_000_000,
+            DataSize.ofMegabytes(512), 10_000);
+    static final DocumentProperties.Ocr OCR = new DocumentProperties.Ocr("eng", 300, 2, 50, "tesseract");
+
+    static PdfExtractor extractor(int threads) {
+        return new PdfExtractor(threads, LIMITS, OCR, new Tesseract("tesseract", 300));
+    }
+
+    static PdfExtractor.Request textLayerOnly() {
+        return new PdfExtractor.Request(OcrMode.OFF, "eng", (done, total) -> { });
+    }
+
     @Test
     void pagesExtractedInParallelComeBackInOrder(@TempDir Path dir) throws IOException {
         Path pdf = Files.write(dir.resolve("book.pdf"), TestPdfs.book(DocumentApiTest.rulebookPages(45)));
 
-        List<String> pages = new PdfExtractor(3).extractPages(pdf);
+        List<String> pages = extractor(3).extract(pdf, textLayerOnly()).texts();
 
         assertThat(pages).hasSize(45);
         for (int i = 0; i < pages.size(); i++) {
             assertThat(pages.get(i)).contains("Rule " + (i + 1) + " ").contains("Page " + (i + 1) + " of 45");
         }
-        assertThat(pages).isEqualTo(new PdfExtractor(1).extractPages(pdf));
+        assertThat(pages).isEqualTo(extractor(1).extract(pdf, textLayerOnly()).texts());
     }
 }

@@ -1,19 +1,28 @@
 package io.qaforge.document;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.PDResources;
+import org.apache.pdfbox.pdmodel.common.PDStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
 import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
 import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 
 /** Writes the PDFs the tests (the console's too) read, so every case is reproducible and nobody's copyright is involved. */
@@ -64,15 +73,94 @@ public final class TestPdfs {
         }
     }
 
-    /** A "scan": one page holding only an image, no text layer. */
+    /** One page holding only an image with no text in it (a pale photo): no text layer, and nothing for OCR to read. */
     static byte[] imageOnly() throws IOException {
         try (PDDocument document = new PDDocument()) {
             PDPage page = new PDPage();
             document.addPage(page);
             BufferedImage image = new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB);
-            image.getGraphics().drawString("scanned text", 10, 50);
+            Graphics2D graphics = image.createGraphics();
+            graphics.setColor(new Color(0xE0E8F0));
+            graphics.fillRect(0, 0, 200, 100);
+            graphics.setColor(new Color(0xC8D0B0));
+            graphics.fillOval(40, 20, 120, 60);
+            graphics.dispose();
             try (PDPageContentStream content = new PDPageContentStream(document, page)) {
                 content.drawImage(LosslessFactory.createFromImage(document, image), 50, 500);
+            }
+            return save(document);
+        }
+    }
+
+    /**
+     * A scan: each page of {@code text} (a PDF with a text layer) rendered at 300 dpi and put back as a page holding
+     * only that image. With {@code keepTextPages}, the pages of those (0-based) indexes keep their text layer instead.
+     */
+    public static byte[] scanned(byte[] text, java.util.Set<Integer> keepTextPages) throws IOException {
+        try (PDDocument source = org.apache.pdfbox.Loader.loadPDF(text); PDDocument scan = new PDDocument()) {
+            var renderer = new org.apache.pdfbox.rendering.PDFRenderer(source);
+            for (int i = 0; i < source.getNumberOfPages(); i++) {
+                if (keepTextPages.contains(i)) {
+                    scan.importPage(source.getPage(i));
+                    continue;
+                }
+                BufferedImage image = renderer.renderImageWithDPI(i, 300, org.apache.pdfbox.rendering.ImageType.GRAY);
+                PDRectangle size = source.getPage(i).getMediaBox();
+                PDPage page = new PDPage(size);
+                scan.addPage(page);
+                try (PDPageContentStream content = new PDPageContentStream(scan, page)) {
+                    content.drawImage(LosslessFactory.createFromImage(scan, image), 0, 0, size.getWidth(), size.getHeight());
+                }
+            }
+            return save(scan);
+        }
+    }
+
+    /** 652 bytes or so that claim two billion pages (the page tree's /Count), holding one. */
+    static byte[] claimsTwoBillionPages() {
+        String[] objects = {
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [3 0 R] /Count 2000000000 >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                "<< /Length 0 >>\nstream\n\nendstream"};
+        var pdf = new StringBuilder("%PDF-1.4\n");
+        int[] offsets = new int[objects.length];
+        for (int i = 0; i < objects.length; i++) {
+            offsets[i] = pdf.length();
+            pdf.append(i + 1).append(" 0 obj\n").append(objects[i]).append("\nendobj\n");
+        }
+        int xref = pdf.length();
+        pdf.append("xref\n0 ").append(objects.length + 1).append("\n0000000000 65535 f \n");
+        for (int offset : offsets) {
+            pdf.append(String.format("%010d 00000 n \n", offset));
+        }
+        pdf.append("trailer\n<< /Size ").append(objects.length + 1).append(" /Root 1 0 R >>\nstartxref\n").append(xref).append("\n%%EOF\n");
+        return pdf.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * {@code pages} pages each showing about {@code bytesPerPage} characters from a compressed content stream: one page
+     * of 200 MB is a text bomb of a few hundred KB on disk.
+     */
+    static byte[] textHeavy(int pages, long bytesPerPage) throws IOException {
+        byte[] line = ("(" + "bomb ".repeat(200) + ") Tj\n").getBytes(StandardCharsets.US_ASCII);
+        try (PDDocument document = new PDDocument()) {
+            PDFont font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
+            for (int p = 0; p < pages; p++) {
+                PDPage page = new PDPage();
+                document.addPage(page);
+                var resources = new PDResources();
+                COSName fontName = resources.add(font);
+                page.setResources(resources);
+                var stream = new PDStream(document);
+                try (OutputStream out = stream.createOutputStream(COSName.FLATE_DECODE)) {
+                    out.write(("BT /" + fontName.getName() + " 1 Tf 10 10 Td\n").getBytes(StandardCharsets.US_ASCII));
+                    for (long written = 0; written < bytesPerPage; written += 1000) {
+                        out.write(line);
+                    }
+                    out.write("ET\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                page.setContents(stream);
             }
             return save(document);
         }

@@ -58,4 +58,11 @@ class TextCleanerTest {
         assertThat(clean.text()).isEqualTo("# Title\n\n- item one\n    code block\n\nSecond page");
         assertThat(clean.pages()).isEqualTo(2);
     }
+
+    @Test
+    void aWordHyphenatedAtAParagraphGapIsJoinedAsOcrOftenBreaksItThere() {
+        CleanText clean = TextCleaner.cleanPdfPages(List.of("while the defend-\n\ning team retreats.\n\nNew paragraph."));
+
+        assertThat(clean.text()).isEqualTo("while the defending team retreats.\n\nNew paragraph.");
+    }
 }

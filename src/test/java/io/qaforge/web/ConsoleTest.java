@@ -91,7 +91,7 @@ class ConsoleTest {
             browser.script(DROP, List.of(
                     List.of("scoring.pdf", "application/pdf", Base64.getEncoder().encodeToString(rulebook(3))),
                     List.of("page.pdf", "application/pdf", Base64.getEncoder().encodeToString(
-                            "<html><body>not a PDF</body></html>".getBytes(StandardCharsets.UTF_8)))));
+                            new byte[]{(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13}))));
             browser.waitUntil(d -> browser.all("#uploads li.ok").size() == 2 && browser.all("#uploads li.failed").size() == 1);
             assertThat(browser.find("#uploads li.failed").getText()).contains("page.pdf", "Unsupported file type");
             browser.findText("#documents-table tbody", "scoring.pdf");

@@ -1,0 +1,21 @@
+package io.qaforge.document;
+
+import java.util.Locale;
+
+import io.qaforge.system.ApiProblem;
+
+/** Whether pages are read by OCR: only those without a usable text layer, never, or every page. */
+enum OcrMode {
+    AUTO, OFF, FORCE;
+
+    static OcrMode parse(String value) {
+        if (value == null || value.isBlank()) {
+            return AUTO;
+        }
+        try {
+            return valueOf(value.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("invalid-ocr-mode", "Invalid OCR mode", "ocr is 'auto', 'off' or 'force', was '" + value + "'");
+        }
+    }
+}
