@@ -49,16 +49,16 @@ class Contexts {
         return contexts;
     }
 
-    /** The document's text when it fits; empty when it is too long (or gone). */
+    /** The document's text when it fits; empty when it is too long (or gone, or not extracted yet). */
     Optional<String> wholeDocument(UUID documentId) {
         return documents.findById(documentId)
-                .filter(document -> document.getTokens() <= WHOLE_DOCUMENT_MAX_TOKENS)
+                .filter(document -> document.getStatus() == Document.Status.READY && document.getTokens() <= WHOLE_DOCUMENT_MAX_TOKENS)
                 .map(Document::getId)
                 .map(id -> chunks.findByDocumentIdOrderByOrdinal(id, Pageable.unpaged()).stream()
                         .map(Chunk::getText).collect(Collectors.joining("\n\n")));
     }
 
-    boolean exists(UUID documentId) {
-        return documents.existsById(documentId);
+    Optional<Document> document(UUID documentId) {
+        return documents.findById(documentId);
     }
 }

@@ -30,6 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 
+import io.qaforge.document.Document;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
 
@@ -158,8 +159,11 @@ class ExamController {
     }
 
     private String documentContext(UUID documentId) {
-        if (!contexts.exists(documentId)) {
-            throw ApiProblem.badRequest("unknown-document", "Unknown document", "No document with id " + documentId);
+        Document document = contexts.document(documentId)
+                .orElseThrow(() -> ApiProblem.badRequest("unknown-document", "Unknown document", "No document with id " + documentId));
+        if (document.getStatus() != Document.Status.READY) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "document-not-ready", "Document not ready",
+                    "Document " + documentId + " is " + document.getStatus() + ": its text is known once it is READY");
         }
         return contexts.wholeDocument(documentId).orElseThrow(() -> ApiProblem.badRequest("document-too-long", "Document too long for context",
                 "The document is longer than " + Contexts.WHOLE_DOCUMENT_MAX_TOKENS + " tokens, too long to put whole in every "

@@ -19,7 +19,7 @@ final class ModelCard {
      * @param datasets Hub dataset repos the run's pairs were pushed to
      * @param recall   the worker's summary: before / inContext / after, recoveryRatio
      */
-    record Facts(String repoId, boolean merged, String baseModel, String license, List<String> datasets, List<Document> documents,
+    record Facts(String endpoint, String repoId, boolean merged, String baseModel, String license, List<String> datasets, List<Document> documents,
                  List<String> jobIds, String runId, String examName, Integer examQuestions, Map<String, Object> recall,
                  Map<String, Object> params) {
     }
@@ -60,10 +60,11 @@ final class ModelCard {
         card.append("tokenizer = AutoTokenizer.from_pretrained(\"").append(facts.repoId()).append("\")  # with the chat template it was trained with\n```\n\n");
         card.append("## Training data\n\n");
         for (String dataset : facts.datasets()) {
-            card.append("- dataset: [").append(dataset).append("](https://huggingface.co/datasets/").append(dataset).append(")\n");
+            card.append("- dataset: [").append(dataset).append("](").append(facts.endpoint()).append("/datasets/").append(dataset).append(")\n");
         }
         for (Document document : facts.documents()) {
-            card.append("- source document: ").append(cell(document.name())).append(" (").append(document.pages()).append(" pages)\n");
+            card.append("- source document: ").append(cell(document.name())).append(" (").append(document.pages())
+                    .append(document.pages() == 1 ? " page)\n" : " pages)\n");
         }
         card.append("- qaforge jobs: ").append(facts.jobIds().isEmpty() ? "none" : String.join(", ", facts.jobIds())).append('\n');
         card.append("- qaforge training run: ").append(facts.runId()).append("\n\n");

@@ -121,7 +121,7 @@ class TrainingPushController {
         List<ModelCard.Document> documents = jobIds.isEmpty() ? List.of()
                 : jobs.describe(jobIds).documents().stream().map(d -> new ModelCard.Document(d.name(), d.pages())).toList();
         List<String> datasets = pushes.datasetRepos(jobIds.size() == 1 ? jobIds.getFirst() : null, run.datasetId());
-        return new ModelCard.Facts(repoId, kind.equals("merged"), run.baseModel(), license, datasets, documents,
+        return new ModelCard.Facts(properties.endpoint().toString(), repoId, kind.equals("merged"), run.baseModel(), license, datasets, documents,
                 jobIds.stream().map(UUID::toString).toList(), run.id().toString(), run.examName(), run.examQuestions(), run.recall(),
                 run.params());
     }

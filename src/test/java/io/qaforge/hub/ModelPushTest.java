@@ -99,7 +99,8 @@ class ModelPushTest {
                 .contains("| after (this model, closed book) | 2 | 0.50 | 0.70 | 0.50 | — |")
                 .contains("Recovery ratio (after − before) / (in context − before), on contained: 0.50")
                 .contains("PeftModel.from_pretrained(base, \"alice/touch-adapter\")")
-                .contains("touch.txt").contains("| epochs | 3 |")
+                .contains("- dataset: [alice/touch-qa](" + hub.url() + "/datasets/alice/touch-qa)")
+                .contains("- source document: touch.txt (1 page)").contains("| epochs | 3 |")
                 .doesNotContain("the worker's own");
     }
 
@@ -143,7 +144,7 @@ class ModelPushTest {
     }
 
     private UUID job() {
-        UUID document = fixtures.document("touch.txt", "Touch is played six a side. A half lasts twenty minutes.");
+        UUID document = fixtures.document("touch.txt", "Touch is played six a side. A half lasts twenty minutes. Model push " + UUID.randomUUID());
         return fixtures.job(document, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "test"},
                 new String[] {"Who plays?", "Two teams.", "train"});
     }

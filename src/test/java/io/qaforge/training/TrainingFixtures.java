@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,6 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Jobs as the generation engine leaves them (a document uploaded through the API, then job, task and pair rows), and
@@ -50,13 +52,15 @@ public class TrainingFixtures {
         jdbc.update("UPDATE training_run SET status = 'CANCELLED', finished_at = now() WHERE status IN ('QUEUED', 'RUNNING')");
     }
 
-    /** Uploads a text document through the API; returns its id. */
+    /** Uploads a text document through the API and waits until its chunks exist (READY); returns its id. */
     public UUID document(String name, String text) {
         var body = new LinkedMultiValueMap<String, Object>();
         body.add("file", file(name, text.getBytes(StandardCharsets.UTF_8)));
         ResponseEntity<JsonNode> created = exchange(HttpMethod.POST, "/api/documents", body, MediaType.MULTIPART_FORM_DATA, apiToken);
         assertThat(created.getStatusCode().is2xxSuccessful()).as("%s", created.getBody()).isTrue();
-        return UUID.fromString(created.getBody().get("id").asText());
+        String id = created.getBody().get("id").asText();
+        await().atMost(Duration.ofMinutes(1)).until(() -> get("/api/documents/" + id).getBody().get("status").asText(), status -> !status.equals("PROCESSING"));
+        return UUID.fromString(id);
     }
 
     /**
