@@ -316,6 +316,16 @@ class TrainingExamTest {
     }
 
     @Test
+    void everyDefaultTheConsoleOffersIsAccepted() {
+        UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"});
+        Map<String, Object> defaults = new java.util.HashMap<>();
+        TrainingParams.ALL.stream().filter(p -> p.defaultValue() != null).forEach(p -> defaults.put(p.name(), p.defaultValue()));
+        assertThat(defaults).containsKeys("epochs", "learningRate", "loraR", "packing", "targetModules");
+        ResponseEntity<JsonNode> created = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "params", defaults));
+        assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
+    }
+
+    @Test
     void anExamARunUsesCannotBeDeleted() {
         JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Kept", "questions", List.of(Map.of("question", "Q?", "answer", "A.")))).getBody();
         fixtures.post("/api/trainings", Map.of("examId", exam.get("id"), "baseModel", "tiny", "evaluateOnly", true));
