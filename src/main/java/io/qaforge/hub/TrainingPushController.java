@@ -1,6 +1,5 @@
 package io.qaforge.hub;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
