@@ -21,6 +21,10 @@ class HubTokens {
         }
     }
 
+    /** What a push request may name as its repo: {@code owner/name}, or {@code name} for a repo of the token's user. */
+    static final String REPO_ID = "([A-Za-z0-9][\\w.-]*/)?[A-Za-z0-9][\\w.-]*";
+    static final String REPO_ID_MESSAGE = "must be 'owner/name' or 'name' (letters, digits, '.', '-', '_')";
+
     private final HubClient hub;
     private final HubProperties properties;
 

@@ -36,8 +36,7 @@ import io.qaforge.training.Trainings;
 class TrainingPushController {
 
     record ModelPushRequest(
-            @NotBlank @Size(max = 200) @Pattern(regexp = "([A-Za-z0-9][\\w.-]*/)?[A-Za-z0-9][\\w.-]*",
-                    message = "must be 'owner/name' or 'name' (letters, digits, '.', '-', '_')") String repoId,
+            @NotBlank @Size(max = 200) @Pattern(regexp = HubTokens.REPO_ID, message = HubTokens.REPO_ID_MESSAGE) String repoId,
             @JsonProperty("private") Boolean privateRepo,
             String token,
             Boolean merged,

@@ -65,7 +65,7 @@ export function hubCard(jobId, {hubPushes}, signal) {
 }
 
 /** Polls a Hub push until the service says it finished, showing its status, link and error as they come. */
-async function followPush(push, slot, signal) {
+export async function followPush(push, slot, signal) {
     for (;;) {
         const link = push.commitUrl || push.repoUrl;
         slot.replaceChildren(h('p', {class: 'notice'}, 'Hub push ', badge(push.status || 'QUEUED'),

@@ -5,8 +5,9 @@ import {api, download} from '../api.js';
 import {h} from '../dom.js';
 import {fmt, fmtBytes, fmtNumber, short} from '../format.js';
 import {fmtShare, PHASES} from '../recall.js';
-import {isAbort, sleep} from '../wait.js';
-import {badge, errorBox, showError} from '../widgets.js';
+import {isAbort} from '../wait.js';
+import {errorBox, showError} from '../widgets.js';
+import {followPush} from './job-exports.js';
 
 export function deliverables(run, signal) {
     if (!run.artifacts?.length) return '';
@@ -39,7 +40,7 @@ function hubPush(run, signal) {
         try {
             const push = await api.post(`/api/trainings/${run.id}/hub-push`, body);
             fields.hubToken.value = '';
-            follow(push, slot, signal);
+            followPush(push, slot, signal);
         } catch (error) {
             showError(slot, error);
         }
@@ -55,24 +56,6 @@ function hubPush(run, signal) {
         h('button', {type: 'submit'}, 'Push')),
     slot);
     return form;
-}
-
-async function follow(push, slot, signal) {
-    for (;;) {
-        const link = push.commitUrl || push.repoUrl;
-        slot.replaceChildren(h('p', {class: 'notice'}, 'Hub push ', badge(push.status || 'QUEUED'),
-            link ? [' ', h('a', {href: link, target: '_blank', rel: 'noopener', title: link}, push.repoId || link)] : null),
-        push.error ? h('div', {class: 'error'}, h('strong', {}, 'Push failed'), ' ', push.error) : '');
-        if (push.finishedAt) return;
-        await sleep(1500, signal);
-        if (signal.aborted) return;
-        try {
-            push = await api.get(`/api/hub-pushes/${push.id}`, signal);
-        } catch (e) {
-            if (!isAbort(e)) showError(slot, e);
-            return;
-        }
-    }
 }
 
 export function results(run, signal) {
