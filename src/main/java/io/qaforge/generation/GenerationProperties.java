@@ -52,7 +52,7 @@ record GenerationProperties(
             String baseUrl,
             String apiKey,
             String endpointId,
-            @DefaultValue("256") int maxConcurrency,
+            @DefaultValue("1024") int maxConcurrency,
             @DefaultValue("0") int requestsPerMinute,
             @DefaultValue("0") int tokensPerMinute,
             @DefaultValue("120s") Duration timeout,

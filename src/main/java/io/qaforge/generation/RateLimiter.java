@@ -14,8 +14,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 class RateLimiter {
 
-    /** Calls in flight before anything is known of the provider. */
-    static final int INITIAL_CONCURRENCY = 8;
+    /**
+     * Calls in flight before anything is known of the provider: few, since replicas starting together each send as
+     * many, and a provider tolerates only so many at once before it has told us its limit.
+     */
+    static final int INITIAL_CONCURRENCY = 4;
+    /** How long the lowest latency seen is remembered: a server's unloaded latency may change, but slowly. */
+    private static final long LOWEST_WINDOW_NANOS = 30_000_000_000L;
     /** In flight beyond rate × latency: latency varies from call to call, and a claim takes a moment too. */
     private static final double HEADROOM = 1.5;
     private static final int SPARE = 2;
@@ -41,9 +46,17 @@ class RateLimiter {
     private double ceiling = Double.MAX_VALUE;
     private boolean slowStart = true;
     private int inFlight;
-    /** Seconds: a moving average of answered calls' latency (0 until the first), and the lowest seen, slowly forgotten. */
+    /** Seconds: a moving average of answered calls' latency (0 until the first). */
     private double latency;
-    private double lowestLatency;
+    /**
+     * The lowest latency of this window and of the one before: the server's latency when not queueing. A windowed
+     * minimum, not an average, so a queue we keep up does not pass for the server's normal.
+     */
+    private double lowestThisWindow;
+    private double lowestLastWindow;
+    private long windowStartNanos = System.nanoTime();
+    /** Since when a rate has been known: 429s of calls sent before it are no evidence against the pace. */
+    private long rateKnownSinceNanos;
     private double tokensPerCall;
     private long lastCutNanos = Long.MIN_VALUE / 2;
 
@@ -52,6 +65,7 @@ class RateLimiter {
         this.configuredRequestsPerMinute = Math.max(0, requestsPerMinute);
         this.configuredTokensPerMinute = Math.max(0, tokensPerMinute);
         this.limit = Math.min(this.maxConcurrency, INITIAL_CONCURRENCY);
+        this.rateKnownSinceNanos = requestsPerMinute > 0 || tokensPerMinute > 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
 
     /** Waits for a place among the calls in flight; closing the slot gives it back (a second close does nothing). */
@@ -123,6 +137,10 @@ class RateLimiter {
 
     /** The limits the provider announced in an answer's headers; null where it announced none. */
     synchronized void announced(Integer requestsPerMinute, Integer tokensPerMinute) {
+        if ((requestsPerMinute != null && requestsPerMinute > 0 || tokensPerMinute != null && tokensPerMinute > 0)
+                && rateKnownSinceNanos == Long.MAX_VALUE) {
+            rateKnownSinceNanos = System.nanoTime();
+        }
         if (requestsPerMinute != null && requestsPerMinute > 0) {
             announcedRequestsPerMinute = requestsPerMinute;
         }
@@ -136,14 +154,20 @@ class RateLimiter {
         long now = System.nanoTime();
         if (outcome == Outcome.OK) {
             latency = latency == 0 ? seconds : latency + (seconds - latency) * 0.1;
-            lowestLatency = lowestLatency == 0 || seconds < lowestLatency ? seconds : lowestLatency + (seconds - lowestLatency) * 0.01;
+            if (now - windowStartNanos > LOWEST_WINDOW_NANOS) {
+                lowestLastWindow = lowestThisWindow;
+                lowestThisWindow = 0;
+                windowStartNanos = now;
+            }
+            lowestThisWindow = lowestThisWindow == 0 ? seconds : Math.min(lowestThisWindow, seconds);
             if (tokens > 0) {
                 tokensPerCall = tokensPerCall == 0 ? tokens : tokensPerCall + (tokens - tokensPerCall) * 0.1;
             }
         }
         double rate = requestsPerSecond();
         if (rate > 0) {
-            if (outcome == Outcome.RATE_LIMITED && oncePerRoundTrip(now)) {
+            long sent = now - (long) (seconds * 1e9);
+            if (outcome == Outcome.RATE_LIMITED && sent >= rateKnownSinceNanos && oncePerRoundTrip(now)) {
                 ceiling = Math.max(1, Math.min(limit, inFlight) / 2);
             } else if (outcome == Outcome.OK) {
                 ceiling = Math.min(ceiling + 1 / ceiling, Double.MAX_VALUE);
@@ -156,7 +180,7 @@ class RateLimiter {
                 limit = Math.max(1, limit / 2);
                 slowStart = false;
             }
-        } else if (latency <= lowestLatency * TOLERANCE) {
+        } else if (latency <= lowestLatency() * TOLERANCE) {
             // Grow only while the limit is what holds calls back, or an idle spell would raise it without a test.
             if (inFlight >= limit / 2) {
                 limit = Math.min(maxConcurrency, limit + (slowStart ? 1 : 1 / limit));
@@ -166,6 +190,10 @@ class RateLimiter {
             slowStart = false;
         }
         notifyAll();
+    }
+
+    private double lowestLatency() {
+        return lowestLastWindow == 0 ? lowestThisWindow : Math.min(lowestThisWindow, lowestLastWindow);
     }
 
     /** Calls per second the known limits allow (the tighter of requests and tokens); 0 = no rate known. */

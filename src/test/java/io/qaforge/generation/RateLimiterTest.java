@@ -90,6 +90,19 @@ class RateLimiterTest {
     }
 
     @Test
+    void a429ForACallSentBeforeTheLimitWasKnownIsNoReasonToCut() {
+        RateLimiter limiter = new RateLimiter(256, 0, 0);
+        limiter.announced(600, null);
+        limiter.sample(RateLimiter.Outcome.OK, 0.1, 500);
+        int paced = limiter.concurrency();
+        // Sent two seconds ago, in the first wave before any answer: the pace set since has not been tried yet.
+        limiter.sample(RateLimiter.Outcome.RATE_LIMITED, 2.0, 0);
+        assertThat(limiter.concurrency()).isEqualTo(paced);
+        limiter.sample(RateLimiter.Outcome.RATE_LIMITED, 0, 0);
+        assertThat(limiter.concurrency()).as("sent at the known pace: cut").isLessThan(paced);
+    }
+
+    @Test
     void withNoRateKnownConcurrencyGrowsWhileLatencyHoldsAndShrinksWhenItClimbsOrErrorsCome() throws Exception {
         RateLimiter limiter = new RateLimiter(256, 0, 0);
         for (int i = 0; i < 20; i++) {
@@ -97,14 +110,15 @@ class RateLimiterTest {
         }
         assertThat(limiter.concurrency()).as("an idle limit is no evidence: it does not grow").isEqualTo(RateLimiter.INITIAL_CONCURRENCY);
         List<RateLimiter.Slot> slots = new java.util.ArrayList<>();
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < RateLimiter.INITIAL_CONCURRENCY; i++) {
             slots.add(limiter.acquireSlot());
         }
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < RateLimiter.INITIAL_CONCURRENCY; i++) {
             limiter.sample(RateLimiter.Outcome.OK, 1.0, 500);
         }
         int grown = limiter.concurrency();
-        assertThat(grown).as("latency holds: it grows").isEqualTo(16);
+        assertThat(grown).as("latency holds: it grows, doubling per round trip at first").isEqualTo(2 * RateLimiter.INITIAL_CONCURRENCY);
+        slots.forEach(RateLimiter.Slot::close);
         for (int i = 0; i < 20; i++) {
             limiter.sample(RateLimiter.Outcome.OK, 4.0, 500);
         }
@@ -114,7 +128,6 @@ class RateLimiterTest {
         RateLimiter failing = new RateLimiter(256, 0, 0);
         failing.sample(RateLimiter.Outcome.ERROR, 1.0, 0);
         assertThat(failing.concurrency()).as("errors halve it").isEqualTo(RateLimiter.INITIAL_CONCURRENCY / 2);
-        slots.forEach(RateLimiter.Slot::close);
     }
 
     /** Whether a slot can be had now: a thread asking for one either gets it or parks waiting. */
