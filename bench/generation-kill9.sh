@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reliability check: kill -9 the service in the middle of a job, start it again, and check that the job finishes with
 # every task done once, each task's pairs stored exactly once, and no request for a task after it was done.
-# Uses target/qaforge.jar (built if missing), a fresh database on the local PostgreSQL and bench/fake_openai.py.
+# Uses target/qaforge.jar (built if missing), a fresh database on the local PostgreSQL and bench/fake_openai.py (600
+# requests/min, announced in its headers). The lease is the default (1m): the calls in flight at the kill are rescued
+# once it runs out, however long calls take (leases of calls in flight are renewed while they run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin/local-postgres
@@ -21,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 bench/fake_openai.py "$work/calls.log" 0.2 > "$work/fake.port" 2> "$work/fake.err" &
+python3 bench/fake_openai.py "$work/calls.log" 0.2 600 > "$work/fake.port" 2> "$work/fake.err" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$work/fake.port" ] && break; sleep 0.1; done
 fake=http://127.0.0.1:$(cat "$work/fake.port")
@@ -30,8 +32,7 @@ start_service() {
     "$JAVA_HOME/bin/java" -jar target/qaforge.jar --server.port=$port \
         --spring.datasource.url=jdbc:postgresql://localhost:5432/$db \
         --qaforge.documents.chunk-target-tokens=100 --qaforge.documents.chunk-max-tokens=150 \
-        --qaforge.generation.lease=5s --qaforge.generation.poll-interval=100ms \
-        --qaforge.generation.providers.fake.base-url=$fake --qaforge.generation.providers.fake.max-concurrency=8 \
+        --qaforge.generation.poll-interval=100ms --qaforge.generation.providers.fake.base-url=$fake \
         >> "$work/service.log" 2>&1 &
     service=$!
     pids+=($service)
@@ -54,10 +55,11 @@ status() { curl -sf "$api/jobs/$job" | python3 -c 'import json,sys; j=json.load(
 while read -r _ done total < <(status); [ "$done" -lt 60 ]; do sleep 0.2; done
 echo "kill -9 with $done of $total tasks done"
 kill -9 "$service"
+killed=$(date +%s.%N)
 wait "$service" 2>/dev/null || true
 start_service
 until read -r state done total < <(status); [[ "$state" != QUEUED && "$state" != RUNNING ]]; do sleep 0.5; done
-echo "after restart: $state, $done of $total tasks done"
+echo "after restart: $state, $done of $total tasks done $(python3 -c "import time; print(f'{time.time() - $killed:.1f}')")s after the kill"
 
 q() { psql -h localhost -U qaforge -d "$db" -tAc "$1"; }
 not_done=$(q "SELECT count(*) FROM task WHERE status <> 'DONE'")

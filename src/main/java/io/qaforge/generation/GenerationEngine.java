@@ -1,6 +1,5 @@
 package io.qaforge.generation;
 
-import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -20,9 +19,10 @@ import io.qaforge.document.ChunkRepository;
 import io.qaforge.system.Backoff;
 
 /**
- * Runs tasks: one claim loop per provider in each replica takes a concurrency slot, waits for the rate limiter, claims
- * one task and runs it on a virtual thread. All state lives in the database, so replicas can come and go; a worker
- * that dies leaves leases that expire, and its tasks are claimed again.
+ * Runs tasks: one claim loop per provider in each replica takes a concurrency slot, claims one task, waits for its turn
+ * in the provider's shared budget and runs it on a virtual thread. All state lives in the database, so replicas can come
+ * and go. A heartbeat renews the leases of the calls in flight, so a lease can be short however long a call takes: a
+ * worker that dies stops renewing, and its tasks are claimed again once their short lease runs out.
  */
 @Component
 class GenerationEngine implements SmartLifecycle {
@@ -38,6 +38,8 @@ class GenerationEngine implements SmartLifecycle {
     private final String worker;
     private final Map<UUID, JobStore.Spec> specs = new ConcurrentHashMap<>();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    /** Claimed tasks of this worker whose outcome is not stored yet: the heartbeat renews their leases. */
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
 
@@ -57,6 +59,7 @@ class GenerationEngine implements SmartLifecycle {
         for (String provider : providers.names()) {
             threads.add(Thread.ofVirtual().name("claim-" + provider).start(() -> claimLoop(provider)));
         }
+        threads.add(Thread.ofVirtual().name("lease-heartbeat").start(this::heartbeat));
         log.info("Generation worker {} claiming for providers {}", worker, providers.names());
     }
 
@@ -96,12 +99,17 @@ class GenerationEngine implements SmartLifecycle {
                 }
                 boolean started;
                 try (RateLimiter.Slot slot = client.limiter.acquireSlot()) {
-                    client.limiter.awaitRequest();
                     var claimed = queue.claim(provider, worker, properties.lease());
                     if (claimed.isPresent()) {
-                        start(client, claimed.get(), slot.handOver());
-                    } else {
-                        client.limiter.refundRequest();
+                        TaskQueue.Claimed task = claimed.get();
+                        inFlight.add(task.id());
+                        try {
+                            client.awaitTurn(task.estTokens());
+                        } catch (InterruptedException | RuntimeException e) {
+                            inFlight.remove(task.id());
+                            throw e;
+                        }
+                        start(client, task, slot.handOver());
                     }
                     started = claimed.isPresent();
                 }
@@ -127,9 +135,25 @@ class GenerationEngine implements SmartLifecycle {
             try (slot) {
                 run(client, task, slot);
             } finally {
+                inFlight.remove(task.id());
                 threads.remove(Thread.currentThread());
             }
         }));
+    }
+
+    /** Renews the leases of this worker's tasks in flight, a few times per lease so one late beat loses nothing. */
+    private void heartbeat() {
+        Duration every = properties.lease().dividedBy(3);
+        while (running) {
+            try {
+                Thread.sleep(every);
+                queue.renew(worker, List.copyOf(inFlight), properties.lease());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Renewing the leases of calls in flight failed; trying again in {}", every, e);
+            }
+        }
     }
 
     private void idle() throws InterruptedException {
@@ -144,34 +168,31 @@ class GenerationEngine implements SmartLifecycle {
             String text = chunks.findById(task.chunkId()).orElseThrow().getText();
             String prompt = Prompts.render(Prompts.template(task.variant(), spec.params().prompts()), spec.context(), text,
                     task.questions(), json);
-            client.limiter.awaitTokens(task.estTokens());
             ProviderClient.Completion completion;
             try {
                 completion = client.call(spec.model(), task.temperature().doubleValue(), prompt);
             } catch (ProviderFailure failure) {
                 slot.close();
-                client.limiter.settleTokens(task.estTokens(), 0);
-                handle(task, failure, 0, 0, BigDecimal.ZERO);
+                client.settleTokens(task.estTokens(), 0);
+                handle(task, failure, TaskQueue.Spend.NONE);
                 return;
             }
             slot.close();
             int in = completion.promptTokens(), out = completion.completionTokens();
-            client.limiter.settleTokens(task.estTokens(), in + out);
-            BigDecimal cost = client.cost(spec.model(), in, out);
+            client.settleTokens(task.estTokens(), in + out);
+            var spend = new TaskQueue.Spend(in, completion.cachedTokens(), out, client.cost(spec.model(), completion));
             List<PairParser.Pair> pairs;
             try {
                 pairs = PairParser.parse(completion.content(), json);
             } catch (PairParser.Unparseable e) {
                 handle(task, new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "unparseable answer: " + e.getMessage()
                         + (completion.finishReason() == null ? "" : " (finish_reason " + completion.finishReason() + ")"), null),
-                        in, out, cost);
+                        spend);
                 return;
             }
-            if (!queue.complete(task, worker, spec.model(), spec.splitRule(), pairs, in, out, cost)) {
+            if (!queue.complete(task, worker, spec.model(), spec.splitRule(), pairs, spend)) {
                 log.info("Task {} was taken over or cancelled while it ran; its answer is dropped", task.id());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // shutting down: the lease (or release on stop) hands the task back
         } catch (RuntimeException e) {
             if (running) {
                 log.warn("Task {} broke off; it runs again when its lease expires", task.id(), e);
@@ -179,11 +200,11 @@ class GenerationEngine implements SmartLifecycle {
         }
     }
 
-    private void handle(TaskQueue.Claimed task, ProviderFailure failure, int in, int out, BigDecimal cost) {
+    private void handle(TaskQueue.Claimed task, ProviderFailure failure, TaskQueue.Spend spend) {
         switch (failure.kind()) {
             case RETRYABLE -> {
                 Duration delay = backoff.delay(task.attempt(), failure.retryAfter());
-                queue.retryOrFail(task, worker, failure.getMessage(), delay, properties.maxAttempts(), in, out, cost);
+                queue.retryOrFail(task, worker, failure.getMessage(), delay, properties.maxAttempts(), spend);
             }
             case TASK -> queue.fail(task, worker, failure.getMessage(), false);
             case JOB -> {

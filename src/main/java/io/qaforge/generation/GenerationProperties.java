@@ -12,7 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The engine's knobs and the LLM providers a job may name. Keys live in configuration or the environment only.
  *
- * @param lease        how long a claimed task belongs to its worker; a worker that dies frees its tasks after this
+ * @param lease        how long a claimed task belongs to its worker without a sign of life; the worker renews it while
+ *                     the call runs, so a dead worker's tasks run again within this, however long calls take
  * @param pollInterval how often an idle worker looks for new tasks
  * @param maxAttempts  calls per task before it is marked failed
  * @param backoff      first retry delay; doubles per attempt (with jitter) up to {@code maxBackoff}
@@ -21,7 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("qaforge.generation")
 record GenerationProperties(
         Map<String, Provider> providers,
-        @DefaultValue("5m") Duration lease,
+        @DefaultValue("1m") Duration lease,
         @DefaultValue("500ms") Duration pollInterval,
         @DefaultValue("5") int maxAttempts,
         @DefaultValue("2s") Duration backoff,
@@ -38,7 +39,12 @@ record GenerationProperties(
      * @param baseUrl           without {@code /v1} (Spring AI appends {@code /v1/chat/completions})
      * @param apiKey            may be blank for local servers (vLLM, Ollama) that need none
      * @param endpointId        RunPod only: builds {@code https://api.runpod.ai/v2/{id}/openai} when base-url is blank
-     * @param requestsPerMinute 0 = no limit of ours (the provider's 429s and headers still slow us down)
+     * @param maxConcurrency    the most calls in flight in this replica; below it, concurrency follows the work (the
+     *                          provider's rate times the latency observed, or, with no rate known, grown while latency
+     *                          holds and cut when it climbs or errors come)
+     * @param requestsPerMinute the guess until the provider announces its limits ({@code x-ratelimit-limit-*}), which
+     *                          then replace it; 0 = no guess (calls are paced only once the provider says how)
+     * @param tokensPerMinute   as {@code requestsPerMinute}, for tokens
      * @param structuredOutput  ask for a JSON schema answer instead of alternating lines
      * @param models            models a job may name; empty = any model (prices count as listed too)
      */
@@ -46,7 +52,7 @@ record GenerationProperties(
             String baseUrl,
             String apiKey,
             String endpointId,
-            @DefaultValue("8") int maxConcurrency,
+            @DefaultValue("1024") int maxConcurrency,
             @DefaultValue("0") int requestsPerMinute,
             @DefaultValue("0") int tokensPerMinute,
             @DefaultValue("120s") Duration timeout,
@@ -64,15 +70,47 @@ record GenerationProperties(
         }
     }
 
-    /** US dollars per million tokens. */
-    record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion) {
+    /**
+     * US dollars per million tokens.
+     *
+     * @param cachedInputPerMillion input the provider served from its prompt cache; the input price when not given
+     * @param batchDiscount         the share of the price a batch call saves (OpenAI's Batch API: 0.5); 0 = none
+     */
+    record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal cachedInputPerMillion,
+                 @DefaultValue("0") BigDecimal batchDiscount) {
 
         private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
+        Price {
+            cachedInputPerMillion = cachedInputPerMillion == null ? inputPerMillion : cachedInputPerMillion;
+        }
+
+        /** An estimate's cost: no input assumed cached. */
         BigDecimal cost(long promptTokens, long completionTokens) {
-            return inputPerMillion.multiply(BigDecimal.valueOf(promptTokens))
-                    .add(outputPerMillion.multiply(BigDecimal.valueOf(completionTokens)))
-                    .divide(MILLION, MathContext.DECIMAL64);
+            return cost(promptTokens, 0, completionTokens, false).total();
+        }
+
+        /** What a call with this usage cost, by what was paid for; {@code cachedTokens} are part of {@code promptTokens}. */
+        Cost cost(long promptTokens, long cachedTokens, long completionTokens, boolean batch) {
+            BigDecimal input = perMillion(inputPerMillion, promptTokens - cachedTokens);
+            BigDecimal cached = perMillion(cachedInputPerMillion, cachedTokens);
+            BigDecimal output = perMillion(outputPerMillion, completionTokens);
+            BigDecimal discount = batch ? input.add(cached).add(output).multiply(batchDiscount, MathContext.DECIMAL64) : BigDecimal.ZERO;
+            return new Cost(input, cached, output, discount);
+        }
+
+        private static BigDecimal perMillion(BigDecimal price, long tokens) {
+            return price.multiply(BigDecimal.valueOf(tokens)).divide(MILLION, MathContext.DECIMAL64);
+        }
+    }
+
+    /** A cost in US dollars by what was paid for; the batch discount is taken off the rest. */
+    record Cost(BigDecimal input, BigDecimal cachedInput, BigDecimal output, BigDecimal batchDiscount) {
+
+        static final Cost ZERO = new Cost(BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO);
+
+        BigDecimal total() {
+            return input.add(cachedInput).add(output).subtract(batchDiscount);
         }
     }
 

@@ -36,7 +36,8 @@ class JobViews {
     record View(UUID id, JobStatus status, String provider, String model, String context, JobPlanner.Estimate estimate,
                 TaskCounts tasks, long pairsAccepted, Map<String, Long> rejects, long promptTokens, long completionTokens,
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
-                Instant finishedAt, Long elapsedSeconds, Long etaSeconds, JobPlanner.Params params) {
+                Instant finishedAt, Long elapsedSeconds, Long etaSeconds, JobPlanner.Params params,
+                long cachedPromptTokens, GenerationProperties.Cost costSplitUsd) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
@@ -60,6 +61,7 @@ class JobViews {
     private static final String VIEWS = """
             SELECT j.id, j.status, j.provider, j.model, j.context, j.estimate, j.params, j.prompt_tokens, j.completion_tokens,
                    j.cost_usd, j.max_cost_usd, j.max_tokens, j.error, j.created_at, j.started_at, j.finished_at,
+                   j.cached_prompt_tokens, j.input_cost_usd, j.cached_input_cost_usd, j.output_cost_usd, j.batch_discount_usd,
                    t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished,
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
                    coalesce(p.accepted, 0) AS accepted, p.rejects
@@ -122,7 +124,9 @@ class JobViews {
                 rs.getLong("completion_tokens"), rs.getBigDecimal("cost_usd"), rs.getBigDecimal("max_cost_usd"),
                 rs.getObject("max_tokens", Long.class), rs.getString("error"), instant(rs.getTimestamp("created_at")), started,
                 finished, elapsed, status.terminal() ? null : eta(tasks, rs.getLong("last_minute"), rs.getLong("finished"),
-                rs.getDouble("finishing_seconds")), read(rs.getString("params"), JobPlanner.Params.class));
+                rs.getDouble("finishing_seconds")), read(rs.getString("params"), JobPlanner.Params.class),
+                rs.getLong("cached_prompt_tokens"), new GenerationProperties.Cost(rs.getBigDecimal("input_cost_usd"),
+                rs.getBigDecimal("cached_input_cost_usd"), rs.getBigDecimal("output_cost_usd"), rs.getBigDecimal("batch_discount_usd")));
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */

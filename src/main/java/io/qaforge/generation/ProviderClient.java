@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -45,22 +44,30 @@ import io.qaforge.system.RetryAfter;
  */
 class ProviderClient {
 
-    record Completion(String content, int promptTokens, int completionTokens, String finishReason) {
+    /** @param cachedTokens the part of {@code promptTokens} the provider served from its prompt cache */
+    record Completion(String content, int promptTokens, int cachedTokens, int completionTokens, String finishReason) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
     private static final Pattern KEY_LIKE = Pattern.compile("\\b(sk-|rpa_|hf_)[A-Za-z0-9_*.-]{6,}");
     private static final Pattern TRY_AGAIN = Pattern.compile("try again in (\\d+(?:\\.\\d+)?)(ms|s)", Pattern.CASE_INSENSITIVE);
+    /**
+     * A provider bucket that needs longer than this to fill up again is being spent by someone besides our own pacing
+     * (which keeps it within a quarter second's burst): another client of the same key.
+     */
+    private static final Duration SPENT_ELSEWHERE = Duration.ofSeconds(1);
 
     final String name;
     final GenerationProperties.Provider config;
     final RateLimiter limiter;
+    private final ProviderBudget budget;
     private final OpenAiChatModel chat;
 
-    ProviderClient(String name, GenerationProperties.Provider config, String baseUrl, String apiKey) {
+    ProviderClient(String name, GenerationProperties.Provider config, String baseUrl, String apiKey, ProviderBudget budget) {
         this.name = name;
         this.config = config;
+        this.budget = budget;
         this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
         var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 // Plain-http servers (vLLM, Ollama) get HTTP/1.1 without the h2c upgrade dance; TLS negotiates HTTP/2.
@@ -80,10 +87,27 @@ class ProviderClient {
                 .build();
     }
 
-    /** What a call to {@code model} with this usage cost, by the configured price; zero for an unpriced model. */
-    BigDecimal cost(String model, long promptTokens, long completionTokens) {
+    /** What a synchronous call to {@code model} cost, by the configured price; zero for an unpriced model. */
+    GenerationProperties.Cost cost(String model, Completion usage) {
         GenerationProperties.Price price = config.prices().get(model);
-        return price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens);
+        return price == null ? GenerationProperties.Cost.ZERO
+                : price.cost(usage.promptTokens(), usage.cachedTokens(), usage.completionTokens(), false);
+    }
+
+    /**
+     * Waits until the shared budget lets one more call of about {@code estimatedTokens} go: the pace the provider allows,
+     * across every replica, and past any pause it asked for.
+     */
+    void awaitTurn(long estimatedTokens) throws InterruptedException {
+        Duration wait = budget.reserve(name, limiter.secondsPerRequest(), limiter.secondsPerToken(), estimatedTokens);
+        if (wait.isPositive()) {
+            Thread.sleep(wait);
+        }
+    }
+
+    /** Settles the tokens reserved for a call with those it really used. */
+    void settleTokens(long estimated, long used) {
+        budget.settleTokens(name, limiter.secondsPerToken(), estimated, used);
     }
 
     Completion call(String model, double temperature, String prompt) {
@@ -102,8 +126,10 @@ class ProviderClient {
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "empty response: no choices", null);
         }
         var usage = response.getMetadata().getUsage();
+        var details = usage != null && usage.getNativeUsage() instanceof OpenAiApi.Usage openAi ? openAi.promptTokensDetails() : null;
         return new Completion(result.getOutput().getText(),
                 usage == null || usage.getPromptTokens() == null ? 0 : usage.getPromptTokens(),
+                details == null || details.cachedTokens() == null ? 0 : details.cachedTokens(),
                 usage == null || usage.getCompletionTokens() == null ? 0 : usage.getCompletionTokens(),
                 result.getMetadata().getFinishReason());
     }
@@ -119,24 +145,31 @@ class ProviderClient {
     }
 
     private ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution) throws IOException {
+        long sent = System.nanoTime();
         ClientHttpResponse response;
+        byte[] bytes;
         try {
             response = execution.execute(request, body);
+            try (InputStream in = response.getBody()) {
+                bytes = in.readAllBytes();
+            }
         } catch (HttpTimeoutException | SocketTimeoutException e) {
+            limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout after " + config.timeout(), null);
         } catch (IOException e) {
+            limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "connection error: " + e.getMessage(), null);
         }
         HttpHeaders headers = response.getHeaders();
-        observeRateLimitHeaders(headers);
+        observeRateLimitHeaders(headers, sent);
         HttpStatusCode status = response.getStatusCode();
-        byte[] bytes;
-        try (InputStream in = response.getBody()) {
-            bytes = in.readAllBytes();
-        } catch (HttpTimeoutException | SocketTimeoutException e) {
-            throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout reading the answer", null);
+        JsonNode root = json(bytes);
+        JsonNode error = errorOf(root);
+        int code = status.value();
+        if (status.is2xxSuccessful() || code == 429 || code == 408 || code >= 500) {
+            limiter.sample(code == 429 ? RateLimiter.Outcome.RATE_LIMITED : status.is2xxSuccessful() && error == null
+                    ? RateLimiter.Outcome.OK : RateLimiter.Outcome.ERROR, seconds(sent), root.path("usage").path("total_tokens").asLong(0));
         }
-        JsonNode error = errorOf(bytes);
         if (status.is2xxSuccessful()) {
             if (error != null) {
                 // RunPod workers report failures as {"error":{...}} bodies, not always with an error status.
@@ -145,14 +178,13 @@ class ProviderClient {
             return new BufferedResponse(response, bytes);
         }
         Duration retryAfter = retryAfter(headers, error);
-        int code = status.value();
         String reason = "HTTP " + code + ": " + message(error, bytes);
         if (code == 429 && error != null && ("insufficient_quota".equals(error.path("code").asText())
                 || "insufficient_quota".equals(error.path("type").asText()))) {
             throw new ProviderFailure(ProviderFailure.Kind.JOB, "insufficient quota: " + message(error, bytes), null);
         }
         if (code == 429) {
-            limiter.pauseFor(retryAfter);
+            budget.pause(name, retryAfter);
         }
         if (code == 408 || code == 409 || code == 429 || code >= 500) {
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, reason, retryAfter);
@@ -163,13 +195,42 @@ class ProviderClient {
         throw new ProviderFailure(ProviderFailure.Kind.TASK, reason, null);
     }
 
-    /** At zero remaining requests or tokens, nobody in this replica calls again before the provider's reset. */
-    private void observeRateLimitHeaders(HttpHeaders headers) {
-        for (String kind : new String[]{"requests", "tokens"}) {
-            String remaining = headers.getFirst("x-ratelimit-remaining-" + kind);
-            if ("0".equals(remaining == null ? null : remaining.strip())) {
-                limiter.pauseFor(goDuration(headers.getFirst("x-ratelimit-reset-" + kind)));
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /**
+     * The provider's rate-limit headers set the budget: its limits replace the configured guess; at zero remaining nobody
+     * calls again before the reset; a bucket it says is further from full than our own pacing explains is taken as
+     * spent (by another client of the key). Resets count from when the request went out, as the provider counted it.
+     */
+    private void observeRateLimitHeaders(HttpHeaders headers, long sent) {
+        limiter.announced(integer(headers.getFirst("x-ratelimit-limit-requests")), integer(headers.getFirst("x-ratelimit-limit-tokens")));
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - sent);
+        Duration[] fullIn = new Duration[2];
+        String[] kinds = {"requests", "tokens"};
+        for (int i = 0; i < kinds.length; i++) {
+            Duration reset = goDuration(headers.getFirst("x-ratelimit-reset-" + kinds[i]));
+            Integer remaining = integer(headers.getFirst("x-ratelimit-remaining-" + kinds[i]));
+            if (reset == null || remaining == null) {
+                continue;
             }
+            if (remaining == 0) {
+                budget.pause(name, reset.minus(elapsed));
+            } else if (reset.compareTo(SPENT_ELSEWHERE) > 0) {
+                fullIn[i] = reset.minus(elapsed);
+            }
+        }
+        if (fullIn[0] != null || fullIn[1] != null) {
+            budget.fullIn(name, fullIn[0], fullIn[1]);
+        }
+    }
+
+    private static Integer integer(String value) {
+        try {
+            return value == null ? null : Integer.valueOf(value.strip());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -217,17 +278,21 @@ class ProviderClient {
         return any ? Duration.ofMillis((long) millis) : null;
     }
 
-    private static JsonNode errorOf(byte[] bytes) {
+    private static JsonNode json(byte[] bytes) {
         try {
             JsonNode root = JSON.readTree(bytes);
-            if (root == null || !root.has("error") || root.has("choices")) {
-                return null;
-            }
-            JsonNode error = root.get("error");
-            return error.isObject() ? error : JSON.createObjectNode().put("message", error.asText());
+            return root == null ? JSON.missingNode() : root;
         } catch (IOException notJson) {
+            return JSON.missingNode();
+        }
+    }
+
+    private static JsonNode errorOf(JsonNode root) {
+        if (!root.has("error") || root.has("choices")) {
             return null;
         }
+        JsonNode error = root.get("error");
+        return error.isObject() ? error : JSON.createObjectNode().put("message", error.asText());
     }
 
     /** The provider's error message, shortened, with anything that looks like a key masked (it is stored and shown). */

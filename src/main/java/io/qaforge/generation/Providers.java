@@ -19,10 +19,12 @@ class Providers {
     private static final Set<String> KEYED = java.util.Set.of("openai", "runpod");
 
     private final GenerationProperties properties;
+    private final ProviderBudget budget;
     private final Map<String, ProviderClient> clients = new ConcurrentHashMap<>();
 
-    Providers(GenerationProperties properties) {
+    Providers(GenerationProperties properties, ProviderBudget budget) {
         this.properties = properties;
+        this.budget = budget;
     }
 
     Set<String> names() {
@@ -81,7 +83,7 @@ class Providers {
         if (config == null || blank(baseUrl(name, config))) {
             return null;
         }
-        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey()));
+        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey(), budget));
     }
 
     private static String baseUrl(String name, GenerationProperties.Provider config) {

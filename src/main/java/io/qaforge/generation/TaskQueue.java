@@ -2,7 +2,9 @@ package io.qaforge.generation;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -21,6 +23,11 @@ class TaskQueue {
 
     record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
                    int estTokens, int attempt) {
+    }
+
+    /** What a call used and cost; {@code cachedTokens} are part of {@code promptTokens}. */
+    record Spend(int promptTokens, int cachedTokens, int completionTokens, GenerationProperties.Cost cost) {
+        static final Spend NONE = new Spend(0, 0, 0, GenerationProperties.Cost.ZERO);
     }
 
     private final JdbcClient db;
@@ -111,21 +118,20 @@ class TaskQueue {
      * any point leaves either all of it or none. Answers false when the lease was lost (nothing stored but the spend).
      */
     boolean complete(Claimed task, String worker, String model, PairWriter.SplitRule split, List<PairParser.Pair> answer,
-                     int promptTokens, int completionTokens, BigDecimal cost) {
+                     Spend spend) {
         return Boolean.TRUE.equals(transaction.execute(tx -> {
             int marked = db.sql("""
                             UPDATE task SET status = 'DONE', finished_at = now(), lease_until = NULL, last_error = NULL,
-                                   prompt_tokens = prompt_tokens + :in, completion_tokens = completion_tokens + :out,
-                                   cost_usd = cost_usd + :cost
+                                   """ + SPEND + """
                             WHERE id = :id AND leased_by = :worker AND status = 'RUNNING'""")
-                    .param("in", promptTokens).param("out", completionTokens).param("cost", cost)
+                    .params(spendParams(spend))
                     .param("id", task.id()).param("worker", worker)
                     .update();
             if (marked > 0) {
                 pairs.write(task, model, split, answer);
             }
             // Last, so the job row (which every completion of the job updates) stays locked only until commit.
-            addSpend(task.jobId(), promptTokens, completionTokens, cost);
+            addSpend(task.jobId(), spend);
             if (marked > 0) {
                 settle(task.jobId());
             }
@@ -134,13 +140,12 @@ class TaskQueue {
     }
 
     /** Puts a task back for another try after {@code delay}, or marks it failed when its attempts are used up. */
-    void retryOrFail(Claimed task, String worker, String reason, Duration delay, int maxAttempts,
-                     int promptTokens, int completionTokens, BigDecimal cost) {
+    void retryOrFail(Claimed task, String worker, String reason, Duration delay, int maxAttempts, Spend spend) {
         // Task row before job row, as everywhere, so concurrent writers cannot deadlock.
         transaction.executeWithoutResult(tx -> {
             if (task.attempt() >= maxAttempts) {
-                boolean marked = markFailed(task, worker, reason + " (after " + task.attempt() + " attempts)", promptTokens, completionTokens, cost);
-                addSpend(task.jobId(), promptTokens, completionTokens, cost);
+                boolean marked = markFailed(task, worker, reason + " (after " + task.attempt() + " attempts)", spend);
+                addSpend(task.jobId(), spend);
                 if (marked) {
                     settle(task.jobId());
                 }
@@ -149,21 +154,20 @@ class TaskQueue {
             db.sql("""
                             UPDATE task SET status = 'PENDING', leased_by = NULL, lease_until = NULL, last_error = :reason,
                                    next_attempt_at = now() + make_interval(secs => :delay),
-                                   prompt_tokens = prompt_tokens + :in, completion_tokens = completion_tokens + :out,
-                                   cost_usd = cost_usd + :cost
+                                   """ + SPEND + """
                             WHERE id = :id AND leased_by = :worker AND status = 'RUNNING'""")
+                    .params(spendParams(spend))
                     .param("reason", reason).param("delay", delay.toMillis() / 1000.0)
-                    .param("in", promptTokens).param("out", completionTokens).param("cost", cost)
                     .param("id", task.id()).param("worker", worker)
                     .update();
-            addSpend(task.jobId(), promptTokens, completionTokens, cost);
+            addSpend(task.jobId(), spend);
         });
     }
 
     /** A failure no retry can fix: the task fails, and with {@code wholeJob} the job stops (retry-failed resumes it). */
     void fail(Claimed task, String worker, String reason, boolean wholeJob) {
         transaction.executeWithoutResult(tx -> {
-            boolean marked = markFailed(task, worker, reason, 0, 0, BigDecimal.ZERO);
+            boolean marked = markFailed(task, worker, reason, Spend.NONE);
             if (wholeJob) {
                 db.sql("""
                                 UPDATE job SET status = 'FAILED', error = ?, finished_at = now()
@@ -175,13 +179,14 @@ class TaskQueue {
         });
     }
 
-    private boolean markFailed(Claimed task, String worker, String reason, int promptTokens, int completionTokens, BigDecimal cost) {
+    private boolean markFailed(Claimed task, String worker, String reason, Spend spend) {
         return db.sql("""
                         UPDATE task SET status = 'FAILED', finished_at = now(), leased_by = NULL, lease_until = NULL,
-                               last_error = :reason, prompt_tokens = prompt_tokens + :in,
-                               completion_tokens = completion_tokens + :out, cost_usd = cost_usd + :cost
+                               last_error = :reason,
+                               """ + SPEND + """
                         WHERE id = :id AND leased_by = :worker AND status = 'RUNNING'""")
-                .param("reason", reason).param("in", promptTokens).param("out", completionTokens).param("cost", cost)
+                .params(spendParams(spend))
+                .param("reason", reason)
                 .param("id", task.id()).param("worker", worker)
                 .update() > 0;
     }
@@ -192,12 +197,37 @@ class TaskQueue {
                 + "WHERE leased_by = ? AND status = 'RUNNING'").param(worker).update();
     }
 
-    private void addSpend(UUID jobId, int promptTokens, int completionTokens, BigDecimal cost) {
-        db.sql("""
-                        UPDATE job SET prompt_tokens = prompt_tokens + :in, completion_tokens = completion_tokens + :out,
-                               cost_usd = cost_usd + :cost
+    /** The task columns a call's spend adds to (named parameters from {@link #spendParams}). */
+    private static final String SPEND = """
+            prompt_tokens = prompt_tokens + :in, cached_prompt_tokens = cached_prompt_tokens + :cached,
+            completion_tokens = completion_tokens + :out, cost_usd = cost_usd + :cost
+            """;
+
+    private static Map<String, Object> spendParams(Spend spend) {
+        var cost = spend.cost();
+        return Map.of("in", spend.promptTokens(), "cached", spend.cachedTokens(), "out", spend.completionTokens(),
+                "cost", cost.total(), "input", cost.input(), "cachedInput", cost.cachedInput(), "output", cost.output(),
+                "discount", cost.batchDiscount());
+    }
+
+    private void addSpend(UUID jobId, Spend spend) {
+        db.sql("UPDATE job SET " + SPEND + """
+                        , input_cost_usd = input_cost_usd + :input, cached_input_cost_usd = cached_input_cost_usd + :cachedInput,
+                               output_cost_usd = output_cost_usd + :output, batch_discount_usd = batch_discount_usd + :discount
                         WHERE id = :job""")
-                .param("in", promptTokens).param("out", completionTokens).param("cost", cost).param("job", jobId)
+                .params(spendParams(spend)).param("job", jobId)
+                .update();
+    }
+
+    /** A sign of life for this worker's calls in flight: their leases run from now again. */
+    void renew(String worker, Collection<Long> taskIds, Duration lease) {
+        if (taskIds.isEmpty()) {
+            return;
+        }
+        db.sql("""
+                        UPDATE task SET lease_until = now() + make_interval(secs => :lease)
+                        WHERE id = ANY(:ids) AND leased_by = :worker AND status = 'RUNNING'""")
+                .param("lease", lease.toMillis() / 1000.0).param("ids", taskIds.toArray(Long[]::new)).param("worker", worker)
                 .update();
     }
 

@@ -39,6 +39,7 @@ import static org.awaitility.Awaitility.await;
         "qaforge.generation.providers.fake.timeout=1s",
         "qaforge.generation.providers.fake.prices.fake-model.input-per-million=1.0",
         "qaforge.generation.providers.fake.prices.fake-model.output-per-million=2.0",
+        "qaforge.generation.providers.fake.prices.fake-model.cached-input-per-million=0.5",
         "qaforge.generation.providers.fakejson.api-key=test-key",
         "qaforge.generation.providers.fakejson.structured-output=true",
         "qaforge.generation.providers.runpod.api-key=",
@@ -140,6 +141,26 @@ class GenerationJobTest {
         assertThat(listed.findValuesAsText("id")).contains(id.toString());
         assertThat(listed.at("/content/0/createdAt").asText()).as("newest first")
                 .isGreaterThanOrEqualTo(listed.at("/content/" + (listed.get("content").size() - 1) + "/createdAt").asText());
+    }
+
+    @Test
+    void cachedInputIsPricedAtTheCachedRateAndTheCostIsSplitByWhatWasPaidFor() throws Exception {
+        fake.cachedTokens = 40;
+        UUID id = createJob(http, request(2, List.of(0.7)));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        long prompt = view.get("promptTokens").asLong(), completion = view.get("completionTokens").asLong();
+        assertThat(view.get("cachedPromptTokens").asLong()).isEqualTo(80);
+        JsonNode split = view.get("costSplitUsd");
+        assertThat(split.get("input").decimalValue()).isEqualByComparingTo(BigDecimal.valueOf(prompt - 80).movePointLeft(6));
+        assertThat(split.get("cachedInput").decimalValue()).isEqualByComparingTo(new BigDecimal("0.00004"));
+        assertThat(split.get("output").decimalValue()).isEqualByComparingTo(BigDecimal.valueOf(completion * 2).movePointLeft(6));
+        assertThat(split.get("batchDiscount").decimalValue()).as("no batch calls").isZero();
+        assertThat(view.get("costUsd").decimalValue()).as("the total is the split's sum")
+                .isEqualByComparingTo(split.get("input").decimalValue().add(split.get("cachedInput").decimalValue())
+                        .add(split.get("output").decimalValue()));
+        assertThat(db.sql("SELECT sum(cached_prompt_tokens) FROM task WHERE job_id = ?").param(id).query(Long.class).single())
+                .isEqualTo(80);
     }
 
     @Test
