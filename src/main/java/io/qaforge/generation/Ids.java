@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
 @Component
 class Ids {
 
-    enum Sequence { task_seq, qa_pair_seq }
+    enum Sequence { task_seq, qa_pair_seq, fact_seq }
 
     private static final int BLOCK = 50;
 

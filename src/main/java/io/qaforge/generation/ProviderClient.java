@@ -86,10 +86,11 @@ class ProviderClient {
         return price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens);
     }
 
-    Completion call(String model, double temperature, String prompt) {
+    /** @param schema the answer's JSON schema, asked for where the provider takes one (structured output) */
+    Completion call(String model, double temperature, String prompt, String schema) {
         var options = OpenAiChatOptions.builder().model(model).temperature(temperature);
-        if (config.structuredOutput()) {
-            options.responseFormat(ResponseFormat.builder().type(ResponseFormat.Type.JSON_SCHEMA).jsonSchema(Prompts.JSON_SCHEMA).build());
+        if (config.structuredOutput() && schema != null) {
+            options.responseFormat(ResponseFormat.builder().type(ResponseFormat.Type.JSON_SCHEMA).jsonSchema(schema).build());
         }
         ChatResponse response;
         try {

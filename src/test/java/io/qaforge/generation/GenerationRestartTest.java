@@ -95,6 +95,7 @@ class GenerationRestartTest {
         request.put("model", "any-model");
         request.put("temperatures", Map.of("count", temperatures));
         request.put("questionsPerChunk", QUESTIONS);
+        request.put("strategy", "recipe");
         return GenerationFixtures.createJob(http, request);
     }
 
