@@ -17,7 +17,8 @@ CREATE INDEX task_job_chunk ON task (job_id, chunk_id);
 -- A remediation job tops up another job's facts or chunks.
 ALTER TABLE job ADD COLUMN parent_job_id uuid REFERENCES job (id);
 
-CREATE SEQUENCE fact_seq INCREMENT BY 50;
+-- Starts at one block, so that ids handed out in blocks of 50 (generation.Ids) start at 1.
+CREATE SEQUENCE fact_seq START WITH 50 INCREMENT BY 50;
 
 -- The atomic facts a job's facts step listed for a chunk.
 CREATE TABLE fact (

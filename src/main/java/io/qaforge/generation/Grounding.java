@@ -1,5 +1,6 @@
 package io.qaforge.generation;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,8 +23,12 @@ import java.util.stream.Collectors;
  */
 final class Grounding {
 
-    /** Share of a text's shingles found in the prompt texts from which it counts as copied from them. */
-    static final double ECHO_SHARE = 0.6;
+    /**
+     * A text copies a line or sentence of the prompt when that holds nearly all of its shingles, or when the two are
+     * alike as a whole; shingles the chunk has too do not count: a question about a chunk on the example's own subject
+     * may say what the example says, and is checked as any other.
+     */
+    static final double ECHO_CONTAINED = 0.8, ECHO_ALIKE = 0.5;
     static final List<String> REASONS = List.of("prompt_echo", "markup", "unsupported_number", "unsupported_name",
             "not_self_contained");
 
@@ -54,23 +59,28 @@ final class Grounding {
     private static final int KEY_TERMS = 12;
 
     private final Set<String> chunkNumbers;
+    private final Set<Long> chunkShingles;
     private final String chunkWords;
     private final Set<String> keyTerms;
-    private final Set<Long> promptShingles;
+    private final List<Set<Long>> promptUnits;
     private final Set<String> promptLines;
 
     Grounding(String chunk, Collection<String> promptTexts) {
         this.chunkNumbers = chunkNumbers(chunk);
+        this.chunkShingles = NearDuplicates.shingles(chunk);
         this.chunkWords = " " + PairFilter.normalise(chunk) + " ";
         this.keyTerms = keyTerms(chunk);
-        this.promptShingles = new HashSet<>();
+        this.promptUnits = new ArrayList<>();
         this.promptLines = new HashSet<>();
         for (String prompt : promptTexts) {
-            for (String line : prompt.replaceAll("\\{\\w+}", "\n").split("\\R")) {
-                String normalised = PairFilter.normalise(line);
-                if (!normalised.isEmpty()) {
-                    promptLines.add(normalised);
-                    promptShingles.addAll(NearDuplicates.shingles(normalised));
+            String text = prompt.replaceAll("\\{\\w+}", "\n");
+            // Lines (an example pair) and sentences (an instruction wrapped over two lines).
+            List<String> units = new ArrayList<>(List.of(text.split("\\R")));
+            units.addAll(List.of(text.replaceAll("\\s+", " ").split("(?<=[.?!:])\\s+")));
+            for (String unit : units) {
+                String normalised = PairFilter.normalise(unit);
+                if (!normalised.isEmpty() && promptLines.add(normalised)) {
+                    promptUnits.add(NearDuplicates.shingles(normalised));
                 }
             }
         }
@@ -171,8 +181,13 @@ final class Grounding {
             return promptLines.contains(normalised);
         }
         Set<Long> shingles = NearDuplicates.shingles(normalised);
-        long copied = shingles.stream().filter(promptShingles::contains).count();
-        return copied >= ECHO_SHARE * shingles.size();
+        for (Set<Long> unit : promptUnits) {
+            long shared = shingles.stream().filter(s -> unit.contains(s) && !chunkShingles.contains(s)).count();
+            if (shared >= ECHO_CONTAINED * shingles.size() || shared >= ECHO_ALIKE * (shingles.size() + unit.size() - shared)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A question is language: not tags with a word or two between them, nor mostly symbols, nor a line of code. */

@@ -3,6 +3,7 @@ package io.qaforge.generation;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
@@ -170,14 +171,16 @@ class JobPlanner {
      * and coverage. Its own pairs all train (the parent's test split stays the exam), and none may be a near-duplicate of
      * the parent's test questions.
      *
-     * @param factsByChunk the targeted facts of a fact job, by chunk; the chunks of a recipe job with no facts
+     * @param factsByChunk     the targeted facts of a fact job, by chunk; the chunks of a recipe job with no facts
+     * @param usedTemperatures what the parent (and the jobs it tops up) asked at, for the new job to avoid
      */
-    Plan planTopUp(UUID parentId, JobStore.Spec parent, Map<Long, List<Long>> factsByChunk, BigDecimal maxCostUsd) {
+    Plan planTopUp(UUID parentId, JobStore.Spec parent, Map<Long, List<Long>> factsByChunk, BigDecimal maxCostUsd,
+                   Collection<BigDecimal> usedTemperatures) {
         Params p = parent.params();
         ProviderClient provider = providers.require(parent.provider(), parent.model());
         requirePrices(maxCostUsd, parent.provider(), parent.model(), p.judge());
         boolean json = provider.config.structuredOutput();
-        List<BigDecimal> temperatures = Temperatures.fresh(p.temperatures(), p.temperatures().size());
+        List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
         var params = new Params(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
                 0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
                 p.judge(), p.coverage());

@@ -231,7 +231,14 @@ public class Jobs {
         if (targets.isEmpty()) {
             throw ApiProblem.badRequest("nothing-to-remediate", "Nothing to remediate", "Name the facts or chunks to top up");
         }
-        return planner.planTopUp(jobId, spec, targets, maxCostUsd);
+        List<BigDecimal> used = jdbc.queryForList("""
+                        WITH RECURSIVE lineage AS (
+                            SELECT id, parent_job_id FROM job WHERE id = ?
+                            UNION
+                            SELECT j.id, j.parent_job_id FROM job j JOIN lineage l ON j.id = l.parent_job_id)
+                        SELECT DISTINCT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND kind = 'pairs'""",
+                BigDecimal.class, jobId);
+        return planner.planTopUp(jobId, spec, targets, maxCostUsd, used);
     }
 
     private static void unknown(String what, List<Long> ids, UUID jobId) {

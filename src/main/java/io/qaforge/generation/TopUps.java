@@ -49,7 +49,13 @@ class TopUps {
         if (busy) {
             return;
         }
-        List<BigDecimal> used = db.sql("SELECT temperature FROM task WHERE job_id = ? AND chunk_id = ? AND kind = 'pairs'")
+        // Fresh for the chunk: neither this job nor a job it tops up asked at it.
+        List<BigDecimal> used = db.sql("""
+                        WITH RECURSIVE lineage AS (
+                            SELECT id, parent_job_id FROM job WHERE id = ?
+                            UNION
+                            SELECT j.id, j.parent_job_id FROM job j JOIN lineage l ON j.id = l.parent_job_id)
+                        SELECT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND chunk_id = ? AND kind = 'pairs'""")
                 .params(task.jobId(), task.chunkId()).query(BigDecimal.class).list();
         int round = db.sql("SELECT coalesce(max(round), 0) FROM task WHERE job_id = ? AND chunk_id = ? AND kind = 'pairs'")
                 .params(task.jobId(), task.chunkId()).query(Integer.class).single();

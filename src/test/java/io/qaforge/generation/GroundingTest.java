@@ -37,6 +37,11 @@ class GroundingTest {
                 .isEqualTo("prompt_echo");
         assertThat(reason("In touch rugby, which rule awards a penalty when the ball is passed forward?", "Rule 4 awards that penalty."))
                 .as("the fact prompt's example").isEqualTo("prompt_echo");
+        assertThat(reason("Which RFC defines the top-level MIME types?", "Answers need not copy the text word for word"))
+                .as("part of an instruction").isEqualTo("prompt_echo");
+        Grounding rugby = new Grounding("In touch rugby, a team may have six players on the field at once.", Prompts.formats());
+        assertThat(rugby.rejectReason(new PairParser.Pair("In touch rugby, how many players may a team field?", "Six players.")))
+                .as("a question on the example's own subject, grounded in the chunk").isNull();
     }
 
     @Test
