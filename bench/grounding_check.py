@@ -61,23 +61,30 @@ def numbers_of(chunk):
     return found
 
 
-def failures(pair, chunk, prompt_shingles, prompt_lines):
+def echoes(text, chunk_shingles, prompt_units, prompt_lines):
+    """A copy of a prompt line or sentence: nearly all of the text in it, or the two alike, not counting what the
+    chunk says too."""
+    w = words(text)
+    if not w:
+        return False
+    if len(w) < 4:
+        return " ".join(w) in prompt_lines
+    s = shingles(text)
+    for unit in prompt_units:
+        shared = len((s & unit) - chunk_shingles)
+        if shared >= 0.8 * len(s) or shared >= 0.5 * len(s | unit):
+            return True
+    return False
+
+
+def failures(pair, chunk, prompt_units, prompt_lines):
     q, a = pair["question"], pair["answer"]
     found = []
     if LEFTOVER.search(q) or LEFTOVER.search(a):
         found.append("leftover_numbering_or_label")
-    for text in (q, a):
-        w = words(text)
-        if not w:
-            continue
-        if len(w) < 4:
-            echo = " ".join(w) in prompt_lines
-        else:
-            s = shingles(text)
-            echo = len(s & prompt_shingles) >= 0.6 * len(s)
-        if echo:
-            found.append("prompt_echo")
-            break
+    chunk_shingles = shingles(chunk)
+    if echoes(q, chunk_shingles, prompt_units, prompt_lines) or echoes(a, chunk_shingles, prompt_units, prompt_lines):
+        found.append("prompt_echo")
     for text in (q, a):
         if TAG.search(text) and len(re.findall(r"[^\W\d_]+", TAG.sub(" ", text))) < 3 or not re.search(r"[^\W_]", text):
             found.append("markup")
@@ -105,12 +112,14 @@ def main():
     job = get(f"/api/jobs/{JOB}")
     prompts = [open(f, encoding="utf-8").read() for f in PROMPT_FILES] + list((job.get("params") or {}).get("prompts", {}).values())
     prompts.append(job["context"])
-    prompt_shingles, prompt_lines = set(), set()
+    prompt_units, prompt_lines = [], set()
     for prompt in prompts:
-        for line in re.sub(r"\{\w+\}", "\n", prompt).splitlines():
-            if words(line):
-                prompt_lines.add(" ".join(words(line)))
-                prompt_shingles |= shingles(line)
+        text = re.sub(r"\{\w+\}", "\n", prompt)
+        for unit in text.splitlines() + re.split(r"(?<=[.?!:])\s+", re.sub(r"\s+", " ", text)):
+            key = " ".join(words(unit))
+            if key and key not in prompt_lines:
+                prompt_lines.add(key)
+                prompt_units.append(shingles(unit))
     pairs, page = [], 0
     while True:
         answer = get(f"/api/jobs/{JOB}/pairs?size=1000&page={page}")
@@ -132,7 +141,7 @@ def main():
     examples = []
     wrong_pairs = 0
     for pair in accepted:
-        found = failures(pair, chunks[pair["chunkId"]], prompt_shingles, prompt_lines)
+        found = failures(pair, chunks[pair["chunkId"]], prompt_units, prompt_lines)
         if found:
             wrong_pairs += 1
             wrong.update(found)
