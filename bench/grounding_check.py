@@ -31,8 +31,8 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five si
 NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
                      "ninety": "90", "hundred": "100", "thousand": "1000", "million": "1000000"})
 NUMBER = re.compile(r"(?<![^\W\d_])(?<![\d.,])\d+(?:[.,]\d+)*")
-LEFTOVER = re.compile(r"^\s*(\(?\d{1,3}[.):\]](?!\d)|[-*•]\s|(q|a|question|answer)s?\s*\d{0,3}\s*:)|"
-                      r"(?<=[.!?])\s*(q|a|question|answer)s?\s*\d{0,3}\s*:\s*$|^\s*\[.*\]\s*$", re.I)
+LEFTOVER = re.compile(r"^\s*(\(?\d{1,3}[.):\]](?!\d)|[-*•]\s|(q|a|question|answer)s?\s*#?\d{0,3}\s*:)|"
+                      r"(?<=[.!?])\s*(q|a|question|answer)s?\s*#?\d{0,3}\s*:\s*$|^\s*\[.*\]\s*$", re.I)
 TAG = re.compile(r"</?[A-Za-z][\w:.-]*(\s[^<>]*)?/?>")
 DEICTIC = re.compile(r"\b(this|that|these|those|the|above|following|said|given)\s+(spec|specs|specification|document|text|"
                      r"passage|section|chapter|paragraph|article|paper|excerpt|extract|chunk|manual|page|input|snippet|"

@@ -14,11 +14,11 @@ final class Cleanup {
     private static final Pattern NUMBERING = Pattern.compile("^(\\(?\\d{1,3}[.):\\]](?!\\d)|[-*•·]\\s|#+\\s)\\s*");
     /** "A." alone may open a name ("A. Lincoln"): a one-letter label needs its colon. */
     private static final Pattern LABEL = Pattern.compile(
-            "^(\\*\\*|__)?\\s*((q|a)\\s*\\d{0,3}\\s*:|(questions?|answers?)\\s*\\d{0,3}\\s*[:.)-])\\s*(\\*\\*|__)?\\s*",
+            "^(\\*\\*|__)?\\s*((q|a)\\s*#?\\d{0,3}\\s*:|(questions?|answers?)\\s*#?\\d{0,3}\\s*[:.)-])\\s*(\\*\\*|__)?\\s*",
             Pattern.CASE_INSENSITIVE);
     /** "… Answers:" left after the last sentence; "Here are the questions and answers:" is a sentence of its own. */
     private static final Pattern TRAILING_LABEL = Pattern.compile(
-            "(?<=[.!?\"')\\]])\\s*(\\*\\*|__)?\\s*(q|a|questions?|answers?)\\s*\\d{0,3}\\s*:\\s*(\\*\\*|__)?\\s*$", Pattern.CASE_INSENSITIVE);
+            "(?<=[.!?\"')\\]])\\s*(\\*\\*|__)?\\s*(q|a|questions?|answers?)\\s*#?\\d{0,3}\\s*:\\s*(\\*\\*|__)?\\s*$", Pattern.CASE_INSENSITIVE);
     private static final String[][] WRAPPERS = {{"**", "**"}, {"__", "__"}, {"[", "]"}, {"(", ")"},
             {"\"", "\""}, {"\u201C", "\u201D"}, {"\u00AB", "\u00BB"}, {"'", "'"}, {"`", "`"}};
 

@@ -60,6 +60,7 @@ final class Grounding {
 
     private final Set<String> chunkNumbers;
     private final Set<Long> chunkShingles;
+    private final Set<String> chunkStems;
     private final String chunkWords;
     private final Set<String> keyTerms;
     private final List<Set<Long>> promptUnits;
@@ -68,6 +69,10 @@ final class Grounding {
     Grounding(String chunk, Collection<String> promptTexts) {
         this.chunkNumbers = chunkNumbers(chunk);
         this.chunkShingles = NearDuplicates.shingles(chunk);
+        this.chunkStems = new HashSet<>();
+        for (String word : PairFilter.normalise(chunk).split(" ")) {
+            chunkStems.add(stem(word));
+        }
         this.chunkWords = " " + PairFilter.normalise(chunk) + " ";
         this.keyTerms = keyTerms(chunk);
         this.promptUnits = new ArrayList<>();
@@ -113,10 +118,17 @@ final class Grounding {
         return null;
     }
 
-    /** Why a listed fact is unfit to teach, or null: the same checks, for a statement. */
+    /**
+     * Why a listed fact is unfit to teach, or null: the same checks, for a statement, and one more, since no judge
+     * reads facts: at least half of its content words must be the chunk's ("This is a list of facts that can be
+     * taught" is about the prompt, not the text).
+     */
     String factRejectReason(String fact) {
         if (PairFilter.normalise(fact).split(" ").length < 3 || markupAnswer(fact) || markupQuestion(fact)) {
             return "markup";
+        }
+        if (!saysWhatTheChunkSays(fact)) {
+            return "not_in_chunk";
         }
         if (echoes(fact)) {
             return "prompt_echo";
@@ -145,6 +157,22 @@ final class Grounding {
             }
         }
         return unsupported;
+    }
+
+    /** Half or more of the text's content words are words of the chunk (compared by their first five letters). */
+    private boolean saysWhatTheChunkSays(String text) {
+        int content = 0, found = 0;
+        for (String word : PairFilter.normalise(text).split(" ")) {
+            if (word.length() >= 4 && !STOPWORDS.contains(word)) {
+                content++;
+                found += chunkStems.contains(stem(word)) ? 1 : 0;
+            }
+        }
+        return found * 2 >= content;
+    }
+
+    private static String stem(String word) {
+        return word.length() > 5 ? word.substring(0, 5) : word;
     }
 
     private boolean unsupportedName(String text) {

@@ -42,10 +42,10 @@ final class PairParser {
             "<(think|thinking|reasoning|reflection)>.*?(</\\1>|\\z)", Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
     private static final Pattern LEADING_CLOSE = Pattern.compile("^.*?</(think|thinking|reasoning)>", Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
     private static final Pattern LABEL = Pattern.compile(
-            "^(\\*\\*|__)?\\s*(q|a|questions?|answers?)\\s*\\d{0,3}\\s*[:.)-]\\s*(\\*\\*|__)?\\s*", Pattern.CASE_INSENSITIVE);
+            "^(\\*\\*|__)?\\s*(q|a|questions?|answers?)\\s*#?\\d{0,3}\\s*[:.)-]\\s*(\\*\\*|__)?\\s*", Pattern.CASE_INSENSITIVE);
     /** "What is X? A: It is Y." on one line. */
     private static final Pattern INLINE_ANSWER = Pattern.compile(
-            "^(.+?\\?)\\s*(?:\\*\\*|__)?\\s*(?:a|answers?)\\s*\\d{0,3}\\s*[:.)-]\\s*(?:\\*\\*|__)?\\s*(.+)$", Pattern.CASE_INSENSITIVE);
+            "^(.+?\\?)\\s*(?:\\*\\*|__)?\\s*(?:a|answers?)\\s*#?\\d{0,3}\\s*[:.)-]\\s*(?:\\*\\*|__)?\\s*(.+)$", Pattern.CASE_INSENSITIVE);
     /** {@code [F2 reverse]}, {@code (F1, F3 forward)}, {@code F2 forward:}, {@code [Fact 2]} at the start of a line. */
     private static final Pattern TAG = Pattern.compile(
             "^(?:[\\[(]\\s*((?:(?:facts?|f)\\s*#?\\d{1,3}\\s*(?:[,;&/+]|and)?\\s*)+)(?:[-:,]?\\s*(forward|reverse))?\\s*[\\])]"

@@ -252,6 +252,27 @@ class FactJobTest {
     }
 
     @Test
+    void aWeakModelsLeftoversAreCleanedAndItsJunkRejectedInBothStrategies() throws Exception {
+        fake.weak = true;
+        UUID facts = createJob(http, withJudge(request(1, Map.of("count", 9)), false));
+        JsonNode view = awaitEnd(http, facts, Duration.ofSeconds(60));
+        assertThat(view.get("pairsAccepted").asInt()).as("two facts, nine phrasings each").isEqualTo(18);
+        assertThat(view.get("rejects").toString()).isEqualTo("{\"markup\":9,\"prompt_echo\":9,\"unsupported_number\":9}");
+
+        Map<String, Object> recipe = request(1, List.of(0.5));
+        recipe.put("strategy", "recipe");
+        recipe.put("questionsPerChunk", 3);
+        view = awaitEnd(http, createJob(http, recipe), Duration.ofSeconds(60));
+        assertThat(view.get("pairsAccepted").asInt()).isEqualTo(3);
+        assertThat(view.get("rejects").toString()).isEqualTo("{\"markup\":1,\"prompt_echo\":1,\"unsupported_number\":1}");
+        for (UUID job : List.of(facts, UUID.fromString(view.get("id").asText()))) {
+            JsonNode pairs = http.getForObject("/api/jobs/" + job + "/pairs?rejected=false&size=100", JsonNode.class).get("content");
+            assertThat(pairs.findValuesAsText("question")).allSatisfy(q -> assertThat(q).doesNotStartWith("Q:").doesNotMatch("^\\d.*"));
+            assertThat(pairs.findValuesAsText("answer")).allSatisfy(a -> assertThat(a).doesNotStartWith("A:").doesNotEndWith("Answers:"));
+        }
+    }
+
+    @Test
     void topUpRoundsAskForWhatEachFactLacksAtFreshTemperaturesAndStopAfterThree() throws Exception {
         // One temperature: the sweep asks forward only; the rounds must ask for the rest.
         UUID covered = createJob(http, withJudge(request(1, List.of(0.5)), false));

@@ -26,7 +26,7 @@ import com.sun.net.httpserver.HttpServer;
  * marker; a facts prompt with the chunk's sentences; a fact job's pair prompt with one pair per fact and direction it
  * asks for, each naming its fact; a judge prompt with a verdict per pair (supported where the answer's words and numbers
  * are the chunk's). A script can answer any request differently: 429 with Retry-After, 500, a delay past the client's
- * timeout, malformed or cut-off text, think blocks, RunPod error bodies, and what weak models write ({@link Weak}).
+ * timeout, malformed or cut-off text, think blocks, RunPod error bodies, and, with {@link #weak}, what weak models write.
  * With a request limit it answers 429 when a client goes over it, like a provider.
  */
 public class FakeOpenAi implements AutoCloseable {
@@ -120,6 +120,8 @@ public class FakeOpenAi implements AutoCloseable {
     /** Answers a call, or null for the default answer. */
     volatile Function<Call, Reply> script = call -> null;
     public volatile long latencyMillis;
+    /** Answer pair prompts as weak real models do: numbering and labels on every pair, and junk after them. */
+    public volatile boolean weak;
     private volatile RequestLimit limit;
     final AtomicInteger rateLimited = new AtomicInteger();
 
@@ -147,6 +149,7 @@ public class FakeOpenAi implements AutoCloseable {
         calls.clear();
         script = call -> null;
         latencyMillis = 0;
+        weak = false;
         limit = null;
         rateLimited.set(0);
     }
@@ -177,7 +180,8 @@ public class FakeOpenAi implements AutoCloseable {
             } else {
                 reply = script.apply(call);
                 if (reply == null) {
-                    reply = ok(answer(call), "stop", call);
+                    reply = ok(weak && !call.json() && !call.kind().equals("facts") && !call.kind().equals("judge")
+                            ? weakened(answer(call)) : answer(call), "stop", call);
                 }
             }
             long delay = reply.delayMillis() + latencyMillis;
@@ -218,6 +222,28 @@ public class FakeOpenAi implements AutoCloseable {
             case "judge" -> verdicts(call);
             default -> call.json() ? jsonPairs(call) : linePairs(call);
         };
+    }
+
+    /**
+     * A careful answer as weak real models write it: each pair numbered and labelled, "Answers:" left at the end, then the prompt's one-shot example copied back, a markup
+     * fragment and an answer with a number no chunk has. Cleaned, the careful pairs survive; the rest is rejected
+     * as {@code prompt_echo}, {@code markup} and {@code unsupported_number}.
+     */
+    static String weakened(String careful) {
+        StringBuilder text = new StringBuilder("Sure! Here are the question/answer pairs:\n\n");
+        String[] lines = careful.strip().split("\n");
+        for (int i = 0; i + 1 < lines.length; i += 2) {
+            text.append(i / 2 + 1).append(". Q: ").append(lines[i]).append("\nA: ").append(lines[i + 1])
+                    .append(i + 2 >= lines.length ? " Answers:" : "").append("\n\n");
+        }
+        return text.append("""
+                In touch rugby, how many players may a team have on the field at once?
+                A team may have at most six players on the field at any time.
+                <name>MIME_INFO</name>
+                <value>
+                How many referees oversee a match of touch rugby under these rules?
+                Exactly 97 referees oversee each match.
+                """).toString();
     }
 
     /** The chunk's sentences of four words or more, as many as asked for. */

@@ -71,6 +71,15 @@ class GroundingTest {
     }
 
     @Test
+    void aFactMustSayWhatTheChunkSays() {
+        assertThat(GATE.factRejectReason("RFC 2046 defines the top-level MIME types.")).isNull();
+        assertThat(GATE.factRejectReason("This is a list of facts that can be taught and tested on its own."))
+                .isEqualTo("not_in_chunk");
+        assertThat(GATE.factRejectReason("Registered MIME subtypes number 1,000 today.")).as("other word forms").isNull();
+        assertThat(GATE.factRejectReason("MIME defines 12 top-level types.")).isEqualTo("unsupported_number");
+    }
+
+    @Test
     void cleanupTakesOffNumberingLabelsWrappersAndControlCharacters() throws Exception {
         List<PairParser.Pair> pairs = PairParser.parse("""
                 1. Q: What does RFC 2046 define?\u0000
