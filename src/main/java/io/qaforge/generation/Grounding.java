@@ -29,8 +29,6 @@ final class Grounding {
      * may say what the example says, and is checked as any other.
      */
     static final double ECHO_CONTAINED = 0.8, ECHO_ALIKE = 0.5;
-    static final List<String> REASONS = List.of("prompt_echo", "markup", "unsupported_number", "unsupported_name",
-            "not_self_contained");
 
     private static final Pattern NUMBER = Pattern.compile("(?<![\\p{L}\\d.,])\\d+(?:[.,]\\d+)*");
     private static final Pattern WORD = Pattern.compile("\\p{L}+");

@@ -26,11 +26,6 @@ class JobStore {
         PairWriter.SplitRule splitRule() {
             return new PairWriter.SplitRule(params.seed(), params.splitBy(), params.testFraction());
         }
-
-        /** The model of a task of this kind: the judge's for judge tasks. */
-        String model(String kind) {
-            return kind.equals("judge") ? params.judge().model() : model;
-        }
     }
 
     private final JdbcClient db;

@@ -40,11 +40,10 @@ class TaskQueue {
     }
 
     /**
-     * Claims the oldest runnable task on this provider (its job's, or a judge's own) of any runnable job that the job's
-     * budget can still take: its
-     * estimate on top of what is spent and what running tasks reserve. A task that does not fit is passed over, so it
-     * never holds up the tasks behind it, of its own job or of another; once no pending task of a job fits and none
-     * runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}.
+     * Claims the oldest runnable task on this provider (its job's provider, or a judge task's own) of any runnable job
+     * that the job's budget can still take: its estimate on top of what is spent and what running tasks reserve. A task
+     * that does not fit is passed over, so it never holds up the tasks behind it, of its own job or of another; once no
+     * pending task of a job fits and none runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}.
      */
     Optional<Claimed> claim(String provider, String worker, Duration lease) {
         return transaction.execute(tx -> {

@@ -356,6 +356,24 @@ class FactJobTest {
     }
 
     @Test
+    void everyStepAsksForItsOwnJsonSchemaWhereTheProviderTakesOne() throws Exception {
+        Map<String, Object> request = request(1, Map.of("count", 9));
+        request.put("provider", "factsjson");
+        request.put("model", "judge-model");
+        UUID id = createJob(http, request);
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/coverage/covered").asInt()).isEqualTo(2);
+        assertThat(fake.calls).extracting(FakeOpenAi.Call::kind).containsOnly("facts", "pairs", "judge");
+        assertThat(fake.calls).allSatisfy(call -> assertThat(call.json()).isTrue());
+        assertThat(http.getForObject("/api/jobs/" + id + "/pairs?size=100", JsonNode.class).get("content")).hasSize(18)
+                .allSatisfy(pair -> {
+                    assertThat(pair.get("factIds")).hasSize(1);
+                    assertThat(pair.get("judgeVerdict").asText()).isEqualTo("pass");
+                });
+    }
+
+    @Test
     void withoutAJudgePairsAreAcceptedAtOnce() throws Exception {
         UUID id = createJob(http, withJudge(request(1, Map.of("count", 9)), false));
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
