@@ -72,9 +72,18 @@ def echoes(text, chunk_shingles, prompt_units, prompt_lines):
     s = shingles(text)
     for unit in prompt_units:
         shared = len((s & unit) - chunk_shingles)
-        if shared >= 0.8 * len(s) or shared >= 0.5 * len(s | unit):
+        if shared >= 0.8 * len(s) or shared >= 0.5 * len(s | unit) or (len(unit) >= 4 and shared >= 0.8 * len(unit)):
             return True
     return False
+
+
+def code_fragment(text):
+    """A code fence, mostly symbols, or code cut off: brackets left open, or a trailing operator."""
+    t = text.strip()
+    symbols = sum(1 for c in t if not c.isalnum() and not c.isspace())
+    alnum = sum(1 for c in t if c.isalnum())
+    unbalanced = any(t.count(o) != t.count(c) for o, c in ("()", "[]", "{}"))
+    return t.startswith("```") or symbols > 2 * alnum or unbalanced or bool(re.search(r"(<-|[=,+(\[{])\s*$", t))
 
 
 def failures(pair, chunk, prompt_units, prompt_lines):
@@ -86,7 +95,7 @@ def failures(pair, chunk, prompt_units, prompt_lines):
     if echoes(q, chunk_shingles, prompt_units, prompt_lines) or echoes(a, chunk_shingles, prompt_units, prompt_lines):
         found.append("prompt_echo")
     for text in (q, a):
-        if TAG.search(text) and len(re.findall(r"[^\W\d_]+", TAG.sub(" ", text))) < 3 or not re.search(r"[^\W_]", text):
+        if TAG.search(text) and len(re.findall(r"[^\W\d_]+", TAG.sub(" ", text))) < 3 or code_fragment(text):
             found.append("markup")
             break
     chunk_numbers = numbers_of(chunk)

@@ -29,6 +29,8 @@ final class Grounding {
      * may say what the example says, and is checked as any other.
      */
     static final double ECHO_CONTAINED = 0.8, ECHO_ALIKE = 0.5;
+    /** Shingles of a prompt line (six words) from which a text that holds it whole quotes it. */
+    static final int ECHO_QUOTED = 4;
 
     private static final Pattern NUMBER = Pattern.compile("(?<![\\p{L}\\d.,])\\d+(?:[.,]\\d+)*");
     private static final Pattern WORD = Pattern.compile("\\p{L}+");
@@ -209,7 +211,9 @@ final class Grounding {
         Set<Long> shingles = NearDuplicates.shingles(normalised);
         for (Set<Long> unit : promptUnits) {
             long shared = shingles.stream().filter(s -> unit.contains(s) && !chunkShingles.contains(s)).count();
-            if (shared >= ECHO_CONTAINED * shingles.size() || shared >= ECHO_ALIKE * (shingles.size() + unit.size() - shared)) {
+            // Copied from the line, alike as a whole, or the line quoted whole inside a longer text.
+            if (shared >= ECHO_CONTAINED * shingles.size() || shared >= ECHO_ALIKE * (shingles.size() + unit.size() - shared)
+                    || unit.size() >= ECHO_QUOTED && shared >= ECHO_CONTAINED * unit.size()) {
                 return true;
             }
         }
@@ -221,13 +225,16 @@ final class Grounding {
         return markupAnswer(text) || CODE_START.matcher(text.strip()).find() || symbols(text) > alphanumerics(text);
     }
 
-    /** An answer may be code (a manual's example), but not tags alone nor symbols without a letter or digit. */
+    /**
+     * An answer may be code (a manual's example, {@code x <- c(1, 2)}), but not tags alone, a code fence, nor mostly
+     * symbols.
+     */
     private static boolean markupAnswer(String text) {
         Matcher tags = TAG.matcher(text);
         if (tags.find() && words(tags.replaceAll(" ")) < 3) {
             return true;
         }
-        return !text.isBlank() && alphanumerics(text) == 0;
+        return text.strip().startsWith("```") || symbols(text) > 2 * alphanumerics(text);
     }
 
     private static int words(String text) {

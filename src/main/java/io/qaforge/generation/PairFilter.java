@@ -40,8 +40,8 @@ final class PairFilter {
         if (a.isBlank()) {
             return "truncated"; // a question whose answer never came
         }
-        if (unbalanced(q) || unbalanced(a)) {
-            return "truncated";
+        if (unbalanced(q) || unbalanced(a) || a.strip().endsWith(":")) {
+            return "truncated"; // cut off inside a quote or a bracket, or before what "Here is the code:" announced
         }
         if (q.length() < MIN_QUESTION_CHARS) {
             return "too_short";
@@ -70,7 +70,8 @@ final class PairFilter {
 
     private static boolean unbalanced(String text) {
         return count(text, '"') % 2 != 0 || count(text, '*') % 2 != 0 || text.split("\\*\\*", -1).length % 2 == 0
-                || count(text, '\u201C') != count(text, '\u201D');
+                || count(text, '\u201C') != count(text, '\u201D') || count(text, '(') != count(text, ')')
+                || count(text, '[') != count(text, ']') || count(text, '{') != count(text, '}');
     }
 
     private static int count(String text, char c) {

@@ -39,6 +39,8 @@ class GroundingTest {
                 .as("the fact prompt's example").isEqualTo("prompt_echo");
         assertThat(reason("Which RFC defines the top-level MIME types?", "Answers need not copy the text word for word"))
                 .as("part of an instruction").isEqualTo("prompt_echo");
+        assertThat(reason("The question \"In touch rugby, how many players may a team have on the field at once?\" is easy?",
+                "It is answered in one line.")).as("the example quoted inside a longer text").isEqualTo("prompt_echo");
         Grounding rugby = new Grounding("In touch rugby, a team may have six players on the field at once.", Prompts.formats());
         assertThat(rugby.rejectReason(new PairParser.Pair("In touch rugby, how many players may a team field?", "Six players.")))
                 .as("a question on the example's own subject, grounded in the chunk").isNull();
@@ -49,8 +51,12 @@ class GroundingTest {
         assertThat(reason("<name>MIME_INFO</name>", "<value>")).isEqualTo("markup");
         assertThat(reason("What is the MIME info element?", "<name>MIME_INFO</name>")).isEqualTo("markup");
         assertThat(reason("{\"type\": \"text/plain\"}?", "A MIME type.")).isEqualTo("markup");
-        assertThat(reason("What is the subtype of text/plain?", "};")).isEqualTo("markup");
+        assertThat(reason("What is the subtype of text/plain?", "{ };")).isEqualTo("markup");
         assertThat(reason("How is a plain text type written?", "`text/plain`")).as("code in an answer is fine").isNull();
+        assertThat(reason("How is a vector of the MIME types made?", "x <- c(1046, 2046)")).isEqualTo("unsupported_number");
+        assertThat(reason("Which code registers a MIME type with IANA?", "```r")).as("a code fence").isEqualTo("markup");
+        assertThat(reason("Which code registers a MIME type with IANA?", "reg <- data.frame(")).as("cut off").isEqualTo("truncated");
+        assertThat(reason("Which code registers a MIME type with IANA?", "Here is the code:")).isEqualTo("truncated");
     }
 
     @Test
