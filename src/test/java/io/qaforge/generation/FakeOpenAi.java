@@ -225,7 +225,8 @@ public class FakeOpenAi implements AutoCloseable {
     }
 
     /**
-     * A careful answer as weak real models write it: each pair numbered and labelled, "Answers:" left at the end, then the prompt's one-shot example copied back, a markup
+     * A careful answer as weak real models write it (SmolLM2-135M-Instruct among them): each pair numbered and labelled
+     * ("1. Q:", "Q#2:"), "Answers:" left at the end, then the prompt's one-shot example copied back, a markup
      * fragment and an answer with a number no chunk has. Cleaned, the careful pairs survive; the rest is rejected
      * as {@code prompt_echo}, {@code markup} and {@code unsupported_number}.
      */
@@ -233,8 +234,9 @@ public class FakeOpenAi implements AutoCloseable {
         StringBuilder text = new StringBuilder("Sure! Here are the question/answer pairs:\n\n");
         String[] lines = careful.strip().split("\n");
         for (int i = 0; i + 1 < lines.length; i += 2) {
-            text.append(i / 2 + 1).append(". Q: ").append(lines[i]).append("\nA: ").append(lines[i + 1])
-                    .append(i + 2 >= lines.length ? " Answers:" : "").append("\n\n");
+            int n = i / 2 + 1;
+            text.append(n % 2 == 0 ? "Q#" + n + ": " : n + ". Q: ").append(lines[i]).append(n % 2 == 0 ? "\nA#" + n + ": " : "\nA: ")
+                    .append(lines[i + 1]).append(i + 2 >= lines.length ? " Answers:" : "").append("\n\n");
         }
         return text.append("""
                 In touch rugby, how many players may a team have on the field at once?
