@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -107,24 +108,17 @@ class ExamSplit {
                         SELECT id, split, fact_ids, direction, dedupe_key, question FROM qa_pair
                         WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'
                         ORDER BY id""",
-                (rs, i) -> {
-                    java.sql.Array factIds = rs.getArray(3);
-                    return new Candidate(rs.getLong(1), rs.getString(2), factIds == null ? List.of() : List.of((Long[]) factIds.getArray()),
-                            rs.getString(4), rs.getLong(5), NearDuplicates.shingles(rs.getString(6)));
-                }, jobId, chunkId);
+                (rs, i) -> new Candidate(rs.getLong(1), rs.getString(2), Objects.requireNonNullElse(Ids.list(rs.getArray(3)), List.of()),
+                        rs.getString(4), rs.getLong(5), NearDuplicates.shingles(rs.getString(6))), jobId, chunkId);
     }
 
     /** The test questions of the chunk in the jobs this one tops up (its parent, theirs, ...): the exam it must not leak. */
     private List<Set<Long>> ancestorTests(UUID jobId, long chunkId) {
-        return jdbc.query("""
-                        WITH RECURSIVE ancestor AS (
-                            SELECT parent_job_id AS id FROM job WHERE id = ? AND parent_job_id IS NOT NULL
-                            UNION
-                            SELECT j.parent_job_id FROM job j JOIN ancestor a ON j.id = a.id WHERE j.parent_job_id IS NOT NULL)
+        return jdbc.query(TopUps.LINEAGE + """
                         SELECT question FROM qa_pair
-                        WHERE job_id IN (SELECT id FROM ancestor) AND chunk_id = ? AND split = 'test'
+                        WHERE job_id IN (SELECT id FROM lineage WHERE id <> ?) AND chunk_id = ? AND split = 'test'
                           AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'""",
-                (rs, i) -> NearDuplicates.shingles(rs.getString(1)), jobId, chunkId);
+                (rs, i) -> NearDuplicates.shingles(rs.getString(1)), jobId, jobId, chunkId);
     }
 
     /** The seeded order of a pair among its fact's phrasings: SHA-256, so it does not depend on the JVM. */

@@ -20,6 +20,11 @@ class Ids {
         this.db = db;
     }
 
+    /** A {@code bigint[]} column as read back (fact ids); null stays null. */
+    static List<Long> list(java.sql.Array array) throws java.sql.SQLException {
+        return array == null ? null : List.of((Long[]) array.getArray());
+    }
+
     List<Long> next(Sequence sequence, int count) {
         List<Long> ids = new ArrayList<>(count);
         if (count == 0) {

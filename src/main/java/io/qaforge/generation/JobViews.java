@@ -223,13 +223,11 @@ class JobViews {
                         + " ORDER BY p.chunk_id, p.task_id, p.ordinal LIMIT :limit OFFSET :offset")
                 .params(params).param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
                 .query((rs, i) -> {
-                    java.sql.Array factIds = rs.getArray(17);
                     String scores = rs.getString(20);
                     return new PairView(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class), rs.getLong(4), rs.getInt(5),
                             rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getBigDecimal(11),
                             rs.getString(12), rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16),
-                            factIds == null ? null : List.of((Long[]) factIds.getArray()), rs.getString(18), rs.getString(19),
-                            scores == null ? null : read(scores, SCORES));
+                            Ids.list(rs.getArray(17)), rs.getString(18), rs.getString(19), scores == null ? null : read(scores, SCORES));
                 })
                 .list();
         return new PageImpl<>(content, pageable, total);

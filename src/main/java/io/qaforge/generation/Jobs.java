@@ -163,11 +163,8 @@ public class Jobs {
         return jdbc.query("""
                         SELECT id, question, answer, chunk_id, fact_ids, direction FROM accepted_pair
                         WHERE job_id = ? AND split = 'test' ORDER BY chunk_id, id""",
-                (rs, i) -> {
-                    java.sql.Array factIds = rs.getArray(5);
-                    return new ExamPair(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                            factIds == null ? null : List.of((Long[]) factIds.getArray()), rs.getString(6));
-                }, jobId);
+                (rs, i) -> new ExamPair(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), Ids.list(rs.getArray(5)),
+                        rs.getString(6)), jobId);
     }
 
     /**
@@ -231,12 +228,8 @@ public class Jobs {
         if (targets.isEmpty()) {
             throw ApiProblem.badRequest("nothing-to-remediate", "Nothing to remediate", "Name the facts or chunks to top up");
         }
-        List<BigDecimal> used = jdbc.queryForList("""
-                        WITH RECURSIVE lineage AS (
-                            SELECT id, parent_job_id FROM job WHERE id = ?
-                            UNION
-                            SELECT j.id, j.parent_job_id FROM job j JOIN lineage l ON j.id = l.parent_job_id)
-                        SELECT DISTINCT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND kind = 'pairs'""",
+        List<BigDecimal> used = jdbc.queryForList(TopUps.LINEAGE
+                        + "SELECT DISTINCT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND kind = 'pairs'",
                 BigDecimal.class, jobId);
         return planner.planTopUp(jobId, spec, targets, maxCostUsd, used);
     }

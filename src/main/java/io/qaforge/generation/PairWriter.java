@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -159,10 +160,7 @@ class PairWriter {
         return new ArrayList<>(jdbc.query("""
                         SELECT dedupe_key, question, fact_ids FROM qa_pair
                         WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL""",
-                (rs, i) -> {
-                    java.sql.Array factIds = rs.getArray(3);
-                    return new Kept(rs.getLong(1), NearDuplicates.shingles(rs.getString(2)),
-                            factIds == null ? List.of() : List.of((Long[]) factIds.getArray()));
-                }, task.jobId(), task.chunkId()));
+                (rs, i) -> new Kept(rs.getLong(1), NearDuplicates.shingles(rs.getString(2)),
+                        Objects.requireNonNullElse(Ids.list(rs.getArray(3)), List.of())), task.jobId(), task.chunkId()));
     }
 }

@@ -21,6 +21,14 @@ import io.qaforge.document.ChunkRepository;
 @Component
 class TopUps {
 
+    /** A job (the first parameter) and every job it tops up, its parent's parent and so on: {@code lineage(id)}. */
+    static final String LINEAGE = """
+            WITH RECURSIVE lineage AS (
+                SELECT id, parent_job_id FROM job WHERE id = ?
+                UNION
+                SELECT j.id, j.parent_job_id FROM job j JOIN lineage l ON j.id = l.parent_job_id)
+            """;
+
     private final JdbcClient db;
     private final Specs specs;
     private final NewTasks tasks;
@@ -50,12 +58,7 @@ class TopUps {
             return;
         }
         // Fresh for the chunk: neither this job nor a job it tops up asked at it.
-        List<BigDecimal> used = db.sql("""
-                        WITH RECURSIVE lineage AS (
-                            SELECT id, parent_job_id FROM job WHERE id = ?
-                            UNION
-                            SELECT j.id, j.parent_job_id FROM job j JOIN lineage l ON j.id = l.parent_job_id)
-                        SELECT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND chunk_id = ? AND kind = 'pairs'""")
+        List<BigDecimal> used = db.sql(LINEAGE + "SELECT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND chunk_id = ? AND kind = 'pairs'")
                 .params(task.jobId(), task.chunkId()).query(BigDecimal.class).list();
         int round = db.sql("SELECT coalesce(max(round), 0) FROM task WHERE job_id = ? AND chunk_id = ? AND kind = 'pairs'")
                 .params(task.jobId(), task.chunkId()).query(Integer.class).single();
