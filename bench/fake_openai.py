@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""A minimal OpenAI-compatible chat completions server for bench scripts: answers the number of pairs the prompt asks
-for ("Provide N"), about its "Fact K" marker, after a fixed latency; logs "epoch_seconds fact temperature" per request.
+"""A minimal OpenAI-compatible chat completions server for bench scripts, after a fixed latency. A recipe prompt gets
+the number of pairs it asks for ("Provide N"), about its "Fact K" marker; a fact job's prompts get what a careful
+model answers: the chunk's sentences (facts step), one pair per fact and direction asked for (pair calls), a passing
+verdict per pair (judge). Logs one line per request: "epoch_seconds kind fact temperature", where a judge call's
+temperature is the one of the call it grades (its questions name it).
 
 Usage: fake_openai.py LOG [LATENCY_SECONDS [REQUESTS_PER_MINUTE [announce|silent]]]. With a request limit it answers
 429 past it (a bucket of one second's worth, refilled continuously) and, like OpenAI, announces the limit on every
@@ -38,12 +41,47 @@ class Bucket:
 BUCKET = Bucket(RPM) if RPM > 0 else None
 
 
+def chunk_of(prompt):
+    m = re.search(r"<<<INPUT\n(.*?)\nINPUT>>>", prompt, re.S)
+    return m.group(1) if m else ""
+
+
+def facts(prompt):
+    n = int(re.search(r"List at most (\d+)", prompt).group(1))
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", chunk_of(prompt)) if len(s.split()) >= 4][:n]
+    return "".join(f"{i}. {s}\n" for i, s in enumerate(sentences, 1)), None
+
+
+def fact_pairs(prompt, temperature):
+    listed = dict(re.findall(r"(?m)^F(\d+)\. (.+)$", prompt))
+    asked = []
+    sweep = re.search(r"one (forward|reverse) pair for each fact: ([F\d, ]+)\.", prompt)
+    if sweep:
+        asked += [(n, sweep.group(1)) for n in re.findall(r"F(\d+)", sweep.group(2))]
+    for n, parts in re.findall(r"(?m)^- F(\d+): (.+)$", prompt):
+        for count, direction in re.findall(r"(\d+) (forward|reverse)", parts):
+            asked += [(n, direction)] * int(count)
+    text, seen = "", {}
+    for n, direction in asked:
+        seen[(n, direction)] = k = seen.get((n, direction), 0) + 1
+        words = listed[n].replace(",", "").split()
+        about = " ".join(words[:5] if direction == "forward" else words[-5:])
+        text += (f"[F{n} {direction}] Phrasing {k} at temperature {temperature}: what does the statement about \"{about}\" "
+                 f"say (phrasing {k} at temperature {temperature}, {direction})?\n{listed[n]}\n")
+    return text, None
+
+
+def verdicts(prompt):
+    graded = re.findall(r"(?m)^(\d+)\. Q: (.*)$", prompt)
+    temperature = re.search(r"at temperature ([\d.]+)", graded[0][1]).group(1) if graded else None
+    return "".join(f"{n} | yes | yes | yes | 5\n" for n, _ in graded), temperature
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = request["messages"][0]["content"]
         fact = int(re.search(r"Fact (\d+)", prompt).group(1))
-        n = int(re.search(r"Provide (\d+)", prompt).group(1))
         temperature = request.get("temperature")
         taken, limits = BUCKET.take() if BUCKET else (True, {})
         headers = limits if ANNOUNCE else {}
@@ -51,11 +89,19 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(429, {**headers, "retry-after-ms": "200"},
                        {"error": {"message": "Rate limit reached for requests", "code": "rate_limit_exceeded"}})
             return
+        if prompt.startswith("You list the facts"):
+            kind, (content, _) = "facts", facts(prompt)
+        elif prompt.startswith("You write question/answer pairs"):
+            kind, (content, _) = "pairs", fact_pairs(prompt, temperature)
+        elif prompt.startswith("You check question/answer pairs"):
+            kind, (content, temperature) = "judge", verdicts(prompt)
+        else:
+            kind, n = "recipe", int(re.search(r"Provide (\d+)", prompt).group(1))
+            content = "".join(f"What is detail {i} of fact {fact} at temperature {temperature}?\n"
+                              f"Details of fact {fact} are set out in rule {fact}.\n" for i in range(1, n + 1))
         with lock:
-            LOG.write(f"{time.time():.6f} {fact} {temperature}\n")
+            LOG.write(f"{time.time():.6f} {kind} {fact} {temperature}\n")
         time.sleep(LATENCY)
-        content = "".join(f"What is detail {i} of fact {fact} at temperature {temperature}?\n"
-                          f"Detail {i} of fact {fact} is {fact * 100 + i}.\n" for i in range(1, n + 1))
         self.reply(200, headers, {"id": "x", "object": "chat.completion", "created": 0, "model": request["model"],
                                   "choices": [{"index": 0, "finish_reason": "stop",
                                                "message": {"role": "assistant", "content": content}}],

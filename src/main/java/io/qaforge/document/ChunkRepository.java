@@ -1,5 +1,6 @@
 package io.qaforge.document;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -19,4 +20,6 @@ public interface ChunkRepository extends JpaRepository<Chunk, Long> {
     }
 
     List<Size> findSizesByDocumentIdOrderByOrdinal(UUID documentId);
+
+    List<Size> findSizesByIdIn(Collection<Long> ids);
 }

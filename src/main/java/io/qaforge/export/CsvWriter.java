@@ -4,13 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 
 /**
  * RFC 4180 CSV in UTF-8: a {@code messages} column holding the row's JSON (as Hub datasets do), or flat provenance
- * columns. Works on UTF-8 bytes: the characters that force quoting are ASCII and never occur inside a multi-byte sequence.
+ * columns (with fact jobs: also the facts each pair tests, as a JSON array, and its direction). Works on UTF-8 bytes: the characters that force quoting are ASCII and never occur inside a multi-byte sequence.
  */
 final class CsvWriter implements RowWriter {
 
@@ -19,6 +20,7 @@ final class CsvWriter implements RowWriter {
     private final Sink out;
     private final String system;
     private final boolean flat;
+    private final boolean facts;
     private final Buffer messages = new Buffer();
 
     /** Exposes its array so a row's JSON is quoted without another copy. */
@@ -32,11 +34,12 @@ final class CsvWriter implements RowWriter {
         }
     }
 
-    CsvWriter(OutputStream out, String system, boolean flat) throws IOException {
+    CsvWriter(OutputStream out, String system, boolean flat, boolean facts) throws IOException {
         this.out = new Sink(out);
         this.system = system;
         this.flat = flat;
-        ascii(flat ? "question,answer,temperature,variant,chunk,pages" : "messages");
+        this.facts = facts;
+        ascii(flat ? "question,answer,temperature,variant,chunk,pages" + (facts ? ",factIds,direction" : "") : "messages");
         this.out.write(CRLF);
     }
 
@@ -56,6 +59,17 @@ final class CsvWriter implements RowWriter {
             ascii(Long.toString(pair.chunkId()));
             out.write(',');
             ascii(pair.pages());
+            if (facts) {
+                out.write(',');
+                if (pair.factIds() != null) {
+                    byte[] ids = Arrays.toString(pair.factIds()).replace(" ", "").getBytes(StandardCharsets.US_ASCII);
+                    field(ids, ids.length);
+                }
+                out.write(',');
+                if (pair.direction() != null) {
+                    ascii(pair.direction());
+                }
+            }
         } else {
             messages.reset();
             try (JsonGenerator json = Messages.JSON.createGenerator(messages)) {

@@ -24,6 +24,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
 import org.springframework.stereotype.Component;
 
+import io.qaforge.generation.Jobs;
+
 /**
  * Streams a job's (or several jobs') accepted pairs out of PostgreSQL into a file format, in memory that does not grow
  * with the number of pairs: a binary COPY of generation's {@code accepted_pair} view streams them into the row packer,
@@ -36,17 +38,21 @@ import org.springframework.stereotype.Component;
 public class Exporter {
 
     private final DataSource dataSource;
+    private final Jobs jobs;
 
-    Exporter(DataSource dataSource) {
+    Exporter(DataSource dataSource, Jobs jobs) {
         this.dataSource = dataSource;
+        this.jobs = jobs;
     }
 
     /** Writes the export onto {@code out} (which stays open). */
     public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, OutputStream out) throws IOException {
         if (options.format() != ExportFormat.PARQUET) {
-            return write(jobIds, options, () -> options.format() == ExportFormat.CSV
-                    ? new CsvWriter(out, options.system(), options.flat())
-                    : new JsonlWriter(out, options.system(), options.flat()));
+            // A flat export of fact jobs adds the columns factIds and direction; a recipe job's keeps its columns.
+            boolean facts = options.flat() && jobs.anyFactJob(jobIds);
+            return write(jobIds, options, facts, () -> options.format() == ExportFormat.CSV
+                    ? new CsvWriter(out, options.system(), options.flat(), facts)
+                    : new JsonlWriter(out, options.system(), options.flat(), facts));
         }
         Path file = Files.createTempFile("qaforge-export-", ".parquet");
         try {
@@ -61,7 +67,7 @@ public class Exporter {
     /** Writes the export into {@code file}, replacing what was there. */
     public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, Path file) throws IOException {
         if (options.format() == ExportFormat.PARQUET) {
-            return write(jobIds, options, () -> new ParquetRowWriter(file, options.system()));
+            return write(jobIds, options, false, () -> new ParquetRowWriter(file, options.system()));
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             return export(jobIds, options, out);
@@ -72,9 +78,9 @@ public class Exporter {
         RowWriter open() throws IOException;
     }
 
-    private ExportSummary write(Collection<UUID> jobIds, ExportOptions options, WriterFactory writers) throws IOException {
+    private ExportSummary write(Collection<UUID> jobIds, ExportOptions options, boolean facts, WriterFactory writers) throws IOException {
         List<UUID> jobs = jobIds.stream().distinct().sorted().toList();
-        try (Shuffler shuffler = read(jobs, options)) {
+        try (Shuffler shuffler = read(jobs, options, facts)) {
             // The database connection is back in the pool before the first byte goes out to a slow client.
             try (RowWriter writer = writers.open()) {
                 long rows = shuffler.replay(writer);
@@ -84,7 +90,7 @@ public class Exporter {
     }
 
     /** One read-only, repeatable-read transaction, so the count that sizes the shuffle and the rows agree. */
-    private Shuffler read(List<UUID> jobs, ExportOptions options) throws IOException {
+    private Shuffler read(List<UUID> jobs, ExportOptions options, boolean facts) throws IOException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
@@ -92,7 +98,7 @@ public class Exporter {
             Shuffler shuffler = new Shuffler(count(connection, jobs, options.split()));
             try {
                 for (UUID job : jobs) {
-                    pack(connection, job, options, shuffler);
+                    pack(connection, job, options, facts, shuffler);
                 }
                 connection.commit();
                 return shuffler;
@@ -125,19 +131,21 @@ public class Exporter {
      * The pairs come as a binary COPY: PostgreSQL streams without waiting for a cursor's next fetch, and the text
      * arrives as the UTF-8 bytes the writers need. COPY takes no parameters; the job id and split are validated values.
      */
-    private static void pack(Connection connection, UUID job, ExportOptions options, Shuffler shuffler) throws SQLException, IOException {
+    private static void pack(Connection connection, UUID job, ExportOptions options, boolean facts, Shuffler shuffler)
+            throws SQLException, IOException {
         String sql = """
-                COPY (SELECT chunk_id, split, question, answer, temperature::float8, variant, page_from, page_to
+                COPY (SELECT chunk_id, split, question, answer, temperature::float8, variant, page_from, page_to%s
                       FROM accepted_pair
                       WHERE job_id = '%s' %s
                       ORDER BY split, chunk_id, id) TO STDOUT (FORMAT binary)"""
-                .formatted(job, options.split().equals("all") ? "" : "AND split = '" + options.split() + "'");
+                .formatted(facts ? ", fact_ids, direction" : "", job, options.split().equals("all") ? "" : "AND split = '" + options.split() + "'");
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(
                 new PGCopyInputStream(connection.unwrap(PGConnection.class), sql), 1 << 16))) {
             in.skipNBytes(11 + 4); // signature, flags
             in.skipNBytes(in.readInt()); // header extension
             Names splits = new Names();
             Names variants = new Names();
+            Names directions = new Names();
             List<QaPair> row = new ArrayList<>(options.pairsPerRow());
             long group = 0;
             while (in.readShort() != -1) {
@@ -152,7 +160,10 @@ public class Exporter {
                 in.readInt();
                 int pageFrom = in.readInt();
                 in.readInt();
-                QaPair pair = new QaPair(chunk, split, question, answer, temperature, variant, pageFrom, in.readInt());
+                int pageTo = in.readInt();
+                QaPair pair = facts ? new QaPair(chunk, split, question, answer, temperature, variant, pageFrom, pageTo,
+                        factIds(in), directions.readNullable(in))
+                        : new QaPair(chunk, split, question, answer, temperature, variant, pageFrom, pageTo);
                 if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
                     shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
                     group = sameChunk(row.getFirst(), pair) ? group + 1 : 0;
@@ -166,19 +177,47 @@ public class Exporter {
         }
     }
 
-    /** Decodes a text field that takes few distinct values (split, variant) once per value. */
+    /** Decodes a text field that takes few distinct values (split, variant, direction) once per value. */
     private static final class Names {
         private byte[] last = new byte[0];
         private String name = "";
 
         String read(DataInputStream in) throws IOException {
-            byte[] bytes = in.readNBytes(in.readInt());
+            return decode(in.readNBytes(in.readInt()));
+        }
+
+        String readNullable(DataInputStream in) throws IOException {
+            int length = in.readInt();
+            return length < 0 ? null : decode(in.readNBytes(length));
+        }
+
+        private String decode(byte[] bytes) {
             if (!Arrays.equals(bytes, last)) {
                 last = bytes;
                 name = new String(bytes, StandardCharsets.UTF_8);
             }
             return name;
         }
+    }
+
+    /** A {@code bigint[]} field of a binary COPY: dimensions, then each element's length and value; null as length -1. */
+    private static long[] factIds(DataInputStream in) throws IOException {
+        if (in.readInt() < 0) {
+            return null;
+        }
+        int dimensions = in.readInt();
+        in.readInt(); // has nulls
+        in.readInt(); // element type
+        int count = dimensions == 0 ? 0 : in.readInt();
+        if (dimensions > 0) {
+            in.readInt(); // lower bound
+        }
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            in.readInt();
+            ids[i] = in.readLong();
+        }
+        return ids;
     }
 
     private static boolean sameChunk(QaPair a, QaPair b) {

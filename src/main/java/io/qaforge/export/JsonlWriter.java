@@ -11,11 +11,14 @@ final class JsonlWriter implements RowWriter {
     private final JsonGenerator json;
     private final String system;
     private final boolean flat;
+    private final boolean facts;
 
-    JsonlWriter(OutputStream out, String system, boolean flat) throws IOException {
+    /** @param facts flat rows of fact jobs also carry {@code factIds} and {@code direction} */
+    JsonlWriter(OutputStream out, String system, boolean flat, boolean facts) throws IOException {
         this.json = Messages.JSON.createGenerator(out);
         this.system = system;
         this.flat = flat;
+        this.facts = facts;
     }
 
     @Override
@@ -31,6 +34,15 @@ final class JsonlWriter implements RowWriter {
             json.writeStringField("variant", pair.variant());
             json.writeNumberField("chunk", pair.chunkId());
             json.writeStringField("pages", pair.pages());
+            if (facts) {
+                json.writeFieldName("factIds");
+                if (pair.factIds() == null) {
+                    json.writeNull();
+                } else {
+                    json.writeArray(pair.factIds(), 0, pair.factIds().length);
+                }
+                json.writeStringField("direction", pair.direction());
+            }
             json.writeEndObject();
         } else {
             Messages.write(json, system, row);

@@ -74,6 +74,11 @@ final class Shuffler implements Closeable {
             scratch.writeShort(code(pair.variant()));
             scratch.writeInt(pair.pageFrom());
             scratch.writeInt(pair.pageTo());
+            scratch.writeShort(pair.factIds() == null ? -1 : pair.factIds().length);
+            for (long fact : pair.factIds() == null ? new long[0] : pair.factIds()) {
+                scratch.writeLong(fact);
+            }
+            scratch.writeShort(pair.direction() == null ? -1 : code(pair.direction()));
         }
         record.writeTo(bucket((int) Long.remainderUnsigned(key, buckets.length)), key);
     }
@@ -135,9 +140,25 @@ final class Shuffler implements Closeable {
         List<QaPair> row = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             row.add(new QaPair(in.getLong(), names.get(in.getShort()), bytes(in), bytes(in), in.getDouble(), names.get(in.getShort()),
-                    in.getInt(), in.getInt()));
+                    in.getInt(), in.getInt(), factIds(in), name(in.getShort())));
         }
         return row;
+    }
+
+    private static long[] factIds(ByteBuffer in) {
+        int count = in.getShort();
+        if (count < 0) {
+            return null;
+        }
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = in.getLong();
+        }
+        return ids;
+    }
+
+    private String name(int code) {
+        return code < 0 ? null : names.get(code);
     }
 
     private static byte[] bytes(ByteBuffer in) {

@@ -3,7 +3,6 @@ package io.qaforge.generation;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.document.ChunkRepository;
 import io.qaforge.system.Backoff;
 
 /**
@@ -32,23 +30,22 @@ class GenerationEngine implements SmartLifecycle {
     private final GenerationProperties properties;
     private final Providers providers;
     private final TaskQueue queue;
-    private final JobStore jobs;
-    private final ChunkRepository chunks;
+    private final Specs specs;
+    private final Steps steps;
     private final Backoff backoff;
     private final String worker;
-    private final Map<UUID, JobStore.Spec> specs = new ConcurrentHashMap<>();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** Claimed tasks of this worker whose outcome is not stored yet: the heartbeat renews their leases. */
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
 
-    GenerationEngine(GenerationProperties properties, Providers providers, TaskQueue queue, JobStore jobs, ChunkRepository chunks) {
+    GenerationEngine(GenerationProperties properties, Providers providers, TaskQueue queue, Specs specs, Steps steps) {
         this.properties = properties;
         this.providers = providers;
         this.queue = queue;
-        this.jobs = jobs;
-        this.chunks = chunks;
+        this.specs = specs;
+        this.steps = steps;
         this.backoff = new Backoff(properties.backoff(), properties.maxBackoff());
         this.worker = hostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -163,14 +160,18 @@ class GenerationEngine implements SmartLifecycle {
     /** Calls the provider and stores the outcome; the concurrency slot is given back as soon as the call returns. */
     private void run(ProviderClient client, TaskQueue.Claimed task, RateLimiter.Slot slot) {
         try {
-            JobStore.Spec spec = specs.computeIfAbsent(task.jobId(), id -> jobs.spec(id).orElseThrow());
-            boolean json = client.config.structuredOutput();
-            String text = chunks.findById(task.chunkId()).orElseThrow().getText();
-            String prompt = Prompts.render(Prompts.template(task.variant(), spec.params().prompts()), spec.context(), text,
-                    task.questions(), json);
+            Steps.Step step = steps.prepare(specs.of(task.jobId()), task, client.config.structuredOutput());
+            if (step.prompt() == null) {
+                // Nothing left to ask (a top-up whose facts were covered meanwhile): done without a call.
+                slot.close();
+                client.settleTokens(task.estTokens(), 0);
+                queue.complete(task, worker, TaskQueue.Spend.NONE, () -> {
+                });
+                return;
+            }
             ProviderClient.Completion completion;
             try {
-                completion = client.call(spec.model(), task.temperature().doubleValue(), prompt);
+                completion = client.call(step.model(), step.temperature(), step.prompt(), step.schema());
             } catch (ProviderFailure failure) {
                 slot.close();
                 client.settleTokens(task.estTokens(), 0);
@@ -180,17 +181,17 @@ class GenerationEngine implements SmartLifecycle {
             slot.close();
             int in = completion.promptTokens(), out = completion.completionTokens();
             client.settleTokens(task.estTokens(), in + out);
-            var spend = new TaskQueue.Spend(in, completion.cachedTokens(), out, client.cost(spec.model(), completion));
-            List<PairParser.Pair> pairs;
+            var spend = new TaskQueue.Spend(in, completion.cachedTokens(), out, client.cost(step.model(), completion));
+            Runnable store;
             try {
-                pairs = PairParser.parse(completion.content(), json);
+                store = step.read(completion.content());
             } catch (PairParser.Unparseable e) {
                 handle(task, new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "unparseable answer: " + e.getMessage()
                         + (completion.finishReason() == null ? "" : " (finish_reason " + completion.finishReason() + ")"), null),
                         spend);
                 return;
             }
-            if (!queue.complete(task, worker, spec.model(), spec.splitRule(), pairs, spend)) {
+            if (!queue.complete(task, worker, spend, store)) {
                 log.info("Task {} was taken over or cancelled while it ran; its answer is dropped", task.id());
             }
         } catch (RuntimeException e) {

@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
 @Component
 class Ids {
 
-    enum Sequence { task_seq, qa_pair_seq }
+    enum Sequence { task_seq, qa_pair_seq, fact_seq }
 
     private static final int BLOCK = 50;
 
@@ -18,6 +18,11 @@ class Ids {
 
     Ids(JdbcClient db) {
         this.db = db;
+    }
+
+    /** A {@code bigint[]} column as read back (fact ids); null stays null. */
+    static List<Long> list(java.sql.Array array) throws java.sql.SQLException {
+        return array == null ? null : List.of((Long[]) array.getArray());
     }
 
     List<Long> next(Sequence sequence, int count) {

@@ -32,7 +32,7 @@ import io.qaforge.system.ApiProblem;
 @RequestMapping("/api/jobs")
 class JobController {
 
-    record EstimateView(JobPlanner.Estimate estimate, List<BigDecimal> temperatures, List<String> variants) {
+    record EstimateView(Estimate estimate, List<BigDecimal> temperatures, List<String> variants) {
         static EstimateView of(JobPlanner.Plan plan) {
             return new EstimateView(plan.estimate(), plan.params().temperatures(), plan.params().variants());
         }
@@ -135,16 +135,48 @@ class JobController {
                                   @RequestParam(required = false) String variant,
                                   @RequestParam(required = false) Long chunkId,
                                   @RequestParam(required = false) Boolean rejected,
+                                  @RequestParam(required = false) Long factId,
                                   @PageableDefault(size = 50) Pageable pageable) {
         view(id);
         if (split != null && !List.of("train", "test").contains(split.toLowerCase(Locale.ROOT))) {
             throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "split is 'train' or 'test'");
         }
+        requirePageSize(pageable);
+        return views.pairs(id, new JobViews.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
+                variant, chunkId, rejected, factId), pageable);
+    }
+
+    @Operation(summary = "A fact job's facts with their coverage",
+            description = "in document order, of one chunk with chunkId; forward and reverse count the accepted pairs that test each fact")
+    @GetMapping("/{id}/facts")
+    Page<JobViews.FactView> facts(@PathVariable UUID id, @RequestParam(required = false) Long chunkId,
+                                  @PageableDefault(size = 50) Pageable pageable) {
+        JobViews.View job = view(id);
+        requirePageSize(pageable);
+        if (job.coverage() == null) {
+            throw new ApiProblem(HttpStatus.CONFLICT, "not-a-fact-job", "Not a fact job",
+                    "Job " + id + " uses the recipe strategy: it lists no facts");
+        }
+        return views.facts(id, chunkId, job.coverage().target(), pageable);
+    }
+
+    @Operation(summary = "The pairs that test one of a job's facts, accepted and rejected")
+    @GetMapping("/{id}/facts/{factId}/pairs")
+    Page<JobViews.PairView> factPairs(@PathVariable UUID id, @PathVariable long factId,
+                                      @RequestParam(required = false) Boolean rejected,
+                                      @PageableDefault(size = 50) Pageable pageable) {
+        view(id);
+        requirePageSize(pageable);
+        if (!views.teaches(id, factId)) {
+            throw ApiProblem.notFound("Fact", factId);
+        }
+        return views.pairs(id, new JobViews.PairQuery(null, null, null, null, rejected, factId), pageable);
+    }
+
+    private static void requirePageSize(Pageable pageable) {
         if (pageable.getPageSize() > 1000) {
             throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "size is at most 1000");
         }
-        return views.pairs(id, new JobViews.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
-                variant, chunkId, rejected), pageable);
     }
 
     private JobViews.View view(UUID id) {

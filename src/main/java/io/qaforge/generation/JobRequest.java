@@ -6,12 +6,14 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 
 /**
@@ -22,8 +24,14 @@ import jakarta.validation.constraints.Size;
  * @param temperatures      {@code {"count":9,"min":0.01,"max":1.2}} or an explicit list such as {@code [0.2, 0.7]}
  * @param tokensPerQuestion one question per this many chunk tokens (default 60); ignored when questionsPerChunk is set
  * @param prompts           template text per variant name, overriding (or adding to) the built-in ones
- * @param splitBy           {@code pair} (default) or {@code chunk}
+ * @param splitBy           {@code fact} (default for fact jobs: held-out phrasings of each fact, leaks removed),
+ *                          {@code pair} (default for recipe jobs) or {@code chunk}
  * @param chunkLimit        only the first N chunks (in document order), to try a job cheaply
+ * @param strategy          {@code facts} (default: a facts step per chunk, pairs per fact and direction, coverage
+ *                          top-ups) or {@code recipe} (chunk × temperature × variant, as the reference recipe)
+ * @param judge             {@code true}, {@code false} or {@code {"provider": …, "model": …}}; on by default for fact
+ *                          jobs, with the job's own provider and model
+ * @param coverage          accepted phrasings per fact, and how many of them in the reverse direction (fact jobs)
  */
 record JobRequest(
         @NotEmpty @Size(max = MAX_DOCUMENTS) List<UUID> documentIds,
@@ -41,7 +49,13 @@ record JobRequest(
         @Positive @Max(1_000_000) Integer chunkLimit,
         Boolean dryRun,
         @Positive @DecimalMax(MAX_COST_USD) BigDecimal maxCostUsd,
-        @Positive @Max(MAX_TOKENS) Long maxTokens) {
+        @Positive @Max(MAX_TOKENS) Long maxTokens,
+        @Size(max = 20) String strategy,
+        JsonNode judge,
+        @Valid Coverage coverage) {
+
+    record Coverage(@Positive @Max(MAX_PHRASINGS) Integer phrasings, @PositiveOrZero @Max(MAX_PHRASINGS) Integer reverse) {
+    }
 
     static final int CONTEXT_MAX_LENGTH = 1000;
     static final int MAX_DOCUMENTS = 100;
@@ -51,4 +65,5 @@ record JobRequest(
     /** Below what {@code numeric(14, 6)} holds. */
     static final String MAX_COST_USD = "1000000";
     static final long MAX_TOKENS = 1_000_000_000_000L;
+    static final int MAX_PHRASINGS = 100;
 }

@@ -3,6 +3,7 @@ package io.qaforge.generation;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -14,6 +15,10 @@ import org.springframework.stereotype.Component;
  * The configuration is fixed at start-up, so one instance serves for the life of the service.
  *
  * @param terminalStatuses the statuses after which a job changes only when a user retries or cancels it
+ * @param strategies       {@code facts} (the default) and {@code recipe}; variants and prompts are for recipe jobs
+ * @param defaultCoverage  a fact job's coverage target unless it names one; at most {@code maxPhrasings} each
+ * @param splits           what a job may split by; {@code fact} for fact jobs only (their default), {@code pair} the
+ *                         default of recipe jobs
  */
 @Component
 public record JobSettings(
@@ -24,7 +29,11 @@ public record JobSettings(
         double defaultTestFraction,
         List<Provider> providers,
         List<JobStatus> statuses,
-        List<JobStatus> terminalStatuses) {
+        List<JobStatus> terminalStatuses,
+        List<String> strategies,
+        Coverage defaultCoverage,
+        int maxPhrasings,
+        List<String> splits) {
 
     /** Each temperature lies in [min, max]; {@code {count, min, max}} asks for at most maxCount of them. */
     public record TemperatureLimits(int min, int max, int maxCount, int defaultCount, double defaultMin, double defaultMax) {
@@ -44,6 +53,8 @@ public record JobSettings(
                 new TemperatureLimits(Temperatures.MIN, Temperatures.MAX, Temperatures.MAX_COUNT,
                         Temperatures.DEFAULT_COUNT, Temperatures.DEFAULT_MIN, Temperatures.DEFAULT_MAX),
                 Prompts.BUILT_IN, Prompts.DEFAULT_VARIANTS, JobPlanner.DEFAULT_TEST_FRACTION, providers.usable(),
-                List.of(JobStatus.values()), Arrays.stream(JobStatus.values()).filter(JobStatus::terminal).toList());
+                List.of(JobStatus.values()), Arrays.stream(JobStatus.values()).filter(JobStatus::terminal).toList(),
+                Arrays.stream(Strategy.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(), Coverage.DEFAULT,
+                JobRequest.MAX_PHRASINGS, Arrays.stream(Splits.By.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
     }
 }

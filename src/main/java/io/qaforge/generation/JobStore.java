@@ -3,7 +3,6 @@ package io.qaforge.generation;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -33,50 +32,38 @@ class JobStore {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final TaskQueue queue;
-    private final Ids ids;
+    private final NewTasks tasks;
     private final ObjectMapper json;
 
-    JobStore(JdbcClient db, JdbcTemplate jdbc, TransactionTemplate transaction, TaskQueue queue, Ids ids, ObjectMapper json) {
+    JobStore(JdbcClient db, JdbcTemplate jdbc, TransactionTemplate transaction, TaskQueue queue, NewTasks tasks, ObjectMapper json) {
         this.db = db;
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.queue = queue;
-        this.ids = ids;
+        this.tasks = tasks;
         this.json = json;
     }
 
-    /** The job, its documents and all its tasks in one transaction: a job exists whole or not at all. */
+    /** The job, its documents, its facts (a remediation job's) and its first tasks in one transaction: whole or not at all. */
     UUID create(JobPlanner.Plan plan) {
         UUID id = UUID.randomUUID();
         JobRequest request = plan.request();
         transaction.executeWithoutResult(tx -> {
             db.sql("""
-                            INSERT INTO job (id, status, provider, model, context, params, estimate, max_cost_usd, max_tokens)
-                            VALUES (?, 'QUEUED', ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)""")
+                            INSERT INTO job (id, status, provider, model, context, params, estimate, max_cost_usd, max_tokens, parent_job_id)
+                            VALUES (?, 'QUEUED', ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)""")
                     .params(id, request.provider(), request.model(), request.context(), write(plan.params()), write(plan.estimate()),
-                            request.maxCostUsd(), request.maxTokens())
+                            request.maxCostUsd(), request.maxTokens(), plan.parentJobId())
                     .update();
             jdbc.batchUpdate("INSERT INTO job_document (job_id, document_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    request.documentIds().stream().map(doc -> new Object[]{id, doc}).toList());
-            List<Long> taskIds = ids.next(Ids.Sequence.task_seq, plan.tasks().size());
-            List<Object[]> rows = new ArrayList<>(plan.tasks().size());
-            for (int i = 0; i < plan.tasks().size(); i++) {
-                JobPlanner.PlannedTask task = plan.tasks().get(i);
-                rows.add(new Object[]{taskIds.get(i), id, task.chunkId(), task.temperature(), task.variant(), task.questions(),
-                        task.estTokens(), task.estCost()});
-            }
-            jdbc.batchUpdate("""
-                    INSERT INTO task (id, job_id, chunk_id, temperature, variant, status, questions, est_tokens, est_cost_usd)
-                    VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)""", rows);
+                    request.documentIds().stream().distinct().map(doc -> new Object[]{id, doc}).toList());
+            List<Object[]> facts = new ArrayList<>();
+            plan.jobFacts().forEach((chunk, factIds) -> factIds.forEach(fact -> facts.add(new Object[]{id, chunk, fact})));
+            jdbc.batchUpdate("INSERT INTO job_fact (job_id, chunk_id, fact_id) VALUES (?, ?, ?)", facts);
+            tasks.insert(plan.tasks().stream().map(task -> new NewTasks.Row(id, task.chunkId(), task.temperature(), task.variant(),
+                    task.kind(), 0, null, null, task.questions(), task.estTokens(), task.estCost())).toList());
         });
         return id;
-    }
-
-    Optional<Spec> spec(UUID id) {
-        return db.sql("SELECT id, provider, model, context, params FROM job WHERE id = ?").param(id)
-                .query((rs, i) -> new Spec(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                        read(rs.getString(5), JobPlanner.Params.class)))
-                .optional();
     }
 
     /** Stops a job: its pending and running tasks are cancelled; results of calls in flight are not stored. */
@@ -126,14 +113,6 @@ class JobStore {
     private String write(Object value) {
         try {
             return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private <T> T read(String value, Class<T> type) {
-        try {
-            return json.readValue(value, type);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -33,25 +33,47 @@ class JobViews {
     record TaskCounts(long total, long done, long failed, long pending, long running, long cancelled) {
     }
 
-    record View(UUID id, JobStatus status, String provider, String model, String context, JobPlanner.Estimate estimate,
-                TaskCounts tasks, long pairsAccepted, Map<String, Long> rejects, long promptTokens, long completionTokens,
+    /**
+     * @param strategy       {@code facts} or {@code recipe}
+     * @param pairsJudging   pairs that passed the gate and await the judge's verdict (not yet accepted)
+     * @param judge          the judge's verdicts so far; null where the job has no judge
+     * @param coverage       a fact job's facts and how many reached the target; null for recipe jobs
+     * @param leaksRemoved   train pairs rejected as near-duplicates of a test question ({@code test_leak})
+     * @param parentJobId    the job a remediation job tops up
+     */
+    record View(UUID id, JobStatus status, String strategy, String provider, String model, String context, Estimate estimate,
+                TaskCounts tasks, long pairsAccepted, long pairsJudging, Map<String, Long> rejects, JudgeCounts judge,
+                CoverageView coverage, long leaksRemoved, long promptTokens, long completionTokens,
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
-                Instant finishedAt, Long elapsedSeconds, Long etaSeconds, JobPlanner.Params params,
+                Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobPlanner.Params params,
                 long cachedPromptTokens, GenerationProperties.Cost costSplitUsd) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
             return status != next.status || !tasks.equals(next.tasks) || pairsAccepted != next.pairsAccepted
-                    || completionTokens != next.completionTokens;
+                    || pairsJudging != next.pairsJudging || completionTokens != next.completionTokens;
         }
+    }
+
+    /** @param passRate passed over passed and failed; null before the first verdict */
+    record JudgeCounts(String provider, String model, long passed, long failed, Double passRate) {
+    }
+
+    /** @param covered facts with at least the target's phrasings, and its reverse ones among them */
+    record CoverageView(long facts, long covered, Coverage target) {
     }
 
     record PairView(long id, long taskId, UUID documentId, long chunkId, int chunkOrdinal, int pageFrom, int pageTo, int ordinal,
                     String question, String answer, BigDecimal temperature, String variant, String model, int attempt,
-                    String split, String rejectedReason) {
+                    String split, String rejectedReason, List<Long> factIds, String direction, String judgeVerdict,
+                    Map<String, Object> judgeScores) {
     }
 
-    record PairQuery(String split, BigDecimal temperature, String variant, Long chunkId, Boolean rejected) {
+    record PairQuery(String split, BigDecimal temperature, String variant, Long chunkId, Boolean rejected, Long factId) {
+    }
+
+    /** One fact of a job with its coverage: accepted pairs that test it, by direction. */
+    record FactView(long id, long chunkId, int chunkOrdinal, int ordinal, String text, long forward, long reverse, boolean covered) {
     }
 
     /**
@@ -60,11 +82,12 @@ class JobViews {
      */
     private static final String VIEWS = """
             SELECT j.id, j.status, j.provider, j.model, j.context, j.estimate, j.params, j.prompt_tokens, j.completion_tokens,
-                   j.cost_usd, j.max_cost_usd, j.max_tokens, j.error, j.created_at, j.started_at, j.finished_at,
+                   j.cost_usd, j.max_cost_usd, j.max_tokens, j.error, j.created_at, j.started_at, j.finished_at, j.parent_job_id,
                    j.cached_prompt_tokens, j.input_cost_usd, j.cached_input_cost_usd, j.output_cost_usd, j.batch_discount_usd,
                    t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished,
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
-                   coalesce(p.accepted, 0) AS accepted, p.rejects
+                   coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
+                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered
             FROM job j
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
@@ -78,12 +101,31 @@ class JobViews {
                        max(finished_at) FILTER (WHERE status IN ('DONE', 'FAILED')) AS last_finished
                 FROM task WHERE job_id = j.id) t
             CROSS JOIN LATERAL (
-                SELECT sum(n) FILTER (WHERE reason IS NULL) AS accepted,
-                       json_object_agg(reason, n ORDER BY n DESC, reason) FILTER (WHERE reason IS NOT NULL) AS rejects
-                FROM (SELECT rejected_reason AS reason, count(*) AS n FROM qa_pair WHERE job_id = j.id GROUP BY rejected_reason) r) p
+                WITH r AS (SELECT rejected_reason AS reason, judge_verdict AS verdict, count(*) AS n FROM qa_pair
+                           WHERE job_id = j.id GROUP BY rejected_reason, judge_verdict)
+                SELECT sum(n) FILTER (WHERE reason IS NULL AND verdict IS DISTINCT FROM 'pending') AS accepted,
+                       sum(n) FILTER (WHERE reason IS NULL AND verdict = 'pending') AS judging,
+                       sum(n) FILTER (WHERE verdict = 'pass') AS passed,
+                       sum(n) FILTER (WHERE verdict = 'fail') AS failed,
+                       (SELECT json_object_agg(reason, n ORDER BY n DESC, reason)
+                        FROM (SELECT reason, sum(n) AS n FROM r WHERE reason IS NOT NULL GROUP BY reason) x) AS rejects
+                FROM r) p
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS facts,
+                       count(*) FILTER (WHERE coalesce(c.total, 0) >= (j.params -> 'coverage' ->> 'phrasings')::int
+                                          AND coalesce(c.reverse, 0) >= (j.params -> 'coverage' ->> 'reverse')::int) AS covered
+                FROM job_fact jf
+                LEFT JOIN (SELECT fact_id, count(*) AS total, count(*) FILTER (WHERE direction = 'reverse') AS reverse
+                           FROM qa_pair q, unnest(q.fact_ids) AS fact_id
+                           WHERE q.job_id = j.id AND q.rejected_reason IS NULL AND q.judge_verdict IS DISTINCT FROM 'pending'
+                             AND j.params ->> 'strategy' = 'FACTS'
+                           GROUP BY fact_id) c ON c.fact_id = jf.fact_id
+                WHERE jf.job_id = j.id) f
             %s""";
 
     private static final TypeReference<LinkedHashMap<String, Long>> REJECTS = new TypeReference<>() {
+    };
+    private static final TypeReference<LinkedHashMap<String, Object>> SCORES = new TypeReference<>() {
     };
 
     private final JdbcClient db;
@@ -117,14 +159,22 @@ class JobViews {
         Instant started = instant(rs.getTimestamp("started_at"));
         Instant finished = instant(rs.getTimestamp("finished_at"));
         Long elapsed = started == null ? null : Duration.between(started, finished != null ? finished : Instant.now()).toSeconds();
-        String rejects = rs.getString("rejects");
-        return new View(rs.getObject("id", UUID.class), status, rs.getString("provider"), rs.getString("model"),
-                rs.getString("context"), read(rs.getString("estimate"), JobPlanner.Estimate.class), tasks, rs.getLong("accepted"),
-                rejects == null ? new LinkedHashMap<>() : read(rejects, REJECTS), rs.getLong("prompt_tokens"),
+        String rejectsJson = rs.getString("rejects");
+        Map<String, Long> rejects = rejectsJson == null ? new LinkedHashMap<>() : read(rejectsJson, REJECTS);
+        JobPlanner.Params params = read(rs.getString("params"), JobPlanner.Params.class);
+        JobPlanner.Judge judge = params.judge();
+        long passed = rs.getLong("passed"), failed = rs.getLong("judge_failed");
+        return new View(rs.getObject("id", UUID.class), status, params.facts() ? "facts" : "recipe", rs.getString("provider"),
+                rs.getString("model"), rs.getString("context"), read(rs.getString("estimate"), Estimate.class), tasks,
+                rs.getLong("accepted"), rs.getLong("judging"), rejects,
+                judge == null ? null : new JudgeCounts(judge.provider(), judge.model(), passed, failed,
+                        passed + failed == 0 ? null : (double) passed / (passed + failed)),
+                params.facts() ? new CoverageView(rs.getLong("facts"), rs.getLong("covered"), params.coverage()) : null,
+                rejects.getOrDefault(ExamSplit.LEAK, 0L), rs.getLong("prompt_tokens"),
                 rs.getLong("completion_tokens"), rs.getBigDecimal("cost_usd"), rs.getBigDecimal("max_cost_usd"),
                 rs.getObject("max_tokens", Long.class), rs.getString("error"), instant(rs.getTimestamp("created_at")), started,
                 finished, elapsed, status.terminal() ? null : eta(tasks, rs.getLong("last_minute"), rs.getLong("finished"),
-                rs.getDouble("finishing_seconds")), read(rs.getString("params"), JobPlanner.Params.class),
+                rs.getDouble("finishing_seconds")), rs.getObject("parent_job_id", UUID.class), params,
                 rs.getLong("cached_prompt_tokens"), new GenerationProperties.Cost(rs.getBigDecimal("input_cost_usd"),
                 rs.getBigDecimal("cached_input_cost_usd"), rs.getBigDecimal("output_cost_usd"), rs.getBigDecimal("batch_discount_usd")));
     }
@@ -159,24 +209,70 @@ class JobViews {
             where.append(" AND p.chunk_id = :chunk");
             params.put("chunk", filter.chunkId());
         }
+        if (filter.factId() != null) {
+            // The fact's chunk first, so the pairs come from the (job, chunk) index rather than a scan of the job.
+            where.append(" AND p.chunk_id = (SELECT chunk_id FROM fact WHERE id = :fact) AND :fact = ANY(p.fact_ids)");
+            params.put("fact", filter.factId());
+        }
         if (filter.rejected() != null) {
-            where.append(filter.rejected() ? " AND p.rejected_reason IS NOT NULL" : " AND p.rejected_reason IS NULL");
+            where.append(filter.rejected() ? " AND p.rejected_reason IS NOT NULL"
+                    : " AND p.rejected_reason IS NULL AND p.judge_verdict IS DISTINCT FROM 'pending'");
         }
         long total = db.sql("SELECT count(*) FROM qa_pair p" + where).params(params).query(Long.class).single();
         List<PairView> content = db.sql("""
                         SELECT p.id, p.task_id, c.document_id, p.chunk_id, c.ordinal, c.page_from, c.page_to, p.ordinal, p.question,
-                               p.answer, p.temperature, p.variant, p.model, p.attempt, p.split, p.rejected_reason
+                               p.answer, p.temperature, p.variant, p.model, p.attempt, p.split, p.rejected_reason, p.fact_ids,
+                               p.direction, p.judge_verdict, p.judge_scores
                         FROM qa_pair p JOIN chunk_location c ON c.chunk_id = p.chunk_id""" + where
                         + " ORDER BY p.chunk_id, p.task_id, p.ordinal LIMIT :limit OFFSET :offset")
                 .params(params).param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
-                .query((rs, i) -> new PairView(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class), rs.getLong(4), rs.getInt(5),
-                        rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getBigDecimal(11),
-                        rs.getString(12), rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16)))
+                .query((rs, i) -> {
+                    String scores = rs.getString(20);
+                    return new PairView(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class), rs.getLong(4), rs.getInt(5),
+                            rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getBigDecimal(11),
+                            rs.getString(12), rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16),
+                            Ids.list(rs.getArray(17)), rs.getString(18), rs.getString(19), scores == null ? null : read(scores, SCORES));
+                })
                 .list();
         return new PageImpl<>(content, pageable, total);
     }
 
-    private <T> T read(String value, Class<T> type) {
+    /** A job's facts in document order (of one chunk, if given), each with its accepted pairs by direction. */
+    Page<FactView> facts(UUID jobId, Long chunkId, Coverage target, Pageable pageable) {
+        String where = " WHERE jf.job_id = :job" + (chunkId == null ? "" : " AND jf.chunk_id = :chunk");
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("job", jobId);
+        if (chunkId != null) {
+            params.put("chunk", chunkId);
+        }
+        long total = db.sql("SELECT count(*) FROM job_fact jf" + where).params(params).query(Long.class).single();
+        List<FactView> content = db.sql("""
+                        SELECT f.id, f.chunk_id, c.ordinal, f.ordinal, f.text, x.forward, x.reverse
+                        FROM job_fact jf
+                        JOIN fact f ON f.id = jf.fact_id
+                        JOIN chunk_location c ON c.chunk_id = jf.chunk_id
+                        CROSS JOIN LATERAL (
+                            SELECT count(*) FILTER (WHERE p.direction = 'forward') AS forward,
+                                   count(*) FILTER (WHERE p.direction = 'reverse') AS reverse
+                            FROM qa_pair p
+                            WHERE p.job_id = jf.job_id AND p.chunk_id = jf.chunk_id AND jf.fact_id = ANY(p.fact_ids)
+                              AND p.rejected_reason IS NULL AND p.judge_verdict IS DISTINCT FROM 'pending') x""" + where
+                        + " ORDER BY c.document_id, c.ordinal, f.ordinal, f.id LIMIT :limit OFFSET :offset")
+                .params(params).param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
+                .query((rs, i) -> new FactView(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getInt(4), rs.getString(5),
+                        rs.getLong(6), rs.getLong(7), rs.getLong(6) + rs.getLong(7) >= target.phrasings()
+                        && rs.getLong(7) >= target.reverse()))
+                .list();
+        return new PageImpl<>(content, pageable, total);
+    }
+
+    /** Whether the fact is one the job teaches. */
+    boolean teaches(UUID jobId, long factId) {
+        return db.sql("SELECT EXISTS (SELECT 1 FROM job_fact WHERE job_id = ? AND fact_id = ?)").params(jobId, factId)
+                .query(Boolean.class).single();
+    }
+
+    private <T> T read(String value, TypeReference<T> type) {
         try {
             return json.readValue(value, type);
         } catch (JsonProcessingException e) {
@@ -184,7 +280,7 @@ class JobViews {
         }
     }
 
-    private <T> T read(String value, TypeReference<T> type) {
+    private <T> T read(String value, Class<T> type) {
         try {
             return json.readValue(value, type);
         } catch (JsonProcessingException e) {

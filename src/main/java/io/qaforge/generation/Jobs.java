@@ -1,15 +1,21 @@
 package io.qaforge.generation;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -24,22 +30,55 @@ import io.qaforge.system.ApiProblem;
 @Component
 public class Jobs {
 
-    /** What a dataset built from some jobs is made of, for its card. Lists are distinct and sorted. */
+    /**
+     * What a dataset built from some jobs is made of, for its card. Lists are distinct and sorted.
+     *
+     * @param grounding the fact jobs' facts and coverage and the judge's verdicts; null when no job has facts or a judge
+     */
     public record Description(List<SourceDocument> documents, List<String> models, List<String> contexts,
-                              List<String> temperatures, List<String> variants, List<String> prompts) {
+                              List<String> temperatures, List<String> variants, List<String> prompts, Grounding grounding) {
     }
 
     public record SourceDocument(String name, String sha256, int pages) {
     }
 
+    /**
+     * @param covered       facts whose accepted pairs reached their job's coverage target
+     * @param targets       the targets, as "6 phrasings, 2 reverse"
+     * @param judges        the judging models, as "model (provider)"
+     * @param judgePassRate passed over judged; null before any verdict
+     * @param leaksRemoved  train pairs removed as near-duplicates of a test question
+     */
+    public record Grounding(long facts, long covered, List<String> targets, List<String> judges, long judgePassed,
+                            long judgeFailed, Double judgePassRate, long leaksRemoved) {
+    }
+
+    /** A held-out pair: what an exam asks, with the facts it tests and its direction (null in recipe jobs). */
+    public record ExamPair(long id, String question, String answer, long chunkId, List<Long> factIds, String direction) {
+    }
+
+    /** Most facts or chunks one remediation job may target. */
+    public static final int MAX_REMEDIATION_TARGETS = 100_000;
+
     private final JdbcTemplate jdbc;
     private final DocumentRepository documents;
     private final ObjectMapper json;
+    private final JobViews views;
+    private final Specs specs;
+    private final JobPlanner planner;
+    private final JobStore store;
+    private final GenerationEngine engine;
 
-    Jobs(JdbcTemplate jdbc, DocumentRepository documents, ObjectMapper json) {
+    Jobs(JdbcTemplate jdbc, DocumentRepository documents, ObjectMapper json, JobViews views, Specs specs, JobPlanner planner,
+         JobStore store, GenerationEngine engine) {
         this.jdbc = jdbc;
         this.documents = documents;
         this.json = json;
+        this.views = views;
+        this.specs = specs;
+        this.planner = planner;
+        this.store = store;
+        this.engine = engine;
     }
 
     /** The ids among these that name no job. */
@@ -85,7 +124,123 @@ public class Jobs {
         for (String params : jdbc.queryForList("SELECT params::text FROM job WHERE id = ANY(?::uuid[]) ORDER BY id", String.class, ids)) {
             prompts(params).stream().filter(p -> !prompts.contains(p)).forEach(prompts::add);
         }
-        return new Description(sources, models, contexts, temperatures, variants, prompts);
+        return new Description(sources, models, contexts, temperatures, variants, prompts, grounding(jobIds));
+    }
+
+    private Grounding grounding(Collection<UUID> jobIds) {
+        long facts = 0, covered = 0, passed = 0, failed = 0, leaks = 0;
+        var targets = new java.util.TreeSet<String>();
+        var judges = new java.util.TreeSet<String>();
+        for (JobViews.View view : views.views(jobIds)) {
+            if (view.coverage() != null) {
+                facts += view.coverage().facts();
+                covered += view.coverage().covered();
+                targets.add(view.coverage().target().phrasings() + " phrasings, " + view.coverage().target().reverse() + " reverse");
+            }
+            if (view.judge() != null) {
+                passed += view.judge().passed();
+                failed += view.judge().failed();
+                judges.add(view.judge().model() + " (" + view.judge().provider() + ")");
+            }
+            leaks += view.leaksRemoved();
+        }
+        if (targets.isEmpty() && judges.isEmpty()) {
+            return null;
+        }
+        return new Grounding(facts, covered, List.copyOf(targets), List.copyOf(judges), passed, failed,
+                passed + failed == 0 ? null : (double) passed / (passed + failed), leaks);
+    }
+
+    /** Whether any of these jobs is a fact job (its pairs carry facts and directions). */
+    public boolean anyFactJob(Collection<UUID> jobIds) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM job WHERE id = ANY(?::uuid[]) AND params ->> 'strategy' = 'FACTS')",
+                Boolean.class, (Object) array(jobIds)));
+    }
+
+    /** The job's accepted test-split pairs, chunk by chunk: the exam of a model trained on the job. */
+    public List<ExamPair> testPairs(UUID jobId) {
+        requireExists(jobId);
+        return jdbc.query("""
+                        SELECT id, question, answer, chunk_id, fact_ids, direction FROM accepted_pair
+                        WHERE job_id = ? AND split = 'test' ORDER BY chunk_id, id""",
+                (rs, i) -> new ExamPair(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), Ids.list(rs.getArray(5)),
+                        rs.getString(6)), jobId);
+    }
+
+    /**
+     * Queues a remediation job: more phrasings, in both directions and at temperatures the job did not use, of exactly
+     * these facts (a fact job; {@code chunkIds} adds all the job's facts of those chunks) or chunks (a recipe job), with
+     * the job's documents, provider, model, context, prompts, judge and coverage target, under its own budget. Its
+     * pairs all train and never near-copy the job's test questions; its view names the job as {@code parentJobId}.
+     *
+     * @return the new job's id
+     * @throws ApiProblem 404 for an unknown job; 400/422 for targets the job does not have, none at all, or a bad budget
+     */
+    public UUID remediate(UUID jobId, Collection<Long> factIds, Collection<Long> chunkIds, BigDecimal maxCostUsd) {
+        UUID id = store.create(planRemediation(jobId, factIds, chunkIds, maxCostUsd));
+        engine.wake();
+        return id;
+    }
+
+    /** What {@link #remediate} would queue would cost, without queueing it. */
+    public Estimate estimateRemediation(UUID jobId, Collection<Long> factIds, Collection<Long> chunkIds) {
+        return planRemediation(jobId, factIds, chunkIds, null).estimate();
+    }
+
+    private JobPlanner.Plan planRemediation(UUID jobId, Collection<Long> factIds, Collection<Long> chunkIds, BigDecimal maxCostUsd) {
+        requireExists(jobId);
+        Set<Long> facts = factIds == null ? Set.of() : new LinkedHashSet<>(factIds);
+        Set<Long> chunks = chunkIds == null ? Set.of() : new LinkedHashSet<>(chunkIds);
+        if (facts.size() + chunks.size() > MAX_REMEDIATION_TARGETS) {
+            throw ApiProblem.badRequest("too-many-targets", "Too many targets",
+                    "A remediation job targets at most " + MAX_REMEDIATION_TARGETS + " facts and chunks");
+        }
+        if (maxCostUsd != null && (maxCostUsd.signum() <= 0 || maxCostUsd.compareTo(new BigDecimal(JobRequest.MAX_COST_USD)) > 0)) {
+            throw ApiProblem.badRequest("invalid-budget", "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
+        }
+        JobStore.Spec spec = specs.of(jobId);
+        Map<Long, List<Long>> targets = new TreeMap<>();
+        if (spec.params().facts()) {
+            Map<Long, Long> chunkOf = new HashMap<>();
+            Map<Long, List<Long>> ledger = new HashMap<>();
+            jdbc.query("""
+                            SELECT jf.chunk_id, jf.fact_id FROM job_fact jf JOIN fact f ON f.id = jf.fact_id
+                            WHERE jf.job_id = ? AND (jf.fact_id = ANY(?) OR jf.chunk_id = ANY(?)) ORDER BY jf.chunk_id, f.ordinal""",
+                    rs -> {
+                        chunkOf.put(rs.getLong(2), rs.getLong(1));
+                        ledger.computeIfAbsent(rs.getLong(1), c -> new ArrayList<>()).add(rs.getLong(2));
+                    }, jobId, facts.toArray(Long[]::new), chunks.toArray(Long[]::new));
+            unknown("fact", facts.stream().filter(fact -> !chunkOf.containsKey(fact)).toList(), jobId);
+            unknown("chunk", chunks.stream().filter(chunk -> !ledger.containsKey(chunk)).toList(), jobId);
+            ledger.forEach((chunk, ids) -> ids.stream()
+                    .filter(fact -> chunks.contains(chunk) || facts.contains(fact))
+                    .forEach(fact -> targets.computeIfAbsent(chunk, c -> new ArrayList<>()).add(fact)));
+        } else {
+            if (!facts.isEmpty()) {
+                throw ApiProblem.badRequest("not-a-fact-job", "Not a fact job",
+                        "Job " + jobId + " uses the recipe strategy and has no facts: name its chunks instead");
+            }
+            Set<Long> known = new HashSet<>(jdbc.queryForList("SELECT DISTINCT chunk_id FROM task WHERE job_id = ? AND chunk_id = ANY(?)",
+                    Long.class, jobId, chunks.toArray(Long[]::new)));
+            unknown("chunk", chunks.stream().filter(chunk -> !known.contains(chunk)).toList(), jobId);
+            chunks.forEach(chunk -> targets.put(chunk, List.of()));
+        }
+        if (targets.isEmpty()) {
+            throw ApiProblem.badRequest("nothing-to-remediate", "Nothing to remediate", "Name the facts or chunks to top up");
+        }
+        List<BigDecimal> used = jdbc.queryForList(TopUps.LINEAGE
+                        + "SELECT DISTINCT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND kind = 'pairs'",
+                BigDecimal.class, jobId);
+        return planner.planTopUp(jobId, spec, targets, maxCostUsd, used);
+    }
+
+    private static void unknown(String what, List<Long> ids, UUID jobId) {
+        if (!ids.isEmpty()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-" + what, "Unknown " + what,
+                    "Job " + jobId + " has no " + what + (ids.size() == 1 ? " " : "s ")
+                            + ids.stream().limit(10).map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                            + (ids.size() > 10 ? ", …" : ""));
+        }
     }
 
     /** The prompt templates a job kept in its params, by variant; a job stored without them has none to show. */

@@ -18,10 +18,13 @@ final class PairFilter {
     static final int MAX_QUESTION_CHARS = 500;
     static final int MAX_ANSWER_CHARS = 2000;
 
+    /**
+     * How a question without a question mark may start: a question word or a request. Not "In …" or "For …": those open
+     * "In touch rugby, what …?", which has its mark; without one, they open a statement ("In particular, …").
+     */
     private static final Set<String> INTERROGATIVES = Set.of("what", "which", "who", "whom", "whose", "when", "where",
             "why", "how", "is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
-            "may", "must", "has", "have", "had", "name", "list", "describe", "explain", "define", "give", "state", "in",
-            "under", "according", "if", "for", "during");
+            "may", "must", "has", "have", "had", "name", "list", "describe", "explain", "define", "give", "state");
     private static final Pattern NON_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
 
     private PairFilter() {
@@ -37,8 +40,8 @@ final class PairFilter {
         if (a.isBlank()) {
             return "truncated"; // a question whose answer never came
         }
-        if (unbalanced(q) || unbalanced(a)) {
-            return "truncated";
+        if (unbalanced(q) || unbalanced(a) || a.strip().endsWith(":")) {
+            return "truncated"; // cut off inside a quote or a bracket, or before what "Here is the code:" announced
         }
         if (q.length() < MIN_QUESTION_CHARS) {
             return "too_short";
@@ -67,7 +70,8 @@ final class PairFilter {
 
     private static boolean unbalanced(String text) {
         return count(text, '"') % 2 != 0 || count(text, '*') % 2 != 0 || text.split("\\*\\*", -1).length % 2 == 0
-                || count(text, '\u201C') != count(text, '\u201D');
+                || count(text, '\u201C') != count(text, '\u201D') || count(text, '(') != count(text, ')')
+                || count(text, '[') != count(text, ']') || count(text, '{') != count(text, '}');
     }
 
     private static int count(String text, char c) {

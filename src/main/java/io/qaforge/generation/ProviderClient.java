@@ -110,10 +110,11 @@ class ProviderClient {
         budget.settleTokens(name, limiter.secondsPerToken(), estimated, used);
     }
 
-    Completion call(String model, double temperature, String prompt) {
+    /** @param schema the answer's JSON schema, asked for where the provider takes one (structured output) */
+    Completion call(String model, double temperature, String prompt, String schema) {
         var options = OpenAiChatOptions.builder().model(model).temperature(temperature);
-        if (config.structuredOutput()) {
-            options.responseFormat(ResponseFormat.builder().type(ResponseFormat.Type.JSON_SCHEMA).jsonSchema(Prompts.JSON_SCHEMA).build());
+        if (config.structuredOutput() && schema != null) {
+            options.responseFormat(ResponseFormat.builder().type(ResponseFormat.Type.JSON_SCHEMA).jsonSchema(schema).build());
         }
         ChatResponse response;
         try {

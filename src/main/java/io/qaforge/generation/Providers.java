@@ -44,6 +44,12 @@ class Providers {
         return client(name);
     }
 
+    /** The configured price of a model on a provider; null when it has none. */
+    GenerationProperties.Price price(String name, String model) {
+        GenerationProperties.Provider config = properties.providers().get(name);
+        return config == null ? null : config.prices().get(model);
+    }
+
     /** The providers a job can use now, by name, each with the models it may name (none: any name) and their prices. */
     List<JobSettings.Provider> usable() {
         return names().stream().sorted().filter(name -> unusable(name) == null).map(name -> {

@@ -7,17 +7,21 @@ import java.security.MessageDigest;
 import io.qaforge.system.Sha256;
 
 /**
- * Train/test assignment, a pure function of the seed and the pair (or its chunk): re-running a task, a replica or a
- * whole job with the same seed puts every pair on the same side. By chunk, no fact is shared between train and test.
+ * Train/test assignment by pair or chunk, a pure function of the seed and the pair (or its chunk): re-running a task, a
+ * replica or a whole job with the same seed puts every pair on the same side. By chunk, no fact is shared between train
+ * and test. By fact, a pair trains until its job ends, when {@link ExamSplit} holds out phrasings of each fact.
  */
 final class Splits {
 
-    enum By { PAIR, CHUNK }
+    enum By { FACT, PAIR, CHUNK }
 
     private Splits() {
     }
 
     static String assign(long seed, By by, long chunkId, long dedupeKey, double testFraction) {
+        if (by == By.FACT) {
+            return "train";
+        }
         long identity = by == By.CHUNK ? chunkId : dedupeKey;
         return unit(seed, by.name(), identity) < testFraction ? "test" : "train";
     }

@@ -21,8 +21,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class TaskQueue {
 
+    /**
+     * @param kind  {@code facts}, {@code pairs} or {@code judge}
+     * @param round 0 for the temperature sweep, 1 to {@link Coverage#MAX_ROUNDS} for a fact job's top-up rounds
+     */
     record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
-                   int estTokens, int attempt) {
+                   int estTokens, int attempt, String kind, int round, Long gradedTaskId) {
     }
 
     /** What a call used and cost; {@code cachedTokens} are part of {@code promptTokens}. */
@@ -32,19 +36,21 @@ class TaskQueue {
 
     private final JdbcClient db;
     private final TransactionTemplate transaction;
-    private final PairWriter pairs;
+    private final TopUps topUps;
+    private final ExamSplit exams;
 
-    TaskQueue(JdbcClient db, TransactionTemplate transaction, PairWriter pairs) {
+    TaskQueue(JdbcClient db, TransactionTemplate transaction, TopUps topUps, ExamSplit exams) {
         this.db = db;
         this.transaction = transaction;
-        this.pairs = pairs;
+        this.topUps = topUps;
+        this.exams = exams;
     }
 
     /**
-     * Claims the oldest runnable task of any runnable job on this provider that the job's budget can still take: its
-     * estimate on top of what is spent and what running tasks reserve. A task that does not fit is passed over, so it
-     * never holds up the tasks behind it, of its own job or of another; once no pending task of a job fits and none
-     * runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}.
+     * Claims the oldest runnable task on this provider (its job's provider, or a judge task's own) of any runnable job
+     * that the job's budget can still take: its estimate on top of what is spent and what running tasks reserve. A task
+     * that does not fit is passed over, so it never holds up the tasks behind it, of its own job or of another; once no
+     * pending task of a job fits and none runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}.
      */
     Optional<Claimed> claim(String provider, String worker, Duration lease) {
         return transaction.execute(tx -> {
@@ -55,12 +61,12 @@ class TaskQueue {
                                        j.max_tokens - j.prompt_tokens - j.completion_tokens - coalesce(sum(r.est_tokens), 0) AS tokens
                                 FROM job j
                                 LEFT JOIN task r ON r.job_id = j.id AND r.status = 'RUNNING' AND r.lease_until >= now()
-                                WHERE j.provider = :provider AND j.status = ANY(:active)
+                                WHERE j.status = ANY(:active)
                                   AND (j.max_cost_usd IS NOT NULL OR j.max_tokens IS NOT NULL)
                                 GROUP BY j.id),
                             next AS (
                                 SELECT t.id FROM task t JOIN job j ON j.id = t.job_id LEFT JOIN headroom h ON h.id = t.job_id
-                                WHERE j.provider = :provider AND j.status = ANY(:active)
+                                WHERE coalesce(t.provider, j.provider) = :provider AND j.status = ANY(:active)
                                   AND (t.status = 'PENDING' OR (t.status = 'RUNNING' AND t.lease_until < now()))
                                   AND t.next_attempt_at <= now()
                                   AND (h.cost IS NULL OR t.est_cost_usd <= h.cost)
@@ -71,13 +77,15 @@ class TaskQueue {
                             UPDATE task t SET status = 'RUNNING', attempts = t.attempts + 1, leased_by = :worker,
                                    lease_until = now() + make_interval(secs => :lease)
                             FROM next WHERE t.id = next.id
-                            RETURNING t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts""")
+                            RETURNING t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts,
+                                      t.kind, t.round, t.graded_task_id""")
                     .param("provider", provider)
                     .param("active", JobStatus.names(JobStatus.ACTIVE))
                     .param("worker", worker)
                     .param("lease", lease.toMillis() / 1000.0)
                     .query((rs, i) -> new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
-                            rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8)))
+                            rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getInt(10),
+                            rs.getObject(11, Long.class)))
                     .optional();
             if (claimed.isEmpty()) {
                 return claimed;
@@ -114,12 +122,13 @@ class TaskQueue {
     }
 
     /**
-     * Stores a finished task's pairs, marks it done and adds its spend to the job: one transaction, so a crash at
-     * any point leaves either all of it or none. Answers false when the lease was lost (nothing stored but the spend).
+     * Marks a finished task done, stores what its answer gave ({@code store}: pairs, facts, verdicts, and the tasks that
+     * follow from them) and adds its spend to the job: one transaction, so a crash at any point leaves either all of it
+     * or none. Answers false when the lease was lost (nothing stored but the spend).
      */
-    boolean complete(Claimed task, String worker, String model, PairWriter.SplitRule split, List<PairParser.Pair> answer,
-                     Spend spend) {
+    boolean complete(Claimed task, String worker, Spend spend, Runnable store) {
         return Boolean.TRUE.equals(transaction.execute(tx -> {
+            lockChunk(task);
             int marked = db.sql("""
                             UPDATE task SET status = 'DONE', finished_at = now(), lease_until = NULL, last_error = NULL,
                                    """ + SPEND + """
@@ -128,7 +137,7 @@ class TaskQueue {
                     .param("id", task.id()).param("worker", worker)
                     .update();
             if (marked > 0) {
-                pairs.write(task, model, split, answer);
+                store.run();
             }
             // Last, so the job row (which every completion of the job updates) stays locked only until commit.
             addSpend(task.jobId(), spend);
@@ -139,12 +148,26 @@ class TaskQueue {
         }));
     }
 
+    /**
+     * Serialises the calls of one chunk of one job as they complete or fail: a call's pairs are checked against the
+     * chunk's earlier ones (near-duplicates), and whether a chunk's round is over is decided by one of them only.
+     * Taken first in each of these transactions, before any row lock.
+     */
+    private void lockChunk(Claimed task) {
+        db.sql("SELECT pg_advisory_xact_lock(hashtext(?::text), (? % 2147483647)::int)")
+                .params(task.jobId(), task.chunkId()).query((rs, i) -> 1).list();
+    }
+
     /** Puts a task back for another try after {@code delay}, or marks it failed when its attempts are used up. */
     void retryOrFail(Claimed task, String worker, String reason, Duration delay, int maxAttempts, Spend spend) {
         // Task row before job row, as everywhere, so concurrent writers cannot deadlock.
         transaction.executeWithoutResult(tx -> {
             if (task.attempt() >= maxAttempts) {
+                lockChunk(task);
                 boolean marked = markFailed(task, worker, reason + " (after " + task.attempt() + " attempts)", spend);
+                if (marked) {
+                    topUps.afterCall(task);
+                }
                 addSpend(task.jobId(), spend);
                 if (marked) {
                     settle(task.jobId());
@@ -167,7 +190,11 @@ class TaskQueue {
     /** A failure no retry can fix: the task fails, and with {@code wholeJob} the job stops (retry-failed resumes it). */
     void fail(Claimed task, String worker, String reason, boolean wholeJob) {
         transaction.executeWithoutResult(tx -> {
+            lockChunk(task);
             boolean marked = markFailed(task, worker, reason, Spend.NONE);
+            if (marked && !wholeJob) {
+                topUps.afterCall(task);
+            }
             if (wholeJob) {
                 db.sql("""
                                 UPDATE job SET status = 'FAILED', error = ?, finished_at = now()
@@ -241,7 +268,7 @@ class TaskQueue {
         if (db.sql("SELECT EXISTS (SELECT 1 FROM task WHERE job_id = ? AND status = 'RUNNING')").param(jobId).query(Boolean.class).single()) {
             return;
         }
-        db.sql("""
+        Optional<String> ended = db.sql("""
                         UPDATE job j SET finished_at = now(), status = CASE
                                 WHEN c.pending > 0 THEN 'BUDGET_EXHAUSTED'
                                 WHEN c.failed = 0 THEN 'SUCCEEDED'
@@ -256,8 +283,13 @@ class TaskQueue {
                           AND (c.pending = 0 OR NOT EXISTS (
                                 SELECT 1 FROM task t WHERE t.job_id = j.id AND t.status = 'PENDING'
                                   AND (j.max_cost_usd IS NULL OR j.cost_usd + t.est_cost_usd <= j.max_cost_usd)
-                                  AND (j.max_tokens IS NULL OR j.prompt_tokens + j.completion_tokens + t.est_tokens <= j.max_tokens)))""")
+                                  AND (j.max_tokens IS NULL OR j.prompt_tokens + j.completion_tokens + t.est_tokens <= j.max_tokens)))
+                        RETURNING j.status""")
                 .param("job", jobId).param("active", JobStatus.names(JobStatus.ACTIVE))
-                .update();
+                .query(String.class).optional();
+        // A job split by fact holds out its exam when it ends with pairs to use (again after a resume or retry).
+        if (ended.isPresent() && JobStatus.DATASET_READY.contains(JobStatus.valueOf(ended.get()))) {
+            exams.apply(jobId);
+        }
     }
 }

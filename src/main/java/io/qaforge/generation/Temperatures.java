@@ -68,6 +68,33 @@ final class Temperatures {
         return List.copyOf(distinct);
     }
 
+    /**
+     * {@code count} temperatures over the default range that none of {@code used} equals, for calls that should not
+     * repeat earlier ones (top-up rounds, remediation jobs): the evenly spaced values, shifted by half their spacing
+     * (by a golden-ratio step for a single one), and nudged off any value already taken.
+     */
+    static List<BigDecimal> fresh(java.util.Collection<BigDecimal> used, int count) {
+        var taken = new java.util.TreeSet<BigDecimal>();
+        used.forEach(t -> taken.add(t.setScale(3, RoundingMode.HALF_UP)));
+        double span = DEFAULT_MAX - DEFAULT_MIN;
+        List<BigDecimal> fresh = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            double value = count == 1
+                    ? DEFAULT_MIN + span * ((taken.size() + 1) * 0.6180339887 % 1)
+                    : DEFAULT_MIN + span * (i + 0.5) / count;
+            BigDecimal t = BigDecimal.valueOf(value).setScale(3, RoundingMode.HALF_UP);
+            while (taken.contains(t)) {
+                t = t.add(new BigDecimal("0.007"));
+                if (t.doubleValue() > MAX) {
+                    t = BigDecimal.valueOf(DEFAULT_MIN).setScale(3, RoundingMode.HALF_UP);
+                }
+            }
+            taken.add(t);
+            fresh.add(t);
+        }
+        return fresh;
+    }
+
     private static List<Double> spaced(int count, double min, double max) {
         List<Double> values = new ArrayList<>(count);
         if (count == 1) {

@@ -1,7 +1,10 @@
 package io.qaforge.hub;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+
+import io.qaforge.generation.Jobs;
 
 /**
  * The dataset repo's README.md: YAML front matter whose {@code configs}/{@code data_files} declare the splits (so
@@ -14,7 +17,8 @@ final class DatasetCard {
 
     record Facts(String repoId, String license, String format, Map<String, Long> rows, Map<String, Long> pairs,
                  int pairsPerRow, String system, List<Document> documents, List<String> models, List<String> contexts,
-                 List<String> temperatures, List<String> variants, List<String> prompts, List<String> jobIds) {
+                 List<String> temperatures, List<String> variants, List<String> prompts, List<String> jobIds,
+                 Jobs.Grounding grounding) {
     }
 
     private DatasetCard() {
@@ -43,11 +47,33 @@ final class DatasetCard {
         card.append("## Splits\n\n| split | rows | question/answer pairs |\n|---|---:|---:|\n");
         facts.rows().forEach((split, rows) -> card.append("| ").append(split).append(" | ").append(rows).append(" | ")
                 .append(facts.pairs().getOrDefault(split, 0L)).append(" |\n"));
-        card.append("\nTrain and test pairs come from the same passages but never share a pair.\n\n");
+        Jobs.Grounding grounding = facts.grounding();
+        card.append(grounding != null && grounding.facts() > 0
+                ? "\nThe test split holds out phrasings of each fact (in each direction it was asked in): it asks about the "
+                + "facts train teaches, in other words. No train question is a near-copy of a test question.\n\n"
+                : "\nTrain and test pairs come from the same passages but never share a pair.\n\n");
         card.append("## Source documents\n\n| document | pages | sha256 |\n|---|---:|---|\n");
         for (Document document : facts.documents()) {
             card.append("| ").append(cell(document.name())).append(" | ").append(document.pages()).append(" | `")
                     .append(document.sha256()).append("` |\n");
+        }
+        if (grounding != null) {
+            card.append("\n## Facts and grounding\n\n");
+            if (grounding.facts() > 0) {
+                card.append("- facts listed from the documents: ").append(grounding.facts()).append(", of which ")
+                        .append(grounding.covered()).append(" (").append(percent(grounding.covered(), grounding.facts()))
+                        .append(") reached their coverage target (").append(String.join("; ", grounding.targets())).append(")\n");
+            }
+            if (!grounding.judges().isEmpty()) {
+                card.append("- judge: ").append(String.join(", ", grounding.judges())).append(" passed ")
+                        .append(grounding.judgePassed()).append(" of ").append(grounding.judgePassed() + grounding.judgeFailed())
+                        .append(" graded pairs (").append(grounding.judgePassRate() == null ? "none graded"
+                                : percent(grounding.judgePassed(), grounding.judgePassed() + grounding.judgeFailed()))
+                        .append("); only passed pairs are in this dataset\n");
+            }
+            if (grounding.leaksRemoved() > 0) {
+                card.append("- train pairs removed as near-copies of a test question: ").append(grounding.leaksRemoved()).append('\n');
+            }
         }
         card.append("\n## Generation\n\n");
         card.append("- model: ").append(String.join(", ", facts.models())).append('\n');
@@ -64,6 +90,10 @@ final class DatasetCard {
             card.append("\n### Generation prompt\n\n````text\n").append(prompt.strip()).append("\n````\n");
         }
         return card.toString();
+    }
+
+    private static String percent(long part, long whole) {
+        return String.format(Locale.ROOT, "%.1f %%", 100.0 * part / whole);
     }
 
     private static String cell(String text) {

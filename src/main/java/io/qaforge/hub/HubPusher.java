@@ -148,7 +148,7 @@ class HubPusher {
                 .map(d -> new DatasetCard.Document(d.name(), d.sha256(), d.pages())).toList();
         return new DatasetCard.Facts(repoId, plan.license(), plan.format().extension(), rows, pairs,
                 plan.pairsPerRow(), plan.system(), documents, jobs.models(), jobs.contexts(), jobs.temperatures(), jobs.variants(),
-                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList());
+                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList(), jobs.grounding());
     }
 
     @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)

@@ -1,5 +1,5 @@
-// The job view's pairs: filtered by split, temperature, variant, chunk and accepted/rejected, twenty at a time,
-// with the selected pair's source chunk beside them.
+// The job view's pairs: filtered by split, temperature, variant, chunk, fact and accepted/rejected, twenty at a time,
+// each with the facts it tests, its direction and the judge's verdict, and the selected pair's source chunk beside them.
 
 import {api} from '../api.js';
 import {$$, h} from '../dom.js';
@@ -21,6 +21,7 @@ export function pairsCard(job, {exports}, signal) {
     select('temperature', 'Temperature', (params.temperatures || []).map(String)),
     select('variant', 'Variant', params.variants || []),
     h('label', {}, 'Chunk id ', h('input', {name: 'chunkId', type: 'number', min: 0, size: 8, placeholder: 'all'})),
+    job.coverage ? h('label', {}, 'Fact id ', h('input', {name: 'factId', type: 'number', size: 8, placeholder: 'all'})) : '',
     h('label', {}, 'Show ', h('select', {name: 'rejected'},
         h('option', {value: 'false'}, 'accepted'), h('option', {value: 'true'}, 'rejected'), h('option', {value: ''}, 'both'))),
     h('button', {type: 'submit'}, 'Refresh'));
@@ -55,6 +56,9 @@ export function pairsCard(job, {exports}, signal) {
         const tr = h('tr', {class: 'pair', tabindex: 0, dataset: {id: pair.id},
             onclick: () => choose(pair, tr), onkeydown: e => e.key === 'Enter' && choose(pair, tr)},
         h('td', {}, h('div', {class: 'q'}, pair.question), h('div', {class: 'a'}, pair.answer),
+            pair.factIds ? h('div', {class: 'muted'}, (pair.factIds.length > 1 ? 'facts ' : 'fact ') + pair.factIds.join(', ')
+                + (pair.direction ? ' · ' + pair.direction : '')) : null,
+            pair.judgeVerdict ? h('div', {class: 'verdict verdict-' + pair.judgeVerdict}, verdict(pair)) : null,
             pair.rejectedReason ? h('div', {class: 'reject'}, 'rejected: ' + pair.rejectedReason) : null),
         h('td', {class: 'num'}, fmtNumber(pair.temperature)),
         h('td', {}, pair.variant),
@@ -62,6 +66,16 @@ export function pairsCard(job, {exports}, signal) {
         h('td', {class: 'num'}, h('a', {href: '', title: `Only this chunk (id ${pair.chunkId})`, onclick: onlyThisChunk},
             '#' + (pair.chunkOrdinal + 1))));
         return tr;
+    }
+
+    /** The judge's verdict as a reader takes it in: pass or fail, with what failed and its score. */
+    function verdict(pair) {
+        const s = pair.judgeScores || {};
+        if (pair.judgeVerdict === 'pending') return 'judge: awaiting verdict';
+        if (pair.judgeVerdict === 'none') return 'judge: no verdict given';
+        const failed = [['supported', 'not supported'], ['selfContained', 'not self-contained'], ['aboutDocument', 'off topic']]
+            .filter(([key]) => s[key] === false).map(([, label]) => label);
+        return `judge: ${pair.judgeVerdict}` + (failed.length ? ' (' + failed.join(', ') + ')' : '') + (s.score ? ` · score ${s.score}/5` : '');
     }
 
     async function choose(pair, tr) {
@@ -95,5 +109,13 @@ export function pairsCard(job, {exports}, signal) {
                     h('th', {}, 'Variant'), h('th', {}, 'Split'), h('th', {class: 'num'}, 'Chunk'))),
                 tbody), pagerEl),
             source));
-    return {element, reload: () => load(0), empty: () => shown === 0};
+    /** Only the pairs that test this fact, accepted and rejected. */
+    function showFact(factId) {
+        filters.elements.factId.value = factId;
+        filters.elements.rejected.value = '';
+        load(0);
+        element.scrollIntoView();
+    }
+
+    return {element, reload: () => load(0), empty: () => shown === 0, showFact};
 }

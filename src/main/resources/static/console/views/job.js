@@ -3,11 +3,12 @@
 
 import {api, readEvents} from '../api.js';
 import {h} from '../dom.js';
-import {fmt, fmtCost, fmtDuration, fmtTime, short} from '../format.js';
+import {fmt, fmtCost, fmtDuration, fmtPercent, fmtTime, short} from '../format.js';
 import {settings} from '../settings.js';
 import {isAbort, sleep} from '../wait.js';
 import {backLink, badge, errorBox, facts, progressBar, showError} from '../widgets.js';
 import {downloadCard, hubCard} from './job-exports.js';
+import {factsCard} from './job-facts.js';
 import {pairsCard} from './job-pairs.js';
 
 export async function mount(element, signal, {id}) {
@@ -32,17 +33,28 @@ export async function mount(element, signal, {id}) {
     const retry = h('button', {type: 'button', onclick: () => act('retry-failed')}, 'Retry failed tasks');
     const makeExam = h('button', {type: 'button', id: 'make-exam', onclick: examOfTestSplit}, 'Make an exam of the test split');
     const pairs = pairsCard(job, setup, signal);
+    const factList = job.coverage ? factsCard(job, signal, fact => pairs.showFact(fact.id)) : null;
     let following = false;
 
     function update(view) {
         // Pairs appear as tasks finish: refresh the list when the job ends, or while it still shows none.
-        if ((!ended(job.status) && ended(view.status)) || (pairs.empty() && view.pairsAccepted > 0)) pairs.reload();
+        if ((!ended(job.status) && ended(view.status)) || (pairs.empty() && view.pairsAccepted > 0)) {
+            pairs.reload();
+            factList?.reload();
+        }
         job = view;
         header.replaceChildren(h('h2', {}, 'Job ', h('code', {}, short(view.id)), ' ', badge(view.status), liveNote));
         progress.replaceChildren(progressBar(view.tasks));
         const t = view.tasks || {};
+        const judge = view.judge;
+        factList?.summarise(view.coverage);
         stats.replaceChildren(facts([
             ['Pairs accepted', fmt(view.pairsAccepted), 'pairsAccepted'],
+            view.coverage ? ['Facts covered', `${fmt(view.coverage.covered)} of ${fmt(view.coverage.facts)}`, 'coverage'] : null,
+            judge ? ['Judge passed', judge.passRate == null ? '—' : `${fmtPercent(judge.passRate)} of ${fmt(judge.passed + judge.failed)}`,
+                'judgePassRate'] : null,
+            view.pairsJudging ? ['Awaiting the judge', fmt(view.pairsJudging), 'pairsJudging'] : null,
+            view.leaksRemoved ? ['Test leaks removed', fmt(view.leaksRemoved), 'leaksRemoved'] : null,
             ['Tasks done', fmt(t.done), 'done'], ['Failed', fmt(t.failed), 'failed'],
             ['Pending', fmt((t.pending || 0) + (t.running || 0)), 'pending'],
             ['Prompt tokens', fmt(view.promptTokens), 'promptTokens'],
@@ -110,12 +122,14 @@ export async function mount(element, signal, {id}) {
 
     root.replaceChildren(
         back(), header,
-        h('p', {class: 'muted'}, `${job.provider} · ${job.model} · created ${fmtTime(job.createdAt)}`),
+        h('p', {class: 'muted'}, `${job.strategy} job · ${job.provider} · ${job.model}`
+            + (job.judge ? ` · judged by ${job.judge.model} (${job.judge.provider})` : '') + ` · created ${fmtTime(job.createdAt)}`,
+        job.parentJobId ? [' · tops up ', h('a', {href: '#jobs/' + job.parentJobId}, 'job ' + short(job.parentJobId))] : ''),
         h('blockquote', {}, job.context),
         progress, stats, rejects,
         h('div', {class: 'actions'}, cancel, retry, makeExam), actionError,
         h('div', {class: 'columns'}, downloadCard(id, setup), hubCard(id, setup, signal)),
-        pairs.element);
+        factList?.element || '', pairs.element);
     update(job);
     follow();
 }

@@ -35,6 +35,19 @@ function build({jobs}) {
     const start = h('button', {id: 'start-job', type: 'button', class: 'primary', hidden: true, onclick: startJob}, 'Start job');
     const temperature = (label, name, value) => h('label', {}, label + ' ',
         h('input', {name, type: 'number', min: t.min, max: t.max, step: 0.01, value, required: true}));
+    const phrasings = (label, name, value) => h('label', {}, label + ' ',
+        h('input', {name, type: 'number', min: name === 'reverse' ? 0 : 1, max: jobs.maxPhrasings, value, required: true}));
+    // A fact job asks per fact and direction and grades with the judge; a recipe job runs the chosen variants.
+    const variants = h('fieldset', {id: 'recipe-options'}, h('legend', {}, 'Variants'), h('div', {class: 'checklist inline'},
+        jobs.variants.map(variant => h('label', {}, h('input', {type: 'checkbox', name: 'variant', value: variant,
+            checked: jobs.defaultVariants.includes(variant)}), ' ' + variant))));
+    const factOptions = h('div', {id: 'fact-options', class: 'row'},
+        phrasings('Phrasings per fact', 'phrasings', jobs.defaultCoverage.phrasings),
+        phrasings('of them reverse', 'reverse', jobs.defaultCoverage.reverse));
+    const judge = h('input', {type: 'checkbox', name: 'judge', checked: true});
+    const strategy = h('select', {name: 'strategy', onchange: showStrategy}, jobs.strategies.map(name => h('option', {value: name},
+        name === 'facts' ? 'facts: list each chunk\'s facts, cover each in both directions' : name === 'recipe'
+            ? 'recipe: chunk × temperature × variant' : name)));
     const element = h('form', {id: 'job-form', novalidate: true, onsubmit: estimateJob, oninput: staleEstimate},
         h('fieldset', {}, h('legend', {}, 'Documents'), documents),
         h('label', {class: 'wide'}, 'Context sentence ', h('textarea', {name: 'context', rows: 2, maxlength: jobs.contextMaxLength,
@@ -49,9 +62,10 @@ function build({jobs}) {
                 value: t.defaultCount, required: true})),
             temperature('from', 'tempMin', t.defaultMin),
             temperature('to', 'tempMax', t.defaultMax)),
-        h('fieldset', {}, h('legend', {}, 'Variants'), h('div', {class: 'checklist inline'}, jobs.variants.map(variant =>
-            h('label', {}, h('input', {type: 'checkbox', name: 'variant', value: variant,
-                checked: jobs.defaultVariants.includes(variant)}), ' ' + variant)))),
+        h('div', {class: 'row'},
+            h('label', {}, 'Strategy ', strategy),
+            h('label', {}, judge, ' LLM judge grades every pair against its chunk')),
+        factOptions, variants,
         h('div', {class: 'row'},
             h('label', {}, 'First chunks only ', h('input', {name: 'chunkLimit', type: 'number', min: 1, placeholder: 'all'})),
             h('label', {}, 'Test fraction ', h('input', {name: 'testFraction', type: 'number', min: 0, max: 1, step: 0.01,
@@ -59,6 +73,15 @@ function build({jobs}) {
         errorSlot, estimate,
         h('div', {class: 'actions'}, h('button', {id: 'estimate-button', type: 'submit'}, 'Estimate'), start));
     offerModels();
+    showStrategy();
+
+    /** The options of the chosen strategy; the judge starts as that strategy's default (on for facts, off for recipe). */
+    function showStrategy() {
+        const facts = strategy.value === 'facts';
+        factOptions.hidden = !facts;
+        variants.hidden = facts;
+        judge.checked = facts;
+    }
 
     /** The chosen provider's models as suggestions, with their prices. */
     function offerModels() {
@@ -77,8 +100,11 @@ function build({jobs}) {
             provider: value('provider'),
             model: value('model'),
             temperatures: {count: Number(value('tempCount')), min: Number(value('tempMin')), max: Number(value('tempMax'))},
-            variants: checked('variant'),
+            strategy: value('strategy'),
+            judge: judge.checked,
         };
+        if (job.strategy === 'facts') job.coverage = {phrasings: Number(value('phrasings')), reverse: Number(value('reverse'))};
+        else job.variants = checked('variant');
         if (value('chunkLimit')) job.chunkLimit = Number(value('chunkLimit'));
         if (value('testFraction')) job.testFraction = Number(value('testFraction'));
         return job;
@@ -89,6 +115,9 @@ function build({jobs}) {
         estimate.replaceChildren(
             h('h3', {}, 'Estimate'),
             facts([['Chunks', fmt(e.chunks), 'chunks'], ['Requests', fmt(e.requests), 'requests'], ['Questions', fmt(e.questions)],
+                e.factCalls ? ['Facts calls', fmt(e.factCalls), 'factCalls'] : null,
+                e.judgeCalls ? ['Judge calls', fmt(e.judgeCalls), 'judgeCalls'] : null,
+                e.topUpCalls ? ['Top-up calls (expected)', fmt(e.topUpCalls), 'topUpCalls'] : null,
                 ['Prompt tokens', fmt(e.promptTokens), 'promptTokens'],
                 ['Completion tokens (expected)', fmt(e.expectedCompletionTokens), 'completionTokens'],
                 ['Cost', e.priced === false ? 'not priced' : fmtCost(e.costUsd), 'cost']]),

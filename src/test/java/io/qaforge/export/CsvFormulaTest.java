@@ -15,7 +15,7 @@ class CsvFormulaTest {
     @Test
     void cellsThatWouldStartAFormulaBeginWithAnApostrophe() throws IOException {
         var out = new ByteArrayOutputStream();
-        try (var writer = new CsvWriter(out, null, true)) {
+        try (var writer = new CsvWriter(out, null, true, false)) {
             writer.write(List.of(pair("=cmd|' /C calc'!A0", "+1 for the attacking team")));
             writer.write(List.of(pair("@SUM(A1:A9)", "-5 metres back, \"quoted\"")));
             writer.write(List.of(pair("\tWho taps?", "\rThe half")));

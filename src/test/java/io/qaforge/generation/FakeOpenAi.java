@@ -21,12 +21,15 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * An OpenAI-compatible chat completions server in the test JVM. By default it answers every request with the number
- * of pairs the prompt asks for, about the prompt's "Fact N" marker, in the real response shape; a script can answer
- * any request differently (429 with Retry-After, 500, a delay past the client's timeout, malformed or cut-off text,
- * think blocks, RunPod error bodies). With a request (and token) limit it answers 429 when a client goes over it and,
- * like OpenAI, announces the limit in {@code x-ratelimit-*} headers on every answer, unless told to keep quiet (as
- * vLLM does); with a capacity it serves that many calls at once and queues the rest, like a self-hosted server.
+ * An OpenAI-compatible chat completions server in the test JVM. By default it answers every request as a careful model
+ * would, in the real response shape: a recipe prompt with the number of pairs it asks for, about the prompt's "Fact N"
+ * marker; a facts prompt with the chunk's sentences; a fact job's pair prompt with one pair per fact and direction it
+ * asks for, each naming its fact; a judge prompt with a verdict per pair (supported where the answer's words and numbers
+ * are the chunk's). A script can answer any request differently: 429 with Retry-After, 500, a delay past the client's
+ * timeout, malformed or cut-off text, think blocks, RunPod error bodies, and, with {@link #weak}, what weak models write.
+ * With a request (and token) limit it answers 429 when a client goes over it and, like OpenAI, announces the limit in
+ * {@code x-ratelimit-*} headers on every answer, unless told to keep quiet (as vLLM does); with a capacity it serves
+ * that many calls at once and queues the rest, like a self-hosted server.
  */
 public class FakeOpenAi implements AutoCloseable {
 
@@ -39,6 +42,54 @@ public class FakeOpenAi implements AutoCloseable {
 
         String variantHint() {
             return prompt.contains("simple question/answer") ? "simple" : "standard";
+        }
+
+        /** {@code facts}, {@code pairs} (a fact job's), {@code judge} or {@code recipe}. */
+        String kind() {
+            return prompt.startsWith("You list the facts") ? "facts" : prompt.startsWith("You check question/answer pairs") ? "judge"
+                    : prompt.startsWith("You write question/answer pairs") ? "pairs" : "recipe";
+        }
+
+        /** The chunk the prompt carries. */
+        String chunk() {
+            Matcher m = CHUNK.matcher(prompt);
+            return m.find() ? m.group(1) : "";
+        }
+
+        /** A fact job's listed facts, by their number. */
+        Map<Integer, String> facts() {
+            Map<Integer, String> facts = new java.util.TreeMap<>();
+            for (Matcher m = LISTED_FACT.matcher(prompt); m.find(); ) {
+                facts.put(Integer.parseInt(m.group(1)), m.group(2));
+            }
+            return facts;
+        }
+
+        /** What a fact job's pair prompt asks for: per fact number, how many forward and reverse pairs. */
+        Map<Integer, int[]> asked() {
+            Map<Integer, int[]> asked = new java.util.TreeMap<>();
+            Matcher sweep = SWEEP.matcher(prompt);
+            if (sweep.find()) {
+                for (Matcher tag = TAG.matcher(sweep.group(2)); tag.find(); ) {
+                    asked.put(Integer.parseInt(tag.group(1)), sweep.group(1).equals("forward") ? new int[]{1, 0} : new int[]{0, 1});
+                }
+            }
+            for (Matcher m = TOP_UP.matcher(prompt); m.find(); ) {
+                int[] wanted = asked.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new int[2]);
+                for (Matcher part = PART.matcher(m.group(2)); part.find(); ) {
+                    wanted[part.group(2).equals("forward") ? 0 : 1] += Integer.parseInt(part.group(1));
+                }
+            }
+            return asked;
+        }
+
+        /** The pairs a judge prompt asks about, in order: question and answer. */
+        List<String[]> graded() {
+            List<String[]> pairs = new ArrayList<>();
+            for (Matcher m = GRADED.matcher(prompt); m.find(); ) {
+                pairs.add(new String[]{m.group(2), m.group(3)});
+            }
+            return pairs;
         }
     }
 
@@ -55,7 +106,15 @@ public class FakeOpenAi implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FACT = Pattern.compile("Fact (\\d+)");
-    private static final Pattern COUNT = Pattern.compile("Provide (\\d+)");
+    private static final Pattern COUNT = Pattern.compile("Provide (\\d+)|List at most (\\d+)|Write (\\d+)");
+    private static final Pattern CHUNK = Pattern.compile("<<<INPUT\\n(.*?)\\nINPUT>>>", Pattern.DOTALL);
+    private static final Pattern LISTED_FACT = Pattern.compile("(?m)^F(\\d+)\\. (.+)$");
+    private static final Pattern SWEEP = Pattern.compile("one (forward|reverse) pair for each fact: ([F\\d, ]+)\\.");
+    private static final Pattern TAG = Pattern.compile("F(\\d+)");
+    private static final Pattern TOP_UP = Pattern.compile("(?m)^- F(\\d+): (.+)$");
+    private static final Pattern PART = Pattern.compile("(\\d+) (forward|reverse)");
+    private static final Pattern GRADED = Pattern.compile("(?m)^(\\d+)\\. Q: (.*)\\n\\s+A: (.*)$");
+    private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
 
     private final HttpServer server;
     private final AtomicInteger counter = new AtomicInteger();
@@ -63,6 +122,8 @@ public class FakeOpenAi implements AutoCloseable {
     /** Answers a call, or null for the default answer. */
     volatile Function<Call, Reply> script = call -> null;
     public volatile long latencyMillis;
+    /** Answer pair prompts as weak real models do: numbering and labels on every pair, and junk after them. */
+    public volatile boolean weak;
     private volatile RequestLimit limit;
     private volatile RequestLimit tokenLimit;
     private volatile boolean announce;
@@ -117,6 +178,7 @@ public class FakeOpenAi implements AutoCloseable {
         calls.clear();
         script = call -> null;
         latencyMillis = 0;
+        weak = false;
         limit = null;
         tokenLimit = null;
         capacity = null;
@@ -140,7 +202,7 @@ public class FakeOpenAi implements AutoCloseable {
                     exchange.getRequestHeaders().getFirst("Authorization"), request.path("model").asText(),
                     request.path("temperature").asDouble(), prompt,
                     "json_schema".equals(request.path("response_format").path("type").asText()),
-                    fact.find() ? Integer.parseInt(fact.group(1)) : -1, count.find() ? Integer.parseInt(count.group(1)) : 1);
+                    fact.find() ? Integer.parseInt(fact.group(1)) : -1, count(count));
             calls.add(call);
             RequestLimit requestLimit = limit, tokens = tokenLimit;
             Map<String, String> announced = new java.util.HashMap<>();
@@ -164,7 +226,8 @@ public class FakeOpenAi implements AutoCloseable {
             } else {
                 reply = script.apply(call);
                 if (reply == null) {
-                    reply = ok(call.json() ? jsonPairs(call) : linePairs(call), "stop", call, cachedTokens);
+                    reply = ok(weak && !call.json() && !call.kind().equals("facts") && !call.kind().equals("judge")
+                            ? weakened(answer(call)) : answer(call), "stop", call, cachedTokens);
                 }
                 if (!announced.isEmpty()) {
                     announced.putAll(reply.headers());
@@ -200,6 +263,132 @@ public class FakeOpenAi implements AutoCloseable {
         }
     }
 
+    private static int count(Matcher m) {
+        if (!m.find()) {
+            return 1;
+        }
+        for (int group = 1; group <= m.groupCount(); group++) {
+            if (m.group(group) != null) {
+                return Integer.parseInt(m.group(group));
+            }
+        }
+        return 1;
+    }
+
+    /** What a careful model answers, for each kind of prompt. */
+    static String answer(Call call) {
+        return switch (call.kind()) {
+            case "facts" -> facts(call);
+            case "pairs" -> factPairs(call, 0);
+            case "judge" -> verdicts(call);
+            default -> call.json() ? jsonPairs(call) : linePairs(call);
+        };
+    }
+
+    /**
+     * A careful answer as weak real models write it (SmolLM2-135M-Instruct among them): each pair numbered and labelled
+     * ("1. Q:", "Q#2:"), "Answers:" left at the end, then the prompt's one-shot example copied back, a markup
+     * fragment and an answer with a number no chunk has. Cleaned, the careful pairs survive; the rest is rejected
+     * as {@code prompt_echo}, {@code markup} and {@code unsupported_number}.
+     */
+    static String weakened(String careful) {
+        StringBuilder text = new StringBuilder("Sure! Here are the question/answer pairs:\n\n");
+        String[] lines = careful.strip().split("\n");
+        for (int i = 0; i + 1 < lines.length; i += 2) {
+            int n = i / 2 + 1;
+            text.append(n % 2 == 0 ? "Q#" + n + ": " : n + ". Q: ").append(lines[i]).append(n % 2 == 0 ? "\nA#" + n + ": " : "\nA: ")
+                    .append(lines[i + 1]).append(i + 2 >= lines.length ? " Answers:" : "").append("\n\n");
+        }
+        return text.append("""
+                In touch rugby, how many players may a team have on the field at once?
+                A team may have at most six players on the field at any time.
+                <name>MIME_INFO</name>
+                <value>
+                How many referees oversee a match of touch rugby under these rules?
+                Exactly 97 referees oversee each match.
+                """).toString();
+    }
+
+    /** The chunk's sentences of four words or more, as many as asked for. */
+    static String facts(Call call) {
+        List<String> facts = new ArrayList<>();
+        for (String sentence : call.chunk().split("(?<=[.!?])\\s+")) {
+            if (sentence.strip().split("\\s+").length >= 4 && facts.size() < call.questions()) {
+                facts.add(sentence.strip());
+            }
+        }
+        if (call.json()) {
+            ObjectNode root = JSON.createObjectNode();
+            facts.forEach(root.putArray("facts")::add);
+            return root.toString();
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < facts.size(); i++) {
+            text.append(i + 1).append(". ").append(facts.get(i)).append('\n');
+        }
+        return text.toString();
+    }
+
+    /**
+     * One pair per fact and direction asked for, naming its fact: the question names the fact's opening (forward) or
+     * its ending (reverse), the temperature and its phrasing number (from {@code firstPhrasing}), the answer is the fact.
+     */
+    static String factPairs(Call call, int firstPhrasing) {
+        Map<Integer, String> facts = call.facts();
+        ObjectNode root = JSON.createObjectNode();
+        var pairs = root.putArray("pairs");
+        StringBuilder text = new StringBuilder();
+        call.asked().forEach((number, wanted) -> {
+            String fact = facts.getOrDefault(number, "");
+            String[] words = fact.replaceAll("[.,;:]", "").split("\\s+");
+            for (int d = 0; d < 2; d++) {
+                String direction = d == 0 ? "forward" : "reverse";
+                for (int j = 1; j <= wanted[d]; j++) {
+                    int phrasing = firstPhrasing + j;
+                    String asked = " (phrasing " + phrasing + " at temperature " + call.temperature() + ")?";
+                    String question = "Phrasing " + phrasing + " at temperature " + call.temperature() + ": " + (d == 0
+                            ? "what does the statement opening with \"" + String.join(" ", java.util.Arrays.copyOfRange(words, 0,
+                            Math.min(5, words.length))) + "\" say" + asked
+                            : "which statement ends with \"" + String.join(" ", java.util.Arrays.copyOfRange(words,
+                            Math.max(0, words.length - 5), words.length)) + "\"" + asked);
+                    pairs.addObject().put("direction", direction).put("question", question).put("answer", fact)
+                            .putArray("facts").add(number);
+                    text.append("[F").append(number).append(' ').append(direction).append("] ").append(question).append('\n')
+                            .append(fact).append('\n');
+                }
+            }
+        });
+        return call.json() ? root.toString() : text.toString();
+    }
+
+    /** A verdict per pair: supported where the answer's numbers and most of its words are the chunk's. */
+    static String verdicts(Call call) {
+        String chunk = call.chunk().toLowerCase(java.util.Locale.ROOT);
+        ObjectNode root = JSON.createObjectNode();
+        var verdicts = root.putArray("verdicts");
+        StringBuilder text = new StringBuilder();
+        List<String[]> graded = call.graded();
+        for (int i = 0; i < graded.size(); i++) {
+            boolean supported = supported(graded.get(i)[1], chunk);
+            verdicts.addObject().put("pair", i + 1).put("supported", supported).put("selfContained", true)
+                    .put("aboutDocument", true).put("score", supported ? 5 : 1);
+            text.append(i + 1).append(" | ").append(supported ? "yes" : "no").append(" | yes | yes | ").append(supported ? 5 : 1).append('\n');
+        }
+        return call.json() ? root.toString() : text.toString();
+    }
+
+    static boolean supported(String answer, String chunk) {
+        for (Matcher m = NUMBER.matcher(answer); m.find(); ) {
+            if (!chunk.contains(m.group())) {
+                return false;
+            }
+        }
+        String[] words = answer.toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N} ]", " ").split("\\s+");
+        long content = java.util.Arrays.stream(words).filter(w -> w.length() >= 4).count();
+        long found = java.util.Arrays.stream(words).filter(w -> w.length() >= 4 && chunk.contains(w)).count();
+        return content == 0 || found * 2 >= content;
+    }
+
     /** The default answer's lines: question and answer alternating, unique per fact, temperature and pair. */
     static String linePairs(Call call) {
         StringBuilder text = new StringBuilder();
@@ -214,8 +403,10 @@ public class FakeOpenAi implements AutoCloseable {
                 + call.variantHint() + " variant?";
     }
 
+    /** Grounded in the chunk: its only number is the chunk's own fact number. */
     static String answer(Call call, int i) {
-        return "Detail " + i + " of fact " + call.fact() + " is " + (call.fact() * 100 + i) + ".";
+        return call.fact() < 0 ? "Details of this kind are set out in the rules."
+                : "Details of fact " + call.fact() + " are set out in rule " + call.fact() + " of the rules.";
     }
 
     private static String jsonPairs(Call call) {

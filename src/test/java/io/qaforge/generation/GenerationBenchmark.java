@@ -130,6 +130,7 @@ class GenerationBenchmark {
             request.put("context", "Benchmark sport rules");
             request.put("provider", "bench");
             request.put("model", "bench-model");
+            request.put("strategy", "recipe");
             request.put("temperatures", Map.of("count", TEMPERATURES));
             request.put("questionsPerChunk", 8);
             long start = System.nanoTime();

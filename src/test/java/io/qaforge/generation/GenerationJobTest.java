@@ -86,6 +86,7 @@ class GenerationJobTest {
         request.put("temperatures", temperatures);
         request.put("questionsPerChunk", 3);
         request.put("chunkLimit", chunks);
+        request.put("strategy", "recipe");
         return request;
     }
 

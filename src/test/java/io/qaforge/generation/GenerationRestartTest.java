@@ -95,6 +95,7 @@ class GenerationRestartTest {
         request.put("model", "any-model");
         request.put("temperatures", Map.of("count", temperatures));
         request.put("questionsPerChunk", QUESTIONS);
+        request.put("strategy", "recipe");
         return GenerationFixtures.createJob(http, request);
     }
 
@@ -162,6 +163,66 @@ class GenerationRestartTest {
         assertThat(perKey).hasSize(36).allSatisfy((key, calls) -> assertThat(calls).as(key).isEqualTo(1));
         assertThat(db(a).sql("SELECT count(DISTINCT leased_by) FROM task WHERE job_id = ?").param(job).query(Integer.class).single())
                 .as("both replicas did work").isEqualTo(2);
+    }
+
+    /**
+     * Facts and judge tasks are durable as pair calls are: a worker that dies holding them (its leases all that is left
+     * of it) loses nothing, and every call of every kind is made once. The crashed worker never reached the provider,
+     * so the provider sees exactly one call per task; every graded pair gets its verdict once.
+     */
+    @Test
+    void factAndJudgeTasksOfACrashedWorkerRunOnceWhenTheirLeaseExpires() throws Exception {
+        fake.latencyMillis = 30;
+        ConfigurableApplicationContext replica = replica();
+        JdbcClient db = db(replica);
+        UUID document = GenerationFixtures.upload(http(replica), "facts.txt", GenerationFixtures.document("beach volleyball", 6));
+        Map<String, Object> request = new HashMap<>();
+        request.put("documentIds", List.of(document));
+        request.put("context", "Beach volleyball rules");
+        request.put("provider", "replicated");
+        request.put("model", "any-model");
+        request.put("temperatures", Map.of("count", 3));
+        request.put("questionsPerChunk", 4);
+        UUID job = GenerationFixtures.createJob(http(replica), request);
+        List<Long> crashed = new java.util.ArrayList<>(crash(db, job, "facts", 2));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> db.sql(
+                "SELECT count(*) FROM task WHERE job_id = ? AND kind = 'judge' AND status = 'PENDING'").param(job).query(Integer.class).single() >= 2);
+        crashed.addAll(crash(db, job, "judge", 2));
+        long leaseEnds = System.nanoTime() + Duration.ofMillis(1400).toNanos();
+
+        JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/coverage/covered").asInt()).isEqualTo(view.at("/coverage/facts").asInt()).isEqualTo(12);
+        Map<String, Integer> tasks = new HashMap<>();
+        db.sql("SELECT kind, count(*) FROM task WHERE job_id = ? AND status = 'DONE' GROUP BY kind").param(job)
+                .query((rs, i) -> tasks.put(rs.getString(1), rs.getInt(2))).list();
+        assertThat(db.sql("SELECT count(*) FROM task WHERE job_id = ? AND status <> 'DONE'").param(job).query(Integer.class).single()).isZero();
+        Map<String, Long> calls = fake.calls.stream().collect(Collectors.groupingBy(FakeOpenAi.Call::kind, Collectors.counting()));
+        assertThat(calls).as("one call per task of each kind").containsOnlyKeys("facts", "pairs", "judge")
+                .containsEntry("facts", (long) tasks.get("facts")).containsEntry("pairs", (long) tasks.get("pairs"))
+                .containsEntry("judge", (long) tasks.get("judge"));
+        assertThat(tasks.get("facts")).isEqualTo(6);
+        assertThat(tasks.get("judge")).isEqualTo(tasks.get("pairs"));
+        assertThat(db.sql("SELECT count(*) FROM fact WHERE job_id = ?").param(job).query(Integer.class).single()).isEqualTo(12);
+        assertThat(db.sql("SELECT count(*) FROM qa_pair WHERE job_id = ? AND judge_verdict = 'pending'").param(job)
+                .query(Integer.class).single()).isZero();
+        assertThat(db.sql("SELECT count(*) - count(DISTINCT (task_id, ordinal)) FROM qa_pair WHERE job_id = ?").param(job)
+                .query(Integer.class).single()).isZero();
+        assertThat(db.sql("SELECT count(*) FROM task WHERE id = ANY(?) AND attempts = 2").param(crashed.toArray(Long[]::new))
+                .query(Integer.class).single()).as("taken again, once").isEqualTo(crashed.size());
+        assertThat(fake.calls).filteredOn(call -> call.kind().equals("facts") && call.fact() > 4)
+                .allSatisfy(call -> assertThat(call.atNanos()).isGreaterThan(leaseEnds - Duration.ofMillis(1400).toNanos()));
+    }
+
+    /** Leases {@code count} pending tasks of a kind to a worker that died at once (the last ones by id). */
+    private static List<Long> crash(JdbcClient db, UUID job, String kind, int count) {
+        return db.sql("""
+                        UPDATE task SET status = 'RUNNING', leased_by = 'crashed-worker', attempts = 1,
+                                        lease_until = now() + interval '1500 milliseconds'
+                        WHERE id IN (SELECT id FROM task WHERE job_id = ? AND kind = ? AND status = 'PENDING' ORDER BY id DESC LIMIT ?
+                                     FOR UPDATE SKIP LOCKED)
+                        RETURNING id""")
+                .params(job, kind, count).query(Long.class).list();
     }
 
     private static int done(JdbcClient db, UUID job) {

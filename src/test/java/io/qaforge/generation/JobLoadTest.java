@@ -83,7 +83,8 @@ class JobLoadTest {
         fake.latencyMillis = 100;
         UUID document = GenerationFixtures.upload(http, "loaded.txt", GenerationFixtures.document("underwater hockey", 12));
         UUID id = createJob(http, Map.of("documentIds", List.of(document), "context", "Underwater hockey rules",
-                "provider", "loaded", "model", "any", "temperatures", Map.of("count", 30), "questionsPerChunk", 3));
+                "provider", "loaded", "model", "any", "temperatures", Map.of("count", 30), "questionsPerChunk", 3,
+                "strategy", "recipe"));
         await().atMost(Duration.ofSeconds(10)).until(() -> job(http, id).at("/tasks/done").asInt() > 0);
 
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -113,6 +113,7 @@ class ConsoleJobTest {
             fill(form, "model", "fake-model");
             fill(form, "tempCount", "2");
             fill(form, "chunkLimit", "2");
+            new Select(form.findElement(By.name("strategy"))).selectByValue("recipe");
             form.findElement(By.cssSelector("input[value=simple]")).click();
             browser.find("#estimate-button").click();
             assertThat(browser.find("#estimate [data-fact=requests] dd").getText()).as("2 chunks × 2 temperatures × 2 variants").isEqualTo("8");
@@ -193,6 +194,7 @@ class ConsoleJobTest {
             fill(form, "model", "fake-model");
             fill(form, "tempCount", "1");
             fill(form, "chunkLimit", "2");
+            new Select(form.findElement(By.name("strategy"))).selectByValue("recipe");
             browser.find("#estimate-button").click();
             browser.find("#start-job").click();
 
@@ -249,6 +251,41 @@ class ConsoleJobTest {
         assertThat(model.get("outputPerMillion").decimalValue()).isEqualByComparingTo("2.0");
     }
 
+    /** A fact job against a weak model: its facts with forward and reverse coverage, the judge's verdicts, rejects by reason. */
+    @Test
+    void aFactJobShowsItsFactsCoverageVerdictsAndRejects() throws IOException {
+        String document = uploadByApi();
+        fake.weak = true;
+        ResponseEntity<JsonNode> created = post("/api/jobs", Map.of("documentIds", List.of(document), "context", "Touch rugby rules.",
+                "provider", "consolefake", "model", "fake-model", "temperatures", Map.of("count", 3), "chunkLimit", 1));
+        assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
+        String job = created.getBody().get("id").asText();
+        try (Browser browser = signedIn("facts")) {
+            browser.go("/#jobs/" + job);
+            browser.findText("#job-detail h2", "succeeded");
+            JsonNode view = get("/api/jobs/" + job, JsonNode.class).getBody();
+            int facts = view.at("/coverage/facts").asInt();
+            assertThat(facts).isPositive();
+            assertThat(browser.find("[data-fact=coverage] dd").getText()).isEqualTo(view.at("/coverage/covered").asInt() + " of " + facts);
+            assertThat(browser.find("[data-fact=judgePassRate] dd").getText()).startsWith("100 %");
+            assertThat(browser.find("table.rejects").getText()).contains("prompt_echo", "markup", "unsupported_number");
+            browser.waitUntil(d -> browser.all("#facts .fact").size() == Math.min(facts, 20));
+            WebElement first = browser.find("#facts .fact");
+            assertThat(first.findElements(By.cssSelector(".coverage"))).extracting(bar -> bar.getAttribute("data-direction"))
+                    .containsExactly("forward", "reverse");
+            assertThat(first.findElement(By.cssSelector(".coverage.reverse .count")).getText()).endsWith("/ 2");
+            browser.screenshot("1-facts");
+
+            String factId = first.getAttribute("data-id");
+            first.click();
+            browser.waitUntil(d -> onlyPairsShown(browser, "fact " + factId + " ·"));
+            assertThat(browser.all("#pairs tbody tr")).extracting(WebElement::getText).anyMatch(text -> text.contains("judge: pass · score 5/5"));
+            browser.screenshot("2-fact-pairs");
+        } finally {
+            fake.weak = false;
+        }
+    }
+
     /** Reads every choice the console's forms offer and hands each one to the API: none may be refused. */
     @Test
     void offersOnlyWhatTheServiceAccepts() throws IOException {
@@ -299,7 +336,7 @@ class ConsoleJobTest {
                 for (String model : models) {
                     var request = Map.of("documentIds", List.of(document), "context", "x".repeat(contextMaxLength),
                             "provider", provider, "model", model, "variants", variants, "chunkLimit", 1,
-                            "temperatures", Map.of("count", maxCount, "min", min, "max", max));
+                            "temperatures", Map.of("count", maxCount, "min", min, "max", max), "strategy", "recipe");
                     ResponseEntity<JsonNode> estimate = post("/api/jobs/estimate", request);
                     assertThat(estimate.getStatusCode()).as("estimate with %s %s: %s", provider, model, estimate.getBody())
                             .isEqualTo(HttpStatus.OK);

@@ -1,0 +1,50 @@
+package io.qaforge.generation;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A facts call's answer: one fact per line (or JSON), with whatever numbering, bullets, labels and preamble the model
+ * adds taken off. Facts the gate finds unfit (markup, copied from the prompt, numbers or names the chunk lacks) and
+ * repeats are left out; what remains, up to the number asked for, is the chunk's fact list.
+ */
+final class FactList {
+
+    private static final Pattern FACT_LABEL = Pattern.compile("^(facts?|f)\\s*#?\\d{1,3}\\s*[:.)-]\\s*", Pattern.CASE_INSENSITIVE);
+
+    private FactList() {
+    }
+
+    static List<String> parse(String content, boolean json, Grounding gate, int max) throws PairParser.Unparseable {
+        String text = PairParser.stripReasoning(content == null ? "" : content).strip();
+        List<String> lines = new ArrayList<>();
+        JsonNode root = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? PairParser.json(text) : null;
+        JsonNode items = root == null ? null : root.isArray() ? root : root.path("facts");
+        if (items != null && items.isArray()) {
+            items.forEach(item -> lines.add(item.isTextual() ? item.asText() : item.path("text").asText(item.path("fact").asText(""))));
+        } else {
+            lines.addAll(List.of(text.split("\\R")));
+        }
+        List<String> facts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String line : lines) {
+            String fact = Cleanup.text(FACT_LABEL.matcher(Cleanup.text(line)).replaceFirst(""));
+            if (fact.endsWith(":") || gate.factRejectReason(fact) != null || !seen.add(PairFilter.normalise(fact))) {
+                continue; // a preamble ("Here are the facts:"), an unfit fact, or one listed twice
+            }
+            facts.add(fact);
+            if (facts.size() == max) {
+                break;
+            }
+        }
+        if (facts.isEmpty()) {
+            throw new PairParser.Unparseable("no usable facts in the answer");
+        }
+        return facts;
+    }
+}
