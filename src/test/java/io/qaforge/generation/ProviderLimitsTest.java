@@ -77,6 +77,7 @@ class ProviderLimitsTest {
         request.put("provider", provider);
         request.put("model", "any-model");
         request.put("temperatures", Map.of("count", temperatures));
+        request.put("strategy", "recipe"); // one call per chunk and temperature: the counts below
         request.put("questionsPerChunk", QUESTIONS);
         return GenerationFixtures.createJob(http, request);
     }
