@@ -157,6 +157,16 @@ public class Jobs {
                 Boolean.class, (Object) array(jobIds)));
     }
 
+    /** For each of these facts that one of these jobs holds, that job (the first by id when several do). */
+    public Map<Long, UUID> jobsOfFacts(Collection<UUID> jobIds, Collection<Long> factIds) {
+        Map<Long, UUID> owners = new HashMap<>();
+        jdbc.query("SELECT DISTINCT ON (fact_id) fact_id, job_id FROM job_fact WHERE job_id = ANY(?::uuid[]) AND fact_id = ANY(?) ORDER BY fact_id, job_id",
+                rs -> {
+                    owners.put(rs.getLong(1), rs.getObject(2, UUID.class));
+                }, array(jobIds), factIds.toArray(Long[]::new));
+        return owners;
+    }
+
     /** The job's accepted test-split pairs, chunk by chunk: the exam of a model trained on the job. */
     public List<ExamPair> testPairs(UUID jobId) {
         requireExists(jobId);
