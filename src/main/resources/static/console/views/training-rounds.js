@@ -30,7 +30,7 @@ function roundsTable(rounds, current) {
                 h('th', {}, String(r.round)),
                 h('td', {}, h('a', {href: '#trainings/' + r.runId}, h('code', {}, short(r.runId))),
                     r.topUpJobIds.length ? h('div', {class: 'muted small'}, '+ top-up ',
-                        r.topUpJobIds.flatMap((job, i) => [i ? ', ' : '', h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))]))) : ''),
+                        r.topUpJobIds.flatMap((job, i) => [i ? ', ' : '', h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))])) : ''),
                 h('td', {}, badge(r.status)),
                 h('td', {class: 'num'}, fmt(r.trainPairs)),
                 PHASES.map(([phase]) => h('td', {class: 'num', dataset: {phase}}, r[phase]
@@ -70,8 +70,8 @@ function showEstimate(slot, run, plan) {
     }},
     h('p', {id: 'remediate-summary'}, `Missed ${fmt(plan.missed)} of ${fmt(plan.scored)} questions answered`,
         plan.noSource ? ` (${fmt(plan.noSource)} name no fact or pair of the run's jobs and are left out)` : '',
-        `: round ${plan.round} tops up ${fmt(plan.facts)} facts and ${fmt(plan.chunks)} chunks in ${fmt(plan.topUps.length)} job`
-            + (plan.topUps.length === 1 ? '' : 's') + `, about ${fmt(plan.topUps.reduce((n, t) => n + t.estimate.requests, 0))} requests, `
+        `: round ${plan.round} tops up ${count(plan.facts, 'fact')} and ${count(plan.chunks, 'chunk')} in ${count(plan.topUps.length, 'job')}, `
+            + `about ${count(plan.topUps.reduce((n, t) => n + t.estimate.requests, 0), 'request')}, `
             + (plan.priced ? fmtCost(plan.costUsd) : 'cost unknown (no price for a model)') + '.'),
     h('p', {class: 'muted small'}, 'Missed: ' + plan.missedRule + '.'),
     h('div', {class: 'row'},
@@ -81,3 +81,5 @@ function showEstimate(slot, run, plan) {
     result);
     slot.replaceChildren(form);
 }
+
+const count = (n, noun) => `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
