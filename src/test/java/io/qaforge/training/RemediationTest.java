@@ -161,7 +161,7 @@ class RemediationTest {
         assertThat(claimed.get("id").asText()).isEqualTo(second);
         JsonNode again = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + second + "/exam", null).getBody().get("questions");
         assertThat(texts(again.findValues("id"))).isEqualTo(texts(questions.findValues("id")));
-        complete(second, "gpu-2", again, q -> answer(true, 1.0, true, null), 1.0);
+        complete(second, "gpu-2", again, q -> q.get("factId").asLong() == farOff ? answer(false, 0.1, false, null) : answer(true, 1.0, true, null), 0.9);
 
         JsonNode rounds = fixtures.get("/api/trainings/" + second + "/rounds").getBody().get("rounds");
         assertThat(rounds).hasSize(2);
@@ -173,12 +173,29 @@ class RemediationTest {
         assertThat(rounds.at("/1/round").asInt()).isEqualTo(2);
         assertThat(rounds.at("/1/runId").asText()).isEqualTo(second);
         assertThat(rounds.at("/1/status").asText()).isEqualTo("SUCCEEDED");
-        assertThat(rounds.at("/1/after/tokenF1").asDouble()).isEqualTo(1.0);
+        assertThat(rounds.at("/1/after/tokenF1").asDouble()).isEqualTo(0.9);
         assertThat(texts(rounds.at("/1/topUpJobIds"))).containsExactly(topUp.toString());
         assertThat(rounds.at("/1/trainPairs").asLong()).as("the union holds the top-up's pairs too").isGreaterThan(rounds.at("/0/trainPairs").asLong());
         assertThat(fixtures.get("/api/trainings/" + first + "/rounds").getBody().get("rounds")).isEqualTo(rounds);
         assertProblem(fixtures.post("/api/trainings/" + first + "/remediate", Map.of()), 409, "already-remediated", "round 2");
-        assertProblem(fixtures.post("/api/trainings/" + second + "/remediate", Map.of()), 409, "nothing-to-remediate");
+
+        ResponseEntity<JsonNode> third = fixtures.post("/api/trainings/" + second + "/remediate", Map.of());
+        assertThat(third.getStatusCode().value()).as("%s", third.getBody()).isEqualTo(202);
+        assertThat(third.getBody().get("round").asInt()).isEqualTo(3);
+        assertThat(third.getBody().at("/topUps/0/sourceJobId").asText()).as("the exam's questions come from the first job").isEqualTo(job.toString());
+        UUID secondTopUp = UUID.fromString(third.getBody().at("/topUps/0/jobId").asText());
+        assertThat(fixtures.get("/api/jobs/" + secondTopUp + "/facts?size=100").getBody().get("content").findValues("id"))
+                .extracting(JsonNode::asLong).containsExactly(farOff);
+        List<Double> earlier = new ArrayList<>();
+        for (UUID earlierJob : List.of(job, topUp)) {
+            fixtures.get("/api/jobs/" + earlierJob).getBody().at("/params/temperatures").forEach(t -> earlier.add(t.asDouble()));
+        }
+        assertThat(fixtures.get("/api/jobs/" + secondTopUp).getBody().at("/params/temperatures")).isNotEmpty()
+                .allSatisfy(t -> assertThat(t.asDouble()).as("fresh against round 2's top-up too").isNotIn(earlier.toArray()));
+        JsonNode lineage = fixtures.get("/api/trainings/" + first + "/rounds").getBody().get("rounds");
+        assertThat(lineage.findValuesAsText("round")).containsExactly("1", "2", "3");
+        assertThat(lineage.at("/2/remediates").asText()).isEqualTo(second);
+        assertThat(texts(lineage.at("/2/topUpJobIds"))).containsExactly(secondTopUp.toString());
     }
 
     @Test
