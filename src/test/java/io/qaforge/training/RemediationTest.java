@@ -229,6 +229,61 @@ class RemediationTest {
     }
 
     @Test
+    void aRunOnSeveralJobsTopsUpEachJobWithItsOwnFactsUnderOneBudget() {
+        UUID one = generate(Map.of());
+        UUID other = fixtures.document("more-rules-" + UUID.randomUUID() + ".txt", TrainingFixtures.rules(2));
+        Map<String, Object> overrides = new HashMap<>(Map.of("documentIds", List.of(other)));
+        UUID two = generate(overrides);
+        String dataset = fixtures.post("/api/datasets", Map.of("name", "Both", "jobIds", List.of(one, two))).getBody().get("id").asText();
+        String run = fixtures.post("/api/trainings", Map.of("datasetId", dataset, "baseModel", "tiny")).getBody().get("id").asText();
+        JsonNode questions = claimExam(run);
+        Set<Long> factsOfOne = factIds(one), factsOfTwo = factIds(two);
+        long missedOfOne = firstFactIn(questions, factsOfOne), missedOfTwo = firstFactIn(questions, factsOfTwo);
+        complete(run, "gpu-1", questions, q -> q.get("factId").asLong() == missedOfOne || q.get("factId").asLong() == missedOfTwo
+                ? answer(false, 0.0, false, null) : answer(true, 1.0, true, null), 0.8);
+
+        // Two requests at once: one round.
+        List<ResponseEntity<JsonNode>> answers = List.of(1, 2).parallelStream()
+                .map(i -> fixtures.post("/api/trainings/" + run + "/remediate", Map.of("maxCostUsd", 5))).toList();
+        assertThat(answers).extracting(a -> a.getStatusCode().value()).containsExactlyInAnyOrder(202, 409);
+        JsonNode queued = answers.stream().filter(a -> a.getStatusCode().value() == 202).findFirst().orElseThrow().getBody();
+        assertThat(queued.get("topUps")).hasSize(2);
+        Map<String, JsonNode> bySource = new HashMap<>();
+        queued.get("topUps").forEach(t -> bySource.put(t.get("sourceJobId").asText(), t));
+        assertThat(bySource).containsOnlyKeys(one.toString(), two.toString());
+        for (var source : Map.of(one, missedOfOne, two, missedOfTwo).entrySet()) {
+            JsonNode topUp = bySource.get(source.getKey().toString());
+            JsonNode view = fixtures.get("/api/jobs/" + topUp.get("jobId").asText()).getBody();
+            assertThat(view.get("parentJobId").asText()).isEqualTo(source.getKey().toString());
+            assertThat(fixtures.get("/api/jobs/" + topUp.get("jobId").asText() + "/facts").getBody().get("content").findValues("id"))
+                    .as("each job tops up its own missed fact").extracting(JsonNode::asLong).containsExactly(source.getValue());
+        }
+        assertThat(bySource.values().stream().map(t -> t.get("maxCostUsd").decimalValue()).reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add))
+                .as("one budget shared in proportion to the estimates").isPositive().isLessThanOrEqualTo(new java.math.BigDecimal("5"));
+        assertThat(texts(fixtures.get("/api/trainings/" + queued.get("trainingRunId").asText()).getBody().get("jobIds")))
+                .containsExactlyInAnyOrder(one.toString(), two.toString(), bySource.get(one.toString()).get("jobId").asText(),
+                        bySource.get(two.toString()).get("jobId").asText());
+    }
+
+    @Test
+    void anUploadedExamIsRemediatedThroughItsFactIds() {
+        UUID job = generate(Map.of());
+        long fact = factIds(job).iterator().next();
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hand-written", "questions", List.of(
+                Map.of("question", "What does the rule say?", "answer", "Restart within seconds.", "factId", fact),
+                Map.of("question", "Of another job?", "answer", "No.", "factId", 999_999_999),
+                Map.of("question", "Without provenance?", "answer", "None.")))).getBody();
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "examId", exam.get("id"), "baseModel", "tiny")).getBody().get("id").asText();
+        complete(run, "gpu-1", claimExam(run), q -> answer(false, 0.0, false, null), 0.0);
+
+        JsonNode estimate = fixtures.get("/api/trainings/" + run + "/remediate/estimate").getBody();
+        assertThat(estimate.get("missed").asInt()).isEqualTo(3);
+        assertThat(estimate.get("noSource").asInt()).as("a fact of no job of the run, and no fact at all").isEqualTo(2);
+        assertThat(estimate.get("facts").asInt()).isEqualTo(1);
+        assertThat(estimate.at("/topUps/0/sourceJobId").asText()).isEqualTo(job.toString());
+    }
+
+    @Test
     void whatCannotBeRemediatedIsRefusedWithItsReasonAndQueuesNothing() {
         UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "train"});
         long jobsBefore = count("job"), runsBefore = count("training_run");
@@ -279,6 +334,21 @@ class RemediationTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> jobStatus(job), status -> !status.equals("QUEUED") && !status.equals("RUNNING"));
         assertThat(jobStatus(job)).isEqualTo("SUCCEEDED");
         return job;
+    }
+
+    private Set<Long> factIds(UUID job) {
+        Set<Long> ids = new HashSet<>();
+        fixtures.get("/api/jobs/" + job + "/facts?size=200").getBody().get("content").forEach(f -> ids.add(f.get("id").asLong()));
+        return ids;
+    }
+
+    private static long firstFactIn(JsonNode questions, Set<Long> facts) {
+        for (JsonNode q : questions) {
+            if (facts.contains(q.get("factId").asLong())) {
+                return q.get("factId").asLong();
+            }
+        }
+        throw new AssertionError("no question about these facts");
     }
 
     private JsonNode claimExam(String run) {
