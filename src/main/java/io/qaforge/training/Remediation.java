@@ -113,7 +113,9 @@ class Remediation {
         List<TopUp> topUps = new ArrayList<>();
         targets.byJob().forEach((job, target) -> topUps.add(new TopUp(job, jobs.remediate(job, target.facts(), target.chunks(), budgets.get(job)),
                 target.facts().size(), target.chunks().size(), budgets.get(job), estimates.get(job))));
-        TrainingRun next = runs.save(run.nextRound(new TreeSet<>(topUps.stream().map(TopUp::jobId).toList())));
+        // Checked again, not trusted: what the next round's worker gets must pass today's rules.
+        Map<String, Object> params = TrainingParams.validate(run.getParams());
+        TrainingRun next = runs.save(run.nextRound(new TreeSet<>(topUps.stream().map(TopUp::jobId).toList()), params));
         return plan(run, next.getId(), targets, topUps);
     }
 

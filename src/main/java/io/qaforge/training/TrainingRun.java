@@ -1,7 +1,6 @@
 package io.qaforge.training;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -86,13 +85,13 @@ class TrainingRun {
     }
 
     /**
-     * The next remediation round: the same base model, params and exam, training on this run's jobs plus the top-ups,
-     * so its recall compares with this one's.
+     * The next remediation round: the same base model, params (this run's, validated again) and exam, training on
+     * this run's jobs plus the top-ups, so its recall compares with this one's.
      */
-    TrainingRun nextRound(Set<UUID> topUpJobIds) {
+    TrainingRun nextRound(Set<UUID> topUpJobIds, Map<String, Object> params) {
         Set<UUID> union = new TreeSet<>(jobIds);
         union.addAll(topUpJobIds);
-        TrainingRun next = new TrainingRun(new Source(null, null, union, examId), baseModel, params == null ? Map.of() : new LinkedHashMap<>(params), false, null);
+        TrainingRun next = new TrainingRun(new Source(null, null, union, examId), baseModel, params, false, null);
         next.remediates = id;
         next.round = round + 1;
         return next;

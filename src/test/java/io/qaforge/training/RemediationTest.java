@@ -117,6 +117,9 @@ class RemediationTest {
         assertThat(estimate.get("priced").asBoolean()).isTrue();
         assertProblem(fixtures.post("/api/trainings/" + first + "/remediate", Map.of("maxCostUsd", 0.000001)), 422, "over-budget", "maxCostUsd");
         assertProblem(fixtures.post("/api/trainings/" + first + "/remediate", Map.of("maxCostUsd", -1)), 400, "invalid-request");
+        assertProblem(fixtures.post("/api/trainings/" + first + "/remediate", Map.of("maxCostUsd", "5")), 400, "invalid-request", "number");
+        assertProblem(fixtures.post("/api/trainings/" + first + "/remediate", Map.of("baseModel", "attacker/model",
+                "params", Map.of("judgeUrl", "http://attacker.example"))), 400, "invalid-request", "baseModel, params", "keeps the run's");
         assertThat(count("job")).as("an estimate and refusals queue nothing").isEqualTo(jobsBefore);
         assertThat(count("training_run")).isEqualTo(runsBefore);
 
