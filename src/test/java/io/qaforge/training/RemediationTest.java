@@ -232,6 +232,25 @@ class RemediationTest {
     }
 
     @Test
+    void aRoundWhoseTopUpIsCancelledFailsWithTheReasonInsteadOfWaitingForever() {
+        UUID job = generate(Map.of("strategy", "recipe", "variants", List.of("standard"), "questionsPerChunk", 4, "temperatures", List.of(0.2, 0.8)));
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        complete(run, "gpu-1", claimExam(run), q -> answer(false, 0.0, false, null), 0.0);
+        fake.latencyMillis = 300;
+        JsonNode queued = fixtures.post("/api/trainings/" + run + "/remediate", Map.of()).getBody();
+        String topUp = queued.at("/topUps/0/jobId").asText();
+        assertThat(fixtures.post("/api/jobs/" + topUp + "/cancel", Map.of()).getStatusCode().value()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> jobStatus(UUID.fromString(topUp)), "CANCELLED"::equals);
+
+        assertThat(fixtures.claim("gpu-2")).isNull();
+        JsonNode next = fixtures.get("/api/trainings/" + queued.get("trainingRunId").asText()).getBody();
+        assertThat(next.get("status").asText()).isEqualTo("FAILED");
+        assertThat(next.get("error").asText()).isEqualTo("job " + topUp + " was cancelled, so there is no dataset to train on");
+        assertThat(fixtures.post("/api/trainings/" + run + "/remediate", Map.of()).getStatusCode().value())
+                .as("a failed round makes room for another").isEqualTo(202);
+    }
+
+    @Test
     void aRunOnSeveralJobsTopsUpEachJobWithItsOwnFactsUnderOneBudget() {
         UUID one = generate(Map.of());
         UUID other = fixtures.document("more-rules-" + UUID.randomUUID() + ".txt", TrainingFixtures.rules(2));
