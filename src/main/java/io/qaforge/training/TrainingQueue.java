@@ -60,10 +60,10 @@ class TrainingQueue {
                 WHERE status = 'RUNNING' AND lease_until < now() AND attempts >= ?""", maxAttempts);
         // A job cancelled for good never becomes a dataset (a failed one may still be retried): its runs cannot start.
         jdbc.update("""
-                UPDATE training_run r SET status = 'FAILED', finished_at = now(),
-                       error = 'job ' || s.job_id || ' was cancelled, so there is no dataset to train on'
+                UPDATE training_run r SET status = 'FAILED', finished_at = now(), error = format(?, s.job_id)
                 FROM training_run_job rj JOIN job_state s ON s.job_id = rj.job_id
-                WHERE rj.run_id = r.id AND r.status = 'QUEUED' AND s.status = ?""", JobStatus.CANCELLED.name());
+                WHERE rj.run_id = r.id AND r.status = 'QUEUED' AND s.status = ?""",
+                "job %s was cancelled, so there is no dataset to train on", JobStatus.CANCELLED.name());
         List<UUID> claimed = jdbc.queryForList("""
                 UPDATE training_run SET status = 'RUNNING', worker_id = ?, lease_seconds = ?, attempts = attempts + 1,
                        lease_until = now() + make_interval(secs => ?), started_at = coalesce(started_at, now())
