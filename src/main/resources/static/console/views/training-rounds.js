@@ -11,9 +11,12 @@ import {badge, errorBox, showError} from '../widgets.js';
 export function rounds(run, signal) {
     const element = h('div', {id: 'rounds'});
     api.get(`/api/trainings/${run.id}/rounds`, signal).then(({rounds}) => {
+        // A run is remediated once, unless that round failed or was cancelled: then point to it instead.
+        const next = rounds.find(r => r.remediates === run.id && !['FAILED', 'CANCELLED'].includes(r.status));
         element.replaceChildren(
             rounds.length > 1 ? roundsTable(rounds, run.id) : '',
-            run.status === 'SUCCEEDED' && !run.evaluateOnly ? remediate(run, signal) : '');
+            next ? h('p', {id: 'remediated-by'}, `Remediated by round ${next.round}: `, h('a', {href: '#trainings/' + next.runId}, h('code', {}, short(next.runId))))
+                : run.status === 'SUCCEEDED' && !run.evaluateOnly ? remediate(run, signal) : '');
     }).catch(e => {
         if (!isAbort(e)) element.replaceChildren(errorBox(e));
     });

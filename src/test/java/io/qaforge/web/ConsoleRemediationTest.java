@@ -100,6 +100,9 @@ class ConsoleRemediationTest {
             assertThat(browser.find("#rounds-table tr[data-round='2'] td[data-phase=after]").getText()).endsWith("F1 0.9");
             assertThat(browser.find("#rounds-table tr[data-round='2']").getText()).contains("+ top-up");
             browser.screenshot("remediation-2-rounds");
+            browser.go("/#trainings/" + first);
+            browser.findText("#remediated-by", "Remediated by round 2: " + second.substring(0, 8));
+            assertThat(browser.all("#remediate")).as("remediate the latest round instead").isEmpty();
             assertThat(browser.consoleErrors()).as("the sign-in's visit to /actuator/health asks for a favicon; nothing else may fail")
                     .allMatch(error -> error.contains("/favicon.ico"));
         } finally {
