@@ -56,9 +56,10 @@ class ExamStore {
 
     List<Exams.Question> questions(UUID examId) {
         return jdbc.query("""
-                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, context FROM exam_question
+                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context FROM exam_question
                 WHERE exam_id = ? ORDER BY ordinal""", (row, i) -> new Exams.Question(row.getLong(1), row.getInt(2), row.getString(3),
-                row.getString(4), (Long) row.getObject(5), row.getString(6), (Long) row.getObject(7), row.getString(8)), examId);
+                row.getString(4), (Long) row.getObject(5), row.getString(6), (Long) row.getObject(7), (Long) row.getObject(8),
+                row.getString(9)), examId);
     }
 
     /** Deletes an exam unless a training run was scored on it (the runs' foreign key refuses). */
@@ -95,15 +96,19 @@ class ExamStore {
     }
 
     private List<NewQuestion> testPairs(Collection<UUID> jobIds) {
-        record Pair(long id, long chunkId, String question, String answer) {
+        record Pair(long id, long chunkId, String question, String answer, Long factId, String direction) {
         }
+        // A question's fact is the one its pair tests (recall by fact); a pair about several facts names none.
         List<Pair> pairs = jdbc.query("""
-                SELECT id, chunk_id, question, answer FROM accepted_pair
+                SELECT id, chunk_id, question, answer, CASE WHEN cardinality(fact_ids) = 1 THEN fact_ids[1] END, direction
+                FROM accepted_pair
                 WHERE job_id = ANY(?::uuid[]) AND split = 'test'
-                ORDER BY md5(id::text) LIMIT ?""", (row, i) -> new Pair(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4)),
+                ORDER BY md5(id::text) LIMIT ?""", (row, i) -> new Pair(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4),
+                        (Long) row.getObject(5), row.getString(6)),
                 jobIds.stream().map(UUID::toString).toArray(String[]::new), QuestionInput.MAX_QUESTIONS);
         var context = contexts.ofChunks(pairs.stream().map(Pair::chunkId).distinct().toList());
-        return pairs.stream().map(p -> new NewQuestion(p.question(), p.answer(), null, null, p.chunkId(), p.id(), context.get(p.chunkId()))).toList();
+        return pairs.stream().map(p -> new NewQuestion(p.question(), p.answer(), p.factId(), p.direction(), p.chunkId(), p.id(),
+                context.get(p.chunkId()))).toList();
     }
 
     /** Jobs among these that have not finished with a dataset (still generating, failed or cancelled). */

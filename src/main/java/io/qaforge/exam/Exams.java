@@ -15,11 +15,12 @@ public class Exams {
     }
 
     /**
+     * @param pairId  the held-out generated pair it was made from (test-split exams), or null: uploaded
      * @param context what the in-context phase puts in the prompt (source chunk, whole document or the uploader's
      *                text), or null: then the question has no in-context score
      */
     public record Question(long id, int ordinal, String question, String answer, Long factId, String direction, Long chunkId,
-                           String context) {
+                           Long pairId, String context) {
     }
 
     private final ExamRepository exams;

@@ -157,6 +157,16 @@ public class Jobs {
                 Boolean.class, (Object) array(jobIds)));
     }
 
+    /** For each of these facts that one of these jobs holds, that job (the first by id when several do). */
+    public Map<Long, UUID> jobsOfFacts(Collection<UUID> jobIds, Collection<Long> factIds) {
+        Map<Long, UUID> owners = new HashMap<>();
+        jdbc.query("SELECT DISTINCT ON (fact_id) fact_id, job_id FROM job_fact WHERE job_id = ANY(?::uuid[]) AND fact_id = ANY(?) ORDER BY fact_id, job_id",
+                rs -> {
+                    owners.put(rs.getLong(1), rs.getObject(2, UUID.class));
+                }, array(jobIds), factIds.toArray(Long[]::new));
+        return owners;
+    }
+
     /** The job's accepted test-split pairs, chunk by chunk: the exam of a model trained on the job. */
     public List<ExamPair> testPairs(UUID jobId) {
         requireExists(jobId);
@@ -168,9 +178,9 @@ public class Jobs {
     }
 
     /**
-     * Queues a remediation job: more phrasings, in both directions and at temperatures the job did not use, of exactly
-     * these facts (a fact job; {@code chunkIds} adds all the job's facts of those chunks) or chunks (a recipe job), with
-     * the job's documents, provider, model, context, prompts, judge and coverage target, under its own budget. Its
+     * Queues a remediation job: more phrasings, in both directions and at temperatures neither the job, the jobs it
+     * tops up nor its earlier remediation jobs used, of exactly these facts (a fact job; {@code chunkIds} adds all the
+     * job's facts of those chunks) or chunks (a recipe job), with the job's documents, provider, model, context, prompts, judge and coverage target, under its own budget. Its
      * pairs all train and never near-copy the job's test questions; its view names the job as {@code parentJobId}.
      *
      * @return the new job's id
@@ -228,9 +238,15 @@ public class Jobs {
         if (targets.isEmpty()) {
             throw ApiProblem.badRequest("nothing-to-remediate", "Nothing to remediate", "Name the facts or chunks to top up");
         }
-        List<BigDecimal> used = jdbc.queryForList(TopUps.LINEAGE
-                        + "SELECT DISTINCT temperature FROM task WHERE job_id IN (SELECT id FROM lineage) AND kind = 'pairs'",
-                BigDecimal.class, jobId);
+        // Earlier remediations of the job count too: a third round's phrasings differ from the second's.
+        List<BigDecimal> used = jdbc.queryForList(TopUps.LINEAGE + """
+                        , descendants AS (
+                            SELECT id FROM job WHERE id = ?
+                            UNION
+                            SELECT j.id FROM job j JOIN descendants d ON j.parent_job_id = d.id)
+                        SELECT DISTINCT temperature FROM task
+                        WHERE job_id IN (SELECT id FROM lineage UNION SELECT id FROM descendants) AND kind = 'pairs'""",
+                BigDecimal.class, jobId, jobId);
         return planner.planTopUp(jobId, spec, targets, maxCostUsd, used);
     }
 

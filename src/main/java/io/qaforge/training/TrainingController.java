@@ -83,11 +83,12 @@ class TrainingController {
      * @param recall   the worker's summary: before / in context / after (exact match, token F1, contained, judge),
      *                 by direction, and the recovery ratio (after − before) / (in context − before)
      * @param attempts claims so far that did not end in a release
+     * @param round    its remediation round: 1, or one more than the run it {@code remediates} (see /rounds)
      */
     record TrainingView(UUID id, UUID jobId, Set<UUID> jobIds, UUID datasetId, ExamRef exam, String baseModel, Map<String, Object> params,
-                        boolean evaluateOnly, UUID comparisonId, TrainingRun.Status status, boolean cancelRequested, String workerId,
-                        int attempts, Map<String, Object> progress, Map<String, Object> recall, Map<String, Object> metrics,
-                        Map<String, Object> report, List<ArtifactView> artifacts, String error, Instant createdAt, Instant startedAt,
+                        boolean evaluateOnly, UUID comparisonId, int round, UUID remediates, TrainingRun.Status status,
+                        boolean cancelRequested, String workerId, int attempts, Map<String, Object> progress, Map<String, Object> recall,
+                        Map<String, Object> metrics, Map<String, Object> report, List<ArtifactView> artifacts, String error, Instant createdAt, Instant startedAt,
                         Instant finishedAt, List<Map<String, Object>> history) {
     }
 
@@ -257,8 +258,8 @@ class TrainingController {
             delivered.add(new ArtifactView(a.kind(), a.sha256(), a.bytes(), a.createdAt(), "/api/trainings/" + run.getId() + "/" + a.kind()));
         }
         return new TrainingView(run.getId(), run.getJobId(), run.getJobIds(), run.getDatasetId(), exam(run.getExamId()), run.getBaseModel(),
-                run.getParams(), run.isEvaluateOnly(), run.getComparisonId(), run.getStatus(), run.isCancelRequested(), run.getWorkerId(),
-                run.getAttempts(), run.getProgress(), run.getRecall(), run.getMetrics(), run.getReport(), delivered, run.getError(),
+                run.getParams(), run.isEvaluateOnly(), run.getComparisonId(), run.getRound(), run.getRemediates(), run.getStatus(),
+                run.isCancelRequested(), run.getWorkerId(), run.getAttempts(), run.getProgress(), run.getRecall(), run.getMetrics(), run.getReport(), delivered, run.getError(),
                 run.getCreatedAt(), run.getStartedAt(), run.getFinishedAt(), history);
     }
 

@@ -45,7 +45,7 @@ class TrainingQueue {
      * Hands the oldest claimable run to this worker: queued, or running under a lease that expired (its worker
      * vanished) fewer than {@code maxAttempts} times; one that used up its attempts is failed with the reason. A run
      * waits until every job it trains on has finished generating (generation's {@code job_state} view): training on
-     * half a dataset helps nobody. A run without an exam gets its jobs' test split as one, made here once they are final.
+     * half a dataset helps nobody; one waiting for a job that was cancelled is failed. A run without an exam gets its jobs' test split as one, made here once they are final.
      */
     @Transactional
     Optional<UUID> claim(String workerId, int leaseSeconds, int maxAttempts) {
@@ -58,6 +58,12 @@ class TrainingQueue {
                        error = 'worker lost ' || attempts || ' times (last: lease expired'
                                || coalesce(' while ' || (progress ->> 'phase'), '') || ')'
                 WHERE status = 'RUNNING' AND lease_until < now() AND attempts >= ?""", maxAttempts);
+        // A job cancelled for good never becomes a dataset (a failed one may still be retried): its runs cannot start.
+        jdbc.update("""
+                UPDATE training_run r SET status = 'FAILED', finished_at = now(), error = format(?, s.job_id)
+                FROM training_run_job rj JOIN job_state s ON s.job_id = rj.job_id
+                WHERE rj.run_id = r.id AND r.status = 'QUEUED' AND s.status = ?""",
+                "job %s was cancelled, so there is no dataset to train on", JobStatus.CANCELLED.name());
         List<UUID> claimed = jdbc.queryForList("""
                 UPDATE training_run SET status = 'RUNNING', worker_id = ?, lease_seconds = ?, attempts = attempts + 1,
                        lease_until = now() + make_interval(secs => ?), started_at = coalesce(started_at, now())

@@ -42,6 +42,9 @@ class TrainingRun {
     private UUID examId;
     private boolean evaluateOnly;
     private UUID comparisonId;
+    /** The run whose missed questions this one's top-up jobs were made for; null in round 1. */
+    private UUID remediates;
+    private int round = 1;
     private String baseModel;
     @JdbcTypeCode(SqlTypes.JSON)
     private Map<String, Object> params;
@@ -81,6 +84,19 @@ class TrainingRun {
         this.createdAt = Instant.now();
     }
 
+    /**
+     * The next remediation round: the same base model, params (this run's, validated again) and exam, training on
+     * this run's jobs plus the top-ups, so its recall compares with this one's.
+     */
+    TrainingRun nextRound(Set<UUID> topUpJobIds, Map<String, Object> params) {
+        Set<UUID> union = new TreeSet<>(jobIds);
+        union.addAll(topUpJobIds);
+        TrainingRun next = new TrainingRun(new Source(null, null, union, examId), baseModel, params, false, null);
+        next.remediates = id;
+        next.round = round + 1;
+        return next;
+    }
+
     UUID getId() {
         return id;
     }
@@ -107,6 +123,14 @@ class TrainingRun {
 
     UUID getComparisonId() {
         return comparisonId;
+    }
+
+    UUID getRemediates() {
+        return remediates;
+    }
+
+    int getRound() {
+        return round;
     }
 
     String getBaseModel() {

@@ -1,6 +1,6 @@
 // #trainings/<id>: one training run: its recall before / in context / after, the loss curve, every exam answer, the
-// adapter to download or push to the Hub, parameters and metrics; refreshed every 5 s until the run ends, and
-// cancellable while it has not.
+// adapter to download or push to the Hub, its remediation rounds, parameters and metrics; refreshed every 5 s until
+// the run ends, and cancellable while it has not.
 
 import {api} from '../api.js';
 import {lossChart} from '../chart.js';
@@ -11,6 +11,7 @@ import {settings} from '../settings.js';
 import {isAbort, poll} from '../wait.js';
 import {backLink, badge, errorBox, facts, keyValues, showError} from '../widgets.js';
 import {deliverables, results} from './training-results.js';
+import {rounds} from './training-rounds.js';
 
 export function mount(element, signal, {id}) {
     const root = h('div', {id: 'training-detail'}, back(), h('p', {class: 'muted'}, 'Loading…'));
@@ -24,7 +25,7 @@ export function mount(element, signal, {id}) {
             render(root, run, ended);
             if (ended(run.status) && !shown) {
                 shown = true;
-                after.replaceChildren(deliverables(run, signal), results(run, signal));
+                after.replaceChildren(rounds(run, signal), deliverables(run, signal), results(run, signal));
             }
             return !ended(run.status);
         } catch (e) {
@@ -55,6 +56,8 @@ function render(root, run, ended) {
             ['Step', fmtStep(p), 'step'], ended(run.status) ? null : ['Phase', p.phase || '—', 'phase'], ['Loss', fmtNumber(p.loss), 'loss'],
             ['Eval loss', fmtNumber(p.evalLoss), 'evalLoss'], ['Worker', run.workerId || '—'], ['Attempts', fmt(run.attempts), 'attempts'],
             ['Created', fmtTime(run.createdAt)], ['Started', fmtTime(run.startedAt)], ['Finished', fmtTime(run.finishedAt)],
+            run.remediates ? ['Round', [String(run.round), ' · remediates ', h('a', {href: '#trainings/' + run.remediates}, h('code', {}, short(run.remediates)))],
+                'round'] : null,
             run.comparisonId ? ['Comparison', h('a', {href: '#trainings/compare/' + run.comparisonId}, 'all models'), 'comparison'] : null,
             run.cancelRequested && !ended(run.status) ? ['Cancel', 'requested'] : null]),
         run.error ? h('div', {class: 'error'}, h('strong', {}, 'Run error'), ' ', run.error) : '',

@@ -87,6 +87,22 @@ public class TrainingFixtures {
         return job;
     }
 
+    /**
+     * Paragraphs of rules, each opening with the "Fact N" marker the generation fake keys on: one chunk each where
+     * chunks hold about 100 tokens ({@code qaforge.documents.chunk-target-tokens=100}).
+     */
+    public static String rules(int count) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 1; i <= count; i++) {
+            text.append("Fact ").append(i).append(". In international touch rugby, rule ").append(i)
+                    .append(" says that a team of six players must restart play within ").append(i % 7 + 3)
+                    .append(" seconds after a touch, standing ").append(i % 5 + 5).append(" metres back from the mark. ")
+                    .append("A referee who sees rule ").append(i).append(" broken awards a penalty to the other team, and ")
+                    .append("repeated breaches of it lead to a sin bin of ").append(i % 3 + 2).append(" minutes.\n\n");
+        }
+        return text.toString();
+    }
+
     public ResponseEntity<JsonNode> post(String path, Object body) {
         return exchange(HttpMethod.POST, path, body, MediaType.APPLICATION_JSON, apiToken);
     }
