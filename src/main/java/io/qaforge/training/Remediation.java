@@ -81,6 +81,7 @@ class Remediation {
     /** What remediating the run would queue and cost; queues nothing. */
     Plan estimate(UUID runId) {
         TrainingRun run = find(runId);
+        requireNotRemediated(runId);
         Targets targets = targets(run);
         List<TopUp> topUps = new ArrayList<>();
         targets.byJob().forEach((job, target) -> topUps.add(new TopUp(job, null, target.facts().size(), target.chunks().size(), null,
@@ -100,12 +101,7 @@ class Remediation {
         TrainingRun run = find(runId);
         // Two concurrent requests for the same run: the second waits here and then sees the first's round.
         jdbc.queryForList("SELECT id FROM training_run WHERE id = ? FOR UPDATE", UUID.class, runId);
-        runs.findFirstByRemediatesAndStatusNotInOrderByCreatedAt(runId, List.of(TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED))
-                .ifPresent(next -> {
-                    throw new ApiProblem(HttpStatus.CONFLICT, "already-remediated", "Already remediated",
-                            "Run " + runId + " was remediated by round " + next.getRound() + " (run " + next.getId() + ", " + next.getStatus()
-                                    + "); remediate that round once it has completed, or cancel it to queue another");
-                });
+        requireNotRemediated(runId);
         Targets targets = targets(run);
         Map<UUID, Estimate> estimates = new LinkedHashMap<>();
         targets.byJob().forEach((job, target) -> estimates.put(job, jobs.estimateRemediation(job, target.facts(), target.chunks())));
@@ -117,6 +113,16 @@ class Remediation {
         Map<String, Object> params = TrainingParams.validate(run.getParams());
         TrainingRun next = runs.save(run.nextRound(new TreeSet<>(topUps.stream().map(TopUp::jobId).toList()), params));
         return plan(run, next.getId(), targets, topUps);
+    }
+
+    /** A run has at most one live next round: one queued, running or done. */
+    private void requireNotRemediated(UUID runId) {
+        runs.findFirstByRemediatesAndStatusNotInOrderByCreatedAt(runId, List.of(TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED))
+                .ifPresent(next -> {
+                    throw new ApiProblem(HttpStatus.CONFLICT, "already-remediated", "Already remediated",
+                            "Run " + runId + " was remediated by round " + next.getRound() + " (run " + next.getId() + ", " + next.getStatus()
+                                    + "); remediate that round once it has completed, or cancel it to queue another");
+                });
     }
 
     /** Every round of the run's lineage, from the first. */

@@ -49,7 +49,7 @@ async function load(signal) {
 function row(run) {
     return h('tr', {dataset: {id: run.id}},
         h('td', {}, h('a', {href: '#trainings/' + run.id}, h('code', {}, short(run.id)))),
-        h('td', {}, badge(run.status)),
+        h('td', {}, badge(run.status), run.round > 1 ? ` round ${run.round}` : ''),
         h('td', {}, run.baseModel),
         h('td', {}, run.jobId ? h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))
             : run.datasetId ? 'dataset' : run.jobIds.length ? `${run.jobIds.length} jobs` : '—'),

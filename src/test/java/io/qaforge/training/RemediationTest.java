@@ -151,6 +151,7 @@ class RemediationTest {
         assertThat(previous.get("round").asInt()).isEqualTo(1);
 
         assertProblem(fixtures.post("/api/trainings/" + first + "/remediate", Map.of()), 409, "already-remediated", second);
+        assertProblem(fixtures.get("/api/trainings/" + first + "/remediate/estimate"), 409, "already-remediated", second);
         assertThat(jobStatus(topUp)).as("the top-up is still generating").isIn("QUEUED", "RUNNING");
         assertThat(fixtures.claim("gpu-2")).as("the next round waits for its top-up").isNull();
         assertThat(jobStatus(topUp)).as("so the refused claim proves the wait").isIn("QUEUED", "RUNNING");
