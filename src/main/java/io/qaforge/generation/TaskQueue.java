@@ -89,7 +89,7 @@ class TaskQueue {
                             UPDATE task t SET status = 'RUNNING', attempts = t.attempts + 1, leased_by = :worker,
                                    lease_until = now() + make_interval(secs => :lease)
                             FROM next WHERE t.id = next.id
-                            RETURNING """ + Claimed.COLUMNS)
+                            RETURNING\s""" + Claimed.COLUMNS)
                     .param("provider", provider)
                     .param("batchProvider", batchProvider)
                     .param("active", JobStatus.names(JobStatus.ACTIVE))
