@@ -591,7 +591,6 @@ public class FakeOpenAi implements AutoCloseable {
                     .put("endpoint", request.path("endpoint").asText()).put("input_file_id", request.path("input_file_id").asText())
                     .put("completion_window", request.path("completion_window").asText()).put("status", "validating")
                     .put("created_at", System.currentTimeMillis() / 1000).putNull("output_file_id").putNull("error_file_id");
-            batch.putObject("request_counts").put("total", 0).put("completed", 0).put("failed", 0);
             batches.put(id, batch);
             created.add(id);
             batch.putObject("request_counts").put("total", requests(id).size()).put("completed", 0).put("failed", 0);
