@@ -53,7 +53,8 @@ class JobViews {
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
             return status != next.status || !tasks.equals(next.tasks) || pairsAccepted != next.pairsAccepted
-                    || pairsJudging != next.pairsJudging || completionTokens != next.completionTokens;
+                    || pairsJudging != next.pairsJudging || completionTokens != next.completionTokens
+                    || !batches.equals(next.batches);
         }
     }
 

@@ -53,6 +53,7 @@ class BatchRestartTest {
     }
 
     ConfigurableApplicationContext replica() {
+        // A provider name of its own: the engines of other test contexts on the same database claim only theirs.
         var context = new SpringApplicationBuilder(QaforgeApplication.class).run(
                 "--server.port=0",
                 "--qaforge.documents.chunk-target-tokens=100",
@@ -61,8 +62,8 @@ class BatchRestartTest {
                 "--qaforge.generation.lease=2s",
                 "--qaforge.generation.batch.poll-interval=50ms",
                 "--qaforge.generation.providers.openai.base-url=",
-                "--qaforge.generation.providers.batched.base-url=" + fake.baseUrl(),
-                "--qaforge.generation.providers.batched.batch=true");
+                "--qaforge.generation.providers.batchreplicas.base-url=" + fake.baseUrl(),
+                "--qaforge.generation.providers.batchreplicas.batch=true");
         replicas.add(context);
         return context;
     }
@@ -81,7 +82,7 @@ class BatchRestartTest {
         Map<String, Object> request = new HashMap<>();
         request.put("documentIds", List.of(document));
         request.put("context", "Canoe polo rules");
-        request.put("provider", "batched");
+        request.put("provider", "batchreplicas");
         request.put("model", "any-model");
         request.put("temperatures", Map.of("count", TEMPERATURES));
         request.put("questionsPerChunk", QUESTIONS);
