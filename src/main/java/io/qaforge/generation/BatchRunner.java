@@ -26,7 +26,8 @@ import org.springframework.stereotype.Component;
  * their tasks by {@code custom_id} and each answer goes the way a synchronous answer goes ({@link Steps}, then
  * {@link TaskQueue#complete} stores it with its task marked done, once); lines that failed, and tasks an expired, failed
  * or cancelled batch did not answer, go back to the queue with their attempt counted, for the next batch. Then it
- * submits what is pending: one JSONL file per job of at most 50,000 requests and 200 MB.
+ * submits what is pending: one JSONL file per job of at most 50,000 requests and 200 MB. A batch whose job was cancelled
+ * is cancelled at the provider.
  */
 @Component
 class BatchRunner implements SmartLifecycle {
@@ -139,6 +140,11 @@ class BatchRunner implements SmartLifecycle {
                 batches.settle(leased.id(), "abandoned", "submission was cut off before the provider took the batch");
                 return;
             }
+        }
+        if (!batch.ended() && !batch.status().equals("cancelling") && batches.waiting(leased.id()).isEmpty()) {
+            // Its job was cancelled: nothing it answers would be stored, so it should cost no more.
+            batch = client.batches.cancel(batch.id());
+            log.info("Batch {} of cancelled job {}: cancelled at the provider", batch.id(), leased.jobId());
         }
         batches.polled(leased.id(), batch, properties.batch().pollInterval());
         if (batch.ended()) {

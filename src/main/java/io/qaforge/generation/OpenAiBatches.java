@@ -80,6 +80,11 @@ class OpenAiBatches {
         return batch(call(() -> http.get().uri("/v1/batches/{id}", batchId).retrieve().body(JsonNode.class)));
     }
 
+    /** Asks the provider to stop the batch; it ends {@code cancelled}, with what it answered so far. */
+    Batch cancel(String batchId) {
+        return batch(call(() -> http.post().uri("/v1/batches/{id}/cancel", batchId).retrieve().body(JsonNode.class)));
+    }
+
     /** The newest batch made of this input file, if the provider lists one (a submission cut off before its id was kept). */
     Batch find(String inputFileId) {
         JsonNode list = call(() -> http.get().uri("/v1/batches?limit=100").retrieve().body(JsonNode.class));

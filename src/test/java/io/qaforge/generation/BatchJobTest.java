@@ -205,6 +205,23 @@ class BatchJobTest {
     }
 
     @Test
+    void cancellingABatchJobCancelsItsBatchesAtTheProvider() {
+        fake.batches.hold = true;
+        UUID job = createJob(http, recipe("batch"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> !fake.batches.created.isEmpty() && fake.batches.status(fake.batches.created.getFirst()).equals("in_progress"));
+        assertThat(post(http, "/api/jobs/" + job + "/cancel", Map.of()).getStatusCode().is2xxSuccessful()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> fake.batches.status(fake.batches.created.getFirst()).equals("cancelled"));
+        JsonNode view = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> GenerationFixtures.job(http, job), v -> v.get("batches").get(0).get("settled").asBoolean());
+        assertThat(view.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(view.get("batches").get(0).get("status").asText()).isEqualTo("cancelled");
+        assertThat(view.get("pairsAccepted").asInt()).as("answers of a cancelled job are not stored").isZero();
+        assertThat(fake.batches.created).hasSize(1);
+    }
+
+    @Test
     void factJobsRunTheirFactsPairsAndJudgeStepsInBatches() {
         Map<String, Object> request = new HashMap<>();
         request.put("documentIds", List.of(document));

@@ -471,7 +471,8 @@ public class FakeOpenAi implements AutoCloseable {
      * status on (validating, in_progress, finalizing, then completed, or the ending a test asks for), unless held;
      * when it ends, every request line is answered as a synchronous call would be (script included), the answers put in
      * the output file in an order unlike the input's, and the lines a test fails in the error file. An expired or
-     * cancelled batch answers only the first half of its lines; a failed one none. {@code GET /v1/batches} lists them.
+     * cancelled batch answers only the first half of its lines; a failed one none. {@code GET /v1/batches} lists them;
+     * {@code POST /v1/batches/{id}/cancel} has one end {@code cancelled} at its next look.
      */
     final class Batches {
         private final Map<String, byte[]> files = new java.util.concurrent.ConcurrentHashMap<>();
@@ -539,6 +540,15 @@ public class FakeOpenAi implements AutoCloseable {
                         data.add(batches.get(created.get(i)));
                     }
                     send(exchange, 200, list.toString().getBytes(StandardCharsets.UTF_8));
+                } else if (method.equals("POST") && path.startsWith("/v1/batches/") && path.endsWith("/cancel")) {
+                    ObjectNode batch = batches.get(path.substring("/v1/batches/".length(), path.length() - "/cancel".length()));
+                    synchronized (this) {
+                        if (batch != null && !batch.path("status").asText().matches("completed|failed|expired|cancelled")) {
+                            batch.put("status", "cancelling");
+                        }
+                    }
+                    send(exchange, batch == null ? 404 : 200, batch == null ? "{\"error\":{\"message\":\"No such batch\"}}".getBytes()
+                            : batch.toString().getBytes(StandardCharsets.UTF_8));
                 } else if (method.equals("GET") && path.startsWith("/v1/batches/")) {
                     ObjectNode batch = batches.get(path.substring("/v1/batches/".length()));
                     send(exchange, batch == null ? 404 : 200, batch == null ? "{\"error\":{\"message\":\"No such batch\"}}".getBytes()
@@ -608,6 +618,7 @@ public class FakeOpenAi implements AutoCloseable {
                     }
                 }
                 case "finalizing" -> finish(batch);
+                case "cancelling" -> finish(batch);
                 default -> {
                 }
             }
@@ -617,7 +628,7 @@ public class FakeOpenAi implements AutoCloseable {
         /** Answers the batch's lines and ends it. */
         private void finish(ObjectNode batch) {
             String id = batch.path("id").asText();
-            String end = ending.apply(created.indexOf(id) + 1);
+            String end = batch.path("status").asText().equals("cancelling") ? "cancelled" : ending.apply(created.indexOf(id) + 1);
             end = end == null ? "completed" : end;
             List<JsonNode> requests = requests(id);
             if (end.equals("failed")) {
