@@ -46,67 +46,72 @@ class ProviderBatches {
     }
 
     /**
-     * Puts up to {@code max} pending tasks of one batch-mode job on this provider (the job with the oldest such task) in a
-     * new batch, leased to {@code worker} while it is submitted. Like a synchronous claim, only what the job's budget can
-     * still take: the tasks' estimates, added up in id order, on top of what is spent and reserved.
+     * Puts up to {@code max} pending tasks of one batch-mode job on this provider in a new batch, leased to {@code worker}
+     * while it is submitted: the job with the oldest such task whose budget can take any. Like a synchronous claim, only
+     * what the job's budget can still take: the tasks' estimates, added up in id order, on top of what is spent and
+     * reserved. A job whose budget takes none, with nothing running, ends as {@code BUDGET_EXHAUSTED}.
      */
     Optional<Opened> open(String provider, String worker, Duration lease, int max) {
-        return transaction.execute(tx -> {
-            Optional<UUID> job = db.sql("""
-                            SELECT t.job_id FROM task t JOIN job j ON j.id = t.job_id
-                            WHERE j.mode = 'batch' AND j.status = ANY(:active) AND coalesce(t.provider, j.provider) = :provider
+        List<UUID> jobs = db.sql("""
+                        SELECT t.job_id FROM task t JOIN job j ON j.id = t.job_id
+                        WHERE j.mode = 'batch' AND j.status = ANY(:active) AND coalesce(t.provider, j.provider) = :provider
+                          AND t.status = 'PENDING' AND t.next_attempt_at <= now()
+                        GROUP BY t.job_id ORDER BY min(t.id) LIMIT 100""")
+                .param("active", JobStatus.names(JobStatus.ACTIVE)).param("provider", provider)
+                .query(UUID.class).list();
+        for (UUID job : jobs) {
+            Optional<Opened> opened = transaction.execute(tx -> open(job, provider, worker, lease, max));
+            if (opened.isPresent()) {
+                return opened;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Opened> open(UUID jobId, String provider, String worker, Duration lease, int max) {
+        // Locks the job row, so budgets reserved by concurrent claims in other replicas are seen.
+        db.sql("SELECT 1 FROM job WHERE id = ? FOR UPDATE").param(jobId).query(Integer.class).single();
+        long id = db.sql("""
+                        INSERT INTO provider_batch (job_id, provider, status, leased_by, lease_until)
+                        VALUES (?, ?, 'preparing', ?, now() + make_interval(secs => ?)) RETURNING id""")
+                .params(jobId, provider, worker, lease.toMillis() / 1000.0).query(Long.class).single();
+        List<TaskQueue.Claimed> tasks = db.sql("""
+                        WITH headroom AS (
+                            SELECT j.max_cost_usd - j.cost_usd - r.cost AS cost,
+                                   j.max_tokens - j.prompt_tokens - j.completion_tokens - r.tokens AS tokens
+                            FROM job j,
+                                 LATERAL (SELECT coalesce(sum(est_cost_usd), 0) AS cost, coalesce(sum(est_tokens), 0) AS tokens
+                                          FROM task WHERE job_id = j.id AND status = 'RUNNING' AND lease_until >= now()) r
+                            WHERE j.id = :job),
+                        candidate AS (
+                            SELECT t.id, sum(t.est_cost_usd) OVER w AS cost, sum(t.est_tokens) OVER w AS tokens
+                            FROM task t JOIN job j ON j.id = t.job_id
+                            WHERE t.job_id = :job AND coalesce(t.provider, j.provider) = :provider
                               AND t.status = 'PENDING' AND t.next_attempt_at <= now()
-                            ORDER BY t.id LIMIT 1""")
-                    .param("active", JobStatus.names(JobStatus.ACTIVE)).param("provider", provider)
-                    .query(UUID.class).optional();
-            if (job.isEmpty()) {
-                return Optional.<Opened>empty();
-            }
-            UUID jobId = job.get();
-            // Locks the job row, so budgets reserved by concurrent claims in other replicas are seen.
-            db.sql("SELECT 1 FROM job WHERE id = ? FOR UPDATE").param(jobId).query(Integer.class).single();
-            long id = db.sql("""
-                            INSERT INTO provider_batch (job_id, provider, status, leased_by, lease_until)
-                            VALUES (?, ?, 'preparing', ?, now() + make_interval(secs => ?)) RETURNING id""")
-                    .params(jobId, provider, worker, lease.toMillis() / 1000.0).query(Long.class).single();
-            List<TaskQueue.Claimed> tasks = db.sql("""
-                            WITH headroom AS (
-                                SELECT j.max_cost_usd - j.cost_usd - r.cost AS cost,
-                                       j.max_tokens - j.prompt_tokens - j.completion_tokens - r.tokens AS tokens
-                                FROM job j,
-                                     LATERAL (SELECT coalesce(sum(est_cost_usd), 0) AS cost, coalesce(sum(est_tokens), 0) AS tokens
-                                              FROM task WHERE job_id = j.id AND status = 'RUNNING' AND lease_until >= now()) r
-                                WHERE j.id = :job),
-                            candidate AS (
-                                SELECT t.id, sum(t.est_cost_usd) OVER w AS cost, sum(t.est_tokens) OVER w AS tokens
-                                FROM task t JOIN job j ON j.id = t.job_id
-                                WHERE t.job_id = :job AND coalesce(t.provider, j.provider) = :provider
-                                  AND t.status = 'PENDING' AND t.next_attempt_at <= now()
-                                WINDOW w AS (ORDER BY t.id)),
-                            picked AS (
-                                SELECT c.id FROM candidate c, headroom h
-                                WHERE (h.cost IS NULL OR c.cost <= h.cost) AND (h.tokens IS NULL OR c.tokens <= h.tokens)
-                                ORDER BY c.id LIMIT :max),
-                            locked AS (
-                                SELECT id FROM task WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
-                            UPDATE task t SET status = 'RUNNING', attempts = t.attempts + 1, leased_by = :lessee,
-                                   lease_until = 'infinity', batch_id = :batch
-                            FROM locked WHERE t.id = locked.id
-                            RETURNING\s""" + TaskQueue.Claimed.COLUMNS)
-                    .param("job", jobId).param("provider", provider).param("max", max)
-                    .param("lessee", Opened.lessee(id)).param("batch", id)
-                    .query(TaskQueue.Claimed::read).list();
-            if (tasks.isEmpty()) {
-                // Nothing the budget can take: the batch is dropped, and the job ends as a synchronous one would.
-                db.sql("DELETE FROM provider_batch WHERE id = ?").param(id).update();
-                queue.settle(jobId);
-                return Optional.<Opened>empty();
-            }
-            db.sql("UPDATE provider_batch SET requests_total = ? WHERE id = ?").params(tasks.size(), id).update();
-            db.sql("UPDATE job SET status = 'RUNNING', started_at = coalesce(started_at, now()) WHERE id = ? AND status = 'QUEUED'")
-                    .param(jobId).update();
-            return Optional.of(new Opened(id, jobId, tasks));
-        });
+                            WINDOW w AS (ORDER BY t.id)),
+                        picked AS (
+                            SELECT c.id FROM candidate c, headroom h
+                            WHERE (h.cost IS NULL OR c.cost <= h.cost) AND (h.tokens IS NULL OR c.tokens <= h.tokens)
+                            ORDER BY c.id LIMIT :max),
+                        locked AS (
+                            SELECT id FROM task WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
+                        UPDATE task t SET status = 'RUNNING', attempts = t.attempts + 1, leased_by = :lessee,
+                               lease_until = 'infinity', batch_id = :batch
+                        FROM locked WHERE t.id = locked.id
+                        RETURNING\s""" + TaskQueue.Claimed.COLUMNS)
+                .param("job", jobId).param("provider", provider).param("max", max)
+                .param("lessee", Opened.lessee(id)).param("batch", id)
+                .query(TaskQueue.Claimed::read).list();
+        if (tasks.isEmpty()) {
+            // Nothing the budget can take (or another replica took them a moment ago): no batch.
+            db.sql("DELETE FROM provider_batch WHERE id = ?").param(id).update();
+            queue.settle(jobId);
+            return Optional.empty();
+        }
+        db.sql("UPDATE provider_batch SET requests_total = ? WHERE id = ?").params(tasks.size(), id).update();
+        db.sql("UPDATE job SET status = 'RUNNING', started_at = coalesce(started_at, now()) WHERE id = ? AND status = 'QUEUED'")
+                .param(jobId).update();
+        return Optional.of(new Opened(id, jobId, tasks));
     }
 
     /** Tasks that did not go in the batch after all (over the file size) go back, their attempt not counted. */

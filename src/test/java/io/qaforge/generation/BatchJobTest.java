@@ -205,6 +205,19 @@ class BatchJobTest {
     }
 
     @Test
+    void aBatchTakesOnlyWhatTheJobsBudgetCanPayFor() {
+        Map<String, Object> request = recipe("batch");
+        BigDecimal estimate = post(http, "/api/jobs/estimate", request).getBody().at("/estimate/costUsd").decimalValue();
+        request.put("maxCostUsd", estimate.divide(BigDecimal.valueOf(3), 6, java.math.RoundingMode.HALF_UP));
+        UUID job = createJob(http, request);
+        JsonNode view = awaitEnd(http, job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.at("/tasks/done").asInt()).isBetween(1, CHUNKS * 3 - 1);
+        assertThat(view.at("/tasks/pending").asInt()).isPositive();
+        assertThat(fake.calls).hasSize(view.at("/tasks/done").asInt());
+    }
+
+    @Test
     void cancellingABatchJobCancelsItsBatchesAtTheProvider() {
         fake.batches.hold = true;
         UUID job = createJob(http, recipe("batch"));

@@ -29,7 +29,8 @@ import com.sun.net.httpserver.HttpServer;
  * timeout, malformed or cut-off text, think blocks, RunPod error bodies, and, with {@link #weak}, what weak models write.
  * With a request (and token) limit it answers 429 when a client goes over it and, like OpenAI, announces the limit in
  * {@code x-ratelimit-*} headers on every answer, unless told to keep quiet (as vLLM does); with a capacity it serves
- * that many calls at once and queues the rest, like a self-hosted server.
+ * that many calls at once and queues the rest, like a self-hosted server. It also speaks the Files and Batches API
+ * ({@link Batches}), answering each batched request as it would the same synchronous one.
  */
 public class FakeOpenAi implements AutoCloseable {
 
