@@ -145,7 +145,9 @@ export async function mount(element, signal, {id}) {
 
 /** What was paid for: input, cached input, output, less the batch discount. */
 function costSplit(split) {
-    return `${fmtCost(split.input)} in · ${fmtCost(split.cachedInput)} cached · ${fmtCost(split.output)} out`
+    return `${fmtCost(split.input)} in`
+        + (Number(split.cachedInput) > 0 ? ` · ${fmtCost(split.cachedInput)} cached` : '')
+        + ` · ${fmtCost(split.output)} out`
         + (Number(split.batchDiscount) > 0 ? ` · −${fmtCost(split.batchDiscount)} batch` : '');
 }
 
