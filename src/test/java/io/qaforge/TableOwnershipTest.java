@@ -31,7 +31,8 @@ class TableOwnershipTest {
     /** Every table and view of the migrations, by the feature (top-level package) that owns it. Declared here only. */
     static final Map<String, Owned> OWNERS = Map.of(
             "document", new Owned(Set.of("document", "document_text", "chunk"), Set.of("chunk_location")),
-            "generation", new Owned(Set.of("job", "job_document", "task", "qa_pair", "fact", "job_fact", "provider_budget"),
+            "generation", new Owned(Set.of("job", "job_document", "task", "qa_pair", "fact", "job_fact", "provider_budget",
+                    "provider_batch"),
                     Set.of("accepted_pair", "job_state")),
             "export", new Owned(Set.of("dataset", "dataset_job"), Set.of()),
             "hub", new Owned(Set.of("hub_push"), Set.of()),

@@ -96,7 +96,7 @@ class GenerationEngine implements SmartLifecycle {
                 }
                 boolean started;
                 try (RateLimiter.Slot slot = client.limiter.acquireSlot()) {
-                    var claimed = queue.claim(provider, worker, properties.lease());
+                    var claimed = queue.claim(provider, worker, properties.lease(), client.config.batch());
                     if (claimed.isPresent()) {
                         TaskQueue.Claimed task = claimed.get();
                         inFlight.add(task.id());
@@ -181,7 +181,7 @@ class GenerationEngine implements SmartLifecycle {
             slot.close();
             int in = completion.promptTokens(), out = completion.completionTokens();
             client.settleTokens(task.estTokens(), in + out);
-            var spend = new TaskQueue.Spend(in, completion.cachedTokens(), out, client.cost(step.model(), completion));
+            var spend = new TaskQueue.Spend(in, completion.cachedTokens(), out, client.cost(step.model(), completion, false));
             Runnable store;
             try {
                 store = step.read(completion.content());

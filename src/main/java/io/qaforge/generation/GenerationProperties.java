@@ -18,6 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxAttempts  calls per task before it is marked failed
  * @param backoff      first retry delay; doubles per attempt (with jitter) up to {@code maxBackoff}
  * @param events       the job progress streams ({@code GET /api/jobs/{id}/events})
+ * @param batch        how jobs in batch mode are sent and followed
  */
 @ConfigurationProperties("qaforge.generation")
 record GenerationProperties(
@@ -27,7 +28,8 @@ record GenerationProperties(
         @DefaultValue("5") int maxAttempts,
         @DefaultValue("2s") Duration backoff,
         @DefaultValue("2m") Duration maxBackoff,
-        @DefaultValue EventStreams events) {
+        @DefaultValue EventStreams events,
+        @DefaultValue Batches batch) {
 
     GenerationProperties {
         providers = providers == null ? Map.of() : Map.copyOf(providers);
@@ -58,7 +60,8 @@ record GenerationProperties(
             @DefaultValue("120s") Duration timeout,
             @DefaultValue("false") boolean structuredOutput,
             List<String> models,
-            Map<String, Price> prices) {
+            Map<String, Price> prices,
+            @DefaultValue("false") boolean batch) {
 
         Provider {
             models = models == null ? List.of() : List.copyOf(models);
@@ -86,8 +89,8 @@ record GenerationProperties(
         }
 
         /** An estimate's cost: no input assumed cached. */
-        BigDecimal cost(long promptTokens, long completionTokens) {
-            return cost(promptTokens, 0, completionTokens, false).total();
+        BigDecimal cost(long promptTokens, long completionTokens, boolean batch) {
+            return cost(promptTokens, 0, completionTokens, batch).total();
         }
 
         /** What a call with this usage cost, by what was paid for; {@code cachedTokens} are part of {@code promptTokens}. */
@@ -112,6 +115,13 @@ record GenerationProperties(
         BigDecimal total() {
             return input.add(cachedInput).add(output).subtract(batchDiscount);
         }
+    }
+
+    /**
+     * @param pollInterval how often a replica submits the batch jobs' pending tasks and asks after batches in flight
+     *                     (a batch takes minutes to hours: polling faster buys nothing)
+     */
+    record Batches(@DefaultValue("30s") Duration pollInterval) {
     }
 
     /**

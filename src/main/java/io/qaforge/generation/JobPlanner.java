@@ -54,10 +54,15 @@ class JobPlanner {
      */
     record Params(List<UUID> documentIds, List<BigDecimal> temperatures, Integer tokensPerQuestion, Integer questionsPerChunk,
                   List<String> variants, Map<String, String> prompts, double testFraction, long seed, Splits.By splitBy,
-                  Integer chunkLimit, Strategy strategy, Judge judge, Coverage coverage) {
+                  Integer chunkLimit, Strategy strategy, Judge judge, Coverage coverage, Mode mode) {
 
         boolean facts() {
             return strategy == Strategy.FACTS;
+        }
+
+        /** Jobs stored before batch mode have no mode: they ran synchronously. */
+        boolean batch() {
+            return mode == Mode.BATCH;
         }
     }
 
@@ -99,6 +104,12 @@ class JobPlanner {
     Plan plan(JobRequest request) {
         ProviderClient provider = providers.require(request.provider(), request.model());
         Strategy strategy = Strategy.parse(request.strategy());
+        Mode mode = Mode.parse(request.mode());
+        if (mode == Mode.BATCH && !provider.config.batch()) {
+            throw ApiProblem.badRequest("batch-unsupported", "Provider has no Batch API",
+                    "Provider '" + request.provider() + "' does not take batches (qaforge.generation.providers."
+                            + request.provider() + ".batch is false); use \"mode\": \"sync\"");
+        }
         List<BigDecimal> temperatures = Temperatures.expand(request.temperatures());
         Judge judge = judge(request, strategy);
         Coverage coverage = coverage(request.coverage(), strategy);
@@ -136,7 +147,7 @@ class JobPlanner {
         var params = new Params(request.documentIds(), temperatures, request.questionsPerChunk() == null ? tokensPerQuestion : null,
                 request.questionsPerChunk(), variants, templates,
                 request.testFraction() == null ? DEFAULT_TEST_FRACTION : request.testFraction(),
-                request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage);
+                request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage, mode);
         var spec = new JobStore.Spec(null, request.provider(), request.model(), request.context(), params);
 
         Tally tally = new Tally();
@@ -183,7 +194,7 @@ class JobPlanner {
         List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
         var params = new Params(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
                 0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
-                p.judge(), p.coverage());
+                p.judge(), p.coverage(), p.mode());
         var spec = new JobStore.Spec(null, parent.provider(), parent.model(), parent.context(), params);
         Map<Long, Integer> sizes = new HashMap<>();
         chunks.findSizesByIdIn(factsByChunk.keySet()).forEach(size -> sizes.put(size.getId(), size.getTokens()));
@@ -215,7 +226,7 @@ class JobPlanner {
             }
         }
         var request = new JobRequest(p.documentIds(), parent.context(), parent.provider(), parent.model(), null, null, null,
-                null, null, null, null, null, null, null, maxCostUsd, null, null, null, null);
+                null, null, null, null, null, null, null, maxCostUsd, null, null, null, null, p.batch() ? Mode.BATCH.column() : null);
         return new Plan(request, params, tally.estimate(factsByChunk.size()), tasks, parentId,
                 params.facts() ? factsByChunk : Map.of());
     }
@@ -240,37 +251,39 @@ class JobPlanner {
 
     Call factsCall(JobStore.Spec spec, boolean json, int chunkTokens, int facts) {
         int prompt = overhead(Prompts.facts(Prompts.FACTS_TEMPLATE, spec.context(), "", facts, json)) + chunkTokens;
-        return price(spec.provider(), spec.model(), prompt, facts * EXPECTED_TOKENS_PER_FACT);
+        return price(spec, spec.provider(), spec.model(), prompt, facts * EXPECTED_TOKENS_PER_FACT);
     }
 
     /** A fact job's pair call: its template, the chunk, the facts it carries and the pairs it asks for. */
     Call factPairsCall(JobStore.Spec spec, boolean json, int chunkTokens, int facts, int pairs) {
         int prompt = overhead(Prompts.factPairs(Prompts.FACT_PAIRS_TEMPLATE, spec.context(), "", "", "", json))
                 + chunkTokens + facts * (EXPECTED_TOKENS_PER_FACT + 8);
-        return price(spec.provider(), spec.model(), prompt, pairs * EXPECTED_TOKENS_PER_PAIR);
+        return price(spec, spec.provider(), spec.model(), prompt, pairs * EXPECTED_TOKENS_PER_PAIR);
     }
 
     Call judgeCall(JobStore.Spec spec, boolean json, int chunkTokens, int pairs) {
         Judge judge = spec.params().judge();
         int prompt = overhead(Prompts.judge(judge.prompt(), spec.context(), "", "", json)) + chunkTokens
                 + pairs * (EXPECTED_TOKENS_PER_PAIR + 6);
-        return price(judge.provider(), judge.model(), prompt, pairs * EXPECTED_TOKENS_PER_VERDICT);
+        return price(spec, judge.provider(), judge.model(), prompt, pairs * EXPECTED_TOKENS_PER_VERDICT);
     }
 
     private Call recipeCall(JobStore.Spec spec, boolean json, String variant, int chunkTokens, int n) {
         // The template's own tokens once per variant, plus the chunk's (counted at ingestion with the same encoding).
         int prompt = overhead(Prompts.render(Prompts.template(variant, spec.params().prompts()), spec.context(), "", n, json)) + chunkTokens;
-        return price(spec.provider(), spec.model(), prompt, n * EXPECTED_TOKENS_PER_PAIR);
+        return price(spec, spec.provider(), spec.model(), prompt, n * EXPECTED_TOKENS_PER_PAIR);
     }
 
     private int overhead(String prompt) {
         return templateTokens.computeIfAbsent(prompt, text -> MESSAGE_OVERHEAD_TOKENS + tokens.count(text));
     }
 
-    private Call price(String providerName, String model, int promptTokens, int completionTokens) {
+    /** At the batch price where the job runs in batches and this provider takes them (a judge's may not). */
+    private Call price(JobStore.Spec spec, String providerName, String model, int promptTokens, int completionTokens) {
         GenerationProperties.Price price = providers.price(providerName, model);
-        return new Call(promptTokens, completionTokens, price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens),
-                price != null);
+        boolean batch = spec.params().batch() && providers.batches(providerName);
+        return new Call(promptTokens, completionTokens,
+                price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens, batch), price != null);
     }
 
     /** The calls of a plan, added up by kind. */

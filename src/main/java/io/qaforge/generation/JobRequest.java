@@ -32,6 +32,7 @@ import jakarta.validation.constraints.Size;
  * @param judge             {@code true}, {@code false} or {@code {"provider": …, "model": …}}; on by default for fact
  *                          jobs, with the job's own provider and model
  * @param coverage          accepted phrasings per fact, and how many of them in the reverse direction (fact jobs)
+ * @param mode              {@code sync} (default) or {@code batch}: through the provider's Batch API, at its batch price
  */
 record JobRequest(
         @NotEmpty @Size(max = MAX_DOCUMENTS) List<UUID> documentIds,
@@ -52,7 +53,8 @@ record JobRequest(
         @Positive @Max(MAX_TOKENS) Long maxTokens,
         @Size(max = 20) String strategy,
         JsonNode judge,
-        @Valid Coverage coverage) {
+        @Valid Coverage coverage,
+        @Size(max = 20) String mode) {
 
     record Coverage(@Positive @Max(MAX_PHRASINGS) Integer phrasings, @PositiveOrZero @Max(MAX_PHRASINGS) Integer reverse) {
     }

@@ -19,6 +19,7 @@ import org.springframework.stereotype.Component;
  * @param defaultCoverage  a fact job's coverage target unless it names one; at most {@code maxPhrasings} each
  * @param splits           what a job may split by; {@code fact} for fact jobs only (their default), {@code pair} the
  *                         default of recipe jobs
+ * @param modes            {@code sync} (the default) and {@code batch}, for providers that take batches
  */
 @Component
 public record JobSettings(
@@ -33,18 +34,23 @@ public record JobSettings(
         List<String> strategies,
         Coverage defaultCoverage,
         int maxPhrasings,
-        List<String> splits) {
+        List<String> splits,
+        List<String> modes) {
 
     /** Each temperature lies in [min, max]; {@code {count, min, max}} asks for at most maxCount of them. */
     public record TemperatureLimits(int min, int max, int maxCount, int defaultCount, double defaultMin, double defaultMax) {
     }
 
-    /** A provider a job can use now; no models means it takes any model name. */
-    public record Provider(String name, List<Model> models) {
+    /** A provider a job can use now; no models means it takes any model name; {@code batch}: it takes batch-mode jobs. */
+    public record Provider(String name, List<Model> models, boolean batch) {
     }
 
-    /** Prices in US dollars per million tokens; null where the model has none, so a job's cost stays unknown. */
-    public record Model(String name, BigDecimal inputPerMillion, BigDecimal outputPerMillion) {
+    /**
+     * Prices in US dollars per million tokens; null where the model has none, so a job's cost stays unknown.
+     *
+     * @param batchDiscount the share of the price a batch-mode job saves (0.5: half price)
+     */
+    public record Model(String name, BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal batchDiscount) {
     }
 
     @Autowired
@@ -55,6 +61,7 @@ public record JobSettings(
                 Prompts.BUILT_IN, Prompts.DEFAULT_VARIANTS, JobPlanner.DEFAULT_TEST_FRACTION, providers.usable(),
                 List.of(JobStatus.values()), Arrays.stream(JobStatus.values()).filter(JobStatus::terminal).toList(),
                 Arrays.stream(Strategy.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(), Coverage.DEFAULT,
-                JobRequest.MAX_PHRASINGS, Arrays.stream(Splits.By.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
+                JobRequest.MAX_PHRASINGS, Arrays.stream(Splits.By.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(),
+                Arrays.stream(Mode.values()).map(Mode::column).toList());
     }
 }

@@ -50,10 +50,12 @@ class JobStore {
         JobRequest request = plan.request();
         transaction.executeWithoutResult(tx -> {
             db.sql("""
-                            INSERT INTO job (id, status, provider, model, context, params, estimate, max_cost_usd, max_tokens, parent_job_id)
-                            VALUES (?, 'QUEUED', ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)""")
+                            INSERT INTO job (id, status, provider, model, context, params, estimate, max_cost_usd, max_tokens, parent_job_id,
+                                             mode)
+                            VALUES (?, 'QUEUED', ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?)""")
                     .params(id, request.provider(), request.model(), request.context(), write(plan.params()), write(plan.estimate()),
-                            request.maxCostUsd(), request.maxTokens(), plan.parentJobId())
+                            request.maxCostUsd(), request.maxTokens(), plan.parentJobId(),
+                            (plan.params().batch() ? Mode.BATCH : Mode.SYNC).column())
                     .update();
             jdbc.batchUpdate("INSERT INTO job_document (job_id, document_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     request.documentIds().stream().distinct().map(doc -> new Object[]{id, doc}).toList());

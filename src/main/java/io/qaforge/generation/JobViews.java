@@ -40,19 +40,34 @@ class JobViews {
      * @param coverage       a fact job's facts and how many reached the target; null for recipe jobs
      * @param leaksRemoved   train pairs rejected as near-duplicates of a test question ({@code test_leak})
      * @param parentJobId    the job a remediation job tops up
+     * @param mode           {@code sync} or {@code batch}
+     * @param batches        a batch-mode job's batches, oldest first
      */
     record View(UUID id, JobStatus status, String strategy, String provider, String model, String context, Estimate estimate,
                 TaskCounts tasks, long pairsAccepted, long pairsJudging, Map<String, Long> rejects, JudgeCounts judge,
                 CoverageView coverage, long leaksRemoved, long promptTokens, long completionTokens,
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
                 Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobPlanner.Params params,
-                long cachedPromptTokens, GenerationProperties.Cost costSplitUsd) {
+                long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
             return status != next.status || !tasks.equals(next.tasks) || pairsAccepted != next.pairsAccepted
-                    || pairsJudging != next.pairsJudging || completionTokens != next.completionTokens;
+                    || pairsJudging != next.pairsJudging || completionTokens != next.completionTokens
+                    || !batches.equals(next.batches);
         }
+    }
+
+    /**
+     * One batch of a batch-mode job as the provider last reported it.
+     *
+     * @param status    {@code preparing} until the provider takes it, then the provider's: {@code validating},
+     *                  {@code in_progress}, {@code finalizing}, {@code completed}, {@code failed}, {@code expired},
+     *                  {@code cancelled}; {@code abandoned} when its submission was cut off
+     * @param settled   every request of it has its outcome stored (answers kept, failures sent back to the queue)
+     */
+    record BatchView(String id, String status, int total, int completed, int failed, String error, Instant createdAt,
+                     Instant completedAt, boolean settled) {
     }
 
     /** @param passRate passed over passed and failed; null before the first verdict */
@@ -87,7 +102,7 @@ class JobViews {
                    t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished,
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
                    coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
-                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered
+                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches
             FROM job j
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
@@ -121,11 +136,19 @@ class JobViews {
                              AND j.params ->> 'strategy' = 'FACTS'
                            GROUP BY fact_id) c ON c.fact_id = jf.fact_id
                 WHERE jf.job_id = j.id) f
+            CROSS JOIN LATERAL (
+                SELECT json_agg(json_build_object('id', coalesce(provider_batch_id, 'batch-' || id), 'status', status,
+                                'total', requests_total, 'completed', requests_done, 'failed', requests_failed, 'error', error,
+                                'createdAt', created_at, 'completedAt', completed_at, 'settled', settled_at IS NOT NULL)
+                                ORDER BY id) AS batches
+                FROM provider_batch WHERE job_id = j.id) b
             %s""";
 
     private static final TypeReference<LinkedHashMap<String, Long>> REJECTS = new TypeReference<>() {
     };
     private static final TypeReference<LinkedHashMap<String, Object>> SCORES = new TypeReference<>() {
+    };
+    private static final TypeReference<List<BatchView>> BATCHES = new TypeReference<>() {
     };
 
     private final JdbcClient db;
@@ -176,7 +199,8 @@ class JobViews {
                 finished, elapsed, status.terminal() ? null : eta(tasks, rs.getLong("last_minute"), rs.getLong("finished"),
                 rs.getDouble("finishing_seconds")), rs.getObject("parent_job_id", UUID.class), params,
                 rs.getLong("cached_prompt_tokens"), new GenerationProperties.Cost(rs.getBigDecimal("input_cost_usd"),
-                rs.getBigDecimal("cached_input_cost_usd"), rs.getBigDecimal("output_cost_usd"), rs.getBigDecimal("batch_discount_usd")));
+                rs.getBigDecimal("cached_input_cost_usd"), rs.getBigDecimal("output_cost_usd"), rs.getBigDecimal("batch_discount_usd")),
+                rs.getString("mode"), rs.getString("batches") == null ? List.of() : read(rs.getString("batches"), BATCHES));
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */

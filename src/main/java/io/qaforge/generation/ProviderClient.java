@@ -61,6 +61,8 @@ class ProviderClient {
     final String name;
     final GenerationProperties.Provider config;
     final RateLimiter limiter;
+    /** The provider's Batch API; null where it has none. */
+    final OpenAiBatches batches;
     private final ProviderBudget budget;
     private final OpenAiChatModel chat;
 
@@ -69,6 +71,7 @@ class ProviderClient {
         this.config = config;
         this.budget = budget;
         this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
+        this.batches = config.batch() ? new OpenAiBatches(baseUrl, apiKey, config.timeout()) : null;
         var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 // Plain-http servers (vLLM, Ollama) get HTTP/1.1 without the h2c upgrade dance; TLS negotiates HTTP/2.
                 .version(baseUrl.startsWith("http://") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
@@ -87,11 +90,11 @@ class ProviderClient {
                 .build();
     }
 
-    /** What a synchronous call to {@code model} cost, by the configured price; zero for an unpriced model. */
-    GenerationProperties.Cost cost(String model, Completion usage) {
+    /** What a call to {@code model} cost, synchronous or in a batch, by the configured price; zero for an unpriced model. */
+    GenerationProperties.Cost cost(String model, Completion usage, boolean batch) {
         GenerationProperties.Price price = config.prices().get(model);
         return price == null ? GenerationProperties.Cost.ZERO
-                : price.cost(usage.promptTokens(), usage.cachedTokens(), usage.completionTokens(), false);
+                : price.cost(usage.promptTokens(), usage.cachedTokens(), usage.completionTokens(), batch);
     }
 
     /**
@@ -298,7 +301,11 @@ class ProviderClient {
 
     /** The provider's error message, shortened, with anything that looks like a key masked (it is stored and shown). */
     private static String message(JsonNode error, byte[] bytes) {
-        String text = error != null ? error.path("message").asText("") : new String(bytes, StandardCharsets.UTF_8);
+        return masked(error != null ? error.path("message").asText("") : new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    /** A provider's message made fit to store and show: shortened, anything that looks like a key masked. */
+    static String masked(String text) {
         text = KEY_LIKE.matcher(text.strip()).replaceAll("$1***");
         return text.length() > 300 ? text.substring(0, 300) + "…" : text;
     }

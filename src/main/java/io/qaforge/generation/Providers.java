@@ -50,6 +50,12 @@ class Providers {
         return config == null ? null : config.prices().get(model);
     }
 
+    /** Whether jobs may send this provider's calls in batches. */
+    boolean batches(String name) {
+        GenerationProperties.Provider config = properties.providers().get(name);
+        return config != null && config.batch();
+    }
+
     /** The providers a job can use now, by name, each with the models it may name (none: any name) and their prices. */
     List<JobSettings.Provider> usable() {
         return names().stream().sorted().filter(name -> unusable(name) == null).map(name -> {
@@ -59,8 +65,8 @@ class Providers {
             return new JobSettings.Provider(name, models.stream().map(model -> {
                 GenerationProperties.Price price = config.prices().get(model);
                 return new JobSettings.Model(model, price == null ? null : price.inputPerMillion(),
-                        price == null ? null : price.outputPerMillion());
-            }).toList());
+                        price == null ? null : price.outputPerMillion(), price == null ? null : price.batchDiscount());
+            }).toList(), config.batch());
         }).toList();
     }
 

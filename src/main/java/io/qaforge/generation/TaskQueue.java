@@ -27,6 +27,16 @@ class TaskQueue {
      */
     record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
                    int estTokens, int attempt, String kind, int round, Long gradedTaskId) {
+
+        /** The task columns a claim returns, in the order {@link #read} takes them (alias {@code t}). */
+        static final String COLUMNS = "t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts, "
+                + "t.kind, t.round, t.graded_task_id";
+
+        static Claimed read(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
+            return new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
+                    rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getInt(10),
+                    rs.getObject(11, Long.class));
+        }
     }
 
     /** What a call used and cost; {@code cachedTokens} are part of {@code promptTokens}. */
@@ -50,9 +60,10 @@ class TaskQueue {
      * Claims the oldest runnable task on this provider (its job's provider, or a judge task's own) of any runnable job
      * that the job's budget can still take: its estimate on top of what is spent and what running tasks reserve. A task
      * that does not fit is passed over, so it never holds up the tasks behind it, of its own job or of another; once no
-     * pending task of a job fits and none runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}.
+     * pending task of a job fits and none runs, {@link #settle} ends the job as {@code BUDGET_EXHAUSTED}. On a provider
+     * that takes batches, the tasks of batch-mode jobs are left to the {@link BatchRunner}.
      */
-    Optional<Claimed> claim(String provider, String worker, Duration lease) {
+    Optional<Claimed> claim(String provider, String worker, Duration lease, boolean batchProvider) {
         return transaction.execute(tx -> {
             Optional<Claimed> claimed = db.sql("""
                             WITH headroom AS (
@@ -67,6 +78,7 @@ class TaskQueue {
                             next AS (
                                 SELECT t.id FROM task t JOIN job j ON j.id = t.job_id LEFT JOIN headroom h ON h.id = t.job_id
                                 WHERE coalesce(t.provider, j.provider) = :provider AND j.status = ANY(:active)
+                                  AND (NOT :batchProvider OR j.mode = 'sync')
                                   AND (t.status = 'PENDING' OR (t.status = 'RUNNING' AND t.lease_until < now()))
                                   AND t.next_attempt_at <= now()
                                   AND (h.cost IS NULL OR t.est_cost_usd <= h.cost)
@@ -77,15 +89,13 @@ class TaskQueue {
                             UPDATE task t SET status = 'RUNNING', attempts = t.attempts + 1, leased_by = :worker,
                                    lease_until = now() + make_interval(secs => :lease)
                             FROM next WHERE t.id = next.id
-                            RETURNING t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts,
-                                      t.kind, t.round, t.graded_task_id""")
+                            RETURNING\s""" + Claimed.COLUMNS)
                     .param("provider", provider)
+                    .param("batchProvider", batchProvider)
                     .param("active", JobStatus.names(JobStatus.ACTIVE))
                     .param("worker", worker)
                     .param("lease", lease.toMillis() / 1000.0)
-                    .query((rs, i) -> new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
-                            rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getInt(10),
-                            rs.getObject(11, Long.class)))
+                    .query(Claimed::read)
                     .optional();
             if (claimed.isEmpty()) {
                 return claimed;

@@ -27,6 +27,7 @@ export async function mount(element, signal, {id}) {
     const progress = h('div', {id: 'job-progress'});
     const stats = h('div');
     const rejects = h('div');
+    const batches = h('div');
     const actionError = h('div');
     const liveNote = h('span', {class: 'live', hidden: true}, 'live');
     const cancel = h('button', {type: 'button', class: 'danger', onclick: () => act('cancel')}, 'Cancel job');
@@ -60,6 +61,7 @@ export async function mount(element, signal, {id}) {
             ['Prompt tokens', fmt(view.promptTokens), 'promptTokens'],
             ['Completion tokens', fmt(view.completionTokens), 'completionTokens'],
             ['Cost', fmtCost(view.costUsd) + (view.estimate?.priced ? ` of ~${fmtCost(view.estimate.costUsd)}` : ''), 'cost'],
+            view.costSplitUsd ? ['Cost split', costSplit(view.costSplitUsd), 'costSplit'] : null,
             ['Elapsed', fmtDuration(view.elapsedSeconds), 'elapsed'],
             ['ETA', ended(view.status) ? '—' : fmtDuration(view.etaSeconds), 'eta'],
         ]));
@@ -68,6 +70,13 @@ export async function mount(element, signal, {id}) {
             h('thead', {}, h('tr', {}, h('th', {}, 'Rejected because'), h('th', {class: 'num'}, 'Pairs'))),
             h('tbody', {}, reasons.map(([reason, count]) => h('tr', {}, h('td', {}, reason), h('td', {class: 'num'}, fmt(count))))))]
             : []), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
+        batches.replaceChildren(...(view.batches?.length ? [h('table', {class: 'data narrow batches'},
+            h('thead', {}, h('tr', {}, ['Batch', 'Status', 'Requests', 'Completed', 'Failed', 'Created', 'Ended']
+                .map((title, i) => h('th', {class: i >= 2 && i <= 4 ? 'num' : ''}, title)))),
+            h('tbody', {}, view.batches.map(b => h('tr', {title: b.error || ''}, h('td', {}, h('code', {}, b.id)),
+                h('td', {}, b.status + (b.settled ? '' : ' …')), h('td', {class: 'num'}, fmt(b.total)),
+                h('td', {class: 'num'}, fmt(b.completed)), h('td', {class: 'num'}, fmt(b.failed)),
+                h('td', {}, fmtTime(b.createdAt)), h('td', {}, b.completedAt ? fmtTime(b.completedAt) : '—')))))] : []));
         cancel.hidden = ended(view.status);
         retry.hidden = !(t.failed > 0 || view.status === 'FAILED') || view.status === 'CANCELLED';
         makeExam.hidden = !ended(view.status);
@@ -122,16 +131,24 @@ export async function mount(element, signal, {id}) {
 
     root.replaceChildren(
         back(), header,
-        h('p', {class: 'muted'}, `${job.strategy} job · ${job.provider} · ${job.model}`
+        h('p', {class: 'muted'}, `${job.strategy} job${job.mode === 'batch' ? ' in batch mode' : ''} · ${job.provider} · ${job.model}`
             + (job.judge ? ` · judged by ${job.judge.model} (${job.judge.provider})` : '') + ` · created ${fmtTime(job.createdAt)}`,
         job.parentJobId ? [' · tops up ', h('a', {href: '#jobs/' + job.parentJobId}, 'job ' + short(job.parentJobId))] : ''),
         h('blockquote', {}, job.context),
-        progress, stats, rejects,
+        progress, stats, rejects, batches,
         h('div', {class: 'actions'}, cancel, retry, makeExam), actionError,
         h('div', {class: 'columns'}, downloadCard(id, setup), hubCard(id, setup, signal)),
         factList?.element || '', pairs.element);
     update(job);
     follow();
+}
+
+/** What was paid for: input, cached input, output, less the batch discount. */
+function costSplit(split) {
+    return `${fmtCost(split.input)} in`
+        + (Number(split.cachedInput) > 0 ? ` · ${fmtCost(split.cachedInput)} cached` : '')
+        + ` · ${fmtCost(split.output)} out`
+        + (Number(split.batchDiscount) > 0 ? ` · −${fmtCost(split.batchDiscount)} batch` : '');
 }
 
 function back() {

@@ -48,6 +48,9 @@ function build({jobs}) {
     const strategy = h('select', {name: 'strategy', onchange: showStrategy}, jobs.strategies.map(name => h('option', {value: name},
         name === 'facts' ? 'facts: list each chunk\'s facts, cover each in both directions' : name === 'recipe'
             ? 'recipe: chunk × temperature × variant' : name)));
+    // Batch mode: the provider's Batch API, at its batch price, answers within its window (24 h) rather than seconds.
+    const mode = h('select', {name: 'mode'}, (jobs.modes || ['sync']).map(name => h('option', {value: name},
+        name === 'batch' ? 'batch: half price, answers within 24 h' : name === 'sync' ? 'sync: answers now' : name)));
     const element = h('form', {id: 'job-form', novalidate: true, onsubmit: estimateJob, oninput: staleEstimate},
         h('fieldset', {}, h('legend', {}, 'Documents'), documents),
         h('label', {class: 'wide'}, 'Context sentence ', h('textarea', {name: 'context', rows: 2, maxlength: jobs.contextMaxLength,
@@ -65,6 +68,7 @@ function build({jobs}) {
         h('div', {class: 'row'},
             h('label', {}, 'Strategy ', strategy),
             h('label', {}, judge, ' LLM judge grades every pair against its chunk')),
+        h('div', {class: 'row'}, h('label', {}, 'Mode ', mode)),
         factOptions, variants,
         h('div', {class: 'row'},
             h('label', {}, 'First chunks only ', h('input', {name: 'chunkLimit', type: 'number', min: 1, placeholder: 'all'})),
@@ -83,9 +87,14 @@ function build({jobs}) {
         judge.checked = facts;
     }
 
-    /** The chosen provider's models as suggestions, with their prices. */
+    /** The chosen provider's models as suggestions, with their prices; batch mode where the provider takes batches. */
     function offerModels() {
         const chosen = jobs.providers.find(p => p.name === provider.value.trim());
+        const batchOption = [...mode.options].find(option => option.value === 'batch');
+        if (batchOption) {
+            batchOption.disabled = chosen ? !chosen.batch : false;
+            if (batchOption.disabled && mode.value === 'batch') mode.value = 'sync';
+        }
         models.replaceChildren(...(chosen?.models || []).map(m => h('option', {value: m.name,
             label: m.inputPerMillion == null ? 'not priced'
                 : `$${fmtNumber(m.inputPerMillion)} in · $${fmtNumber(m.outputPerMillion)} out per million tokens`})));
@@ -102,6 +111,7 @@ function build({jobs}) {
             temperatures: {count: Number(value('tempCount')), min: Number(value('tempMin')), max: Number(value('tempMax'))},
             strategy: value('strategy'),
             judge: judge.checked,
+            mode: value('mode'),
         };
         if (job.strategy === 'facts') job.coverage = {phrasings: Number(value('phrasings')), reverse: Number(value('reverse'))};
         else job.variants = checked('variant');
@@ -120,7 +130,7 @@ function build({jobs}) {
                 e.topUpCalls ? ['Top-up calls (expected)', fmt(e.topUpCalls), 'topUpCalls'] : null,
                 ['Prompt tokens', fmt(e.promptTokens), 'promptTokens'],
                 ['Completion tokens (expected)', fmt(e.expectedCompletionTokens), 'completionTokens'],
-                ['Cost', e.priced === false ? 'not priced' : fmtCost(e.costUsd), 'cost']]),
+                ['Cost', e.priced === false ? 'not priced' : fmtCost(e.costUsd) + (mode.value === 'batch' ? ' at batch prices' : ''), 'cost']]),
             answer.temperatures ? h('p', {class: 'muted'}, 'Temperatures ', answer.temperatures.map(fmtNumber).join(', '),
                 ' · variants ', (answer.variants || []).join(', ')) : '',
             e.priced === false ? h('p', {class: 'muted'}, 'No price is configured for this model, so the cost is unknown.') : '');

@@ -29,7 +29,8 @@ import com.sun.net.httpserver.HttpServer;
  * timeout, malformed or cut-off text, think blocks, RunPod error bodies, and, with {@link #weak}, what weak models write.
  * With a request (and token) limit it answers 429 when a client goes over it and, like OpenAI, announces the limit in
  * {@code x-ratelimit-*} headers on every answer, unless told to keep quiet (as vLLM does); with a capacity it serves
- * that many calls at once and queues the rest, like a self-hosted server.
+ * that many calls at once and queues the rest, like a self-hosted server. It also speaks the Files and Batches API
+ * ({@link Batches}), answering each batched request as it would the same synchronous one.
  */
 public class FakeOpenAi implements AutoCloseable {
 
@@ -131,6 +132,8 @@ public class FakeOpenAi implements AutoCloseable {
     /** Prompt tokens the default answer reports as served from the prompt cache. */
     volatile int cachedTokens;
     final AtomicInteger rateLimited = new AtomicInteger();
+    /** The Files and Batches API. */
+    final Batches batches = new Batches();
     /** Time from each request's arrival to its answer, queueing included, summed. */
     final java.util.concurrent.atomic.LongAdder answerNanos = new java.util.concurrent.atomic.LongAdder();
 
@@ -185,6 +188,7 @@ public class FakeOpenAi implements AutoCloseable {
         cachedTokens = 0;
         rateLimited.set(0);
         answerNanos.reset();
+        batches.reset();
     }
 
     @Override
@@ -193,17 +197,14 @@ public class FakeOpenAi implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        if (path.startsWith("/v1/files") || path.startsWith("/v1/batches")) {
+            batches.handle(exchange);
+            return;
+        }
         try (exchange) {
             JsonNode request = JSON.readTree(exchange.getRequestBody());
-            String prompt = request.path("messages").path(0).path("content").asText("");
-            Matcher fact = FACT.matcher(prompt);
-            Matcher count = COUNT.matcher(prompt);
-            var call = new Call(counter.incrementAndGet(), System.nanoTime(), exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Authorization"), request.path("model").asText(),
-                    request.path("temperature").asDouble(), prompt,
-                    "json_schema".equals(request.path("response_format").path("type").asText()),
-                    fact.find() ? Integer.parseInt(fact.group(1)) : -1, count(count));
-            calls.add(call);
+            var call = call(request, path, exchange.getRequestHeaders().getFirst("Authorization"));
             RequestLimit requestLimit = limit, tokens = tokenLimit;
             Map<String, String> announced = new java.util.HashMap<>();
             boolean allowed = requestLimit == null || requestLimit.tryTake(1);
@@ -224,11 +225,7 @@ public class FakeOpenAi implements AutoCloseable {
                 reply = Reply.status(429, announced,
                         "{\"error\":{\"message\":\"Rate limit reached for requests. Please try again in 200ms.\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}");
             } else {
-                reply = script.apply(call);
-                if (reply == null) {
-                    reply = ok(weak && !call.json() && !call.kind().equals("facts") && !call.kind().equals("judge")
-                            ? weakened(answer(call)) : answer(call), "stop", call, cachedTokens);
-                }
+                reply = reply(call);
                 if (!announced.isEmpty()) {
                     announced.putAll(reply.headers());
                     reply = new Reply(reply.status(), announced, reply.body(), reply.delayMillis());
@@ -261,6 +258,26 @@ public class FakeOpenAi implements AutoCloseable {
         } catch (IOException clientGone) {
             // the client timed out and hung up: as a real server would, carry on
         }
+    }
+
+    /** Records a chat completion request as a call. */
+    private Call call(JsonNode request, String path, String authorization) {
+        String prompt = request.path("messages").path(0).path("content").asText("");
+        Matcher fact = FACT.matcher(prompt);
+        Matcher count = COUNT.matcher(prompt);
+        var call = new Call(counter.incrementAndGet(), System.nanoTime(), path, authorization, request.path("model").asText(),
+                request.path("temperature").asDouble(), prompt,
+                "json_schema".equals(request.path("response_format").path("type").asText()),
+                fact.find() ? Integer.parseInt(fact.group(1)) : -1, count(count));
+        calls.add(call);
+        return call;
+    }
+
+    /** The script's answer to a call, else the default (careful, or weak) one. */
+    private Reply reply(Call call) {
+        Reply reply = script.apply(call);
+        return reply != null ? reply : ok(weak && !call.json() && !call.kind().equals("facts") && !call.kind().equals("judge")
+                ? weakened(answer(call)) : answer(call), "stop", call, cachedTokens);
     }
 
     private static int count(Matcher m) {
@@ -447,6 +464,219 @@ public class FakeOpenAi implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /**
+     * OpenAI's Files and Batches API as the real one behaves: {@code POST /v1/files} (multipart, {@code purpose=batch})
+     * stores a JSONL file; {@code POST /v1/batches} makes a batch of it; each {@code GET /v1/batches/{id}} moves it one
+     * status on (validating, in_progress, finalizing, then completed, or the ending a test asks for), unless held;
+     * when it ends, every request line is answered as a synchronous call would be (script included), the answers put in
+     * the output file in an order unlike the input's, and the lines a test fails in the error file. An expired or
+     * cancelled batch answers only the first half of its lines; a failed one none. {@code GET /v1/batches} lists them;
+     * {@code POST /v1/batches/{id}/cancel} has one end {@code cancelled} at its next look.
+     */
+    final class Batches {
+        private final Map<String, byte[]> files = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, ObjectNode> batches = new java.util.concurrent.ConcurrentHashMap<>();
+        private final AtomicInteger ids = new AtomicInteger();
+        /** The batches made, in order: their ids. */
+        final List<String> created = new CopyOnWriteArrayList<>();
+        /** The uploads' purposes, as sent. */
+        final List<String> purposes = new CopyOnWriteArrayList<>();
+        /** Looks at batches, by any client. */
+        final AtomicInteger polls = new AtomicInteger();
+        /** While true, batches stay in progress. */
+        volatile boolean hold;
+        /** The status a batch ends with, by its number (1 for the first made); null: completed. */
+        volatile java.util.function.IntFunction<String> ending = n -> null;
+        /** A failure message for the request lines to put in the error file; null: answer the line. */
+        volatile Function<Call, String> lineError = call -> null;
+
+        void reset() {
+            files.clear();
+            batches.clear();
+            created.clear();
+            purposes.clear();
+            polls.set(0);
+            hold = false;
+            ending = n -> null;
+            lineError = call -> null;
+        }
+
+        /** The request lines of a batch's input file. */
+        List<JsonNode> requests(String batchId) {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : new String(files.get(batches.get(batchId).path("input_file_id").asText()), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    try {
+                        lines.add(JSON.readTree(line));
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+            return lines;
+        }
+
+        String status(String batchId) {
+            return batches.get(batchId).path("status").asText();
+        }
+
+        private void handle(HttpExchange exchange) throws IOException {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath();
+                String method = exchange.getRequestMethod();
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                if (method.equals("POST") && path.equals("/v1/files")) {
+                    send(exchange, 200, upload(exchange.getRequestHeaders().getFirst("Content-Type"), body).toString().getBytes(StandardCharsets.UTF_8));
+                } else if (method.equals("GET") && path.startsWith("/v1/files/") && path.endsWith("/content")) {
+                    byte[] file = files.get(path.substring("/v1/files/".length(), path.length() - "/content".length()));
+                    send(exchange, file == null ? 404 : 200, file == null ? "{\"error\":{\"message\":\"No such file\"}}".getBytes() : file);
+                } else if (method.equals("POST") && path.equals("/v1/batches")) {
+                    send(exchange, 200, create(JSON.readTree(body)).toString().getBytes(StandardCharsets.UTF_8));
+                } else if (method.equals("GET") && path.equals("/v1/batches")) {
+                    ObjectNode list = JSON.createObjectNode().put("object", "list");
+                    var data = list.putArray("data");
+                    for (int i = created.size() - 1; i >= 0; i--) {
+                        data.add(batches.get(created.get(i)));
+                    }
+                    send(exchange, 200, list.toString().getBytes(StandardCharsets.UTF_8));
+                } else if (method.equals("POST") && path.startsWith("/v1/batches/") && path.endsWith("/cancel")) {
+                    ObjectNode batch = batches.get(path.substring("/v1/batches/".length(), path.length() - "/cancel".length()));
+                    synchronized (this) {
+                        if (batch != null && !batch.path("status").asText().matches("completed|failed|expired|cancelled")) {
+                            batch.put("status", "cancelling");
+                        }
+                    }
+                    send(exchange, batch == null ? 404 : 200, batch == null ? "{\"error\":{\"message\":\"No such batch\"}}".getBytes()
+                            : batch.toString().getBytes(StandardCharsets.UTF_8));
+                } else if (method.equals("GET") && path.startsWith("/v1/batches/")) {
+                    ObjectNode batch = batches.get(path.substring("/v1/batches/".length()));
+                    send(exchange, batch == null ? 404 : 200, batch == null ? "{\"error\":{\"message\":\"No such batch\"}}".getBytes()
+                            : advance(batch).toString().getBytes(StandardCharsets.UTF_8));
+                } else {
+                    send(exchange, 404, "{\"error\":{\"message\":\"Unknown path\"}}".getBytes());
+                }
+            } catch (IOException clientGone) {
+                // as a real server would, carry on
+            }
+        }
+
+        private void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+
+        /** A multipart upload: the {@code purpose} field and the {@code file} part's bytes. */
+        private ObjectNode upload(String contentType, byte[] body) {
+            String boundary = "--" + contentType.substring(contentType.indexOf("boundary=") + "boundary=".length()).replace("\"", "");
+            String text = new String(body, StandardCharsets.ISO_8859_1);
+            byte[] file = null;
+            String purpose = null;
+            for (String part : text.split(Pattern.quote(boundary))) {
+                int split = part.indexOf("\r\n\r\n");
+                if (split < 0) {
+                    continue;
+                }
+                String headers = part.substring(0, split);
+                String content = part.substring(split + 4, part.endsWith("\r\n") ? part.length() - 2 : part.length());
+                if (headers.contains("name=\"file\"")) {
+                    file = content.getBytes(StandardCharsets.ISO_8859_1);
+                } else if (headers.contains("name=\"purpose\"")) {
+                    purpose = content;
+                }
+            }
+            purposes.add(String.valueOf(purpose));
+            String id = "file-" + ids.incrementAndGet();
+            files.put(id, file == null ? new byte[0] : file);
+            return JSON.createObjectNode().put("id", id).put("object", "file").put("bytes", file == null ? 0 : file.length)
+                    .put("purpose", purpose).put("filename", "input.jsonl");
+        }
+
+        private ObjectNode create(JsonNode request) {
+            String id = "batch_" + ids.incrementAndGet();
+            ObjectNode batch = JSON.createObjectNode().put("id", id).put("object", "batch")
+                    .put("endpoint", request.path("endpoint").asText()).put("input_file_id", request.path("input_file_id").asText())
+                    .put("completion_window", request.path("completion_window").asText()).put("status", "validating")
+                    .put("created_at", System.currentTimeMillis() / 1000).putNull("output_file_id").putNull("error_file_id");
+            batches.put(id, batch);
+            created.add(id);
+            batch.putObject("request_counts").put("total", requests(id).size()).put("completed", 0).put("failed", 0);
+            return batch.deepCopy();
+        }
+
+        private synchronized ObjectNode advance(ObjectNode batch) {
+            polls.incrementAndGet();
+            String status = batch.path("status").asText();
+            switch (status) {
+                case "validating" -> batch.put("status", "in_progress");
+                case "in_progress" -> {
+                    if (!hold) {
+                        batch.put("status", "finalizing");
+                    }
+                }
+                case "finalizing" -> finish(batch);
+                case "cancelling" -> finish(batch);
+                default -> {
+                }
+            }
+            return batch.deepCopy();
+        }
+
+        /** Answers the batch's lines and ends it. */
+        private void finish(ObjectNode batch) {
+            String id = batch.path("id").asText();
+            String end = batch.path("status").asText().equals("cancelling") ? "cancelled" : ending.apply(created.indexOf(id) + 1);
+            end = end == null ? "completed" : end;
+            List<JsonNode> requests = requests(id);
+            if (end.equals("failed")) {
+                batch.put("status", "failed").putObject("errors").put("object", "list").putArray("data").addObject()
+                        .put("code", "invalid_request").put("message", "The batch could not be processed.");
+                batch.putObject("request_counts").put("total", requests.size()).put("completed", 0).put("failed", 0);
+                return;
+            }
+            int answered = end.equals("completed") ? requests.size() : requests.size() / 2;
+            List<String> output = new ArrayList<>(), errors = new ArrayList<>();
+            for (JsonNode line : requests.subList(0, answered)) {
+                Call call = call(line.path("body"), "batch:" + id, null);
+                String failure = lineError.apply(call);
+                ObjectNode result = JSON.createObjectNode().put("id", "batch_req_" + call.index())
+                        .put("custom_id", line.path("custom_id").asText());
+                if (failure != null) {
+                    result.putNull("response");
+                    result.putObject("error").put("code", "server_error").put("message", failure);
+                    errors.add(result.toString());
+                    continue;
+                }
+                Reply reply = reply(call);
+                ObjectNode response = result.putObject("response").put("status_code", reply.status()).put("request_id", "req_" + call.index());
+                try {
+                    response.set("body", JSON.readTree(reply.body()));
+                } catch (IOException e) {
+                    response.put("body", reply.body());
+                }
+                result.putNull("error");
+                (reply.status() == 200 ? output : errors).add(result.toString());
+            }
+            // Answers come in any order: here, never the order asked.
+            java.util.Collections.reverse(output);
+            java.util.Collections.shuffle(output, new java.util.Random(id.hashCode()));
+            if (!output.isEmpty()) {
+                String file = "file-" + ids.incrementAndGet();
+                files.put(file, (String.join("\n", output) + "\n").getBytes(StandardCharsets.UTF_8));
+                batch.put("output_file_id", file);
+            }
+            if (!errors.isEmpty()) {
+                String file = "file-" + ids.incrementAndGet();
+                files.put(file, (String.join("\n", errors) + "\n").getBytes(StandardCharsets.UTF_8));
+                batch.put("error_file_id", file);
+            }
+            batch.putObject("request_counts").put("total", requests.size()).put("completed", output.size()).put("failed", errors.size());
+            batch.put("status", end).put("completed_at", System.currentTimeMillis() / 1000);
+        }
     }
 
     /** A token bucket that holds one second's worth and refills continuously. */

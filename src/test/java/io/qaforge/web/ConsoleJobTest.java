@@ -114,6 +114,9 @@ class ConsoleJobTest {
             fill(form, "tempCount", "2");
             fill(form, "chunkLimit", "2");
             new Select(form.findElement(By.name("strategy"))).selectByValue("recipe");
+            assertThat(new Select(form.findElement(By.name("mode"))).getFirstSelectedOption().getAttribute("value")).isEqualTo("sync");
+            assertThat(form.findElement(By.cssSelector("select[name=mode] option[value=batch]")).isEnabled())
+                    .as("batch mode is offered only where the provider takes batches").isFalse();
             form.findElement(By.cssSelector("input[value=simple]")).click();
             browser.find("#estimate-button").click();
             assertThat(browser.find("#estimate [data-fact=requests] dd").getText()).as("2 chunks × 2 temperatures × 2 variants").isEqualTo("8");
@@ -125,6 +128,7 @@ class ConsoleJobTest {
             browser.findText("#job-detail h2", "succeeded");
             assertThat(browser.find("#job-progress").getText()).contains("8 of 8 tasks");
             assertThat(browser.find("[data-fact=pairsAccepted] dd").getText()).isNotEqualTo("0");
+            assertThat(browser.find("[data-fact=costSplit] dd").getText()).contains(" in · ").contains(" out").doesNotContain("batch");
             assertThat(browser.find("#job-progress [role=progressbar]").getAttribute("aria-valuenow")).isEqualTo("100");
             browser.screenshot("2-done");
 

@@ -1,0 +1,159 @@
+package io.qaforge.generation;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientResponseException;
+
+/**
+ * OpenAI's Files and Batches API: upload a JSONL file of chat completion requests ({@code purpose=batch}), create a
+ * batch of it, ask after the batch, read its output and error files line by line (a file may hold 200 MB).
+ */
+class OpenAiBatches {
+
+    /** What the provider says of a batch; the ids of its output and error files once it has them. */
+    record Batch(String id, String inputFileId, String status, String outputFileId, String errorFileId, int total, int completed,
+                 int failed, String error, Instant completedAt) {
+
+        /** After these the batch changes no more; its files hold every answer it will give. */
+        static final Set<String> FINAL = Set.of("completed", "failed", "expired", "cancelled");
+
+        boolean ended() {
+            return FINAL.contains(status);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RestClient http;
+
+    OpenAiBatches(String baseUrl, String apiKey, Duration timeout) {
+        var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .version(baseUrl.startsWith("http://") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2).build();
+        var requests = new JdkClientHttpRequestFactory(client);
+        requests.setReadTimeout(timeout);
+        var builder = RestClient.builder().baseUrl(baseUrl).requestFactory(requests);
+        if (apiKey != null && !apiKey.isBlank()) {
+            builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
+        }
+        this.http = builder.build();
+    }
+
+    /** Uploads a batch input file; answers its id. */
+    String upload(byte[] jsonl, String name) {
+        var body = new LinkedMultiValueMap<String, Object>();
+        body.add("purpose", "batch");
+        body.add("file", new ByteArrayResource(jsonl) {
+            @Override
+            public String getFilename() {
+                return name;
+            }
+        });
+        return call(() -> http.post().uri("/v1/files").contentType(MediaType.MULTIPART_FORM_DATA).body(body)
+                .retrieve().body(JsonNode.class)).path("id").asText();
+    }
+
+    Batch create(String inputFileId) {
+        return batch(call(() -> http.post().uri("/v1/batches").contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("input_file_id", inputFileId, "endpoint", "/v1/chat/completions", "completion_window", "24h"))
+                .retrieve().body(JsonNode.class)));
+    }
+
+    Batch get(String batchId) {
+        return batch(call(() -> http.get().uri("/v1/batches/{id}", batchId).retrieve().body(JsonNode.class)));
+    }
+
+    /** Asks the provider to stop the batch; it ends {@code cancelled}, with what it answered so far. */
+    Batch cancel(String batchId) {
+        return batch(call(() -> http.post().uri("/v1/batches/{id}/cancel", batchId).retrieve().body(JsonNode.class)));
+    }
+
+    /** The newest batch made of this input file, if the provider lists one (a submission cut off before its id was kept). */
+    Batch find(String inputFileId) {
+        JsonNode list = call(() -> http.get().uri("/v1/batches?limit=100").retrieve().body(JsonNode.class));
+        for (JsonNode batch : list.path("data")) {
+            if (inputFileId.equals(batch.path("input_file_id").asText())) {
+                return batch(batch);
+            }
+        }
+        return null;
+    }
+
+    /** Hands each line of a file to {@code line}, as it arrives. */
+    void lines(String fileId, Consumer<String> line) {
+        call(() -> http.get().uri("/v1/files/{id}/content", fileId).exchange((request, response) -> {
+            if (!response.getStatusCode().is2xxSuccessful()) {
+                throw new BatchFailure("reading file " + fileId + ": HTTP " + response.getStatusCode().value());
+            }
+            try (var reader = new BufferedReader(new InputStreamReader(response.getBody(), StandardCharsets.UTF_8))) {
+                for (String text = reader.readLine(); text != null; text = reader.readLine()) {
+                    if (!text.isBlank()) {
+                        line.accept(text);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return null;
+        }));
+    }
+
+    private static Batch batch(JsonNode b) {
+        JsonNode counts = b.path("request_counts");
+        JsonNode errors = b.path("errors").path("data");
+        String error = errors.isArray() && !errors.isEmpty() ? errors.get(0).path("message").asText(null) : null;
+        long completedAt = b.path("completed_at").asLong(0);
+        return new Batch(b.path("id").asText(), b.path("input_file_id").asText(null), b.path("status").asText(),
+                text(b, "output_file_id"), text(b, "error_file_id"), counts.path("total").asInt(), counts.path("completed").asInt(),
+                counts.path("failed").asInt(), error == null ? null : ProviderClient.masked(error),
+                completedAt > 0 ? Instant.ofEpochSecond(completedAt) : null);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
+    }
+
+    /** Any failure of these calls, its message fit to store and show (keys masked). */
+    static final class BatchFailure extends RuntimeException {
+        BatchFailure(String message) {
+            super(message);
+        }
+    }
+
+    private static <T> T call(java.util.function.Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (RestClientResponseException e) {
+            String body = e.getResponseBodyAsString();
+            String message;
+            try {
+                message = JSON.readTree(body).path("error").path("message").asText(body);
+            } catch (IOException notJson) {
+                message = body;
+            }
+            throw new BatchFailure("HTTP " + e.getStatusCode().value() + ": " + ProviderClient.masked(message));
+        } catch (BatchFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BatchFailure(e.getClass().getSimpleName() + ": " + ProviderClient.masked(String.valueOf(e.getMessage())));
+        }
+    }
+}

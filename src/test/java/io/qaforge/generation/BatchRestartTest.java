@@ -1,0 +1,166 @@
+package io.qaforge.generation;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.web.client.RestTemplateBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import io.qaforge.QaforgeApplication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Batches outlive the replica that submitted them: a replica started on the same database goes on polling the batch it
+ * finds (no second submission, no pair stored twice), a submission cut off before its batch id was kept is found again
+ * by its input file, and two replicas never put one task in two batches.
+ */
+class BatchRestartTest {
+
+    static final FakeOpenAi fake = new FakeOpenAi();
+    static final int FACTS = 6;
+    static final int QUESTIONS = 3;
+    static final int TEMPERATURES = 3;
+
+    private final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
+
+    @AfterAll
+    static void stopFake() {
+        fake.close();
+    }
+
+    @BeforeEach
+    void resetFake() {
+        fake.reset();
+    }
+
+    @AfterEach
+    void stopReplicas() {
+        replicas.forEach(ConfigurableApplicationContext::close);
+    }
+
+    ConfigurableApplicationContext replica() {
+        // A provider name of its own: the engines of other test contexts on the same database claim only theirs.
+        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(
+                "--server.port=0",
+                "--qaforge.documents.chunk-target-tokens=100",
+                "--qaforge.documents.chunk-max-tokens=150",
+                "--qaforge.generation.poll-interval=50ms",
+                "--qaforge.generation.lease=2s",
+                "--qaforge.generation.batch.poll-interval=50ms",
+                "--qaforge.generation.providers.openai.base-url=",
+                "--qaforge.generation.providers.batchreplicas.base-url=" + fake.baseUrl(),
+                "--qaforge.generation.providers.batchreplicas.batch=true");
+        replicas.add(context);
+        return context;
+    }
+
+    static TestRestTemplate http(ConfigurableApplicationContext context) {
+        return new TestRestTemplate(new RestTemplateBuilder()
+                .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+    }
+
+    static JdbcClient db(ConfigurableApplicationContext context) {
+        return context.getBean(JdbcClient.class);
+    }
+
+    static UUID createJob(TestRestTemplate http) {
+        UUID document = GenerationFixtures.upload(http, "batched.txt", GenerationFixtures.document("canoe polo", FACTS));
+        Map<String, Object> request = new HashMap<>();
+        request.put("documentIds", List.of(document));
+        request.put("context", "Canoe polo rules");
+        request.put("provider", "batchreplicas");
+        request.put("model", "any-model");
+        request.put("temperatures", Map.of("count", TEMPERATURES));
+        request.put("questionsPerChunk", QUESTIONS);
+        request.put("strategy", "recipe");
+        request.put("mode", "batch");
+        return GenerationFixtures.createJob(http, request);
+    }
+
+    @Test
+    void aReplicaStartedAfterAStopGoesOnPollingTheBatchItFinds() {
+        fake.batches.hold = true;
+        ConfigurableApplicationContext first = replica();
+        UUID job = createJob(http(first));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !fake.batches.created.isEmpty()
+                && fake.batches.status(fake.batches.created.getFirst()).equals("in_progress"));
+        int tasks = tasks(db(first), job);
+        first.close();
+        int pollsBefore = fake.batches.polls.get();
+
+        fake.batches.hold = false;
+        ConfigurableApplicationContext second = replica();
+        JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(fake.batches.created).as("the batch is polled again, not submitted again").hasSize(1);
+        assertThat(fake.batches.polls.get()).isGreaterThan(pollsBefore);
+        assertThat(fake.calls).hasSize(tasks);
+        assertExactlyOnce(db(second), job, tasks);
+    }
+
+    @Test
+    void aSubmissionCutOffBeforeItsBatchIdWasKeptIsFoundByItsInputFile() {
+        fake.batches.hold = true;
+        ConfigurableApplicationContext first = replica();
+        UUID job = createJob(http(first));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !fake.batches.created.isEmpty());
+        first.close();
+        // As a replica killed between creating the batch and storing its id leaves it: leased, with its input file only.
+        JdbcClient db = GenerationRestartTest.database();
+        assertThat(db.sql("""
+                        UPDATE provider_batch SET provider_batch_id = NULL, status = 'preparing', leased_by = 'killed',
+                               lease_until = now() + interval '1 second'
+                        WHERE job_id = ? AND input_file_id IS NOT NULL""").param(job).update()).isEqualTo(1);
+
+        fake.batches.hold = false;
+        ConfigurableApplicationContext second = replica();
+        JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(fake.batches.created).as("no second submission").hasSize(1);
+        assertThat(view.get("batches")).singleElement().satisfies(b -> assertThat(b.get("id").asText())
+                .isEqualTo(fake.batches.created.getFirst()));
+        assertExactlyOnce(db(second), job, FACTS * TEMPERATURES);
+    }
+
+    @Test
+    void twoReplicasNeverPutOneTaskInTwoBatches() {
+        ConfigurableApplicationContext a = replica();
+        ConfigurableApplicationContext b = replica();
+        UUID job = createJob(http(a));
+        JsonNode view = GenerationFixtures.awaitEnd(http(b), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        List<String> customIds = fake.batches.created.stream().flatMap(id -> fake.batches.requests(id).stream())
+                .map(line -> line.get("custom_id").asText()).toList();
+        assertThat(customIds).doesNotHaveDuplicates().hasSize(FACTS * TEMPERATURES);
+        assertExactlyOnce(db(a), job, FACTS * TEMPERATURES);
+    }
+
+    private static int tasks(JdbcClient db, UUID job) {
+        return db.sql("SELECT count(*) FROM task WHERE job_id = ?").param(job).query(Integer.class).single();
+    }
+
+    private static void assertExactlyOnce(JdbcClient db, UUID job, int tasks) {
+        assertThat(db.sql("SELECT count(*) FROM task WHERE job_id = ? AND status = 'DONE'").param(job).query(Integer.class).single())
+                .isEqualTo(tasks);
+        assertThat(db.sql("""
+                        SELECT count(*) FROM task t
+                        WHERE t.job_id = ? AND (SELECT count(*) FROM qa_pair p WHERE p.task_id = t.id) <> ?""")
+                .params(job, QUESTIONS).query(Integer.class).single()).as("tasks whose pairs are not exactly the fake's").isZero();
+        assertThat(db.sql("SELECT count(*) - count(DISTINCT (task_id, ordinal)) FROM qa_pair WHERE job_id = ?").param(job)
+                .query(Integer.class).single()).isZero();
+    }
+}
