@@ -42,13 +42,15 @@ class JobViews {
      * @param parentJobId    the job a remediation job tops up
      * @param mode           {@code sync} or {@code batch}
      * @param batches        a batch-mode job's batches, oldest first
+     * @param failures       why its failed tasks failed: the most common reasons, with how many tasks each
      */
     record View(UUID id, JobStatus status, String strategy, String provider, String model, String context, Estimate estimate,
                 TaskCounts tasks, long pairsAccepted, long pairsJudging, Map<String, Long> rejects, JudgeCounts judge,
                 CoverageView coverage, long leaksRemoved, long promptTokens, long completionTokens,
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
                 Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobPlanner.Params params,
-                long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches) {
+                long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches,
+                List<Failure> failures) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
@@ -68,6 +70,10 @@ class JobViews {
      */
     record BatchView(String id, String status, int total, int completed, int failed, String error, Instant createdAt,
                      Instant completedAt, boolean settled) {
+    }
+
+    /** @param reason the last error of these tasks, as the engine recorded it when it gave up on them */
+    record Failure(String reason, long tasks) {
     }
 
     /** @param passRate passed over passed and failed; null before the first verdict */
@@ -102,7 +108,7 @@ class JobViews {
                    t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished,
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
                    coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
-                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches
+                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches, fl.failures
             FROM job j
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
@@ -142,6 +148,12 @@ class JobViews {
                                 'createdAt', created_at, 'completedAt', completed_at, 'settled', settled_at IS NOT NULL)
                                 ORDER BY id) AS batches
                 FROM provider_batch WHERE job_id = j.id) b
+            CROSS JOIN LATERAL (
+                SELECT json_agg(json_build_object('reason', reason, 'tasks', n) ORDER BY n DESC, reason) AS failures
+                FROM (SELECT coalesce(last_error, 'unknown') AS reason, count(*) AS n FROM task
+                      WHERE job_id = j.id AND status = 'FAILED'
+                      -- the five most common: enough to see what went wrong, few enough for a page of jobs
+                      GROUP BY 1 ORDER BY n DESC, reason LIMIT 5) x) fl
             %s""";
 
     private static final TypeReference<LinkedHashMap<String, Long>> REJECTS = new TypeReference<>() {
@@ -149,6 +161,8 @@ class JobViews {
     private static final TypeReference<LinkedHashMap<String, Object>> SCORES = new TypeReference<>() {
     };
     private static final TypeReference<List<BatchView>> BATCHES = new TypeReference<>() {
+    };
+    private static final TypeReference<List<Failure>> FAILURES = new TypeReference<>() {
     };
 
     private final JdbcClient db;
@@ -200,7 +214,8 @@ class JobViews {
                 rs.getDouble("finishing_seconds")), rs.getObject("parent_job_id", UUID.class), params,
                 rs.getLong("cached_prompt_tokens"), new GenerationProperties.Cost(rs.getBigDecimal("input_cost_usd"),
                 rs.getBigDecimal("cached_input_cost_usd"), rs.getBigDecimal("output_cost_usd"), rs.getBigDecimal("batch_discount_usd")),
-                rs.getString("mode"), rs.getString("batches") == null ? List.of() : read(rs.getString("batches"), BATCHES));
+                rs.getString("mode"), rs.getString("batches") == null ? List.of() : read(rs.getString("batches"), BATCHES),
+                rs.getString("failures") == null ? List.of() : read(rs.getString("failures"), FAILURES));
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */

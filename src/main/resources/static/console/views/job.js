@@ -69,6 +69,9 @@ export async function mount(element, signal, {id}) {
         rejects.replaceChildren(...(reasons.length ? [h('table', {class: 'data narrow rejects'},
             h('thead', {}, h('tr', {}, h('th', {}, 'Rejected because'), h('th', {class: 'num'}, 'Pairs'))),
             h('tbody', {}, reasons.map(([reason, count]) => h('tr', {}, h('td', {}, reason), h('td', {class: 'num'}, fmt(count))))))]
+            : []), ...(view.failures?.length ? [h('table', {class: 'data narrow failures'},
+            h('thead', {}, h('tr', {}, h('th', {}, 'Tasks failed because'), h('th', {class: 'num'}, 'Tasks'))),
+            h('tbody', {}, view.failures.map(f => h('tr', {}, h('td', {}, f.reason), h('td', {class: 'num'}, fmt(f.tasks))))))]
             : []), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
         batches.replaceChildren(...(view.batches?.length ? [h('table', {class: 'data narrow batches'},
             h('thead', {}, h('tr', {}, ['Batch', 'Status', 'Requests', 'Completed', 'Failed', 'Created', 'Ended']

@@ -266,6 +266,9 @@ class GenerationJobTest {
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
         assertThat(view.get("status").asText()).isEqualTo("COMPLETED_WITH_ERRORS");
         assertThat(view.at("/tasks/failed").asInt()).isEqualTo(1);
+        assertThat(view.get("failures")).as("the view says why").hasSize(1);
+        assertThat(view.at("/failures/0/reason").asText()).contains("HTTP 500", "boom");
+        assertThat(view.at("/failures/0/tasks").asInt()).isEqualTo(1);
         assertThat(fake.callsFor(2)).hasSize(3);
         assertThat(db.sql("SELECT last_error FROM task WHERE job_id = ? AND status = 'FAILED'").param(id).query(String.class).single())
                 .contains("HTTP 500").contains("boom").contains("after 3 attempts");
@@ -276,6 +279,7 @@ class GenerationJobTest {
         view = awaitEnd(http, id, Duration.ofSeconds(30));
         assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(9);
+        assertThat(view.get("failures")).as("nothing failed any more").isEmpty();
     }
 
     @Test
