@@ -2,7 +2,6 @@ package io.qaforge.generation;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +57,7 @@ class BatchRunner implements SmartLifecycle {
         this.queue = queue;
         this.specs = specs;
         this.steps = steps;
-        this.worker = hostName() + "-batches-" + UUID.randomUUID().toString().substring(0, 8);
+        this.worker = GenerationEngine.hostName() + "-batches-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Override
@@ -286,13 +285,5 @@ class BatchRunner implements SmartLifecycle {
             }
         }
         return (line + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "worker";
-        }
     }
 }

@@ -215,7 +215,8 @@ class GenerationEngine implements SmartLifecycle {
         }
     }
 
-    private static String hostName() {
+    /** This machine's name, so a lease's holder can be told apart in the tables and logs. */
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
