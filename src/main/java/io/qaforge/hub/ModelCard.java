@@ -18,10 +18,11 @@ final class ModelCard {
      * @param merged   the base model with the adapter merged in (else the LoRA adapter)
      * @param datasets Hub dataset repos the run's pairs were pushed to
      * @param recall   the worker's summary: before / inContext / after, recoveryRatio
+     * @param round    the run's remediation round (1: the first training)
      */
     record Facts(String endpoint, String repoId, boolean merged, String baseModel, String license, List<String> datasets, List<Document> documents,
                  List<String> jobIds, String runId, String examName, Integer examQuestions, Map<String, Object> recall,
-                 Map<String, Object> params) {
+                 Map<String, Object> params, int round) {
     }
 
     private static final List<List<String>> PHASES = List.of(List.of("before", "before (base model, closed book)"),
@@ -67,7 +68,9 @@ final class ModelCard {
                     .append(document.pages() == 1 ? " page)\n" : " pages)\n");
         }
         card.append("- qaforge jobs: ").append(facts.jobIds().isEmpty() ? "none" : String.join(", ", facts.jobIds())).append('\n');
-        card.append("- qaforge training run: ").append(facts.runId()).append("\n\n");
+        card.append("- qaforge training run: ").append(facts.runId()).append(facts.round() == 1 ? "" : ", remediation round "
+                + facts.round() + ": trained again on the earlier rounds' data plus more phrasings of the facts the previous"
+                + " round missed on the same exam").append("\n\n");
         if (!facts.params().isEmpty()) {
             card.append("## Training parameters\n\n| parameter | value |\n|---|---|\n");
             facts.params().entrySet().stream().sorted(Map.Entry.comparingByKey())

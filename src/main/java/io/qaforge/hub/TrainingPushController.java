@@ -121,6 +121,6 @@ class TrainingPushController {
         List<String> datasets = pushes.datasetRepos(jobIds.size() == 1 ? jobIds.getFirst() : null, run.datasetId());
         return new ModelCard.Facts(properties.endpoint().toString(), repoId, kind.equals("merged"), run.baseModel(), license, datasets, documents,
                 jobIds.stream().map(UUID::toString).toList(), run.id().toString(), run.examName(), run.examQuestions(), run.recall(),
-                run.params());
+                run.params(), run.round());
     }
 }

@@ -18,9 +18,10 @@ public class Trainings {
     /**
      * @param recall    the worker's recall summary (before / inContext / after, byDirection, recoveryRatio), or null
      * @param artifacts the kinds delivered: {@code adapter}, and {@code merged} when trained with merge
+     * @param round     1, or the remediation round it is (trained again with top-ups for what the previous round missed)
      */
     public record Run(UUID id, String baseModel, String status, Set<UUID> jobIds, UUID datasetId, String examName, Integer examQuestions,
-                      Map<String, Object> params, Map<String, Object> recall, List<String> artifacts) {
+                      Map<String, Object> params, Map<String, Object> recall, List<String> artifacts, int round) {
     }
 
     private final TrainingRunRepository runs;
@@ -38,7 +39,7 @@ public class Trainings {
             Optional<Exams.Summary> exam = run.getExamId() == null ? Optional.empty() : exams.find(run.getExamId());
             return new Run(run.getId(), run.getBaseModel(), run.getStatus().name(), run.getJobIds(), run.getDatasetId(),
                     exam.map(Exams.Summary::name).orElse(null), exam.map(Exams.Summary::questions).orElse(null), run.getParams(),
-                    run.getRecall(), artifacts.list(id).stream().map(Artifacts.Stored::kind).toList());
+                    run.getRecall(), artifacts.list(id).stream().map(Artifacts.Stored::kind).toList(), run.getRound());
         });
     }
 
