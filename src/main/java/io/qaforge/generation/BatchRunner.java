@@ -62,9 +62,6 @@ class BatchRunner implements SmartLifecycle {
 
     @Override
     public void start() {
-        if (providers.names().stream().noneMatch(providers::batches)) {
-            return;
-        }
         running = true;
         thread = Thread.ofVirtual().name("batches").start(this::loop);
     }
@@ -91,13 +88,15 @@ class BatchRunner implements SmartLifecycle {
     private void loop() {
         while (running) {
             for (String name : providers.names()) {
-                ProviderClient client = providers.batches(name) ? providers.client(name) : null;
+                ProviderClient client = providers.client(name);
                 if (client == null || !running) {
                     continue;
                 }
                 try {
                     followUp(client);
-                    submit(client);
+                    if (providers.batches(name)) {
+                        submit(client);
+                    }
                 } catch (RuntimeException e) {
                     log.warn("Batches of provider {}: {}; trying again in {}", name, e.getMessage(), properties.batch().pollInterval(), e);
                 }

@@ -61,7 +61,10 @@ class ProviderClient {
     final String name;
     final GenerationProperties.Provider config;
     final RateLimiter limiter;
-    /** The provider's Batch API; null where it has none. */
+    /**
+     * The provider's Files and Batches endpoints. Only a provider with {@code batch: true} gets new batches, but every
+     * provider keeps following the batches it already has: one whose setting was turned off still ends them.
+     */
     final OpenAiBatches batches;
     private final ProviderBudget budget;
     private final OpenAiChatModel chat;
@@ -71,7 +74,7 @@ class ProviderClient {
         this.config = config;
         this.budget = budget;
         this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
-        this.batches = config.batch() ? new OpenAiBatches(baseUrl, apiKey, config.timeout()) : null;
+        this.batches = new OpenAiBatches(baseUrl, apiKey, config.timeout());
         var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 // Plain-http servers (vLLM, Ollama) get HTTP/1.1 without the h2c upgrade dance; TLS negotiates HTTP/2.
                 .version(baseUrl.startsWith("http://") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)

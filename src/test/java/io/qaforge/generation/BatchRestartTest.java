@@ -26,7 +26,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Batches outlive the replica that submitted them: a replica started on the same database goes on polling the batch it
  * finds (no second submission, no pair stored twice), a submission cut off before its batch id was kept is found again
- * by its input file, and two replicas never put one task in two batches.
+ * by its input file, two replicas never put one task in two batches, and a provider whose batch setting was turned off
+ * still ends the batches it has.
  */
 class BatchRestartTest {
 
@@ -53,6 +54,10 @@ class BatchRestartTest {
     }
 
     ConfigurableApplicationContext replica() {
+        return replica(true);
+    }
+
+    ConfigurableApplicationContext replica(boolean batch) {
         // A provider name of its own: the engines of other test contexts on the same database claim only theirs.
         var context = new SpringApplicationBuilder(QaforgeApplication.class).run(
                 "--server.port=0",
@@ -63,7 +68,7 @@ class BatchRestartTest {
                 "--qaforge.generation.batch.poll-interval=50ms",
                 "--qaforge.generation.providers.openai.base-url=",
                 "--qaforge.generation.providers.batchreplicas.base-url=" + fake.baseUrl(),
-                "--qaforge.generation.providers.batchreplicas.batch=true");
+                "--qaforge.generation.providers.batchreplicas.batch=" + batch);
         replicas.add(context);
         return context;
     }
@@ -134,6 +139,25 @@ class BatchRestartTest {
         assertThat(view.get("batches")).singleElement().satisfies(b -> assertThat(b.get("id").asText())
                 .isEqualTo(fake.batches.created.getFirst()));
         assertExactlyOnce(db(second), job, FACTS * TEMPERATURES);
+    }
+
+    @Test
+    void aBatchLiveWhenItsProviderStopsTakingBatchesIsStillReadToItsEnd() {
+        fake.batches.hold = true;
+        ConfigurableApplicationContext first = replica();
+        UUID job = createJob(http(first));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !fake.batches.created.isEmpty()
+                && fake.batches.status(fake.batches.created.getFirst()).equals("in_progress"));
+        int tasks = tasks(db(first), job);
+        first.close();
+
+        fake.batches.hold = false;
+        ConfigurableApplicationContext second = replica(false);
+        JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
+        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(fake.batches.created).as("no new batch").hasSize(1);
+        assertThat(fake.calls).as("every answer came from the batch, none was asked again").hasSize(tasks);
+        assertExactlyOnce(db(second), job, tasks);
     }
 
     @Test
