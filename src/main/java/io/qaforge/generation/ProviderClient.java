@@ -9,6 +9,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -162,7 +163,7 @@ class ProviderClient {
             }
         } catch (HttpTimeoutException | SocketTimeoutException e) {
             limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
-            throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout after " + config.timeout(), null);
+            throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout after " + config.timeout().toString().substring(2).toLowerCase(Locale.ROOT), null);
         } catch (IOException e) {
             limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "connection error: " + e.getMessage(), null);

@@ -204,6 +204,8 @@ class ConsoleJobTest {
 
             browser.waitUntil(d -> browser.find("#job-detail h2").getText().matches("(?s).*(completed with errors|failed).*"));
             assertThat(browser.find("#job-progress").getText()).contains("2 of 2 tasks", "2 failed");
+            assertThat(browser.find("table.failures tbody").getText()).as("why they failed, as a person writes a duration")
+                    .contains("timeout after 1s (after 2 attempts)");
             browser.screenshot("1-failed");
 
             fake.latencyMillis = 0;
