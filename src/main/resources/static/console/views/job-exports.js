@@ -37,35 +37,43 @@ export function downloadCard(jobId, {exports}) {
 
 export function hubCard(jobId, {hubPushes}, signal) {
     const slot = h('div');
-    const form = h('form', {class: 'card', id: 'hub-form', onsubmit: async e => {
+    const form = h('form', {class: 'card', id: 'hub-form', onsubmit: e => {
         e.preventDefault();
-        slot.replaceChildren();
         const fields = form.elements;
-        const body = {repoId: fields.repoId.value.trim(), private: fields.private.checked, format: fields.format.value};
-        if (fields.hubToken.value.trim()) body.token = fields.hubToken.value.trim();
-        try {
-            const push = await api.post(`/api/jobs/${jobId}/hub-push`, body);
-            fields.hubToken.value = '';
-            followPush(push, slot, signal);
-        } catch (error) {
-            showError(slot, error);
-        }
+        startPush(`/api/jobs/${jobId}/hub-push`, {repoId: fields.repoId.value.trim(), private: fields.private.checked,
+            format: fields.format.value}, fields, slot, signal);
     }},
     h('h3', {}, 'Push to the Hugging Face Hub'),
     h('div', {class: 'row'},
         h('label', {}, 'Dataset repo ', h('input', {name: 'repoId', placeholder: 'you/touch-rugby-qa', size: 24})),
         h('label', {}, h('input', {type: 'checkbox', name: 'private', checked: true}), ' private')),
     h('div', {class: 'row'},
-        h('label', {}, 'Hub token ', h('input', {name: 'hubToken', type: 'password', autocomplete: 'off',
-            placeholder: 'the service’s HF_TOKEN', size: 22})),
+        hubTokenField(),
         h('select', {name: 'format', 'aria-label': 'Format'}, options(hubPushes.formats, FORMAT_LABELS)),
         h('button', {type: 'submit'}, 'Push')),
     slot);
     return form;
 }
 
+/** The token a push may carry instead of the service's; never kept after the push is sent. */
+export const hubTokenField = () => h('label', {}, 'Hub token ', h('input', {name: 'hubToken', type: 'password',
+    autocomplete: 'off', placeholder: 'the service’s HF_TOKEN', size: 22}));
+
+/** Sends a Hub push (with the typed token, if any), clears the token field and follows the push in the slot. */
+export async function startPush(url, body, fields, slot, signal) {
+    slot.replaceChildren();
+    const token = fields.hubToken.value.trim();
+    try {
+        const push = await api.post(url, token ? {...body, token} : body);
+        fields.hubToken.value = '';
+        followPush(push, slot, signal);
+    } catch (error) {
+        showError(slot, error);
+    }
+}
+
 /** Polls a Hub push until the service says it finished, showing its status, link and error as they come. */
-export async function followPush(push, slot, signal) {
+async function followPush(push, slot, signal) {
     for (;;) {
         const link = push.commitUrl || push.repoUrl;
         slot.replaceChildren(h('p', {class: 'notice'}, 'Hub push ', badge(push.status || 'QUEUED'),

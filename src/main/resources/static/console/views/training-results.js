@@ -7,7 +7,7 @@ import {fmt, fmtBytes, fmtNumber, short} from '../format.js';
 import {fmtShare, PHASES} from '../recall.js';
 import {isAbort} from '../wait.js';
 import {errorBox, showError} from '../widgets.js';
-import {followPush} from './job-exports.js';
+import {hubTokenField, startPush} from './job-exports.js';
 
 export function deliverables(run, signal) {
     if (!run.artifacts?.length) return '';
@@ -31,29 +31,18 @@ export function deliverables(run, signal) {
 function hubPush(run, signal) {
     const slot = h('div');
     const merged = run.artifacts.some(a => a.kind === 'merged');
-    const form = h('form', {class: 'card', id: 'model-push-form', onsubmit: async e => {
+    const form = h('form', {class: 'card', id: 'model-push-form', onsubmit: e => {
         e.preventDefault();
-        slot.replaceChildren();
         const fields = form.elements;
-        const body = {repoId: fields.repoId.value.trim(), private: fields.private.checked, merged: merged && fields.merged.checked};
-        if (fields.hubToken.value.trim()) body.token = fields.hubToken.value.trim();
-        try {
-            const push = await api.post(`/api/trainings/${run.id}/hub-push`, body);
-            fields.hubToken.value = '';
-            followPush(push, slot, signal);
-        } catch (error) {
-            showError(slot, error);
-        }
+        startPush(`/api/trainings/${run.id}/hub-push`, {repoId: fields.repoId.value.trim(), private: fields.private.checked,
+            merged: merged && fields.merged.checked}, fields, slot, signal);
     }},
     h('h3', {}, 'Push to the Hugging Face Hub'),
     h('div', {class: 'row'},
         h('label', {}, 'Model repo ', h('input', {name: 'repoId', placeholder: 'you/touch-rugby-lora', size: 24})),
         h('label', {}, h('input', {type: 'checkbox', name: 'private', checked: true}), ' private'),
         merged ? h('label', {}, h('input', {type: 'checkbox', name: 'merged'}), ' merged model') : ''),
-    h('div', {class: 'row'},
-        h('label', {}, 'Hub token ', h('input', {name: 'hubToken', type: 'password', autocomplete: 'off',
-            placeholder: 'the service’s HF_TOKEN', size: 22})),
-        h('button', {type: 'submit'}, 'Push')),
+    h('div', {class: 'row'}, hubTokenField(), h('button', {type: 'submit'}, 'Push')),
     slot);
     return form;
 }
