@@ -178,17 +178,14 @@ class Remediation {
             throw new ApiProblem(HttpStatus.CONFLICT, "evaluate-only", "Nothing was trained",
                     "Run " + run.getId() + " only evaluated the base model; remediation tops up the data of a trained run");
         }
-        Map<Long, TrainingQueue.Result> after = new HashMap<>();
-        queue.results(run.getId()).stream().filter(r -> r.phase().equals("after")).forEach(r -> after.put(r.questionId(), r));
+        Map<Long, Results.Answer> after = new HashMap<>();
+        queue.results(run.getId()).stream().filter(r -> r.phase().equals("after")).forEach(r -> after.put(r.questionId(), r.scored()));
         if (run.getExamId() == null || after.isEmpty()) {
             throw new ApiProblem(HttpStatus.CONFLICT, "no-results", "No results",
                     "Run " + run.getId() + " has no answers after training to tell what it missed (its worker reported no per-question results)");
         }
         List<Exams.Question> questions = exams.questions(run.getExamId());
-        List<Exams.Question> missed = questions.stream().filter(q -> after.containsKey(q.id())).filter(q -> {
-            TrainingQueue.Result r = after.get(q.id());
-            return missed(new Results.Answer(r.answer(), r.exactMatch(), r.tokenF1(), r.contained(), r.judge()));
-        }).toList();
+        List<Exams.Question> missed = questions.stream().filter(q -> after.containsKey(q.id()) && missed(after.get(q.id()))).toList();
         if (missed.isEmpty()) {
             throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-remediate", "Nothing to remediate",
                     "The run missed none of the " + after.size() + " questions it answered (" + MISSED_RULE + ")");

@@ -44,7 +44,7 @@ final class Results {
         Map<Long, Map<String, Answer>> byQuestion = new TreeMap<>();
         for (TrainingQueue.Result r : results) {
             byQuestion.computeIfAbsent(r.questionId(), q -> new LinkedHashMap<>())
-                    .put(r.phase(), new Answer(r.answer(), r.exactMatch(), r.tokenF1(), r.contained(), r.judge()));
+                    .put(r.phase(), r.scored());
         }
         List<QuestionResult> scored = new ArrayList<>();
         for (Exams.Question q : questions) {

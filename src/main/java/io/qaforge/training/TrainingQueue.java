@@ -117,6 +117,9 @@ class TrainingQueue {
 
     /** One answer of the worker: a question of the run's exam in one phase, with its scores. */
     record Result(long questionId, String phase, String answer, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
+        Results.Answer scored() {
+            return new Results.Answer(answer, exactMatch, tokenF1, contained, judge);
+        }
     }
 
     enum Completion { COMPLETED, REPEATED, LEASE_LOST }
