@@ -209,9 +209,7 @@ class BatchRunner implements SmartLifecycle {
         try {
             store = step.read(completion.content());
         } catch (PairParser.Unparseable e) {
-            queue.retryOrFail(task, lessee, "unparseable answer: " + e.getMessage()
-                            + (completion.finishReason() == null ? "" : " (finish_reason " + completion.finishReason() + ")"),
-                    Duration.ZERO, properties.maxAttempts(), spend);
+            queue.retryOrFail(task, lessee, completion.unparseable(e), Duration.ZERO, properties.maxAttempts(), spend);
             return;
         }
         queue.complete(task, lessee, spend, store);

@@ -186,9 +186,7 @@ class GenerationEngine implements SmartLifecycle {
             try {
                 store = step.read(completion.content());
             } catch (PairParser.Unparseable e) {
-                handle(task, new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "unparseable answer: " + e.getMessage()
-                        + (completion.finishReason() == null ? "" : " (finish_reason " + completion.finishReason() + ")"), null),
-                        spend);
+                handle(task, new ProviderFailure(ProviderFailure.Kind.RETRYABLE, completion.unparseable(e), null), spend);
                 return;
             }
             if (!queue.complete(task, worker, spend, store)) {

@@ -47,6 +47,11 @@ class ProviderClient {
 
     /** @param cachedTokens the part of {@code promptTokens} the provider served from its prompt cache */
     record Completion(String content, int promptTokens, int cachedTokens, int completionTokens, String finishReason) {
+
+        /** Why this answer could not be used, with how the provider said it ended (a cut-off answer rarely parses). */
+        String unparseable(PairParser.Unparseable e) {
+            return "unparseable answer: " + e.getMessage() + (finishReason == null ? "" : " (finish_reason " + finishReason + ")");
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
