@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -45,6 +45,6 @@ public final class PythonDatasets {
         assertThat(finished).as("python finished in time: %s", output).isTrue();
         assertThat(process.exitValue()).as("python output: %s", output).isZero();
         List<String> lines = output.lines().toList();
-        return new ObjectMapper().readTree(lines.getLast());
+        return new JsonMapper().readTree(lines.getLast());
     }
 }

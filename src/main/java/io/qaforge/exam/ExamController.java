@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -76,7 +76,7 @@ class ExamController {
     private final Jobs jobs;
     private final ExamFiles files;
 
-    ExamController(ExamRepository exams, ExamStore store, Contexts contexts, Jobs jobs, ObjectMapper json) {
+    ExamController(ExamRepository exams, ExamStore store, Contexts contexts, Jobs jobs, JsonMapper json) {
         this.exams = exams;
         this.store = store;
         this.contexts = contexts;

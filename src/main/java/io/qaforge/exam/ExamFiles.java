@@ -20,9 +20,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -43,9 +43,9 @@ final class ExamFiles {
     /** The worker's own question files carry an id; an exam numbers its questions itself. */
     private static final Set<String> IGNORED = Set.of("id");
 
-    private final ObjectMapper json;
+    private final JsonMapper json;
 
-    ExamFiles(ObjectMapper json) {
+    ExamFiles(JsonMapper json) {
         this.json = json;
     }
 
@@ -89,15 +89,14 @@ final class ExamFiles {
             JsonNode node;
             try {
                 node = json.readTree(text.replace("\uFEFF", ""));
-            } catch (JsonProcessingException e) {
+            } catch (JacksonException e) {
                 throw invalid("line " + line + ": not valid JSON (" + e.getOriginalMessage() + ")");
             }
             if (!node.isObject()) {
                 throw invalid("line " + line + ": expected a JSON object with question and answer");
             }
             Map<String, String> values = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-                var field = fields.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 if (IGNORED.contains(field.getKey())) {
                     continue;
                 }
@@ -108,7 +107,7 @@ final class ExamFiles {
                 if (!value.isNull() && !value.isValueNode()) {
                     throw invalid("line " + line + ": " + field.getKey() + " must be text or a number");
                 }
-                values.put(field.getKey(), value.isNull() ? null : value.asText());
+                values.put(field.getKey(), value.isNull() ? null : value.asString());
             }
             add(questions, values, "line " + line);
         }

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonGenerator;
 
 final class JsonlWriter implements RowWriter {
 
@@ -26,22 +26,22 @@ final class JsonlWriter implements RowWriter {
         if (flat) {
             QaPair pair = row.getFirst();
             json.writeStartObject();
-            json.writeFieldName("question");
+            json.writeName("question");
             json.writeUTF8String(pair.question(), 0, pair.question().length);
-            json.writeFieldName("answer");
+            json.writeName("answer");
             json.writeUTF8String(pair.answer(), 0, pair.answer().length);
-            json.writeNumberField("temperature", pair.temperature());
-            json.writeStringField("variant", pair.variant());
-            json.writeNumberField("chunk", pair.chunkId());
-            json.writeStringField("pages", pair.pages());
+            json.writeNumberProperty("temperature", pair.temperature());
+            json.writeStringProperty("variant", pair.variant());
+            json.writeNumberProperty("chunk", pair.chunkId());
+            json.writeStringProperty("pages", pair.pages());
             if (facts) {
-                json.writeFieldName("factIds");
+                json.writeName("factIds");
                 if (pair.factIds() == null) {
                     json.writeNull();
                 } else {
                     json.writeArray(pair.factIds(), 0, pair.factIds().length);
                 }
-                json.writeStringField("direction", pair.direction());
+                json.writeStringProperty("direction", pair.direction());
             }
             json.writeEndObject();
         } else {

@@ -3,9 +3,9 @@ package io.qaforge.export;
 import java.io.IOException;
 import java.util.List;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamWriteFeature;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.StreamWriteFeature;
 
 /** The chat-messages row shape that TRL's SFTTrainer and OpenAI fine-tuning both read. */
 final class Messages {
@@ -17,11 +17,11 @@ final class Messages {
 
     static void write(JsonGenerator json, String system, List<QaPair> row) throws IOException {
         json.writeStartObject();
-        json.writeArrayFieldStart("messages");
+        json.writeArrayPropertyStart("messages");
         if (system != null) {
             json.writeStartObject();
-            json.writeStringField("role", "system");
-            json.writeStringField("content", system);
+            json.writeStringProperty("role", "system");
+            json.writeStringProperty("content", system);
             json.writeEndObject();
         }
         for (QaPair pair : row) {
@@ -34,8 +34,8 @@ final class Messages {
 
     private static void message(JsonGenerator json, String role, byte[] content) throws IOException {
         json.writeStartObject();
-        json.writeStringField("role", role);
-        json.writeFieldName("content");
+        json.writeStringProperty("role", role);
+        json.writeName("content");
         json.writeUTF8String(content, 0, content.length);
         json.writeEndObject();
     }

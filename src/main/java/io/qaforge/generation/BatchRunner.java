@@ -1,7 +1,6 @@
 package io.qaforge.generation;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,9 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -38,7 +38,6 @@ class BatchRunner implements SmartLifecycle {
     private static final int RENEW_EVERY = 200;
 
     private static final Logger log = LoggerFactory.getLogger(BatchRunner.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GenerationProperties properties;
     private final Providers providers;
@@ -46,17 +45,20 @@ class BatchRunner implements SmartLifecycle {
     private final TaskQueue queue;
     private final Specs specs;
     private final Steps steps;
+    private final JsonMapper mapper;
     private final String worker;
     private volatile Thread thread;
     private volatile boolean running;
 
-    BatchRunner(GenerationProperties properties, Providers providers, ProviderBatches batches, TaskQueue queue, Specs specs, Steps steps) {
+    BatchRunner(GenerationProperties properties, Providers providers, ProviderBatches batches, TaskQueue queue, Specs specs, Steps steps,
+                JsonMapper mapper) {
         this.properties = properties;
         this.providers = providers;
         this.batches = batches;
         this.queue = queue;
         this.specs = specs;
         this.steps = steps;
+        this.mapper = mapper;
         this.worker = GenerationEngine.hostName() + "-batches-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -179,9 +181,9 @@ class BatchRunner implements SmartLifecycle {
         JsonNode root;
         TaskQueue.Claimed task;
         try {
-            root = JSON.readTree(line);
-            task = waiting.remove(Long.parseLong(root.path("custom_id").asText()));
-        } catch (IOException | NumberFormatException e) {
+            root = mapper.readTree(line);
+            task = waiting.remove(Long.parseLong(root.path("custom_id").asString()));
+        } catch (JacksonException | NumberFormatException e) {
             log.warn("Batch line of job {} not understood; ignored: {}", spec.id(), e.getMessage());
             return;
         }
@@ -193,15 +195,15 @@ class BatchRunner implements SmartLifecycle {
         JsonNode choice = body.path("choices").path(0);
         if (response.path("status_code").asInt() != 200 || !choice.path("message").has("content")) {
             JsonNode error = root.path("error").isObject() ? root.path("error") : body.path("error");
-            String reason = error.isObject() ? error.path("code").asText("error") + ": " + error.path("message").asText("")
+            String reason = error.isObject() ? error.path("code").asString("error") + ": " + error.path("message").asString("")
                     : "HTTP " + response.path("status_code").asInt() + " without choices";
             retry(List.of(task), lessee, "batch line failed: " + ProviderClient.masked(reason));
             return;
         }
         JsonNode usage = body.path("usage");
-        var completion = new ProviderClient.Completion(choice.path("message").path("content").asText(),
+        var completion = new ProviderClient.Completion(choice.path("message").path("content").asString(),
                 usage.path("prompt_tokens").asInt(), usage.path("prompt_tokens_details").path("cached_tokens").asInt(),
-                usage.path("completion_tokens").asInt(), choice.path("finish_reason").asText(null));
+                usage.path("completion_tokens").asInt(), choice.path("finish_reason").asString(null));
         Steps.Step step = steps.prepare(spec, task, client.config.structuredOutput());
         var spend = new TaskQueue.Spend(completion.promptTokens(), completion.cachedTokens(), completion.completionTokens(),
                 client.cost(step.model(), completion, true));
@@ -268,18 +270,14 @@ class BatchRunner implements SmartLifecycle {
     }
 
     /** One request of the input file, as the chat completions endpoint takes it. */
-    private static byte[] line(long taskId, Steps.Step step, boolean json) {
-        ObjectNode line = JSON.createObjectNode().put("custom_id", String.valueOf(taskId)).put("method", "POST")
+    private byte[] line(long taskId, Steps.Step step, boolean json) {
+        ObjectNode line = mapper.createObjectNode().put("custom_id", String.valueOf(taskId)).put("method", "POST")
                 .put("url", "/v1/chat/completions");
         ObjectNode body = line.putObject("body").put("model", step.model()).put("temperature", step.temperature());
         body.putArray("messages").addObject().put("role", "user").put("content", step.prompt());
         if (json && step.schema() != null) {
-            try {
-                body.putObject("response_format").put("type", "json_schema").putObject("json_schema").put("name", "answer")
-                        .put("strict", true).set("schema", JSON.readTree(step.schema()));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            body.putObject("response_format").put("type", "json_schema").putObject("json_schema").put("name", "answer")
+                    .put("strict", true).set("schema", mapper.readTree(step.schema()));
         }
         return (line + "\n").getBytes(StandardCharsets.UTF_8);
     }

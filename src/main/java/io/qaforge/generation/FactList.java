@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A facts call's answer: one fact per line (or JSON), with whatever numbering, bullets, labels and preamble the model
@@ -20,13 +21,13 @@ final class FactList {
     private FactList() {
     }
 
-    static List<String> parse(String content, boolean json, Grounding gate, int max) throws PairParser.Unparseable {
+    static List<String> parse(JsonMapper mapper, String content, boolean json, Grounding gate, int max) throws PairParser.Unparseable {
         String text = PairParser.stripReasoning(content == null ? "" : content).strip();
         List<String> lines = new ArrayList<>();
-        JsonNode root = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? PairParser.json(text) : null;
+        JsonNode root = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? PairParser.json(mapper, text) : null;
         JsonNode items = root == null ? null : root.isArray() ? root : root.path("facts");
         if (items != null && items.isArray()) {
-            items.forEach(item -> lines.add(item.isTextual() ? item.asText() : item.path("text").asText(item.path("fact").asText(""))));
+            items.forEach(item -> lines.add(item.isString() ? item.asString() : item.path("text").asString(item.path("fact").asString(""))));
         } else {
             lines.addAll(List.of(text.split("\\R")));
         }

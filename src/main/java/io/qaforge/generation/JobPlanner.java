@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -325,11 +325,11 @@ class JobPlanner {
         if (spec.isBoolean()) {
             return spec.booleanValue() ? new Judge(request.provider(), request.model(), Prompts.JUDGE_TEMPLATE) : null;
         }
-        if (!spec.isObject() || spec.size() > 2 || !spec.path("provider").isTextual() || !spec.path("model").isTextual()) {
+        if (!spec.isObject() || spec.size() > 2 || !spec.path("provider").isString() || !spec.path("model").isString()) {
             throw ApiProblem.badRequest("invalid-judge", "Invalid judge",
                     "judge is true, false or {\"provider\": \"...\", \"model\": \"...\"}");
         }
-        String provider = spec.get("provider").asText(), model = spec.get("model").asText();
+        String provider = spec.get("provider").asString(), model = spec.get("model").asString();
         providers.require(provider, model);
         return new Judge(provider, model, Prompts.JUDGE_TEMPLATE);
     }

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -33,9 +33,9 @@ class JobStore {
     private final TransactionTemplate transaction;
     private final TaskQueue queue;
     private final NewTasks tasks;
-    private final ObjectMapper json;
+    private final JsonMapper json;
 
-    JobStore(JdbcClient db, JdbcTemplate jdbc, TransactionTemplate transaction, TaskQueue queue, NewTasks tasks, ObjectMapper json) {
+    JobStore(JdbcClient db, JdbcTemplate jdbc, TransactionTemplate transaction, TaskQueue queue, NewTasks tasks, JsonMapper json) {
         this.db = db;
         this.jdbc = jdbc;
         this.transaction = transaction;
@@ -115,7 +115,7 @@ class JobStore {
     private String write(Object value) {
         try {
             return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageImpl;
 import org.springframework.data.domain.Pageable;
@@ -166,9 +166,9 @@ class JobViews {
     };
 
     private final JdbcClient db;
-    private final ObjectMapper json;
+    private final JsonMapper json;
 
-    JobViews(JdbcClient db, ObjectMapper json) {
+    JobViews(JdbcClient db, JsonMapper json) {
         this.db = db;
         this.json = json;
     }
@@ -314,7 +314,7 @@ class JobViews {
     private <T> T read(String value, TypeReference<T> type) {
         try {
             return json.readValue(value, type);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -322,7 +322,7 @@ class JobViews {
     private <T> T read(String value, Class<T> type) {
         try {
             return json.readValue(value, type);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,6 +1,5 @@
 package io.qaforge.generation;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,7 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -62,14 +62,14 @@ public class Jobs {
 
     private final JdbcTemplate jdbc;
     private final DocumentRepository documents;
-    private final ObjectMapper json;
+    private final JsonMapper json;
     private final JobViews views;
     private final Specs specs;
     private final JobPlanner planner;
     private final JobStore store;
     private final GenerationEngine engine;
 
-    Jobs(JdbcTemplate jdbc, DocumentRepository documents, ObjectMapper json, JobViews views, Specs specs, JobPlanner planner,
+    Jobs(JdbcTemplate jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, JobPlanner planner,
          JobStore store, GenerationEngine engine) {
         this.jdbc = jdbc;
         this.documents = documents;
@@ -264,11 +264,11 @@ public class Jobs {
         List<String> prompts = new ArrayList<>();
         try {
             json.readTree(params).path("prompts").forEach(template -> {
-                if (template.isTextual()) {
-                    prompts.add(template.asText());
+                if (template.isString()) {
+                    prompts.add(template.asString());
                 }
             });
-        } catch (IOException malformed) {
+        } catch (JacksonException malformed) {
             // A description without the prompt is still useful.
         }
         return prompts;

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -22,10 +22,10 @@ class JudgeWriter {
     }
 
     private final JdbcTemplate jdbc;
-    private final ObjectMapper json;
+    private final JsonMapper json;
     private final TopUps topUps;
 
-    JudgeWriter(JdbcTemplate jdbc, ObjectMapper json, TopUps topUps) {
+    JudgeWriter(JdbcTemplate jdbc, JsonMapper json, TopUps topUps) {
         this.jdbc = jdbc;
         this.json = json;
         this.topUps = topUps;

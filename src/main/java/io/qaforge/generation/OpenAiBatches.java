@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -40,11 +41,11 @@ class OpenAiBatches {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final RestClient http;
+    private final JsonMapper json;
 
-    OpenAiBatches(String baseUrl, String apiKey, Duration timeout) {
+    OpenAiBatches(String baseUrl, String apiKey, Duration timeout, JsonMapper json) {
+        this.json = json;
         var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .version(baseUrl.startsWith("http://") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2).build();
         var requests = new JdkClientHttpRequestFactory(client);
@@ -67,7 +68,7 @@ class OpenAiBatches {
             }
         });
         return call(() -> http.post().uri("/v1/files").contentType(MediaType.MULTIPART_FORM_DATA).body(body)
-                .retrieve().body(JsonNode.class)).path("id").asText();
+                .retrieve().body(JsonNode.class)).path("id").asString();
     }
 
     Batch create(String inputFileId) {
@@ -89,7 +90,7 @@ class OpenAiBatches {
     Batch find(String inputFileId) {
         JsonNode list = call(() -> http.get().uri("/v1/batches?limit=100").retrieve().body(JsonNode.class));
         for (JsonNode batch : list.path("data")) {
-            if (inputFileId.equals(batch.path("input_file_id").asText())) {
+            if (inputFileId.equals(batch.path("input_file_id").asString())) {
                 return batch(batch);
             }
         }
@@ -118,9 +119,9 @@ class OpenAiBatches {
     private static Batch batch(JsonNode b) {
         JsonNode counts = b.path("request_counts");
         JsonNode errors = b.path("errors").path("data");
-        String error = errors.isArray() && !errors.isEmpty() ? errors.get(0).path("message").asText(null) : null;
+        String error = errors.isArray() && !errors.isEmpty() ? errors.get(0).path("message").asString(null) : null;
         long completedAt = b.path("completed_at").asLong(0);
-        return new Batch(b.path("id").asText(), b.path("input_file_id").asText(null), b.path("status").asText(),
+        return new Batch(b.path("id").asString(), b.path("input_file_id").asString(null), b.path("status").asString(),
                 text(b, "output_file_id"), text(b, "error_file_id"), counts.path("total").asInt(), counts.path("completed").asInt(),
                 counts.path("failed").asInt(), error == null ? null : ProviderClient.masked(error),
                 completedAt > 0 ? Instant.ofEpochSecond(completedAt) : null);
@@ -128,7 +129,7 @@ class OpenAiBatches {
 
     private static String text(JsonNode node, String field) {
         JsonNode value = node.path(field);
-        return value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
+        return value.isString() && !value.asString().isBlank() ? value.asString() : null;
     }
 
     /** Any failure of these calls, its message fit to store and show (keys masked). */
@@ -138,15 +139,15 @@ class OpenAiBatches {
         }
     }
 
-    private static <T> T call(java.util.function.Supplier<T> request) {
+    private <T> T call(java.util.function.Supplier<T> request) {
         try {
             return request.get();
         } catch (RestClientResponseException e) {
             String body = e.getResponseBodyAsString();
             String message;
             try {
-                message = JSON.readTree(body).path("error").path("message").asText(body);
-            } catch (IOException notJson) {
+                message = json.readTree(body).path("error").path("message").asString(body);
+            } catch (JacksonException notJson) {
                 message = body;
             }
             throw new BatchFailure("HTTP " + e.getStatusCode().value() + ": " + ProviderClient.masked(message));

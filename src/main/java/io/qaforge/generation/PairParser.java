@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns a model's answer into question/answer pairs. Models ignore format instructions in many small ways, so the
@@ -36,7 +36,6 @@ final class PairParser {
         }
     }
 
-    static final ObjectMapper JSON = new ObjectMapper();
     // Reasoning models think aloud in tags before answering; an unclosed block means the answer never came.
     private static final Pattern REASONING = Pattern.compile(
             "<(think|thinking|reasoning|reflection)>.*?(</\\1>|\\z)", Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
@@ -57,12 +56,12 @@ final class PairParser {
     private PairParser() {
     }
 
-    static List<Pair> parse(String content, boolean json) throws Unparseable {
+    static List<Pair> parse(JsonMapper mapper, String content, boolean json) throws Unparseable {
         String text = stripReasoning(content == null ? "" : content).strip();
         if (text.isEmpty()) {
             throw new Unparseable("empty answer");
         }
-        List<Pair> pairs = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? parseJson(text) : null;
+        List<Pair> pairs = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? parseJson(mapper, text) : null;
         if (pairs == null) {
             pairs = parseLines(text);
         }
@@ -79,17 +78,17 @@ final class PairParser {
     }
 
     /** The answer as JSON, or null when it is not the JSON we asked for. */
-    static JsonNode json(String text) {
+    static JsonNode json(JsonMapper mapper, String text) {
         try {
-            return JSON.readTree(FENCE.matcher(text.strip()).replaceAll(""));
+            return mapper.readTree(FENCE.matcher(text.strip()).replaceAll(""));
         } catch (Exception e) {
             return null;
         }
     }
 
     /** Null when the text is not the JSON we asked for, so the line parser gets a chance. */
-    private static List<Pair> parseJson(String text) {
-        JsonNode root = json(text);
+    private static List<Pair> parseJson(JsonMapper mapper, String text) {
+        JsonNode root = json(mapper, text);
         JsonNode items = root != null && root.isArray() ? root : root == null ? null : root.path("pairs");
         if (items == null || !items.isArray()) {
             return null;
@@ -99,13 +98,13 @@ final class PairParser {
             List<Integer> facts = new ArrayList<>();
             JsonNode named = item.has("facts") ? item.get("facts") : item.path("fact");
             for (JsonNode fact : named.isArray() ? named : List.of(named)) {
-                Matcher number = TAG_NUMBER.matcher(fact.asText(""));
+                Matcher number = TAG_NUMBER.matcher(fact.asString(""));
                 if (number.find()) {
                     facts.add(Integer.parseInt(number.group()));
                 }
             }
-            pairs.add(new Pair(Cleanup.text(item.path("question").asText("")), Cleanup.text(item.path("answer").asText("")),
-                    facts, direction(item.path("direction").asText(null))));
+            pairs.add(new Pair(Cleanup.text(item.path("question").asString("")), Cleanup.text(item.path("answer").asString("")),
+                    facts, direction(item.path("direction").asString(null))));
         }
         return pairs;
     }

@@ -1,11 +1,7 @@
 package io.qaforge.generation;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.SocketTimeoutException;
-import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -13,33 +9,27 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
 import org.springframework.ai.chat.prompt.Prompt;
-import org.springframework.ai.model.NoopApiKey;
-import org.springframework.ai.model.SimpleApiKey;
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.OpenAiChatOptions;
-import org.springframework.ai.openai.api.OpenAiApi;
-import org.springframework.ai.openai.api.ResponseFormat;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpRequest;
-import org.springframework.http.HttpStatusCode;
-import org.springframework.http.client.ClientHttpRequestExecution;
-import org.springframework.http.client.ClientHttpRequestInterceptor;
-import org.springframework.http.client.ClientHttpResponse;
-import org.springframework.http.client.JdkClientHttpRequestFactory;
-import org.springframework.retry.support.RetryTemplate;
-import org.springframework.web.client.RestClient;
-import org.springframework.web.client.RestClientException;
+
+import com.openai.errors.OpenAIInvalidDataException;
+
+import okhttp3.Interceptor;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 import io.qaforge.system.RetryAfter;
 
 /**
- * One configured provider: Spring AI's OpenAI chat model pointed at its base URL, with Spring AI's retries off (the
+ * One configured provider: Spring AI's OpenAI chat model pointed at its base URL, with the client's retries off (the
  * engine owns retries), real timeouts, and an interceptor that sees every response first. The interceptor feeds the
  * provider's rate-limit headers to the {@link RateLimiter} and turns error responses into {@link ProviderFailure}s.
  */
@@ -54,7 +44,6 @@ class ProviderClient {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
     private static final Pattern KEY_LIKE = Pattern.compile("\\b(sk-|rpa_|hf_)[A-Za-z0-9_*.-]{6,}");
     private static final Pattern TRY_AGAIN = Pattern.compile("try again in (\\d+(?:\\.\\d+)?)(ms|s)", Pattern.CASE_INSENSITIVE);
@@ -73,29 +62,25 @@ class ProviderClient {
      */
     final OpenAiBatches batches;
     private final ProviderBudget budget;
+    private final JsonMapper json;
+    private final boolean keyless;
     private final OpenAiChatModel chat;
 
-    ProviderClient(String name, GenerationProperties.Provider config, String baseUrl, String apiKey, ProviderBudget budget) {
+    ProviderClient(String name, GenerationProperties.Provider config, String baseUrl, String apiKey, ProviderBudget budget,
+                   JsonMapper json) {
         this.name = name;
         this.config = config;
         this.budget = budget;
+        this.json = json;
+        this.keyless = apiKey == null || apiKey.isBlank();
         this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
-        this.batches = new OpenAiBatches(baseUrl, apiKey, config.timeout());
-        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                // Plain-http servers (vLLM, Ollama) get HTTP/1.1 without the h2c upgrade dance; TLS negotiates HTTP/2.
-                .version(baseUrl.startsWith("http://") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
-                .build();
-        var requestFactory = new JdkClientHttpRequestFactory(http);
-        requestFactory.setReadTimeout(config.timeout());
-        var api = OpenAiApi.builder()
-                .baseUrl(baseUrl)
-                .apiKey(apiKey == null || apiKey.isBlank() ? new NoopApiKey() : new SimpleApiKey(apiKey))
-                .restClientBuilder(RestClient.builder().requestFactory(requestFactory).requestInterceptor(this::intercept))
-                .build();
+        this.batches = new OpenAiBatches(baseUrl, apiKey, config.timeout(), json);
+        // The OpenAI SDK wants a key and would take OPENAI_API_KEY from the environment: a keyless server (vLLM, Ollama)
+        // gets a placeholder, which the interceptor takes off again so that no Authorization header goes out.
         this.chat = OpenAiChatModel.builder()
-                .openAiApi(api)
-                .defaultOptions(OpenAiChatOptions.builder().build())
-                .retryTemplate(RetryTemplate.builder().maxAttempts(1).build())
+                .options(OpenAiChatOptions.builder().baseUrl(baseUrl).apiKey(keyless ? "none" : apiKey)
+                        .timeout(config.timeout()).maxRetries(0).build())
+                .httpClientBuilderCustomizer(http -> http.interceptor(this::intercept))
                 .build();
     }
 
@@ -126,7 +111,8 @@ class ProviderClient {
     Completion call(String model, double temperature, String prompt, String schema) {
         var options = OpenAiChatOptions.builder().model(model).temperature(temperature);
         if (config.structuredOutput() && schema != null) {
-            options.responseFormat(ResponseFormat.builder().type(ResponseFormat.Type.JSON_SCHEMA).jsonSchema(schema).build());
+            options.responseFormat(OpenAiChatModel.ResponseFormat.builder().type(OpenAiChatModel.ResponseFormat.Type.JSON_SCHEMA)
+                    .jsonSchema(schema).build());
         }
         ChatResponse response;
         try {
@@ -139,10 +125,9 @@ class ProviderClient {
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "empty response: no choices", null);
         }
         var usage = response.getMetadata().getUsage();
-        var details = usage != null && usage.getNativeUsage() instanceof OpenAiApi.Usage openAi ? openAi.promptTokensDetails() : null;
         return new Completion(result.getOutput().getText(),
                 usage == null || usage.getPromptTokens() == null ? 0 : usage.getPromptTokens(),
-                details == null || details.cachedTokens() == null ? 0 : details.cachedTokens(),
+                usage == null || usage.getCacheReadInputTokens() == null ? 0 : usage.getCacheReadInputTokens().intValue(),
                 usage == null || usage.getCompletionTokens() == null ? 0 : usage.getCompletionTokens(),
                 result.getMetadata().getFinishReason());
     }
@@ -153,47 +138,52 @@ class ProviderClient {
                 return failure;
             }
         }
-        String what = e instanceof RestClientException ? "malformed response: " : "call failed: ";
+        String what = e instanceof OpenAIInvalidDataException ? "malformed response: " : "call failed: ";
         return new ProviderFailure(ProviderFailure.Kind.RETRYABLE, what + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
     }
 
-    private ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution) throws IOException {
+    private Response intercept(Interceptor.Chain chain) {
+        var request = chain.request();
+        if (keyless) {
+            request = request.newBuilder().removeHeader(HttpHeaders.AUTHORIZATION).build();
+        }
         long sent = System.nanoTime();
-        ClientHttpResponse response;
+        Response response;
         byte[] bytes;
         try {
-            response = execution.execute(request, body);
-            try (InputStream in = response.getBody()) {
-                bytes = in.readAllBytes();
-            }
-        } catch (HttpTimeoutException | SocketTimeoutException e) {
+            response = chain.proceed(request);
+            bytes = response.body().bytes();
+        } catch (InterruptedIOException e) {
             limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout after " + config.timeout().toString().substring(2).toLowerCase(Locale.ROOT), null);
         } catch (IOException e) {
             limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "connection error: " + e.getMessage(), null);
         }
-        HttpHeaders headers = response.getHeaders();
+        HttpHeaders headers = new HttpHeaders();
+        for (String header : response.headers().names()) {
+            headers.addAll(header, response.headers(header));
+        }
         observeRateLimitHeaders(headers, sent);
-        HttpStatusCode status = response.getStatusCode();
         JsonNode root = json(bytes);
         JsonNode error = errorOf(root);
-        int code = status.value();
-        if (status.is2xxSuccessful() || code == 429 || code == 408 || code >= 500) {
-            limiter.sample(code == 429 ? RateLimiter.Outcome.RATE_LIMITED : status.is2xxSuccessful() && error == null
+        int code = response.code();
+        boolean ok = response.isSuccessful();
+        if (ok || code == 429 || code == 408 || code >= 500) {
+            limiter.sample(code == 429 ? RateLimiter.Outcome.RATE_LIMITED : ok && error == null
                     ? RateLimiter.Outcome.OK : RateLimiter.Outcome.ERROR, seconds(sent), root.path("usage").path("total_tokens").asLong(0));
         }
-        if (status.is2xxSuccessful()) {
+        if (ok) {
             if (error != null) {
                 // RunPod workers report failures as {"error":{...}} bodies, not always with an error status.
                 throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "provider error: " + message(error, bytes), null);
             }
-            return new BufferedResponse(response, bytes);
+            return response.newBuilder().body(ResponseBody.create(bytes, response.body().contentType())).build();
         }
         Duration retryAfter = retryAfter(headers, error);
         String reason = "HTTP " + code + ": " + message(error, bytes);
-        if (code == 429 && error != null && ("insufficient_quota".equals(error.path("code").asText())
-                || "insufficient_quota".equals(error.path("type").asText()))) {
+        if (code == 429 && error != null && ("insufficient_quota".equals(error.path("code").asString())
+                || "insufficient_quota".equals(error.path("type").asString()))) {
             throw new ProviderFailure(ProviderFailure.Kind.JOB, "insufficient quota: " + message(error, bytes), null);
         }
         if (code == 429) {
@@ -261,7 +251,7 @@ class ProviderClient {
             return retryAfter;
         }
         if (error != null) {
-            Matcher m = TRY_AGAIN.matcher(error.path("message").asText(""));
+            Matcher m = TRY_AGAIN.matcher(error.path("message").asString(""));
             if (m.find()) {
                 double amount = Double.parseDouble(m.group(1));
                 return Duration.ofMillis((long) (m.group(2).equalsIgnoreCase("ms") ? amount : amount * 1000));
@@ -291,59 +281,31 @@ class ProviderClient {
         return any ? Duration.ofMillis((long) millis) : null;
     }
 
-    private static JsonNode json(byte[] bytes) {
+    private JsonNode json(byte[] bytes) {
         try {
-            JsonNode root = JSON.readTree(bytes);
-            return root == null ? JSON.missingNode() : root;
-        } catch (IOException notJson) {
-            return JSON.missingNode();
+            JsonNode root = json.readTree(bytes);
+            return root == null ? json.missingNode() : root;
+        } catch (JacksonException notJson) {
+            return json.missingNode();
         }
     }
 
-    private static JsonNode errorOf(JsonNode root) {
+    private JsonNode errorOf(JsonNode root) {
         if (!root.has("error") || root.has("choices")) {
             return null;
         }
         JsonNode error = root.get("error");
-        return error.isObject() ? error : JSON.createObjectNode().put("message", error.asText());
+        return error.isObject() ? error : json.createObjectNode().put("message", error.asString());
     }
 
     /** The provider's error message, shortened, with anything that looks like a key masked (it is stored and shown). */
     private static String message(JsonNode error, byte[] bytes) {
-        return masked(error != null ? error.path("message").asText("") : new String(bytes, StandardCharsets.UTF_8));
+        return masked(error != null ? error.path("message").asString("") : new String(bytes, StandardCharsets.UTF_8));
     }
 
     /** A provider's message made fit to store and show: shortened, anything that looks like a key masked. */
     static String masked(String text) {
         text = KEY_LIKE.matcher(text.strip()).replaceAll("$1***");
         return text.length() > 300 ? text.substring(0, 300) + "…" : text;
-    }
-
-    /** The response with its body already read, so the interceptor could look at it first. */
-    private record BufferedResponse(ClientHttpResponse delegate, byte[] body) implements ClientHttpResponse {
-        @Override
-        public HttpStatusCode getStatusCode() throws IOException {
-            return delegate.getStatusCode();
-        }
-
-        @Override
-        public String getStatusText() throws IOException {
-            return delegate.getStatusText();
-        }
-
-        @Override
-        public HttpHeaders getHeaders() {
-            return delegate.getHeaders();
-        }
-
-        @Override
-        public InputStream getBody() {
-            return new ByteArrayInputStream(body);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 }

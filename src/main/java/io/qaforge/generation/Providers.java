@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -20,11 +21,13 @@ class Providers {
 
     private final GenerationProperties properties;
     private final ProviderBudget budget;
+    private final JsonMapper json;
     private final Map<String, ProviderClient> clients = new ConcurrentHashMap<>();
 
-    Providers(GenerationProperties properties, ProviderBudget budget) {
+    Providers(GenerationProperties properties, ProviderBudget budget, JsonMapper json) {
         this.properties = properties;
         this.budget = budget;
+        this.json = json;
     }
 
     Set<String> names() {
@@ -95,7 +98,7 @@ class Providers {
         if (config == null || blank(baseUrl(name, config))) {
             return null;
         }
-        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey(), budget));
+        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey(), budget, json));
     }
 
     private static String baseUrl(String name, GenerationProperties.Provider config) {

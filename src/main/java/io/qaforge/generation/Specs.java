@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -14,10 +14,10 @@ import org.springframework.stereotype.Component;
 class Specs {
 
     private final JdbcClient db;
-    private final ObjectMapper json;
+    private final JsonMapper json;
     private final Map<UUID, JobStore.Spec> specs = new ConcurrentHashMap<>();
 
-    Specs(JdbcClient db, ObjectMapper json) {
+    Specs(JdbcClient db, JsonMapper json) {
         this.db = db;
         this.json = json;
     }
@@ -36,7 +36,7 @@ class Specs {
     private JobPlanner.Params params(String value) {
         try {
             return json.readValue(value, JobPlanner.Params.class);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }
     }

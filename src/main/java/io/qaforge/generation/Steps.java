@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -50,14 +51,16 @@ class Steps {
     private final FactWriter facts;
     private final JudgeWriter judge;
     private final TopUps topUps;
+    private final JsonMapper mapper;
 
-    Steps(ChunkRepository chunks, JdbcClient db, PairWriter pairs, FactWriter facts, JudgeWriter judge, TopUps topUps) {
+    Steps(ChunkRepository chunks, JdbcClient db, PairWriter pairs, FactWriter facts, JudgeWriter judge, TopUps topUps, JsonMapper mapper) {
         this.chunks = chunks;
         this.db = db;
         this.pairs = pairs;
         this.facts = facts;
         this.judge = judge;
         this.topUps = topUps;
+        this.mapper = mapper;
     }
 
     Step prepare(JobStore.Spec spec, TaskQueue.Claimed task, boolean json) {
@@ -74,7 +77,7 @@ class Steps {
                 task.questions(), json);
         Grounding gate = gate(spec, chunk);
         return new Step(spec.model(), task.temperature().doubleValue(), prompt, json ? Prompts.JSON_SCHEMA : null, content -> {
-            List<PairWriter.Draft> drafts = PairParser.parse(content, json).stream()
+            List<PairWriter.Draft> drafts = PairParser.parse(mapper, content, json).stream()
                     .map(pair -> new PairWriter.Draft(pair, null, null)).toList();
             return () -> pairs.write(task, spec, gate, chunk.getTokens(), drafts);
         });
@@ -84,7 +87,7 @@ class Steps {
         String prompt = Prompts.facts(spec.params().prompts().get(Prompts.FACTS), spec.context(), chunk.getText(), task.questions(), json);
         Grounding gate = gate(spec, chunk);
         return new Step(spec.model(), 0, prompt, json ? Prompts.FACTS_SCHEMA : null, content -> {
-            List<String> listed = FactList.parse(content, json, gate, task.questions());
+            List<String> listed = FactList.parse(mapper, content, json, gate, task.questions());
             return () -> facts.write(task, spec, chunk.getTokens(), listed);
         });
     }
@@ -136,7 +139,7 @@ class Steps {
         Map<Long, Coverage.Missing> lacking = missing;
         return new Step(spec.model(), task.temperature().doubleValue(), prompt, json ? Prompts.FACT_PAIRS_SCHEMA : null, content -> {
             List<PairWriter.Draft> drafts = new ArrayList<>();
-            for (PairParser.Pair pair : PairParser.parse(content, json)) {
+            for (PairParser.Pair pair : PairParser.parse(mapper, content, json)) {
                 List<Long> ids = factIds(pair, listed);
                 drafts.add(new PairWriter.Draft(pair, ids, direction(pair, task, ids, lacking)));
             }
@@ -154,7 +157,7 @@ class Steps {
         String prompt = graded.isEmpty() ? null
                 : Prompts.judge(spec.params().judge().prompt(), spec.context(), chunk.getText(), block.toString().strip(), json);
         return new Step(spec.params().judge().model(), 0, prompt, json ? Prompts.VERDICTS_SCHEMA : null, content -> {
-            var verdicts = Verdicts.parse(content, json, graded.size());
+            var verdicts = Verdicts.parse(mapper, content, json, graded.size());
             return () -> judge.write(task, graded, verdicts);
         });
     }

@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A judge call's answer: per numbered pair, whether the text supports the answer, whether the question stands alone,
@@ -35,10 +36,10 @@ final class Verdicts {
     }
 
     /** Verdicts by pair number (1-based), only for numbers 1 to {@code pairs}. */
-    static Map<Integer, Verdict> parse(String content, boolean json, int pairs) throws PairParser.Unparseable {
+    static Map<Integer, Verdict> parse(JsonMapper mapper, String content, boolean json, int pairs) throws PairParser.Unparseable {
         String text = PairParser.stripReasoning(content == null ? "" : content).strip();
         Map<Integer, Verdict> verdicts = new LinkedHashMap<>();
-        JsonNode root = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? PairParser.json(text) : null;
+        JsonNode root = json || text.startsWith("{") || text.startsWith("[") || text.startsWith("```") ? PairParser.json(mapper, text) : null;
         JsonNode items = root == null ? null : root.isArray() ? root : root.path("verdicts");
         if (items != null && items.isArray()) {
             for (JsonNode item : items) {

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -25,8 +24,9 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRequest;
 import org.springframework.http.HttpStatusCode;
@@ -94,11 +94,11 @@ class HubClient {
     private static final Pattern RATE_LIMIT_RESET = Pattern.compile(";\\s*t=(\\d+)");
 
     private final HubProperties properties;
-    private final ObjectMapper json;
+    private final JsonMapper json;
     private final RestClient rest;
     private final Backoff backoff;
 
-    HubClient(HubProperties properties, ObjectMapper json, RestClient.Builder builder) {
+    HubClient(HubProperties properties, JsonMapper json, RestClient.Builder builder) {
         this.properties = properties;
         this.json = json;
         this.backoff = new Backoff(properties.initialBackoff(), MAX_BACKOFF);
@@ -110,7 +110,7 @@ class HubClient {
     Whoami whoami(String token) {
         JsonNode me = withRetry(false, () -> rest.get().uri("/api/whoami-v2").headers(auth(token))
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
-        return new Whoami(me.path("name").asText(null), me.path("auth").path("accessToken").path("role").asText(null));
+        return new Whoami(me.path("name").asString(null), me.path("auth").path("accessToken").path("role").asString(null));
     }
 
     /** Creates the repo; one that exists already (409) is fine. */
@@ -141,7 +141,7 @@ class HubClient {
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
         Map<String, String> modes = new HashMap<>();
         for (JsonNode file : answer.path("files")) {
-            modes.put(file.path("path").asText(), file.path("shouldIgnore").asBoolean() ? "ignore" : file.path("uploadMode").asText("regular"));
+            modes.put(file.path("path").asString(), file.path("shouldIgnore").asBoolean() ? "ignore" : file.path("uploadMode").asString("regular"));
         }
         return modes;
     }
@@ -161,10 +161,10 @@ class HubClient {
         Map<String, UploadFile> byOid = new HashMap<>();
         files.forEach(f -> byOid.put(f.sha256(), f));
         for (JsonNode object : batch.path("objects")) {
-            UploadFile file = byOid.get(object.path("oid").asText());
+            UploadFile file = byOid.get(object.path("oid").asString());
             if (object.has("error")) {
                 throw new HubException(object.path("error").path("code").asInt(500),
-                        "LFS refused " + (file == null ? object.path("oid").asText() : file.path()) + ": " + object.path("error").path("message").asText(), null);
+                        "LFS refused " + (file == null ? object.path("oid").asString() : file.path()) + ": " + object.path("error").path("message").asString(), null);
             }
             JsonNode actions = object.path("actions");
             if (file == null || actions.isMissingNode() || !actions.has("upload")) {
@@ -174,14 +174,14 @@ class HubClient {
             if (upload.path("header").has("chunk_size")) {
                 multipart(file, upload);
             } else {
-                withRetry(false, () -> rest.put().uri(URI.create(upload.path("href").asText())).headers(actionHeaders(upload))
+                withRetry(false, () -> rest.put().uri(URI.create(upload.path("href").asString())).headers(actionHeaders(upload))
                         .contentLength(file.size()).body(slice(file.file(), 0, file.size()))
                         .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity());
             }
             if (actions.has("verify")) {
                 JsonNode verify = actions.get("verify");
-                withRetry(false, () -> rest.post().uri(URI.create(verify.path("href").asText())).headers(actionHeaders(verify))
-                        .headers(hubOnly(verify.path("href").asText(), token)).contentType(LFS_JSON).accept(LFS_JSON)
+                withRetry(false, () -> rest.post().uri(URI.create(verify.path("href").asString())).headers(actionHeaders(verify))
+                        .headers(hubOnly(verify.path("href").asString(), token)).contentType(LFS_JSON).accept(LFS_JSON)
                         .body(Map.of("oid", file.sha256(), "size", file.size()))
                         .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity());
             }
@@ -192,8 +192,7 @@ class HubClient {
         JsonNode header = upload.path("header");
         long chunkSize = header.path("chunk_size").asLong();
         List<String> partUrls = new ArrayList<>();
-        for (Iterator<String> names = header.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
+        for (String name : header.propertyNames()) {
             if (name.matches("\\d+")) {
                 partUrls.add(name);
             }
@@ -208,12 +207,12 @@ class HubClient {
         for (int i = 0; i < partUrls.size(); i++) {
             long offset = i * chunkSize;
             long length = Math.min(chunkSize, file.size() - offset);
-            String url = header.path(partUrls.get(i)).asText();
+            String url = header.path(partUrls.get(i)).asString();
             String etag = withRetry(false, () -> rest.put().uri(URI.create(url)).contentLength(length).body(slice(file.file(), offset, length))
                     .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity().getHeaders().getFirst(HttpHeaders.ETAG));
             parts.add(Map.of("partNumber", i + 1, "etag", etag == null ? "" : etag));
         }
-        withRetry(false, () -> rest.post().uri(URI.create(upload.path("href").asText())).contentType(LFS_JSON).accept(LFS_JSON)
+        withRetry(false, () -> rest.post().uri(URI.create(upload.path("href").asString())).contentType(LFS_JSON).accept(LFS_JSON)
                 .body(Map.of("oid", file.sha256(), "parts", parts))
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).toBodilessEntity());
     }
@@ -238,7 +237,7 @@ class HubClient {
                 .uri(builder -> builder.path(type.api()).path(repoId).path("/commit/main").build())
                 .headers(auth(token)).contentType(NDJSON).body(body)
                 .retrieve().onStatus(HttpStatusCode::isError, this::fail).body(JsonNode.class));
-        return answer.path("commitUrl").asText(null);
+        return answer.path("commitUrl").asString(null);
     }
 
     private void line(OutputStream out, Object value) throws IOException {
@@ -285,7 +284,7 @@ class HubClient {
     }
 
     private static Consumer<HttpHeaders> actionHeaders(JsonNode action) {
-        return headers -> action.path("header").fields().forEachRemaining(e -> headers.set(e.getKey(), e.getValue().asText()));
+        return headers -> action.path("header").properties().forEach(e -> headers.set(e.getKey(), e.getValue().asString()));
     }
 
     private void fail(HttpRequest request, ClientHttpResponse response) throws IOException {
@@ -298,8 +297,8 @@ class HubClient {
         byte[] body = response.getBody().readNBytes(8192);
         if (message == null) {
             try {
-                message = json.readTree(body).path("error").asText(null);
-            } catch (IOException notJson) {
+                message = json.readTree(body).path("error").asString(null);
+            } catch (JacksonException notJson) {
                 message = null;
             }
         }

@@ -2,7 +2,7 @@ package io.qaforge.system;
 
 import java.io.IOException;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -11,9 +11,9 @@ import org.springframework.stereotype.Component;
 @Component
 class ProblemResponses {
 
-    private final ObjectMapper json;
+    private final JsonMapper json;
 
-    ProblemResponses(ObjectMapper json) {
+    ProblemResponses(JsonMapper json) {
         this.json = json;
     }
 

@@ -2,11 +2,10 @@ package io.qaforge.system;
 
 import java.beans.PropertyEditorSupport;
 import java.lang.reflect.Type;
-import java.util.Iterator;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.core.MethodParameter;
 import org.springframework.http.HttpInputMessage;
 import org.springframework.http.converter.HttpMessageConverter;
@@ -25,9 +24,9 @@ class TextInputs extends RequestBodyAdviceAdapter {
 
     private static final char NUL = '\u0000';
 
-    private final ObjectMapper json;
+    private final JsonMapper json;
 
-    TextInputs(ObjectMapper json) {
+    TextInputs(JsonMapper json) {
         this.json = json;
     }
 
@@ -61,12 +60,10 @@ class TextInputs extends RequestBodyAdviceAdapter {
 
     /** Where in the body a NUL sits (a dotted path of JSON names), or null when there is none. */
     private static String nulAt(JsonNode node, String path) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf(NUL) >= 0 ? path : null;
+        if (node.isString()) {
+            return node.stringValue().indexOf(NUL) >= 0 ? path : null;
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            var field = fields.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
             String found = field.getKey().indexOf(NUL) >= 0 ? join(path, "(a key)") : nulAt(field.getValue(), join(path, field.getKey()));
             if (found != null) {
                 return found;

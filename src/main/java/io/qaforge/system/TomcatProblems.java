@@ -3,13 +3,13 @@ package io.qaforge.system;
 import java.io.IOException;
 import java.io.Writer;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import tools.jackson.core.io.JsonStringEncoder;
 import org.apache.catalina.Host;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
-import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -62,7 +62,7 @@ class TomcatProblems implements WebServerFactoryCustomizer<TomcatServletWebServe
         }
 
         private static String quote(String text) {
-            return new String(JsonStringEncoder.getInstance().quoteAsString(text));
+            return new String(JsonStringEncoder.getInstance().quoteAsCharArray(text));
         }
     }
 }

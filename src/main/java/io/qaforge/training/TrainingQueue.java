@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -32,10 +32,10 @@ class TrainingQueue {
     }
 
     private final JdbcTemplate jdbc;
-    private final ObjectMapper json;
+    private final JsonMapper json;
     private final Exams exams;
 
-    TrainingQueue(JdbcTemplate jdbc, ObjectMapper json, Exams exams) {
+    TrainingQueue(JdbcTemplate jdbc, JsonMapper json, Exams exams) {
         this.jdbc = jdbc;
         this.json = json;
         this.exams = exams;
@@ -197,7 +197,7 @@ class TrainingQueue {
     private String toJson(Object value) {
         try {
             return value == null ? null : json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalArgumentException(e);
         }
     }
@@ -206,7 +206,7 @@ class TrainingQueue {
     private Map<String, Object> fromJson(String value) {
         try {
             return json.readValue(value, java.util.LinkedHashMap.class);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         "qaforge.documents.ingestion.originals-dir=${java.io.tmpdir}/qaforge-test-originals"})
 class DocumentBackgroundTest {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final JsonMapper JSON = new JsonMapper();
 
     @Autowired
     TestRestTemplate http;
@@ -74,9 +74,9 @@ class DocumentBackgroundTest {
         ResponseEntity<JsonNode> accepted = documents.upload(scan, "scan.pdf");
 
         assertThat(accepted.getStatusCode().value()).isEqualTo(202);
-        String id = accepted.getBody().get("id").asText();
+        String id = accepted.getBody().get("id").asString();
         assertThat(accepted.getHeaders().getLocation()).hasToString("/api/documents/" + id);
-        assertThat(accepted.getBody().get("status").asText()).isEqualTo("PROCESSING");
+        assertThat(accepted.getBody().get("status").asString()).isEqualTo("PROCESSING");
         assertThat(accepted.getBody().get("pages").asInt()).isEqualTo(3);
         assertThatThrownBy(() -> repository.requireReady(List.of(UUID.fromString(id))))
                 .isInstanceOfSatisfying(ApiProblem.class, problem -> assertThat(problem.status().value()).isEqualTo(409))
@@ -85,9 +85,9 @@ class DocumentBackgroundTest {
         List<JsonNode> events = events(id);
 
         assertThat(events).isNotEmpty();
-        assertThat(events.getFirst().get("status").asText()).isEqualTo("PROCESSING");
+        assertThat(events.getFirst().get("status").asString()).isEqualTo("PROCESSING");
         JsonNode last = events.getLast();
-        assertThat(last.get("status").asText()).isEqualTo("READY");
+        assertThat(last.get("status").asString()).isEqualTo("READY");
         assertThat(last.get("pagesDone").asInt()).isEqualTo(3);
         assertThat(last.get("ocrPages").asInt()).isEqualTo(3);
         int previous = 0;
@@ -98,20 +98,20 @@ class DocumentBackgroundTest {
         assertThat(documents.document(id).get("chunkCount").asInt()).isEqualTo(documents.chunks(id).size()).isPositive();
         repository.requireReady(List.of(UUID.fromString(id)));
         // A finished document's stream shows it once and ends.
-        assertThat(events(id)).singleElement().satisfies(event -> assertThat(event.get("status").asText()).isEqualTo("READY"));
+        assertThat(events(id)).singleElement().satisfies(event -> assertThat(event.get("status").asString()).isEqualTo("READY"));
     }
 
     @Test
     void aFailureFoundInTheBackgroundIsRecordedWithItsProblem() throws Exception {
         ResponseEntity<JsonNode> accepted = documents.upload(TestPdfs.textHeavy(1, 200L << 20), "bomb.pdf");
         assertThat(accepted.getStatusCode().value()).isEqualTo(202);
-        String id = accepted.getBody().get("id").asText();
+        String id = accepted.getBody().get("id").asString();
 
         JsonNode failed = documents.settle(id);
 
-        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
-        assertThat(failed.at("/error/type").asText()).isEqualTo("/problems/page-text-too-large");
-        assertThat(failed.at("/error/detail").asText()).contains("200000");
+        assertThat(failed.get("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.at("/error/type").asString()).isEqualTo("/problems/page-text-too-large");
+        assertThat(failed.at("/error/detail").asString()).contains("200000");
         assertThat(failed.get("chunkCount").asInt()).isZero();
         assertThat(jdbc.queryForObject("select count(*) from chunk", Integer.class)).isZero();
         assertThatThrownBy(() -> repository.requireReady(List.of(UUID.fromString(id))))
@@ -124,21 +124,21 @@ class DocumentBackgroundTest {
     @Test
     void reprocessingExtractsAgainFromTheKeptOriginalWithNewSettings() throws Exception {
         byte[] mixed = TestPdfs.scanned(TestPdfs.book(DocumentApiTest.rulebookPages(2)), Set.of(0));
-        String id = documents.upload(mixed, "mixed.pdf", Map.of("ocr", "off")).getBody().get("id").asText();
+        String id = documents.upload(mixed, "mixed.pdf", Map.of("ocr", "off")).getBody().get("id").asString();
         JsonNode textOnly = documents.settle(id);
-        assertThat(textOnly.get("status").asText()).isEqualTo("READY");
+        assertThat(textOnly.get("status").asString()).isEqualTo("READY");
         assertThat(textOnly.get("ocrPages").asInt()).isZero();
         assertThat(documents.text(id)).contains("Section 1 adds").doesNotContain("Section 2 adds");
         assertThat(Files.exists(originalsDir().resolve(id))).isTrue();
 
         ResponseEntity<JsonNode> reprocess = post("/api/documents/" + id + "/reprocess", Map.of("ocr", "auto"));
         assertThat(reprocess.getStatusCode().value()).isEqualTo(202);
-        assertThat(reprocess.getBody().get("status").asText()).isEqualTo("PROCESSING");
+        assertThat(reprocess.getBody().get("status").asString()).isEqualTo("PROCESSING");
         assertProblem(post("/api/documents/" + id + "/reprocess", Map.of()), 409, "document-processing");
 
         JsonNode again = documents.settle(id);
-        assertThat(again.get("status").asText()).isEqualTo("READY");
-        assertThat(again.get("ocr").asText()).isEqualTo("auto");
+        assertThat(again.get("status").asString()).isEqualTo("READY");
+        assertThat(again.get("ocr").asString()).isEqualTo("auto");
         assertThat(again.get("ocrPages").asInt()).isEqualTo(1);
         assertThat(documents.text(id)).contains("Section 1 adds", "Section 2 adds");
         assertThat(jdbc.queryForObject("select count(*) from chunk where document_id = ?::uuid", Integer.class, id))
@@ -158,11 +158,11 @@ class DocumentBackgroundTest {
         JsonNode ready = documents.settle(resumed.toString());
         JsonNode failed = documents.settle(doomed.toString());
 
-        assertThat(ready.get("status").asText()).isEqualTo("READY");
+        assertThat(ready.get("status").asString()).isEqualTo("READY");
         assertThat(documents.text(resumed.toString())).isEqualTo("A document left PROCESSING by a replica that was killed.");
         assertThat(ready.get("chunkCount").asInt()).isEqualTo(documents.chunks(resumed.toString()).size()).isEqualTo(1);
-        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
-        assertThat(failed.at("/error/type").asText()).isEqualTo("/problems/extraction-crashed");
+        assertThat(failed.get("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.at("/error/type").asString()).isEqualTo("/problems/extraction-crashed");
         assertThat(documents.chunks(doomed.toString())).isEmpty();
     }
 

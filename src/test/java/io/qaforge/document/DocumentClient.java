@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
@@ -43,12 +43,12 @@ record DocumentClient(TestRestTemplate http) {
         if (!response.getStatusCode().is2xxSuccessful()) {
             throw new AssertionError("upload answered " + response.getStatusCode() + ": " + response.getBody());
         }
-        return settle(response.getBody().get("id").asText());
+        return settle(response.getBody().get("id").asString());
     }
 
     JsonNode settle(String id) {
         return await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                .until(() -> document(id), d -> !d.get("status").asText().equals("PROCESSING"));
+                .until(() -> document(id), d -> !d.get("status").asString().equals("PROCESSING"));
     }
 
     JsonNode document(String id) {

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,8 +41,8 @@ class DocumentFormatsTest {
         var created = documents.upload(TestDocuments.docx(3), "rules.bin");
 
         assertThat(created.getStatusCode().value()).isEqualTo(201);
-        assertThat(created.getBody().get("mediaType").asText()).isEqualTo(MediaKind.DOCX.mediaType);
-        String text = documents.text(created.getBody().get("id").asText());
+        assertThat(created.getBody().get("mediaType").asString()).isEqualTo(MediaKind.DOCX.mediaType);
+        String text = documents.text(created.getBody().get("id").asString());
         assertThat(text.split("\n\n")).contains("Scoring in touch rugby",
                 "A touchdown is scored by placing the ball on the scoreline.", "Each touchdown is worth one point.",
                 "First item: the ball is tapped.", "Second item: play restarts.", "The table ends the rules.",
@@ -54,8 +54,8 @@ class DocumentFormatsTest {
         var created = documents.upload(TestDocuments.odt(false), "rules.docx");
 
         assertThat(created.getStatusCode().value()).isEqualTo(201);
-        assertThat(created.getBody().get("mediaType").asText()).isEqualTo(MediaKind.ODT.mediaType);
-        assertThat(documents.text(created.getBody().get("id").asText()).split("\n\n")).contains("Offside rules",
+        assertThat(created.getBody().get("mediaType").asString()).isEqualTo(MediaKind.ODT.mediaType);
+        assertThat(documents.text(created.getBody().get("id").asString()).split("\n\n")).contains("Offside rules",
                 "A player in front of the ball is offside.", "Retreat five metres.", "Wait for the tap.",
                 "| Offence | Penalty |\n| Offside | Tap at the mark |");
     }
@@ -65,8 +65,8 @@ class DocumentFormatsTest {
         var created = documents.upload(TestDocuments.html(2), "page.txt");
 
         assertThat(created.getStatusCode().value()).isEqualTo(201);
-        assertThat(created.getBody().get("mediaType").asText()).isEqualTo("text/html");
-        String text = documents.text(created.getBody().get("id").asText());
+        assertThat(created.getBody().get("mediaType").asString()).isEqualTo("text/html");
+        String text = documents.text(created.getBody().get("id").asString());
         assertThat(text.split("\n\n")).contains("Touch rules", "The field is seventy metres long.", "Six players a side",
                 "Unlimited substitutions", "End of the rules.");
         assertThat(text).contains("| Rule 1 | A player who is touched 1 times hands over the ball at the mark, unless the referee")
@@ -77,13 +77,13 @@ class DocumentFormatsTest {
     void xhtmlAndEpubAreRead() throws Exception {
         var xhtml = documents.upload(TestDocuments.xhtml("T", "<h2>Heading</h2><p>An XHTML paragraph.</p>"), "a.xml");
         assertThat(xhtml.getStatusCode().value()).isEqualTo(201);
-        assertThat(xhtml.getBody().get("mediaType").asText()).isEqualTo("application/xhtml+xml");
-        assertThat(documents.text(xhtml.getBody().get("id").asText())).isEqualTo("Heading\n\nAn XHTML paragraph.");
+        assertThat(xhtml.getBody().get("mediaType").asString()).isEqualTo("application/xhtml+xml");
+        assertThat(documents.text(xhtml.getBody().get("id").asString())).isEqualTo("Heading\n\nAn XHTML paragraph.");
 
         var epub = documents.upload(TestDocuments.epub(), "book.zip");
         assertThat(epub.getStatusCode().value()).isEqualTo(201);
-        assertThat(epub.getBody().get("mediaType").asText()).isEqualTo("application/epub+zip");
-        String text = documents.text(epub.getBody().get("id").asText());
+        assertThat(epub.getBody().get("mediaType").asString()).isEqualTo("application/epub+zip");
+        String text = documents.text(epub.getBody().get("id").asString());
         assertThat(text).containsSubsequence("Chapter one", "The kick-off starts each half.", "Chapter two",
                 "Substitutes enter at the box.").doesNotContain("Table of contents entry");
     }
@@ -91,7 +91,7 @@ class DocumentFormatsTest {
     @Test
     void theChunkerNeverSplitsATableRow() {
         JsonNode document = documents.upload(TestDocuments.html(120), "big-table.html").getBody();
-        String id = document.get("id").asText();
+        String id = document.get("id").asString();
         List<String> rows = Arrays.stream(documents.text(id).split("\n")).filter(line -> line.startsWith("|")).toList();
         assertThat(rows).hasSize(121).contains("| Rule | What it says |");
 
@@ -99,13 +99,13 @@ class DocumentFormatsTest {
         assertThat(chunks).hasSizeGreaterThan(3);
         for (JsonNode chunk : chunks) {
             assertThat(chunk.get("tokens").asInt()).isLessThanOrEqualTo(700);
-            for (String line : chunk.get("text").asText().split("\n")) {
+            for (String line : chunk.get("text").asString().split("\n")) {
                 if (line.startsWith("|") || line.endsWith("|")) {
                     assertThat(rows).as("a whole row").contains(line);
                 }
             }
         }
-        long rowsInChunks = chunks.stream().flatMap(c -> Arrays.stream(c.get("text").asText().split("\n")))
+        long rowsInChunks = chunks.stream().flatMap(c -> Arrays.stream(c.get("text").asString().split("\n")))
                 .filter(rows::contains).count();
         assertThat(rowsInChunks).as("every row in exactly one chunk").isEqualTo(121);
     }

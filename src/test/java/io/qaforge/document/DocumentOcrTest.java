@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,13 +41,13 @@ class DocumentOcrTest {
     @Test
     void aScannedPdfIsReadByOcrAndAgreesWithItsTextLayer() throws Exception {
         byte[] book = TestPdfs.book(DocumentApiTest.rulebookPages(2));
-        String layerText = documents.text(documents.uploadAndSettle(book, "text.pdf", Map.of()).get("id").asText());
+        String layerText = documents.text(documents.uploadAndSettle(book, "text.pdf", Map.of()).get("id").asString());
 
         JsonNode scanned = documents.uploadAndSettle(TestPdfs.scanned(book, Set.of()), "scan.pdf", Map.of());
 
-        assertThat(scanned.get("status").asText()).isEqualTo("READY");
+        assertThat(scanned.get("status").asString()).isEqualTo("READY");
         assertThat(scanned.get("ocrPages").asInt()).isEqualTo(2);
-        String id = scanned.get("id").asText();
+        String id = scanned.get("id").asString();
         String ocrText = documents.text(id);
         assertThat(ocrText).contains("Substitutions may be made at any time", "while the defending team retreats");
         assertThat(wordF1(ocrText, layerText)).as("word agreement with the text layer").isGreaterThan(0.95);
@@ -62,14 +62,14 @@ class DocumentOcrTest {
         JsonNode document = documents.uploadAndSettle(mixed, "mixed.pdf", Map.of("ocr", "auto"));
 
         assertThat(document.get("ocrPages").asInt()).isEqualTo(1);
-        assertThat(document.get("ocr").asText()).isEqualTo("auto");
-        List<JsonNode> chunks = documents.chunks(document.get("id").asText());
+        assertThat(document.get("ocr").asString()).isEqualTo("auto");
+        List<JsonNode> chunks = documents.chunks(document.get("id").asString());
         assertThat(chunks).anySatisfy(chunk -> assertThat(chunk.get("pageTo").asInt()).isEqualTo(2));
         for (JsonNode chunk : chunks) {
             assertThat(chunk.get("ocr").asBoolean()).as("chunk over pages %s-%s", chunk.get("pageFrom"), chunk.get("pageTo"))
                     .isEqualTo(chunk.get("pageTo").asInt() == 2);
         }
-        assertThat(documents.text(document.get("id").asText())).contains("Section 1 adds", "Section 2 adds");
+        assertThat(documents.text(document.get("id").asString())).contains("Section 1 adds", "Section 2 adds");
     }
 
     @Test
@@ -77,15 +77,15 @@ class DocumentOcrTest {
         byte[] book = TestPdfs.book(DocumentApiTest.rulebookPages(1));
         JsonNode forced = documents.uploadAndSettle(book, "forced.pdf", Map.of("ocr", "force", "ocrLanguages", "eng"));
         assertThat(forced.get("ocrPages").asInt()).isEqualTo(1);
-        assertThat(forced.get("ocr").asText()).isEqualTo("force");
+        assertThat(forced.get("ocr").asString()).isEqualTo("force");
 
         byte[] scan = TestPdfs.scanned(TestPdfs.book(DocumentApiTest.rulebookPages(3)), Set.of());
         JsonNode off = assertProblem(documents.upload(scan, "scan.pdf", Map.of("ocr", "off")), 422, "no-text-layer");
-        assertThat(off.get("detail").asText()).contains("ocr=auto");
+        assertThat(off.get("detail").asString()).contains("ocr=auto");
         assertProblem(documents.upload(scan, "scan.pdf", Map.of("ocr", "sometimes")), 400, "invalid-ocr-mode");
         JsonNode language = assertProblem(documents.upload(scan, "scan.pdf", Map.of("ocrLanguages", "eng+klingon")), 400,
                 "unknown-ocr-language");
-        assertThat(language.get("detail").asText()).contains("klingon").contains("installed: eng");
+        assertThat(language.get("detail").asString()).contains("klingon").contains("installed: eng");
         assertThat(jdbc.queryForObject("select count(*) from document", Integer.class)).isEqualTo(1);
     }
 

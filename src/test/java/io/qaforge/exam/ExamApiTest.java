@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -43,15 +43,15 @@ class ExamApiTest {
                 Map.of("question", " How many players are on the field? ", "answer", "Six.", "factId", 3, "direction", "forward"),
                 Map.of("question", "Which team restarts after a touchdown?", "answer", "The defending team.", "context", "Rule 7: ..."))));
         assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
-        String id = created.getBody().get("id").asText();
+        String id = created.getBody().get("id").asString();
         assertThat(created.getHeaders().getLocation().getPath()).isEqualTo("/api/exams/" + id);
         assertThat(created.getBody().get("questionCount").asInt()).isEqualTo(2);
-        assertThat(created.getBody().get("source").asText()).isEqualTo("json");
+        assertThat(created.getBody().get("source").asString()).isEqualTo("json");
 
         JsonNode exam = fixtures.get("/api/exams/" + id).getBody();
-        assertThat(exam.at("/questions/0/question").asText()).isEqualTo("How many players are on the field?");
+        assertThat(exam.at("/questions/0/question").asString()).isEqualTo("How many players are on the field?");
         assertThat(exam.at("/questions/0/factId").asLong()).isEqualTo(3);
-        assertThat(exam.at("/questions/0/direction").asText()).isEqualTo("forward");
+        assertThat(exam.at("/questions/0/direction").asString()).isEqualTo("forward");
         assertThat(exam.at("/questions/0/hasContext").asBoolean()).isFalse();
         assertThat(exam.at("/questions/1/hasContext").asBoolean()).isTrue();
         assertThat(exam.at("/questions/1/ordinal").asInt()).isEqualTo(2);
@@ -71,26 +71,26 @@ class ExamApiTest {
                 + "\n"
                 + "What is a touchdown?,A ball grounded over the line.,,\n";
         JsonNode fromCsv = upload("rules.csv", csv, null).getBody();
-        assertThat(fromCsv.get("name").asText()).isEqualTo("rules");
-        assertThat(fromCsv.get("source").asText()).isEqualTo("csv");
-        JsonNode questions = fixtures.get("/api/exams/" + fromCsv.get("id").asText()).getBody().get("questions");
+        assertThat(fromCsv.get("name").asString()).isEqualTo("rules");
+        assertThat(fromCsv.get("source").asString()).isEqualTo("csv");
+        JsonNode questions = fixtures.get("/api/exams/" + fromCsv.get("id").asString()).getBody().get("questions");
         assertThat(questions).hasSize(2);
-        assertThat(questions.at("/0/question").asText()).isEqualTo("Who keeps the score, and how?");
-        assertThat(questions.at("/0/answer").asText()).isEqualTo("The referee,\nwith a card.");
+        assertThat(questions.at("/0/question").asString()).isEqualTo("Who keeps the score, and how?");
+        assertThat(questions.at("/0/answer").asString()).isEqualTo("The referee,\nwith a card.");
         assertThat(questions.at("/0/factId").asLong()).isEqualTo(12);
-        assertThat(questions.at("/0/direction").asText()).isEqualTo("reverse");
+        assertThat(questions.at("/0/direction").asString()).isEqualTo("reverse");
         assertThat(questions.at("/1/factId").isNull()).isTrue();
 
         JsonNode semicolons = upload("x.txt", "question;answer\nHow long is a half?;20 minutes.\n", "Halves").getBody();
-        assertThat(semicolons.get("name").asText()).isEqualTo("Halves");
+        assertThat(semicolons.get("name").asString()).isEqualTo("Halves");
         assertThat(semicolons.get("questionCount").asInt()).isEqualTo(1);
 
         String jsonl = "{\"id\": \"q1\", \"question\": \"How many players?\", \"answer\": 6, \"factId\": 4}\n\n"
                 + "{\"question\": \"Which line?\", \"answer\": \"The scoreline.\", \"context\": \"The scoreline is ...\"}\n";
         JsonNode fromJsonl = upload("exam.jsonl", jsonl, null).getBody();
-        assertThat(fromJsonl.get("source").asText()).isEqualTo("jsonl");
-        JsonNode lines = fixtures.get("/api/exams/" + fromJsonl.get("id").asText()).getBody().get("questions");
-        assertThat(lines.at("/0/answer").asText()).isEqualTo("6");
+        assertThat(fromJsonl.get("source").asString()).isEqualTo("jsonl");
+        JsonNode lines = fixtures.get("/api/exams/" + fromJsonl.get("id").asString()).getBody().get("questions");
+        assertThat(lines.at("/0/answer").asString()).isEqualTo("6");
         assertThat(lines.at("/1/hasContext").asBoolean()).isTrue();
     }
 
@@ -128,16 +128,16 @@ class ExamApiTest {
 
         ResponseEntity<JsonNode> created = fixtures.post("/api/jobs/" + job + "/exam", Map.of("name", "Held out"));
         assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
-        JsonNode exam = fixtures.get("/api/exams/" + created.getBody().get("id").asText()).getBody();
-        assertThat(exam.get("source").asText()).isEqualTo("test-split");
-        assertThat(exam.get("jobIds").get(0).asText()).isEqualTo(job.toString());
+        JsonNode exam = fixtures.get("/api/exams/" + created.getBody().get("id").asString()).getBody();
+        assertThat(exam.get("source").asString()).isEqualTo("test-split");
+        assertThat(exam.get("jobIds").get(0).asString()).isEqualTo(job.toString());
         assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("How many players?", "Who plays?");
         assertThat(exam.get("questions").findValues("hasContext")).allMatch(JsonNode::asBoolean);
         String context = jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid LIMIT 1", String.class,
-                created.getBody().get("id").asText());
+                created.getBody().get("id").asString());
         assertThat(context).as("a short document is the context whole").contains("six a side").contains("twenty minutes");
 
-        assertThat(fixtures.post("/api/jobs/" + job + "/exam", null).getBody().get("name").asText()).startsWith("Test split of job ");
+        assertThat(fixtures.post("/api/jobs/" + job + "/exam", null).getBody().get("name").asString()).startsWith("Test split of job ");
     }
 
     @Test
@@ -153,7 +153,7 @@ class ExamApiTest {
         List<String> chunks = jdbc.queryForList("SELECT text FROM chunk WHERE document_id = ? ORDER BY ordinal", String.class, document);
         assertThat(chunks).hasSizeGreaterThan(2);
         UUID job = fixtures.job(document, new String[] {"Q1?", "A1.", "test"}, new String[] {"Q2?", "A2.", "test"});
-        String exam = fixtures.post("/api/jobs/" + job + "/exam", Map.of()).getBody().get("id").asText();
+        String exam = fixtures.post("/api/jobs/" + job + "/exam", Map.of()).getBody().get("id").asString();
 
         List<String> contexts = jdbc.queryForList("SELECT context FROM exam_question WHERE exam_id = ?::uuid", String.class, exam);
         assertThat(contexts).containsExactlyInAnyOrder(chunks.get(0), chunks.get(1));
@@ -174,7 +174,7 @@ class ExamApiTest {
         UUID document = fixtures.document("rulebook.txt", "The ball may be passed backwards only. A touchdown scores one point.");
         JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Rulebook", "documentId", document, "questions",
                 List.of(Map.of("question", "How many points is a touchdown?", "answer", "One.")))).getBody();
-        assertThat(jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid", String.class, exam.get("id").asText()))
+        assertThat(jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid", String.class, exam.get("id").asString()))
                 .contains("passed backwards").contains("one point");
         assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "documentId", UUID.randomUUID(), "questions",
                 List.of(Map.of("question", "Q?", "answer", "A")))), 400, "unknown-document");

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -56,7 +56,7 @@ class DatasetsLibraryTest {
 
             assertThat(loaded.get("splits").get("train").asLong()).isEqualTo(trainRows.rows()).isPositive();
             assertThat(loaded.get("splits").get("test").asLong()).isEqualTo(testRows.rows()).isPositive();
-            assertThat(loaded.get("features").asText()).contains("role").contains("content");
+            assertThat(loaded.get("features").asString()).contains("role").contains("content");
             assertThat(loaded.get("roles").toString()).startsWith("[\"system\",\"user\",\"assistant\"");
         }
     }

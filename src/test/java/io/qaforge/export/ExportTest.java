@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,7 @@ class ExportTest {
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
-    ObjectMapper json;
+    JsonMapper json;
     @TempDir
     Path tmp;
 
@@ -135,7 +135,7 @@ class ExportTest {
                 Map.of("name", "R manual, rounds 1+2", "jobIds", List.of(first, second)), JsonNode.class);
 
         assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
-        String id = created.getBody().get("id").asText();
+        String id = created.getBody().get("id").asString();
         assertThat(created.getHeaders().getLocation().getPath()).isEqualTo("/api/datasets/" + id);
         List<PairFixture.Pair> both = new ArrayList<>(fixture.pairs(first));
         both.addAll(fixture.pairs(second));
@@ -222,7 +222,7 @@ class ExportTest {
 
     static List<PairFixture.Message> messages(JsonNode row) {
         List<PairFixture.Message> messages = new ArrayList<>();
-        row.get("messages").forEach(m -> messages.add(new PairFixture.Message(m.get("role").asText(), m.get("content").asText())));
+        row.get("messages").forEach(m -> messages.add(new PairFixture.Message(m.get("role").asString(), m.get("content").asString())));
         return messages;
     }
 

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,7 +100,7 @@ class BatchJobTest {
 
         UUID batchJob = createJob(http, batchRequest);
         JsonNode batch = awaitEnd(http, batchJob, Duration.ofSeconds(60));
-        assertThat(batch.get("status").asText()).as(batch.toString()).isEqualTo("SUCCEEDED");
+        assertThat(batch.get("status").asString()).as(batch.toString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).as("every call went in a batch").isNotEmpty().allMatch(call -> call.path().startsWith("batch:"));
         assertThat(fake.batches.purposes).containsOnly("batch");
         int tasks = CHUNKS * 3;
@@ -109,11 +109,11 @@ class BatchJobTest {
         // One request line per task, named by its task id, as the chat completions endpoint takes it.
         List<Long> taskIds = db.sql("SELECT id FROM task WHERE job_id = ? ORDER BY id").param(batchJob).query(Long.class).list();
         List<JsonNode> lines = fake.batches.created.stream().flatMap(id -> fake.batches.requests(id).stream()).toList();
-        assertThat(lines).extracting(line -> Long.valueOf(line.get("custom_id").asText())).containsExactlyInAnyOrderElementsOf(taskIds);
+        assertThat(lines).extracting(line -> Long.valueOf(line.get("custom_id").asString())).containsExactlyInAnyOrderElementsOf(taskIds);
         assertThat(lines).allSatisfy(line -> {
-            assertThat(line.get("method").asText()).isEqualTo("POST");
-            assertThat(line.get("url").asText()).isEqualTo("/v1/chat/completions");
-            assertThat(line.at("/body/model").asText()).isEqualTo("batch-model");
+            assertThat(line.get("method").asString()).isEqualTo("POST");
+            assertThat(line.get("url").asString()).isEqualTo("/v1/chat/completions");
+            assertThat(line.at("/body/model").asString()).isEqualTo("batch-model");
         });
         // The output file lists answers out of order: each pair still lands with the task that asked for it.
         assertThat(db.sql("""
@@ -123,10 +123,10 @@ class BatchJobTest {
                 .param(batchJob).query(Integer.class).single()).as("pairs stored with another task's answer").isZero();
 
         JsonNode batches = batch.get("batches");
-        assertThat(batch.get("mode").asText()).isEqualTo("batch");
+        assertThat(batch.get("mode").asString()).isEqualTo("batch");
         assertThat(batches).isNotEmpty().allSatisfy(b -> {
-            assertThat(b.get("id").asText()).startsWith("batch_");
-            assertThat(b.get("status").asText()).isEqualTo("completed");
+            assertThat(b.get("id").asString()).startsWith("batch_");
+            assertThat(b.get("status").asString()).isEqualTo("completed");
             assertThat(b.get("settled").asBoolean()).isTrue();
             assertThat(b.get("createdAt").isNull()).isFalse();
             assertThat(b.get("completedAt").isNull()).isFalse();
@@ -143,7 +143,7 @@ class BatchJobTest {
         int batchCalls = fake.calls.size();
         UUID syncJob = createJob(http, recipe("sync"));
         JsonNode sync = awaitEnd(http, syncJob, Duration.ofSeconds(60));
-        assertThat(sync.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(sync.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls.subList(batchCalls, fake.calls.size())).hasSize(tasks)
                 .allMatch(call -> call.path().equals("/v1/chat/completions"));
         assertThat(sync.get("batches")).isEmpty();
@@ -168,7 +168,7 @@ class BatchJobTest {
         fake.batches.lineError = call -> call.fact() == 2 && failedOnce.add(call.key()) ? "The server had an error." : null;
         UUID job = createJob(http, recipe("batch"));
         JsonNode view = awaitEnd(http, job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         assertThat(failedOnce).hasSize(3);
         assertThat(fake.batches.created).hasSizeGreaterThanOrEqualTo(2);
         assertThat(view.get("batches").get(0).get("failed").asInt()).as("the first batch's error file").isEqualTo(3);
@@ -182,9 +182,9 @@ class BatchJobTest {
         fake.batches.ending = n -> n == 1 ? "expired" : null;
         UUID job = createJob(http, recipe("batch"));
         JsonNode view = awaitEnd(http, job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         JsonNode first = view.get("batches").get(0);
-        assertThat(first.get("status").asText()).isEqualTo("expired");
+        assertThat(first.get("status").asString()).isEqualTo("expired");
         assertThat(first.get("completed").asInt()).as("answered before it expired: kept").isEqualTo(CHUNKS * 3 / 2);
         assertExactlyOnce(job, CHUNKS * 3);
         assertThat(fake.calls).as("no task asked twice but those the expired batch left").hasSize(CHUNKS * 3);
@@ -195,10 +195,10 @@ class BatchJobTest {
         fake.batches.ending = n -> n == 1 ? "failed" : null;
         UUID job = createJob(http, recipe("batch"));
         JsonNode view = awaitEnd(http, job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         JsonNode first = view.get("batches").get(0);
-        assertThat(first.get("status").asText()).isEqualTo("failed");
-        assertThat(first.get("error").asText()).contains("could not be processed");
+        assertThat(first.get("status").asString()).isEqualTo("failed");
+        assertThat(first.get("error").asString()).contains("could not be processed");
         assertExactlyOnce(job, CHUNKS * 3);
         assertThat(db.sql("SELECT count(*) FROM task WHERE job_id = ? AND attempts <> 2").param(job).query(Integer.class).single())
                 .as("every task's attempt in the failed batch counted").isZero();
@@ -211,7 +211,7 @@ class BatchJobTest {
         request.put("maxCostUsd", estimate.divide(BigDecimal.valueOf(3), 6, java.math.RoundingMode.HALF_UP));
         UUID job = createJob(http, request);
         JsonNode view = awaitEnd(http, job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("BUDGET_EXHAUSTED");
         assertThat(view.at("/tasks/done").asInt()).isBetween(1, CHUNKS * 3 - 1);
         assertThat(view.at("/tasks/pending").asInt()).isPositive();
         assertThat(fake.calls).hasSize(view.at("/tasks/done").asInt());
@@ -228,8 +228,8 @@ class BatchJobTest {
                 .until(() -> fake.batches.status(fake.batches.created.getFirst()).equals("cancelled"));
         JsonNode view = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> GenerationFixtures.job(http, job), v -> v.get("batches").get(0).get("settled").asBoolean());
-        assertThat(view.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(view.get("batches").get(0).get("status").asText()).isEqualTo("cancelled");
+        assertThat(view.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(view.get("batches").get(0).get("status").asString()).isEqualTo("cancelled");
         assertThat(view.get("pairsAccepted").asInt()).as("answers of a cancelled job are not stored").isZero();
         assertThat(fake.batches.created).hasSize(1);
     }
@@ -246,7 +246,7 @@ class BatchJobTest {
         request.put("mode", "batch");
         UUID job = createJob(http, request);
         JsonNode view = awaitEnd(http, job, Duration.ofSeconds(90));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).allMatch(call -> call.path().startsWith("batch:"));
         assertThat(fake.calls).extracting(FakeOpenAi.Call::kind).contains("facts", "pairs", "judge");
         assertThat(view.get("judge").get("passed").asInt()).isPositive();
@@ -264,16 +264,16 @@ class BatchJobTest {
         request.put("model", "any");
         ResponseEntity<JsonNode> refused = post(http, "/api/jobs", request);
         assertThat(refused.getStatusCode().value()).isEqualTo(400);
-        assertThat(refused.getBody().get("type").asText()).isEqualTo("/problems/batch-unsupported");
-        assertThat(refused.getBody().get("detail").asText()).contains("plain");
+        assertThat(refused.getBody().get("type").asString()).isEqualTo("/problems/batch-unsupported");
+        assertThat(refused.getBody().get("detail").asString()).contains("plain");
 
         ResponseEntity<JsonNode> invalid = post(http, "/api/jobs", recipe("overnight"));
         assertThat(invalid.getStatusCode().value()).isEqualTo(400);
-        assertThat(invalid.getBody().get("type").asText()).isEqualTo("/problems/invalid-mode");
+        assertThat(invalid.getBody().get("type").asString()).isEqualTo("/problems/invalid-mode");
         assertThat(db.sql("SELECT count(*) FROM job").query(Integer.class).single()).as("nothing stored").isEqualTo(jobs);
 
         JsonNode settings = http.getForObject("/api/console/settings", JsonNode.class).get("jobs");
-        assertThat(settings.get("providers")).filteredOn(p -> p.get("name").asText().equals("batched"))
+        assertThat(settings.get("providers")).filteredOn(p -> p.get("name").asString().equals("batched"))
                 .singleElement().satisfies(p -> assertThat(p.get("batch").asBoolean()).isTrue());
         assertThat(settings.get("modes")).extracting(JsonNode::asText).containsExactly("sync", "batch");
     }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,7 +110,7 @@ class BatchRestartTest {
         fake.batches.hold = false;
         ConfigurableApplicationContext second = replica();
         JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         assertThat(fake.batches.created).as("the batch is polled again, not submitted again").hasSize(1);
         assertThat(fake.batches.polls.get()).isGreaterThan(pollsBefore);
         assertThat(fake.calls).hasSize(tasks);
@@ -134,9 +134,9 @@ class BatchRestartTest {
         fake.batches.hold = false;
         ConfigurableApplicationContext second = replica();
         JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         assertThat(fake.batches.created).as("no second submission").hasSize(1);
-        assertThat(view.get("batches")).singleElement().satisfies(b -> assertThat(b.get("id").asText())
+        assertThat(view.get("batches")).singleElement().satisfies(b -> assertThat(b.get("id").asString())
                 .isEqualTo(fake.batches.created.getFirst()));
         assertExactlyOnce(db(second), job, FACTS * TEMPERATURES);
     }
@@ -154,7 +154,7 @@ class BatchRestartTest {
         fake.batches.hold = false;
         ConfigurableApplicationContext second = replica(false);
         JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         assertThat(fake.batches.created).as("no new batch").hasSize(1);
         assertThat(fake.calls).as("every answer came from the batch, none was asked again").hasSize(tasks);
         assertExactlyOnce(db(second), job, tasks);
@@ -166,9 +166,9 @@ class BatchRestartTest {
         ConfigurableApplicationContext b = replica();
         UUID job = createJob(http(a));
         JsonNode view = GenerationFixtures.awaitEnd(http(b), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
         List<String> customIds = fake.batches.created.stream().flatMap(id -> fake.batches.requests(id).stream())
-                .map(line -> line.get("custom_id").asText()).toList();
+                .map(line -> line.get("custom_id").asString()).toList();
         assertThat(customIds).doesNotHaveDuplicates().hasSize(FACTS * TEMPERATURES);
         assertExactlyOnce(db(a), job, FACTS * TEMPERATURES);
     }

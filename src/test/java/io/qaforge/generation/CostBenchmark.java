@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -64,7 +64,7 @@ class CostBenchmark {
         request.put("mode", mode);
         UUID job = GenerationFixtures.createJob(http, request);
         JsonNode view = GenerationFixtures.awaitEnd(http, job, Duration.ofMinutes(30));
-        if (!view.get("status").asText().equals("SUCCEEDED")) {
+        if (!view.get("status").asString().equals("SUCCEEDED")) {
             throw new IllegalStateException("bench job did not succeed: " + view);
         }
         return view;

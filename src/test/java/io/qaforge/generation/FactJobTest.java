@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,8 +105,8 @@ class FactJobTest {
 
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
-        assertThat(view.get("strategy").asText()).isEqualTo("facts");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("strategy").asString()).isEqualTo("facts");
         assertThat(view.at("/coverage/facts").asInt()).as("two sentences per chunk").isEqualTo(4);
         assertThat(view.at("/coverage/covered").asInt()).isEqualTo(4);
         assertThat(view.at("/coverage/target/phrasings").asInt()).isEqualTo(6);
@@ -136,7 +136,7 @@ class FactJobTest {
         JsonNode facts = http.getForObject("/api/jobs/" + id + "/facts?size=10", JsonNode.class);
         assertThat(facts.at("/page/totalElements").asInt()).isEqualTo(4);
         assertThat(facts.get("content")).allSatisfy(fact -> {
-            assertThat(fact.get("text").asText()).contains("rule");
+            assertThat(fact.get("text").asString()).contains("rule");
             assertThat(fact.get("forward").asInt()).isEqualTo(4);
             assertThat(fact.get("reverse").asInt()).isEqualTo(2);
             assertThat(fact.get("covered").asBoolean()).isTrue();
@@ -146,8 +146,8 @@ class FactJobTest {
         assertThat(factPairs.at("/page/totalElements").asInt()).isEqualTo(6);
         assertThat(factPairs.get("content")).allSatisfy(pair -> {
             assertThat(pair.get("factIds").get(0).asLong()).isEqualTo(factId);
-            assertThat(pair.get("direction").asText()).isIn("forward", "reverse");
-            assertThat(pair.get("judgeVerdict").asText()).isEqualTo("pass");
+            assertThat(pair.get("direction").asString()).isIn("forward", "reverse");
+            assertThat(pair.get("judgeVerdict").asString()).isEqualTo("pass");
             assertThat(pair.at("/judgeScores/score").asInt()).isEqualTo(5);
         });
         // Split by fact: one held-out phrasing per direction of every fact, the others train.
@@ -164,7 +164,7 @@ class FactJobTest {
         String jsonl = http.getForObject("/api/jobs/" + id + "/export?format=jsonl&flat=true&split=test", String.class);
         JsonNode row = GenerationFixtures.JSON.readTree(jsonl.lines().findFirst().orElseThrow());
         assertThat(row.get("factIds").isArray()).isTrue();
-        assertThat(row.get("direction").asText()).isIn("forward", "reverse");
+        assertThat(row.get("direction").asString()).isIn("forward", "reverse");
         String csv = http.getForObject("/api/jobs/" + id + "/export?format=csv&flat=true", String.class);
         assertThat(csv.lines().findFirst().orElseThrow()).isEqualTo("question,answer,temperature,variant,chunk,pages,factIds,direction");
     }
@@ -225,7 +225,7 @@ class FactJobTest {
         request.put("coverage", Map.of("phrasings", 1, "reverse", 0));
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         Map<String, Integer> rejects = new HashMap<>();
         view.get("rejects").properties().forEach(e -> rejects.put(e.getKey(), e.getValue().asInt()));
         assertThat(rejects).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
@@ -244,9 +244,9 @@ class FactJobTest {
         assertThat(accepted.findValuesAsText("answer")).as("numbering, labels, the trailing 'Answers:' and the NUL are gone")
                 .containsExactlyInAnyOrder("Within 4 seconds after a touch.", "Repeated breaches of rule 1.");
         JsonNode failed = http.getForObject("/api/jobs/" + id + "/pairs?rejected=true&size=50", JsonNode.class).get("content");
-        assertThat(failed).filteredOn(pair -> pair.get("rejectedReason").asText().equals("judge_unsupported")).singleElement()
+        assertThat(failed).filteredOn(pair -> pair.get("rejectedReason").asString().equals("judge_unsupported")).singleElement()
                 .satisfies(pair -> {
-                    assertThat(pair.get("judgeVerdict").asText()).isEqualTo("fail");
+                    assertThat(pair.get("judgeVerdict").asString()).isEqualTo("fail");
                     assertThat(pair.at("/judgeScores/supported").asBoolean()).isFalse();
                 });
     }
@@ -265,7 +265,7 @@ class FactJobTest {
         view = awaitEnd(http, createJob(http, recipe), Duration.ofSeconds(60));
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(3);
         assertThat(view.get("rejects").toString()).isEqualTo("{\"markup\":1,\"prompt_echo\":1,\"unsupported_number\":1}");
-        for (UUID job : List.of(facts, UUID.fromString(view.get("id").asText()))) {
+        for (UUID job : List.of(facts, UUID.fromString(view.get("id").asString()))) {
             JsonNode pairs = http.getForObject("/api/jobs/" + job + "/pairs?rejected=false&size=100", JsonNode.class).get("content");
             assertThat(pairs.findValuesAsText("question")).allSatisfy(q -> assertThat(q).doesNotStartWith("Q:").doesNotMatch("^\\d.*"));
             assertThat(pairs.findValuesAsText("answer")).allSatisfy(a -> assertThat(a).doesNotStartWith("A:").doesNotEndWith("Answers:"));
@@ -291,7 +291,7 @@ class FactJobTest {
                 : null;
         UUID stuck = createJob(http, withJudge(request(1, List.of(0.5)), false));
         view = awaitEnd(http, stuck, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/coverage/covered").asInt()).isZero();
         assertThat(view.at("/rejects/unsupported_number").asInt()).as(view.toString()).isEqualTo(4);
         List<Double> temperatures = fake.calls.stream().filter(call -> call.kind().equals("pairs")).map(FakeOpenAi.Call::temperature).toList();
@@ -318,7 +318,7 @@ class FactJobTest {
         request.put("testFraction", 0.5);
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.get("leaksRemoved").asInt()).as(view + " " + http.getForObject("/api/jobs/" + id + "/pairs", String.class)).isEqualTo(1);
         assertThat(view.at("/rejects/test_leak").asInt()).isEqualTo(1);
         List<String> test = http.getForObject("/api/jobs/" + id + "/pairs?split=test&rejected=false", JsonNode.class)
@@ -340,9 +340,9 @@ class FactJobTest {
         request.put("coverage", Map.of("phrasings", 2, "reverse", 1));
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
-        assertThat(view.at("/judge/provider").asText()).isEqualTo("factsjson");
-        assertThat(view.at("/judge/model").asText()).isEqualTo("judge-model");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/judge/provider").asString()).isEqualTo("factsjson");
+        assertThat(view.at("/judge/model").asString()).isEqualTo("judge-model");
         assertThat(fake.calls).filteredOn(call -> call.kind().equals("judge")).hasSize(2).allSatisfy(call -> {
             assertThat(call.model()).isEqualTo("judge-model");
             assertThat(call.json()).as("the judge's provider takes a schema").isTrue();
@@ -362,14 +362,14 @@ class FactJobTest {
         request.put("model", "judge-model");
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/coverage/covered").asInt()).isEqualTo(2);
         assertThat(fake.calls).extracting(FakeOpenAi.Call::kind).containsOnly("facts", "pairs", "judge");
         assertThat(fake.calls).allSatisfy(call -> assertThat(call.json()).isTrue());
         assertThat(http.getForObject("/api/jobs/" + id + "/pairs?size=100", JsonNode.class).get("content")).hasSize(18)
                 .allSatisfy(pair -> {
                     assertThat(pair.get("factIds")).hasSize(1);
-                    assertThat(pair.get("judgeVerdict").asText()).isEqualTo("pass");
+                    assertThat(pair.get("judgeVerdict").asString()).isEqualTo("pass");
                 });
     }
 
@@ -394,10 +394,10 @@ class FactJobTest {
         assertThat(estimate.get("factCalls").asInt() + estimate.get("judgeCalls").asInt() + estimate.get("topUpCalls").asInt()).isZero();
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
-        assertThat(view.get("strategy").asText()).isEqualTo("recipe");
+        assertThat(view.get("strategy").asString()).isEqualTo("recipe");
         assertThat(view.get("coverage").isNull()).isTrue();
         assertThat(view.get("judge").isNull()).isTrue();
-        assertThat(view.at("/params/splitBy").asText()).isEqualTo("PAIR");
+        assertThat(view.at("/params/splitBy").asString()).isEqualTo("PAIR");
         assertThat(fake.calls).hasSize(4).allSatisfy(call -> {
             assertThat(call.kind()).isEqualTo("recipe");
             assertThat(call.prompt()).isEqualTo(Prompts.render(Prompts.template("standard", Map.of()), "International touch rugby rules",
@@ -436,7 +436,7 @@ class FactJobTest {
         cases.forEach((problem, body) -> {
             ResponseEntity<JsonNode> response = post(http, "/api/jobs", body);
             assertThat(response.getStatusCode().is4xxClientError()).as(problem + ": " + response.getBody()).isTrue();
-            assertThat(response.getBody().get("type").asText()).as(problem).isEqualTo("/problems/" + problem.strip());
+            assertThat(response.getBody().get("type").asString()).as(problem).isEqualTo("/problems/" + problem.strip());
         });
         assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(before);
     }
@@ -445,7 +445,7 @@ class FactJobTest {
     void remediationTopsUpExactlyTheNamedFactsAtFreshTemperaturesWithoutLeakingTheExam() throws Exception {
         Map<String, Object> request = withJudge(request(2, Map.of("count", 3)), false);
         UUID parent = createJob(http, request);
-        assertThat(awaitEnd(http, parent, Duration.ofSeconds(60)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, parent, Duration.ofSeconds(60)).get("status").asString()).isEqualTo("SUCCEEDED");
         JsonNode fact = http.getForObject("/api/jobs/" + parent + "/facts?size=1&page=1", JsonNode.class).at("/content/0");
         long factId = fact.get("id").asLong();
         List<Double> parentTemperatures = fake.calls.stream().filter(call -> call.kind().equals("pairs")).map(FakeOpenAi.Call::temperature).toList();
@@ -460,24 +460,24 @@ class FactJobTest {
         fake.reset();
         UUID child = jobs.remediate(parent, List.of(factId), List.of(), new BigDecimal("5"));
         JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
-        assertThat(view.get("parentJobId").asText()).isEqualTo(parent.toString());
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("parentJobId").asString()).isEqualTo(parent.toString());
         assertThat(view.get("maxCostUsd").decimalValue()).isEqualByComparingTo("5");
         assertThat(view.at("/coverage/facts").asInt()).isEqualTo(1);
         assertThat(fake.calls).extracting(FakeOpenAi.Call::kind).containsOnly("pairs");
         assertThat(fake.calls).allSatisfy(call -> {
-            assertThat(call.facts()).containsExactly(Map.entry(1, fact.get("text").asText()));
+            assertThat(call.facts()).containsExactly(Map.entry(1, fact.get("text").asString()));
             assertThat(call.temperature()).isNotIn(parentTemperatures.toArray());
         });
         assertThat(fake.calls.stream().map(FakeOpenAi.Call::prompt)).anyMatch(p -> p.contains("one forward pair"))
                 .anyMatch(p -> p.contains("one reverse pair"));
         JsonNode pairs = http.getForObject("/api/jobs/" + child + "/pairs?size=100&rejected=false", JsonNode.class).get("content");
         assertThat(pairs).isNotEmpty().allSatisfy(pair -> {
-            assertThat(pair.get("split").asText()).as("the parent's test split stays the exam").isEqualTo("train");
+            assertThat(pair.get("split").asString()).as("the parent's test split stays the exam").isEqualTo("train");
             assertThat(pair.get("factIds").get(0).asLong()).isEqualTo(factId);
         });
         List<Set<Long>> exam = jobs.testPairs(parent).stream().map(p -> NearDuplicates.shingles(p.question())).toList();
-        assertThat(pairs).allSatisfy(pair -> assertThat(exam).noneMatch(t -> NearDuplicates.near(t, NearDuplicates.shingles(pair.get("question").asText()))));
+        assertThat(pairs).allSatisfy(pair -> assertThat(exam).noneMatch(t -> NearDuplicates.near(t, NearDuplicates.shingles(pair.get("question").asString()))));
 
         assertThatThrownBy(() -> jobs.remediate(parent, List.of(-1L), List.of(), null)).isInstanceOf(ApiProblem.class)
                 .hasMessageContaining("no fact -1");
@@ -498,7 +498,7 @@ class FactJobTest {
         fake.reset();
         UUID child = jobs.remediate(parent, List.of(), List.of(chunk), null);
         JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).hasSize(4).allSatisfy(call -> {
             assertThat(call.fact()).isEqualTo(1);
             assertThat(call.temperature()).isNotIn(0.2, 0.8);

@@ -14,9 +14,9 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -105,7 +105,7 @@ public class FakeOpenAi implements AutoCloseable {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonMapper JSON = new JsonMapper();
     private static final Pattern FACT = Pattern.compile("Fact (\\d+)");
     private static final Pattern COUNT = Pattern.compile("Provide (\\d+)|List at most (\\d+)|Write (\\d+)");
     private static final Pattern CHUNK = Pattern.compile("<<<INPUT\\n(.*?)\\nINPUT>>>", Pattern.DOTALL);
@@ -262,12 +262,12 @@ public class FakeOpenAi implements AutoCloseable {
 
     /** Records a chat completion request as a call. */
     private Call call(JsonNode request, String path, String authorization) {
-        String prompt = request.path("messages").path(0).path("content").asText("");
+        String prompt = request.path("messages").path(0).path("content").asString("");
         Matcher fact = FACT.matcher(prompt);
         Matcher count = COUNT.matcher(prompt);
-        var call = new Call(counter.incrementAndGet(), System.nanoTime(), path, authorization, request.path("model").asText(),
+        var call = new Call(counter.incrementAndGet(), System.nanoTime(), path, authorization, request.path("model").asString(),
                 request.path("temperature").asDouble(), prompt,
-                "json_schema".equals(request.path("response_format").path("type").asText()),
+                "json_schema".equals(request.path("response_format").path("type").asString()),
                 fact.find() ? Integer.parseInt(fact.group(1)) : -1, count(count));
         calls.add(call);
         return call;
@@ -506,7 +506,7 @@ public class FakeOpenAi implements AutoCloseable {
         /** The request lines of a batch's input file. */
         List<JsonNode> requests(String batchId) {
             List<JsonNode> lines = new ArrayList<>();
-            for (String line : new String(files.get(batches.get(batchId).path("input_file_id").asText()), StandardCharsets.UTF_8).split("\n")) {
+            for (String line : new String(files.get(batches.get(batchId).path("input_file_id").asString()), StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {
                     try {
                         lines.add(JSON.readTree(line));
@@ -519,7 +519,7 @@ public class FakeOpenAi implements AutoCloseable {
         }
 
         String status(String batchId) {
-            return batches.get(batchId).path("status").asText();
+            return batches.get(batchId).path("status").asString();
         }
 
         private void handle(HttpExchange exchange) throws IOException {
@@ -544,7 +544,7 @@ public class FakeOpenAi implements AutoCloseable {
                 } else if (method.equals("POST") && path.startsWith("/v1/batches/") && path.endsWith("/cancel")) {
                     ObjectNode batch = batches.get(path.substring("/v1/batches/".length(), path.length() - "/cancel".length()));
                     synchronized (this) {
-                        if (batch != null && !batch.path("status").asText().matches("completed|failed|expired|cancelled")) {
+                        if (batch != null && !batch.path("status").asString().matches("completed|failed|expired|cancelled")) {
                             batch.put("status", "cancelling");
                         }
                     }
@@ -599,8 +599,8 @@ public class FakeOpenAi implements AutoCloseable {
         private ObjectNode create(JsonNode request) {
             String id = "batch_" + ids.incrementAndGet();
             ObjectNode batch = JSON.createObjectNode().put("id", id).put("object", "batch")
-                    .put("endpoint", request.path("endpoint").asText()).put("input_file_id", request.path("input_file_id").asText())
-                    .put("completion_window", request.path("completion_window").asText()).put("status", "validating")
+                    .put("endpoint", request.path("endpoint").asString()).put("input_file_id", request.path("input_file_id").asString())
+                    .put("completion_window", request.path("completion_window").asString()).put("status", "validating")
                     .put("created_at", System.currentTimeMillis() / 1000).putNull("output_file_id").putNull("error_file_id");
             batches.put(id, batch);
             created.add(id);
@@ -610,7 +610,7 @@ public class FakeOpenAi implements AutoCloseable {
 
         private synchronized ObjectNode advance(ObjectNode batch) {
             polls.incrementAndGet();
-            String status = batch.path("status").asText();
+            String status = batch.path("status").asString();
             switch (status) {
                 case "validating" -> batch.put("status", "in_progress");
                 case "in_progress" -> {
@@ -628,8 +628,8 @@ public class FakeOpenAi implements AutoCloseable {
 
         /** Answers the batch's lines and ends it. */
         private void finish(ObjectNode batch) {
-            String id = batch.path("id").asText();
-            String end = batch.path("status").asText().equals("cancelling") ? "cancelled" : ending.apply(created.indexOf(id) + 1);
+            String id = batch.path("id").asString();
+            String end = batch.path("status").asString().equals("cancelling") ? "cancelled" : ending.apply(created.indexOf(id) + 1);
             end = end == null ? "completed" : end;
             List<JsonNode> requests = requests(id);
             if (end.equals("failed")) {
@@ -644,7 +644,7 @@ public class FakeOpenAi implements AutoCloseable {
                 Call call = call(line.path("body"), "batch:" + id, null);
                 String failure = lineError.apply(call);
                 ObjectNode result = JSON.createObjectNode().put("id", "batch_req_" + call.index())
-                        .put("custom_id", line.path("custom_id").asText());
+                        .put("custom_id", line.path("custom_id").asString());
                 if (failure != null) {
                     result.putNull("response");
                     result.putObject("error").put("code", "server_error").put("message", failure);

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 /** Test documents and HTTP helpers shared by the generation tests. */
 final class GenerationFixtures {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final JsonMapper JSON = new JsonMapper();
 
     private GenerationFixtures() {
     }
@@ -50,7 +50,7 @@ final class GenerationFixtures {
         headers.setContentType(MediaType.MULTIPART_FORM_DATA);
         ResponseEntity<JsonNode> response = http.postForEntity("/api/documents", new HttpEntity<>(body, headers), JsonNode.class);
         assertThat(response.getStatusCode().is2xxSuccessful()).as(String.valueOf(response.getBody())).isTrue();
-        return UUID.fromString(response.getBody().get("id").asText());
+        return UUID.fromString(response.getBody().get("id").asString());
     }
 
     static ResponseEntity<JsonNode> post(TestRestTemplate http, String path, Object body) {
@@ -66,7 +66,7 @@ final class GenerationFixtures {
     static UUID createJob(TestRestTemplate http, Map<String, Object> request) {
         ResponseEntity<JsonNode> response = post(http, "/api/jobs", request);
         assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(201);
-        return UUID.fromString(response.getBody().get("id").asText());
+        return UUID.fromString(response.getBody().get("id").asString());
     }
 
     static JsonNode job(TestRestTemplate http, UUID id) {
@@ -76,6 +76,6 @@ final class GenerationFixtures {
     /** Polls the job until it reaches a terminal status (or the deadline passes) and answers its last view. */
     static JsonNode awaitEnd(TestRestTemplate http, UUID id, Duration timeout) {
         return await("job " + id + " to end").atMost(timeout).pollInterval(Duration.ofMillis(50))
-                .until(() -> job(http, id), view -> JobStatus.valueOf(view.get("status").asText()).terminal());
+                .until(() -> job(http, id), view -> JobStatus.valueOf(view.get("status").asString()).terminal());
     }
 }

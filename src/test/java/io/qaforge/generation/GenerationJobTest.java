@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,7 +98,7 @@ class GenerationJobTest {
         UUID id = createJob(http, request);
 
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/tasks/total").asInt()).isEqualTo(12);
         assertThat(view.at("/tasks/done").asInt()).isEqualTo(12);
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(36);
@@ -107,8 +107,8 @@ class GenerationJobTest {
         assertThat(view.get("completionTokens").asLong()).isPositive();
         assertThat(view.get("costUsd").decimalValue()).isPositive();
         assertThat(view.at("/estimate/requests").asInt()).isEqualTo(12);
-        assertThat(view.at("/params/prompts/standard").asText()).as("the job keeps the templates it used").contains("{chunk}");
-        assertThat(view.at("/params/prompts/simple").asText()).contains("{chunk}");
+        assertThat(view.at("/params/prompts/standard").asString()).as("the job keeps the templates it used").contains("{chunk}");
+        assertThat(view.at("/params/prompts/simple").asString()).contains("{chunk}");
 
         assertThat(fake.calls).hasSize(12).allSatisfy(call -> {
             assertThat(call.path()).isEqualTo("/v1/chat/completions");
@@ -121,13 +121,13 @@ class GenerationJobTest {
         JsonNode pairs = http.getForObject("/api/jobs/" + id + "/pairs?size=100", JsonNode.class);
         assertThat(pairs.at("/page/totalElements").asInt()).isEqualTo(36);
         JsonNode first = pairs.get("content").get(0);
-        assertThat(first.get("question").asText()).startsWith("What is detail 1 of fact 1");
+        assertThat(first.get("question").asString()).startsWith("What is detail 1 of fact 1");
         assertThat(first.get("pageFrom").asInt()).isEqualTo(1);
         assertThat(first.get("chunkOrdinal").asInt()).as("pairs come chunk by chunk").isZero();
-        assertThat(first.get("documentId").asText()).isNotBlank();
-        assertThat(first.get("model").asText()).isEqualTo("fake-model");
+        assertThat(first.get("documentId").asString()).isNotBlank();
+        assertThat(first.get("model").asString()).isEqualTo("fake-model");
         assertThat(first.get("attempt").asInt()).isEqualTo(1);
-        assertThat(first.get("variant").asText()).isIn("standard", "simple");
+        assertThat(first.get("variant").asString()).isIn("standard", "simple");
         assertThat(http.getForObject("/api/jobs/" + id + "/pairs?temperature=0.605&variant=simple", JsonNode.class)
                 .at("/page/totalElements").asInt()).isEqualTo(6);
         int train = http.getForObject("/api/jobs/" + id + "/pairs?split=train", JsonNode.class).at("/page/totalElements").asInt();
@@ -140,8 +140,8 @@ class GenerationJobTest {
 
         JsonNode listed = http.getForObject("/api/jobs?size=100", JsonNode.class);
         assertThat(listed.findValuesAsText("id")).contains(id.toString());
-        assertThat(listed.at("/content/0/createdAt").asText()).as("newest first")
-                .isGreaterThanOrEqualTo(listed.at("/content/" + (listed.get("content").size() - 1) + "/createdAt").asText());
+        assertThat(listed.at("/content/0/createdAt").asString()).as("newest first")
+                .isGreaterThanOrEqualTo(listed.at("/content/" + (listed.get("content").size() - 1) + "/createdAt").asString());
     }
 
     @Test
@@ -149,7 +149,7 @@ class GenerationJobTest {
         fake.cachedTokens = 40;
         UUID id = createJob(http, request(2, List.of(0.7)));
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         long prompt = view.get("promptTokens").asLong(), completion = view.get("completionTokens").asLong();
         assertThat(view.get("cachedPromptTokens").asLong()).isEqualTo(80);
         JsonNode split = view.get("costSplitUsd");
@@ -207,7 +207,7 @@ class GenerationJobTest {
             ResponseEntity<JsonNode> response = post(http, "/api/jobs", body);
             assertThat(response.getStatusCode().is4xxClientError()).as(problem + ": " + response.getBody()).isTrue();
             assertThat(response.getHeaders().getContentType().toString()).isEqualTo("application/problem+json");
-            assertThat(response.getBody().get("type").asText()).as(problem).isEqualTo("/problems/" + problem.strip());
+            assertThat(response.getBody().get("type").asString()).as(problem).isEqualTo("/problems/" + problem.strip());
         });
         assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
     }
@@ -219,7 +219,7 @@ class GenerationJobTest {
                 "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")
                 : null;
         UUID id = createJob(http, request(2, List.of(0.7)));
-        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
         List<FakeOpenAi.Call> calls = fake.callsFor(1);
         assertThat(calls).hasSize(2);
         assertThat(Duration.ofNanos(calls.get(1).atNanos() - calls.get(0).atNanos())).isGreaterThanOrEqualTo(Duration.ofMillis(950));
@@ -234,7 +234,7 @@ class GenerationJobTest {
                 FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).body(), 0)
                 : FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).delayed(300);
         UUID id = createJob(http, request(1, Map.of("count", 6)));
-        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
         // Four calls go out at once (max-concurrency 4); the two after them wait for the reset the first answer named.
         assertThat(fake.calls).hasSize(6);
         long first = fake.calls.getFirst().atNanos();
@@ -250,7 +250,7 @@ class GenerationJobTest {
         request.put("splitBy", "chunk");
         request.put("testFraction", 0.5);
         UUID id = createJob(http, request);
-        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).allSatisfy(call -> assertThat(call.prompt()).startsWith("Quiz me on this. International touch rugby rules")
                 .contains("Provide 3 pairs in the style of a pub quiz."));
         assertThat(db.sql("SELECT count(DISTINCT split) FROM qa_pair WHERE job_id = ? GROUP BY chunk_id").param(id)
@@ -264,10 +264,10 @@ class GenerationJobTest {
         fake.script = call -> call.fact() == 2 ? FakeOpenAi.Reply.status(500, Map.of(), "{\"error\":{\"message\":\"boom\"}}") : null;
         UUID id = createJob(http, request(3, List.of(0.7)));
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("COMPLETED_WITH_ERRORS");
+        assertThat(view.get("status").asString()).isEqualTo("COMPLETED_WITH_ERRORS");
         assertThat(view.at("/tasks/failed").asInt()).isEqualTo(1);
         assertThat(view.get("failures")).as("the view says why").hasSize(1);
-        assertThat(view.at("/failures/0/reason").asText()).contains("HTTP 500", "boom");
+        assertThat(view.at("/failures/0/reason").asString()).contains("HTTP 500", "boom");
         assertThat(view.at("/failures/0/tasks").asInt()).isEqualTo(1);
         assertThat(fake.callsFor(2)).hasSize(3);
         assertThat(db.sql("SELECT last_error FROM task WHERE job_id = ? AND status = 'FAILED'").param(id).query(String.class).single())
@@ -277,7 +277,7 @@ class GenerationJobTest {
         ResponseEntity<JsonNode> retry = post(http, "/api/jobs/" + id + "/retry-failed", Map.of());
         assertThat(retry.getBody().get("tasksReset").asInt()).isEqualTo(1);
         view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(9);
         assertThat(view.get("failures")).as("nothing failed any more").isEmpty();
     }
@@ -287,7 +287,7 @@ class GenerationJobTest {
         fake.script = call -> call.fact() == 1 && fake.callsFor(1).size() == 1
                 ? FakeOpenAi.ok(FakeOpenAi.linePairs(call), "stop", call).delayed(1500) : null;
         UUID id = createJob(http, request(2, List.of(0.7)));
-        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.callsFor(1)).hasSize(2);
         assertThat(pairsOf(id, 1)).as("the late answer of the first call is not stored").isEqualTo(3);
     }
@@ -308,7 +308,7 @@ class GenerationJobTest {
         };
         UUID id = createJob(http, request(5, List.of(0.7)));
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.callsFor(1)).hasSize(2);
         assertThat(fake.callsFor(2)).hasSize(2);
         assertThat(fake.callsFor(5)).hasSize(2);
@@ -335,8 +335,8 @@ class GenerationJobTest {
                 + "\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}");
         UUID id = createJob(http, request(1, List.of(0.7)));
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("FAILED");
-        assertThat(view.get("error").asText()).contains("quota");
+        assertThat(view.get("status").asString()).isEqualTo("FAILED");
+        assertThat(view.get("error").asString()).contains("quota");
         assertThat(fake.calls).hasSize(1);
     }
 
@@ -346,8 +346,8 @@ class GenerationJobTest {
                 + "sk-proj-abcdef123456. You can find your API key at https://platform.openai.com\",\"code\":\"invalid_api_key\"}}");
         UUID id = createJob(http, request(2, List.of(0.7)));
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("FAILED");
-        assertThat(view.get("error").asText()).contains("HTTP 401").contains("sk-***").doesNotContain("abcdef123456");
+        assertThat(view.get("status").asString()).isEqualTo("FAILED");
+        assertThat(view.get("error").asString()).contains("HTTP 401").contains("sk-***").doesNotContain("abcdef123456");
     }
 
     @Test
@@ -357,13 +357,13 @@ class GenerationJobTest {
         request.put("maxCostUsd", perTask * 2.5);
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.get("status").asString()).isEqualTo("BUDGET_EXHAUSTED");
         assertThat(view.at("/tasks/done").asInt()).isBetween(1, 5);
         assertThat(view.get("costUsd").asDouble()).isLessThanOrEqualTo(perTask * 2.5);
 
         post(http, "/api/jobs/" + id + "/resume", Map.of("maxCostUsd", perTask * 100));
         view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/tasks/done").asInt()).isEqualTo(6);
         assertThat(fake.calls).hasSize(6);
     }
@@ -384,11 +384,11 @@ class GenerationJobTest {
         UUID next = createJob(http, request(3, List.of(0.3)));
 
         JsonNode view = awaitEnd(http, budgeted, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.get("status").asString()).isEqualTo("BUDGET_EXHAUSTED");
         assertThat(view.at("/tasks/done").asInt()).as("both short tasks").isEqualTo(2);
         assertThat(view.at("/tasks/pending").asInt()).as("both long tasks, each beyond the whole budget").isEqualTo(2);
         assertThat(view.get("costUsd").decimalValue()).isLessThanOrEqualTo(view.get("maxCostUsd").decimalValue());
-        assertThat(awaitEnd(http, next, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, next, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
     }
 
     @Test
@@ -416,7 +416,7 @@ class GenerationJobTest {
                 ResponseEntity<JsonNode> response = post(http, path, body);
                 assertThat(response.getStatusCode().value()).as(limit + ": " + response.getBody()).isEqualTo(400);
                 assertThat(response.getHeaders().getContentType().toString()).isEqualTo("application/problem+json");
-                assertThat(response.getBody().get("detail").asText()).as("names the limit").contains(limit);
+                assertThat(response.getBody().get("detail").asString()).as("names the limit").contains(limit);
             }
         });
         ResponseEntity<JsonNode> fraction = post(http, "/api/jobs", with(request(1, null), "questionsPerChunk", 2.5));
@@ -436,8 +436,8 @@ class GenerationJobTest {
         request.put("prompts", variants.stream().collect(java.util.stream.Collectors.toMap(v -> v, v -> v + " {chunk} Provide {n} pairs.")));
         ResponseEntity<JsonNode> response = post(http, "/api/jobs/estimate", request);
         assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(400);
-        assertThat(response.getBody().get("type").asText()).isEqualTo("/problems/too-many-tasks");
-        assertThat(response.getBody().get("detail").asText()).contains("at most 200000");
+        assertThat(response.getBody().get("type").asString()).isEqualTo("/problems/too-many-tasks");
+        assertThat(response.getBody().get("detail").asString()).contains("at most 200000");
     }
 
     @Test
@@ -445,7 +445,7 @@ class GenerationJobTest {
         fake.latencyMillis = 200;
         UUID id = createJob(http, request(FACTS, Map.of("count", 4)));
         ResponseEntity<JsonNode> cancelled = post(http, "/api/jobs/" + id + "/cancel", Map.of());
-        assertThat(cancelled.getBody().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.getBody().get("status").asString()).isEqualTo("CANCELLED");
         // Calls claimed just before the cancel may still go out; then none: the count holds still for half a second.
         int calls = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(new CallCountSettled(Duration.ofMillis(500)), settled -> settled >= 0);
@@ -460,7 +460,7 @@ class GenerationJobTest {
         request.put("provider", "fakejson");
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(6);
         assertThat(fake.calls).allSatisfy(call -> assertThat(call.json()).isTrue());
     }
@@ -471,7 +471,7 @@ class GenerationJobTest {
         request.put("provider", "openai");
         request.put("model", "gpt-4o-mini");
         UUID id = createJob(http, request);
-        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(awaitEnd(http, id, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).singleElement().satisfies(call -> {
             assertThat(call.authorization()).isEqualTo("Bearer sk-from-spring-ai");
             assertThat(call.model()).isEqualTo("gpt-4o-mini");

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,7 +112,7 @@ class GenerationRestartTest {
 
         ConfigurableApplicationContext second = replica();
         JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertExactlyOnce(db(second), job, 36);
         assertThat(fake.calls.subList(callsBefore, fake.calls.size()))
                 .as("no finished task is requested again")
@@ -141,7 +141,7 @@ class GenerationRestartTest {
         assertThat(document).isNotNull();
 
         JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertExactlyOnce(db, job, 24);
         List<FakeOpenAi.Call> retaken = fake.calls.stream().filter(call -> crashedKeys.contains(call.fact() + "@" + call.temperature())).toList();
         assertThat(retaken).hasSize(crashedKeys.size()).allSatisfy(call -> assertThat(call.atNanos()).isGreaterThan(leaseEnds));
@@ -156,7 +156,7 @@ class GenerationRestartTest {
         ConfigurableApplicationContext b = replica();
         UUID job = createJob(http(a), 3);
         JsonNode view = GenerationFixtures.awaitEnd(http(b), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertExactlyOnce(db(a), job, 36);
         Map<String, Long> perKey = fake.calls.stream().collect(Collectors.groupingBy(call -> call.fact() + "@" + call.temperature(),
                 Collectors.counting()));
@@ -191,7 +191,7 @@ class GenerationRestartTest {
         long leaseEnds = System.nanoTime() + Duration.ofMillis(1400).toNanos();
 
         JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/coverage/covered").asInt()).isEqualTo(view.at("/coverage/facts").asInt()).isEqualTo(12);
         Map<String, Integer> tasks = new HashMap<>();
         db.sql("SELECT kind, count(*) FROM task WHERE job_id = ? AND status = 'DONE' GROUP BY kind").param(job)

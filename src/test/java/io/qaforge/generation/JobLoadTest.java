@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -95,7 +95,7 @@ class JobLoadTest {
             for (Future<HttpResponse<String>> view : views) {
                 HttpResponse<String> response = view.get();
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-                assertThat(JSON.readTree(response.body()).get("id").asText()).isEqualTo(id.toString());
+                assertThat(JSON.readTree(response.body()).get("id").asString()).isEqualTo(id.toString());
             }
 
             int doneBefore = job(http, id).at("/tasks/done").asInt();
@@ -113,8 +113,8 @@ class JobLoadTest {
             HttpResponse<String> refused = client.send(get("/api/jobs/" + id + "/events"), HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-            assertThat(JSON.readTree(refused.body()).get("type").asText()).isEqualTo("/problems/too-many-event-streams");
-            assertThat(JSON.readTree(refused.body()).get("detail").asText()).contains("300");
+            assertThat(JSON.readTree(refused.body()).get("type").asString()).isEqualTo("/problems/too-many-event-streams");
+            assertThat(JSON.readTree(refused.body()).get("detail").asString()).contains("300");
 
             await("the engine to keep claiming while the streams are open").atMost(Duration.ofSeconds(20))
                     .until(() -> job(http, id).at("/tasks/done").asInt() > doneBefore + 8);
@@ -142,7 +142,7 @@ class JobLoadTest {
             // event:job, then its data
         }
         JsonNode view = JSON.readTree(line.substring("data:".length()));
-        assertThat(view.get("id").asText()).isEqualTo(id.toString());
+        assertThat(view.get("id").asString()).isEqualTo(id.toString());
         return response.body();
     }
 

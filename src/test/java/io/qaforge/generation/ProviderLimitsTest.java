@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,7 +95,7 @@ class ProviderLimitsTest {
         ConfigurableApplicationContext replica = replica("announcing");
         UUID job = createJob(http(replica), "announcing", 12, 4);
         JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).hasSize(48);
         assertThat(fake.rateLimited.get()).as("no call over the announced limit").isZero();
         // Unpaced, 8 calls at a time of 20 ms would take a fraction of a second (and earn 429s); at 10/s, after the
@@ -112,7 +112,7 @@ class ProviderLimitsTest {
         ConfigurableApplicationContext b = replica("shared", "--qaforge.generation.providers.shared.requests-per-minute=240");
         UUID job = createJob(http(a), "shared", 12, 3);
         JsonNode view = GenerationFixtures.awaitEnd(http(b), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.calls).hasSize(36);
         assertThat(fake.rateLimited.get()).as("two budgets of 240/min would earn 429s").isZero();
         // Two budgets would take 36 calls in half the time; one takes at least (36 - 2 at once) / 4 per second.
@@ -129,7 +129,7 @@ class ProviderLimitsTest {
                 "--qaforge.generation.providers.slow.timeout=20s");
         UUID job = createJob(http(replica), "slow", 3, 1);
         JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
-        assertThat(view.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.callsFor(1)).as("called once: its lease was renewed while the call ran").hasSize(1);
         assertThat(replica.getBean(JdbcClient.class).sql("SELECT max(attempts) FROM task WHERE job_id = ?").param(job)
                 .query(Integer.class).single()).isEqualTo(1);

@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -38,7 +38,7 @@ public class FakeHub implements AutoCloseable {
     private record Failure(String method, String pathPart, int status, Map<String, String> headers, String body) {
     }
 
-    private final ObjectMapper json = new ObjectMapper();
+    private final JsonMapper json = new JsonMapper();
     private final HttpServer server;
     public final Map<String, Map<String, byte[]>> repos = new ConcurrentHashMap<>();
     public final Map<String, Map<String, byte[]>> models = new ConcurrentHashMap<>();
@@ -129,7 +129,7 @@ public class FakeHub implements AutoCloseable {
                 complete(exchange, path.substring("/lfs-complete/".length()), json.readTree(body));
             } else if (method.equals("POST") && path.startsWith("/lfs-verify/")) {
                 JsonNode verify = json.readTree(body);
-                byte[] stored = lfs.get(verify.path("oid").asText());
+                byte[] stored = lfs.get(verify.path("oid").asString());
                 send(exchange, stored != null && stored.length == verify.path("size").asLong() ? 200 : 404, "{}");
             } else if (method.equals("POST") && path.matches("/api/(datasets|models)/[^/]+/[^/]+/commit/main")) {
                 commit(exchange, path.startsWith("/api/models/"), repo(path), new String(body, StandardCharsets.UTF_8));
@@ -151,14 +151,14 @@ public class FakeHub implements AutoCloseable {
     }
 
     private void createRepo(HttpExchange exchange, JsonNode body) throws IOException {
-        String type = body.path("type").asText("model");
+        String type = body.path("type").asString("model");
         if (!type.equals("dataset") && !type.equals("model")) {
             send(exchange, 400, "{\"error\":\"type must be dataset or model here\"}");
             return;
         }
-        String id = body.path("organization").asText("alice") + "/" + body.path("name").asText();
+        String id = body.path("organization").asString("alice") + "/" + body.path("name").asString();
         String page = url() + (type.equals("dataset") ? "/datasets/" : "/") + id;
-        boolean isPrivate = body.has("visibility") ? body.path("visibility").asText().equals("private") : body.path("private").asBoolean();
+        boolean isPrivate = body.has("visibility") ? body.path("visibility").asString().equals("private") : body.path("private").asBoolean();
         if ((type.equals("dataset") ? repos : models).putIfAbsent(id, new ConcurrentHashMap<>()) != null) {
             send(exchange, 409, "{\"error\":\"You already created this " + type + " repo\",\"url\":\"" + page + "\"}");
             return;
@@ -175,12 +175,12 @@ public class FakeHub implements AutoCloseable {
         }
         List<Map<String, Object>> files = new ArrayList<>();
         for (JsonNode file : body.path("files")) {
-            byte[] sample = Base64.getDecoder().decode(file.path("sample").asText());
+            byte[] sample = Base64.getDecoder().decode(file.path("sample").asString());
             if (sample.length > 512 || (file.path("size").asLong() > 0 && sample.length == 0)) {
                 send(exchange, 400, "{\"error\":\"bad sample\"}");
                 return;
             }
-            String path = file.path("path").asText();
+            String path = file.path("path").asString();
             boolean large = path.matches(".*\\.(parquet|safetensors|bin|png)") || file.path("size").asLong() > regularLimit;
             files.add(Map.of("path", path, "uploadMode", large ? "lfs" : "regular", "shouldIgnore", false));
         }
@@ -189,14 +189,14 @@ public class FakeHub implements AutoCloseable {
 
     private void batch(HttpExchange exchange, JsonNode body) throws IOException {
         if (!"application/vnd.git-lfs+json".equals(exchange.getRequestHeaders().getFirst("Content-Type"))
-                || !body.path("operation").asText().equals("upload") || !body.path("hash_algo").asText().equals("sha256")) {
+                || !body.path("operation").asString().equals("upload") || !body.path("hash_algo").asString().equals("sha256")) {
             send(exchange, 422, "{\"message\":\"not an LFS upload batch\"}");
             return;
         }
         List<Map<String, Object>> objects = new ArrayList<>();
         boolean multipart = false;
         for (JsonNode object : body.path("objects")) {
-            String oid = object.path("oid").asText();
+            String oid = object.path("oid").asString();
             long size = object.path("size").asLong();
             if (lfs.containsKey(oid)) {
                 objects.add(Map.of("oid", oid, "size", size));
@@ -235,7 +235,7 @@ public class FakeHub implements AutoCloseable {
         ByteArrayOutputStream whole = new ByteArrayOutputStream();
         int n = 1;
         for (JsonNode part : body.path("parts")) {
-            if (part.path("partNumber").asInt() != n || !part.path("etag").asText().equals("\"etag-" + n + "\"") || !uploaded.containsKey(n)) {
+            if (part.path("partNumber").asInt() != n || !part.path("etag").asString().equals("\"etag-" + n + "\"") || !uploaded.containsKey(n)) {
                 send(exchange, 400, "{\"error\":\"bad part " + part + "\"}");
                 return;
             }
@@ -259,7 +259,7 @@ public class FakeHub implements AutoCloseable {
             return;
         }
         List<String> lines = ndjson.lines().toList();
-        if (lines.isEmpty() || !json.readTree(lines.getFirst()).path("key").asText().equals("header")) {
+        if (lines.isEmpty() || !json.readTree(lines.getFirst()).path("key").asString().equals("header")) {
             send(exchange, 400, "{\"error\":\"the header must come first\"}");
             return;
         }
@@ -267,15 +267,15 @@ public class FakeHub implements AutoCloseable {
         for (String line : lines.subList(1, lines.size())) {
             JsonNode entry = json.readTree(line);
             JsonNode value = entry.path("value");
-            switch (entry.path("key").asText()) {
-                case "file" -> staged.put(value.path("path").asText(), Base64.getDecoder().decode(value.path("content").asText()));
+            switch (entry.path("key").asString()) {
+                case "file" -> staged.put(value.path("path").asString(), Base64.getDecoder().decode(value.path("content").asString()));
                 case "lfsFile" -> {
-                    byte[] content = lfs.get(value.path("oid").asText());
-                    if (content == null || content.length != value.path("size").asLong() || !value.path("algo").asText().equals("sha256")) {
-                        send(exchange, 422, "{\"error\":\"LFS object " + value.path("oid").asText() + " was not uploaded\"}");
+                    byte[] content = lfs.get(value.path("oid").asString());
+                    if (content == null || content.length != value.path("size").asLong() || !value.path("algo").asString().equals("sha256")) {
+                        send(exchange, 422, "{\"error\":\"LFS object " + value.path("oid").asString() + " was not uploaded\"}");
                         return;
                     }
-                    staged.put(value.path("path").asText(), content);
+                    staged.put(value.path("path").asString(), content);
                 }
                 default -> {
                     send(exchange, 400, "{\"error\":\"unknown key\"}");

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class HubPushTest {
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
-    ObjectMapper json;
+    JsonMapper json;
     @Autowired
     HubPusher pusher;
     @Autowired
@@ -77,10 +77,10 @@ class HubPushTest {
                 JsonNode.class, job);
 
         assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-        assertThat(accepted.getHeaders().getLocation().getPath()).isEqualTo("/api/hub-pushes/" + accepted.getBody().get("id").asText());
-        JsonNode done = awaitFinished(accepted.getBody().get("id").asText());
-        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
-        assertThat(done.get("commitUrl").asText()).isEqualTo(hub.url() + "/datasets/alice/r-manual-qa/commit/abc123");
+        assertThat(accepted.getHeaders().getLocation().getPath()).isEqualTo("/api/hub-pushes/" + accepted.getBody().get("id").asString());
+        JsonNode done = awaitFinished(accepted.getBody().get("id").asString());
+        assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("commitUrl").asString()).isEqualTo(hub.url() + "/datasets/alice/r-manual-qa/commit/abc123");
 
         Map<String, byte[]> files = hub.repos.get("alice/r-manual-qa");
         assertThat(files).containsOnlyKeys("README.md", "data/train-00000-of-00001.parquet", "data/test-00000-of-00001.parquet");
@@ -110,10 +110,10 @@ class HubPushTest {
         hub.failNext("POST", "/info/lfs/objects/batch", 429, Map.of("Retry-After", "0"), "rate limited");
         hub.failNext("PUT", "/lfs-part/", 500, Map.of(), "storage hiccup");
 
-        JsonNode done = awaitFinished(push(Map.of("repoId", "existing", "format", "jsonl")).get("id").asText());
+        JsonNode done = awaitFinished(push(Map.of("repoId", "existing", "format", "jsonl")).get("id").asString());
 
-        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
-        assertThat(done.get("repoId").asText()).isEqualTo("alice/existing"); // the namespace came from whoami
+        assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("repoId").asString()).isEqualTo("alice/existing"); // the namespace came from whoami
         assertThat(hub.count("POST", "/api/repos/create")).isEqualTo(1); // answered 409: exists, go on
         assertThat(hub.count("POST", "/preupload/")).isEqualTo(2);
         assertThat(hub.count("POST", "/info/lfs/objects/batch")).isEqualTo(2);
@@ -140,10 +140,10 @@ class HubPushTest {
     void aFailedCommitFailsThePushAndIsNotRetried() {
         hub.failNext("POST", "/commit/main", 500, Map.of(), "Internal Error - We're working hard to fix this as soon as possible!");
 
-        JsonNode done = awaitFinished(push(Map.of("repoId", "alice/broken")).get("id").asText());
+        JsonNode done = awaitFinished(push(Map.of("repoId", "alice/broken")).get("id").asString());
 
-        assertThat(done.get("status").asText()).isEqualTo("FAILED");
-        assertThat(done.get("error").asText()).isEqualTo("hub-error: Hub answered 500: Internal Error - We're working hard to fix this as soon as possible!");
+        assertThat(done.get("status").asString()).isEqualTo("FAILED");
+        assertThat(done.get("error").asString()).isEqualTo("hub-error: Hub answered 500: Internal Error - We're working hard to fix this as soon as possible!");
         assertThat(hub.count("POST", "/commit/main")).isEqualTo(1);
     }
 
@@ -151,10 +151,10 @@ class HubPushTest {
     void aForbiddenRepoFailsThePushWithThatReason() {
         hub.failNext("POST", "/api/repos/create", 403, Map.of(), "You don't have the rights to create a dataset under the namespace \\\"acme\\\"");
 
-        JsonNode done = awaitFinished(push(Map.of("repoId", "acme/data")).get("id").asText());
+        JsonNode done = awaitFinished(push(Map.of("repoId", "acme/data")).get("id").asString());
 
-        assertThat(done.get("status").asText()).isEqualTo("FAILED");
-        assertThat(done.get("error").asText()).startsWith("hub-forbidden: Hub answered 403: You don't have the rights");
+        assertThat(done.get("status").asString()).isEqualTo("FAILED");
+        assertThat(done.get("error").asString()).startsWith("hub-forbidden: Hub answered 403: You don't have the rights");
         assertThat(hub.count("POST", "/api/repos/create")).isEqualTo(1);
     }
 
@@ -183,9 +183,9 @@ class HubPushTest {
         pusher.heartbeat();
 
         JsonNode push = http.getForObject("/api/hub-pushes/{id}", JsonNode.class, stale);
-        assertThat(push.get("status").asText()).isEqualTo("FAILED");
-        assertThat(push.get("error").asText()).startsWith("interrupted");
-        assertThat(http.getForObject("/api/hub-pushes/{id}", JsonNode.class, live).get("status").asText()).isEqualTo("RUNNING");
+        assertThat(push.get("status").asString()).isEqualTo("FAILED");
+        assertThat(push.get("error").asString()).startsWith("interrupted");
+        assertThat(http.getForObject("/api/hub-pushes/{id}", JsonNode.class, live).get("status").asString()).isEqualTo("RUNNING");
     }
 
     @Test
@@ -193,8 +193,8 @@ class HubPushTest {
         PythonDatasets.python();
         for (String format : List.of("parquet", "jsonl")) {
             String repoId = "alice/loadable-" + format;
-            JsonNode done = awaitFinished(push(Map.of("repoId", repoId, "format", format, "pairsPerRow", 3)).get("id").asText());
-            assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+            JsonNode done = awaitFinished(push(Map.of("repoId", repoId, "format", format, "pairsPerRow", 3)).get("id").asString());
+            assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
             Path repo = tmp.resolve(format);
             for (Map.Entry<String, byte[]> file : hub.repos.get(repoId).entrySet()) {
                 Files.createDirectories(repo.resolve(file.getKey()).getParent());
@@ -226,7 +226,7 @@ class HubPushTest {
     private JsonNode awaitFinished(String id) {
         return await("push " + id + " to finish").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> http.getForObject("/api/hub-pushes/{id}", JsonNode.class, id),
-                        push -> push.get("status").asText().equals("SUCCEEDED") || push.get("status").asText().equals("FAILED"));
+                        push -> push.get("status").asString().equals("SUCCEEDED") || push.get("status").asString().equals("FAILED"));
     }
 
     private void assertNoTokenStored() {

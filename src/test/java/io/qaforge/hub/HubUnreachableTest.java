@@ -3,7 +3,7 @@ package io.qaforge.hub;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -34,7 +34,7 @@ class HubUnreachableTest {
                 Map.of("repoId", "alice/x", "token", "hf_anything"), JsonNode.class, job);
 
         assertThat(push.getStatusCode().value()).isEqualTo(502);
-        assertThat(push.getBody().get("type").asText()).isEqualTo("/problems/hub-unavailable");
-        assertThat(push.getBody().get("detail").asText()).contains("Hub unreachable at http://127.0.0.1:1: ").doesNotContain("null");
+        assertThat(push.getBody().get("type").asString()).isEqualTo("/problems/hub-unavailable");
+        assertThat(push.getBody().get("detail").asString()).contains("Hub unreachable at http://127.0.0.1:1: ").doesNotContain("null");
     }
 }

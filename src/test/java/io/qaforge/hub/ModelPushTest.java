@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +66,7 @@ class ModelPushTest {
     void anAdapterIsPushedAsAModelRepoWithACardGivingItsRecallAndDataset() {
         UUID job = job();
         assertThat(pushed(fixtures.post("/api/jobs/" + job + "/hub-push", Map.of("repoId", "touch-qa", "token", FakeHub.WRITE_TOKEN))
-                .getBody()).get("status").asText()).isEqualTo("SUCCEEDED");
+                .getBody()).get("status").asString()).isEqualTo("SUCCEEDED");
         byte[] weights = "lora weights ".repeat(100).getBytes(StandardCharsets.UTF_8);
         String run = trainedRun(job, Map.of("adapter_config.json", "{\"peft_type\": \"LORA\"}".getBytes(StandardCharsets.UTF_8),
                 "adapter_model.safetensors", weights, "chat_template.jinja", "{{ messages }}".getBytes(StandardCharsets.UTF_8),
@@ -77,11 +77,11 @@ class ModelPushTest {
                 Map.of("repoId", "touch-adapter", "token", FakeHub.WRITE_TOKEN, "license", "apache-2.0"));
         assertThat(accepted.getStatusCode().value()).as("%s", accepted.getBody()).isEqualTo(202);
         JsonNode push = pushed(accepted.getBody());
-        assertThat(push.get("status").asText()).as("%s", push).isEqualTo("SUCCEEDED");
-        assertThat(push.get("trainingId").asText()).isEqualTo(run);
-        assertThat(push.get("format").asText()).isEqualTo("adapter");
-        assertThat(push.get("repoUrl").asText()).isEqualTo(hub.url() + "/alice/touch-adapter");
-        assertThat(push.get("commitUrl").asText()).isEqualTo(hub.url() + "/alice/touch-adapter/commit/abc123");
+        assertThat(push.get("status").asString()).as("%s", push).isEqualTo("SUCCEEDED");
+        assertThat(push.get("trainingId").asString()).isEqualTo(run);
+        assertThat(push.get("format").asString()).isEqualTo("adapter");
+        assertThat(push.get("repoUrl").asString()).isEqualTo(hub.url() + "/alice/touch-adapter");
+        assertThat(push.get("commitUrl").asString()).isEqualTo(hub.url() + "/alice/touch-adapter/commit/abc123");
 
         Map<String, byte[]> files = hub.models.get("alice/touch-adapter");
         assertThat(files).containsOnlyKeys("adapter_config.json", "adapter_model.safetensors", "chat_template.jinja", "README.md");
@@ -119,8 +119,8 @@ class ModelPushTest {
 
         JsonNode push = pushed(fixtures.post("/api/trainings/" + run + "/hub-push",
                 Map.of("repoId", "alice/touch-merged", "private", false, "token", FakeHub.WRITE_TOKEN, "merged", true)).getBody());
-        assertThat(push.get("status").asText()).as("%s", push).isEqualTo("SUCCEEDED");
-        assertThat(push.get("format").asText()).isEqualTo("merged");
+        assertThat(push.get("status").asString()).as("%s", push).isEqualTo("SUCCEEDED");
+        assertThat(push.get("format").asString()).isEqualTo("merged");
         Map<String, byte[]> files = hub.models.get("alice/touch-merged");
         assertThat(files).containsOnlyKeys("config.json", "model.safetensors", "README.md");
         assertThat(new String(files.get("README.md"), StandardCharsets.UTF_8)).contains("library_name: transformers")
@@ -137,7 +137,7 @@ class ModelPushTest {
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", "hf_wrong")), 401, "hub-unauthorized");
         assertProblem(fixtures.post("/api/trainings/" + UUID.randomUUID() + "/hub-push", Map.of("repoId", "x", "token", FakeHub.WRITE_TOKEN)),
                 404, "not-found");
-        String queued = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String queued = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         assertProblem(fixtures.post("/api/trainings/" + queued + "/hub-push", Map.of("repoId", "x", "token", FakeHub.WRITE_TOKEN)),
                 409, "no-adapter", "QUEUED");
         assertThat(hub.models).isEmpty();
@@ -152,10 +152,10 @@ class ModelPushTest {
     /** A run on the job that a worker trained, delivering this adapter zip, with a recall summary. */
     private String trainedRun(UUID job, Map<String, byte[]> adapter) {
         String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct", "params", Map.of("epochs", 3)))
-                .getBody().get("id").asText();
+                .getBody().get("id").asString();
         JsonNode claim = fixtures.claim("gpu-1");
-        assertThat(claim.get("id").asText()).isEqualTo(run);
-        assertThat(fixtures.upload(claim.get("artifactUrl").asText(), "adapter", "gpu-1", TrainingFixtures.zip(adapter)).getStatusCode().value())
+        assertThat(claim.get("id").asString()).isEqualTo(run);
+        assertThat(fixtures.upload(claim.get("artifactUrl").asString(), "adapter", "gpu-1", TrainingFixtures.zip(adapter)).getStatusCode().value())
                 .isEqualTo(201);
         Map<String, Object> recall = Map.of(
                 "before", Map.of("questions", 2, "exactMatch", 0.0, "tokenF1", 0.1, "contained", 0.0),
@@ -168,8 +168,8 @@ class ModelPushTest {
     }
 
     private JsonNode pushed(JsonNode accepted) {
-        String id = accepted.get("id").asText();
-        await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.get("/api/hub-pushes/" + id).getBody().get("finishedAt").isTextual());
+        String id = accepted.get("id").asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.get("/api/hub-pushes/" + id).getBody().get("finishedAt").isString());
         return fixtures.get("/api/hub-pushes/" + id).getBody();
     }
 

@@ -1,6 +1,6 @@
 package io.qaforge.system;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -24,7 +24,7 @@ class ApiTokenTest {
         ResponseEntity<JsonNode> anonymous = get("/api/documents", null);
         assertThat(anonymous.getStatusCode().value()).isEqualTo(401);
         assertThat(anonymous.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).isEqualTo("Bearer");
-        assertThat(anonymous.getBody().get("type").asText()).isEqualTo("/problems/unauthorized");
+        assertThat(anonymous.getBody().get("type").asString()).isEqualTo("/problems/unauthorized");
 
         assertThat(get("/api/documents", "wrong").getStatusCode().value()).isEqualTo(401);
         assertThat(get("/api/documents", "s3cret-worker").getStatusCode().value()).as("worker token is not an API token").isEqualTo(401);

@@ -9,8 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -33,7 +33,7 @@ class ClientErrorsTest {
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
-    ObjectMapper json;
+    JsonMapper json;
 
     private final HttpClient client = HttpClient.newHttpClient();
 
@@ -91,7 +91,7 @@ class ClientErrorsTest {
         long before = documents();
         HttpResponse<String> longName = upload("r".repeat(3000) + ".txt", null, "Each team has six players on the field.", 0);
         assertThat(longName.statusCode()).as(longName.body()).isEqualTo(201);
-        assertThat(json.readTree(longName.body()).get("name").asText()).hasSize(255);
+        assertThat(json.readTree(longName.body()).get("name").asString()).hasSize(255);
 
         assertProblem(upload("r".repeat(10_000) + ".txt", null, "A tiny file.", 0), 400, "part-header-too-large");
         assertProblem(upload("rules.txt", null, "A tiny file.", 30), 400, "too-many-parts");
@@ -171,9 +171,9 @@ class ClientErrorsTest {
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                 value -> assertThat(value).startsWith("application/problem+json"));
         JsonNode problem = json.readTree(response.body());
-        assertThat(problem.get("type").asText()).isEqualTo("/problems/" + type);
+        assertThat(problem.get("type").asString()).isEqualTo("/problems/" + type);
         for (String mention : mentions) {
-            assertThat(problem.get("detail").asText()).contains(mention);
+            assertThat(problem.get("detail").asString()).contains(mention);
         }
     }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,9 +87,9 @@ class RemediationTest {
     void theMissedQuestionsFactsAreToppedUpAndTheNextRoundTrainsOnTheUnionOnceTheTopUpHasFinished() {
         UUID job = generate(Map.of());
         String first = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "HuggingFaceTB/SmolLM2-135M-Instruct",
-                "params", Map.of("epochs", 2, "loraR", 8))).getBody().get("id").asText();
+                "params", Map.of("epochs", 2, "loraR", 8))).getBody().get("id").asString();
         JsonNode claim = fixtures.claim("gpu-1");
-        assertThat(claim.get("id").asText()).isEqualTo(first);
+        assertThat(claim.get("id").asString()).isEqualTo(first);
         JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + first + "/exam", null).getBody().get("questions");
         assertThat(questions.findValuesAsText("factId")).as("test-split questions name the fact they ask about").doesNotContain("null", "");
         List<Long> facts = questions.findValues("factId").stream().map(JsonNode::asLong).distinct().sorted().toList();
@@ -99,7 +99,7 @@ class RemediationTest {
         // Recalled: the judge said yes (though F1 is low), or no verdict and F1 0.5 or more.
         complete(first, "gpu-1", questions, q -> q.get("factId").asLong() == judgedWrong ? answer(false, 0.9, true, false)
                 : q.get("factId").asLong() == farOff ? answer(false, 0.2, false, null)
-                : q.get("direction").asText().equals("forward") ? answer(false, 0.1, false, true) : answer(false, 0.5, false, null), 0.4);
+                : q.get("direction").asString().equals("forward") ? answer(false, 0.1, false, true) : answer(false, 0.5, false, null), 0.4);
         int missed = (int) questions.findValues("factId").stream().filter(f -> f.asLong() == judgedWrong || f.asLong() == farOff).count();
 
         long jobsBefore = count("job"), runsBefore = count("training_run");
@@ -109,9 +109,9 @@ class RemediationTest {
         assertThat(estimate.get("facts").asInt()).isEqualTo(2);
         assertThat(estimate.get("chunks").asInt()).isZero();
         assertThat(estimate.get("round").asInt()).isEqualTo(2);
-        assertThat(estimate.get("missedRule").asText()).contains("judged wrong", "token F1 0.5");
+        assertThat(estimate.get("missedRule").asString()).contains("judged wrong", "token F1 0.5");
         assertThat(estimate.get("trainingRunId").isNull()).isTrue();
-        assertThat(estimate.at("/topUps/0/sourceJobId").asText()).isEqualTo(job.toString());
+        assertThat(estimate.at("/topUps/0/sourceJobId").asString()).isEqualTo(job.toString());
         assertThat(estimate.at("/topUps/0/estimate/pairCalls").asInt()).isPositive();
         assertThat(estimate.get("costUsd").decimalValue()).isPositive();
         assertThat(estimate.get("priced").asBoolean()).isTrue();
@@ -126,14 +126,14 @@ class RemediationTest {
         fake.latencyMillis = 300; // the top-up stays busy long enough to see the next round wait for it
         ResponseEntity<JsonNode> queued = fixtures.post("/api/trainings/" + first + "/remediate", Map.of("maxCostUsd", 5));
         assertThat(queued.getStatusCode().value()).as("%s", queued.getBody()).isEqualTo(202);
-        String second = queued.getBody().get("trainingRunId").asText();
+        String second = queued.getBody().get("trainingRunId").asString();
         assertThat(queued.getHeaders().getLocation()).hasToString("/api/trainings/" + second);
-        UUID topUp = UUID.fromString(queued.getBody().at("/topUps/0/jobId").asText());
+        UUID topUp = UUID.fromString(queued.getBody().at("/topUps/0/jobId").asString());
         assertThat(queued.getBody().get("topUps")).hasSize(1);
         assertThat(queued.getBody().at("/topUps/0/maxCostUsd").decimalValue()).isEqualByComparingTo("5");
 
         JsonNode topUpJob = fixtures.get("/api/jobs/" + topUp).getBody();
-        assertThat(topUpJob.get("parentJobId").asText()).isEqualTo(job.toString());
+        assertThat(topUpJob.get("parentJobId").asString()).isEqualTo(job.toString());
         assertThat(topUpJob.get("maxCostUsd").decimalValue()).isEqualByComparingTo("5");
         assertThat(fixtures.get("/api/jobs/" + topUp + "/facts?size=100").getBody().get("content").findValues("id"))
                 .as("exactly the missed questions' facts").extracting(JsonNode::asLong).containsExactlyInAnyOrder(judgedWrong, farOff);
@@ -141,8 +141,8 @@ class RemediationTest {
         JsonNode next = fixtures.get("/api/trainings/" + second).getBody();
         JsonNode previous = fixtures.get("/api/trainings/" + first).getBody();
         assertThat(next.get("round").asInt()).isEqualTo(2);
-        assertThat(next.get("remediates").asText()).isEqualTo(first);
-        assertThat(next.get("status").asText()).isEqualTo("QUEUED");
+        assertThat(next.get("remediates").asString()).isEqualTo(first);
+        assertThat(next.get("status").asString()).isEqualTo("QUEUED");
         assertThat(texts(next.get("jobIds"))).containsExactlyInAnyOrder(job.toString(), topUp.toString());
         assertThat(next.at("/exam/id")).as("the same exam, so rounds compare").isEqualTo(previous.at("/exam/id"));
         assertThat(next.get("baseModel")).isEqualTo(previous.get("baseModel"));
@@ -162,7 +162,7 @@ class RemediationTest {
                 .allSatisfy(pair -> assertThat(pair.get("factIds").get(0).asLong()).isIn(judgedWrong, farOff));
 
         JsonNode claimed = fixtures.claim("gpu-2");
-        assertThat(claimed.get("id").asText()).isEqualTo(second);
+        assertThat(claimed.get("id").asString()).isEqualTo(second);
         JsonNode again = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + second + "/exam", null).getBody().get("questions");
         assertThat(texts(again.findValues("id"))).isEqualTo(texts(questions.findValues("id")));
         complete(second, "gpu-2", again, q -> q.get("factId").asLong() == farOff ? answer(false, 0.1, false, null) : answer(true, 1.0, true, null), 0.9);
@@ -170,13 +170,13 @@ class RemediationTest {
         JsonNode rounds = fixtures.get("/api/trainings/" + second + "/rounds").getBody().get("rounds");
         assertThat(rounds).hasSize(2);
         assertThat(rounds.at("/0/round").asInt()).isEqualTo(1);
-        assertThat(rounds.at("/0/runId").asText()).isEqualTo(first);
+        assertThat(rounds.at("/0/runId").asString()).isEqualTo(first);
         assertThat(rounds.at("/0/after/tokenF1").asDouble()).isEqualTo(0.4);
         assertThat(rounds.at("/0/before/tokenF1").asDouble()).isEqualTo(0.1);
         assertThat(rounds.at("/0/topUpJobIds")).isEmpty();
         assertThat(rounds.at("/1/round").asInt()).isEqualTo(2);
-        assertThat(rounds.at("/1/runId").asText()).isEqualTo(second);
-        assertThat(rounds.at("/1/status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(rounds.at("/1/runId").asString()).isEqualTo(second);
+        assertThat(rounds.at("/1/status").asString()).isEqualTo("SUCCEEDED");
         assertThat(rounds.at("/1/after/tokenF1").asDouble()).isEqualTo(0.9);
         assertThat(texts(rounds.at("/1/topUpJobIds"))).containsExactly(topUp.toString());
         assertThat(rounds.at("/1/trainPairs").asLong()).as("the union holds the top-up's pairs too").isGreaterThan(rounds.at("/0/trainPairs").asLong());
@@ -186,8 +186,8 @@ class RemediationTest {
         ResponseEntity<JsonNode> third = fixtures.post("/api/trainings/" + second + "/remediate", Map.of());
         assertThat(third.getStatusCode().value()).as("%s", third.getBody()).isEqualTo(202);
         assertThat(third.getBody().get("round").asInt()).isEqualTo(3);
-        assertThat(third.getBody().at("/topUps/0/sourceJobId").asText()).as("the exam's questions come from the first job").isEqualTo(job.toString());
-        UUID secondTopUp = UUID.fromString(third.getBody().at("/topUps/0/jobId").asText());
+        assertThat(third.getBody().at("/topUps/0/sourceJobId").asString()).as("the exam's questions come from the first job").isEqualTo(job.toString());
+        UUID secondTopUp = UUID.fromString(third.getBody().at("/topUps/0/jobId").asString());
         assertThat(fixtures.get("/api/jobs/" + secondTopUp + "/facts?size=100").getBody().get("content").findValues("id"))
                 .extracting(JsonNode::asLong).containsExactly(farOff);
         List<Double> earlier = new ArrayList<>();
@@ -198,23 +198,23 @@ class RemediationTest {
                 .allSatisfy(t -> assertThat(t.asDouble()).as("fresh against round 2's top-up too").isNotIn(earlier.toArray()));
         JsonNode lineage = fixtures.get("/api/trainings/" + first + "/rounds").getBody().get("rounds");
         assertThat(lineage.findValuesAsText("round")).containsExactly("1", "2", "3");
-        assertThat(lineage.at("/2/remediates").asText()).isEqualTo(second);
+        assertThat(lineage.at("/2/remediates").asString()).isEqualTo(second);
         assertThat(texts(lineage.at("/2/topUpJobIds"))).containsExactly(secondTopUp.toString());
     }
 
     @Test
     void aJobWithoutFactsIsToppedUpOnTheChunksOfTheMissedQuestions() {
         UUID job = generate(Map.of("strategy", "recipe", "variants", List.of("standard"), "questionsPerChunk", 4, "temperatures", List.of(0.2, 0.8)));
-        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         fixtures.claim("gpu-1");
         JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + run + "/exam", null).getBody().get("questions");
         assertThat(questions.findValuesAsText("factId")).containsOnly("null");
-        String missedId = questions.get(0).get("id").asText();
-        complete(run, "gpu-1", questions, q -> q.get("id").asText().equals(missedId) ? answer(false, 0.0, false, null) : answer(true, 1.0, true, null), 0.9);
-        JsonNode exam = fixtures.get("/api/exams/" + fixtures.get("/api/trainings/" + run).getBody().at("/exam/id").asText()).getBody();
+        String missedId = questions.get(0).get("id").asString();
+        complete(run, "gpu-1", questions, q -> q.get("id").asString().equals(missedId) ? answer(false, 0.0, false, null) : answer(true, 1.0, true, null), 0.9);
+        JsonNode exam = fixtures.get("/api/exams/" + fixtures.get("/api/trainings/" + run).getBody().at("/exam/id").asString()).getBody();
         long chunk = 0;
         for (JsonNode q : exam.get("questions")) {
-            if (q.get("id").asText().equals(missedId)) {
+            if (q.get("id").asString().equals(missedId)) {
                 chunk = q.get("chunkId").asLong();
             }
         }
@@ -224,29 +224,29 @@ class RemediationTest {
         assertThat(queued.getBody().get("missed").asInt()).isEqualTo(1);
         assertThat(queued.getBody().get("facts").asInt()).isZero();
         assertThat(queued.getBody().get("chunks").asInt()).isEqualTo(1);
-        UUID topUp = UUID.fromString(queued.getBody().at("/topUps/0/jobId").asText());
+        UUID topUp = UUID.fromString(queued.getBody().at("/topUps/0/jobId").asString());
         await().atMost(Duration.ofSeconds(60)).until(() -> jobStatus(topUp), status -> !status.equals("QUEUED") && !status.equals("RUNNING"));
         long missedChunk = chunk;
         assertThat(fixtures.get("/api/jobs/" + topUp + "/pairs?size=200").getBody().get("content")).isNotEmpty()
                 .allSatisfy(pair -> assertThat(pair.get("chunkId").asLong()).as("only the missed question's chunk").isEqualTo(missedChunk));
-        assertThat(fixtures.claim("gpu-2").get("id").asText()).isEqualTo(queued.getBody().get("trainingRunId").asText());
+        assertThat(fixtures.claim("gpu-2").get("id").asString()).isEqualTo(queued.getBody().get("trainingRunId").asString());
     }
 
     @Test
     void aRoundWhoseTopUpIsCancelledFailsWithTheReasonInsteadOfWaitingForever() {
         UUID job = generate(Map.of("strategy", "recipe", "variants", List.of("standard"), "questionsPerChunk", 4, "temperatures", List.of(0.2, 0.8)));
-        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         complete(run, "gpu-1", claimExam(run), q -> answer(false, 0.0, false, null), 0.0);
         fake.latencyMillis = 300;
         JsonNode queued = fixtures.post("/api/trainings/" + run + "/remediate", Map.of()).getBody();
-        String topUp = queued.at("/topUps/0/jobId").asText();
+        String topUp = queued.at("/topUps/0/jobId").asString();
         assertThat(fixtures.post("/api/jobs/" + topUp + "/cancel", Map.of()).getStatusCode().value()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).until(() -> jobStatus(UUID.fromString(topUp)), "CANCELLED"::equals);
 
         assertThat(fixtures.claim("gpu-2")).isNull();
-        JsonNode next = fixtures.get("/api/trainings/" + queued.get("trainingRunId").asText()).getBody();
-        assertThat(next.get("status").asText()).isEqualTo("FAILED");
-        assertThat(next.get("error").asText()).isEqualTo("job " + topUp + " was cancelled, so there is no dataset to train on");
+        JsonNode next = fixtures.get("/api/trainings/" + queued.get("trainingRunId").asString()).getBody();
+        assertThat(next.get("status").asString()).isEqualTo("FAILED");
+        assertThat(next.get("error").asString()).isEqualTo("job " + topUp + " was cancelled, so there is no dataset to train on");
         assertThat(fixtures.post("/api/trainings/" + run + "/remediate", Map.of()).getStatusCode().value())
                 .as("a failed round makes room for another").isEqualTo(202);
     }
@@ -257,8 +257,8 @@ class RemediationTest {
         UUID other = fixtures.document("more-rules-" + UUID.randomUUID() + ".txt", TrainingFixtures.rules(2));
         Map<String, Object> overrides = new HashMap<>(Map.of("documentIds", List.of(other)));
         UUID two = generate(overrides);
-        String dataset = fixtures.post("/api/datasets", Map.of("name", "Both", "jobIds", List.of(one, two))).getBody().get("id").asText();
-        String run = fixtures.post("/api/trainings", Map.of("datasetId", dataset, "baseModel", "tiny")).getBody().get("id").asText();
+        String dataset = fixtures.post("/api/datasets", Map.of("name", "Both", "jobIds", List.of(one, two))).getBody().get("id").asString();
+        String run = fixtures.post("/api/trainings", Map.of("datasetId", dataset, "baseModel", "tiny")).getBody().get("id").asString();
         JsonNode questions = claimExam(run);
         Set<Long> factsOfOne = factIds(one), factsOfTwo = factIds(two);
         long missedOfOne = firstFactIn(questions, factsOfOne), missedOfTwo = firstFactIn(questions, factsOfTwo);
@@ -272,20 +272,20 @@ class RemediationTest {
         JsonNode queued = answers.stream().filter(a -> a.getStatusCode().value() == 202).findFirst().orElseThrow().getBody();
         assertThat(queued.get("topUps")).hasSize(2);
         Map<String, JsonNode> bySource = new HashMap<>();
-        queued.get("topUps").forEach(t -> bySource.put(t.get("sourceJobId").asText(), t));
+        queued.get("topUps").forEach(t -> bySource.put(t.get("sourceJobId").asString(), t));
         assertThat(bySource).containsOnlyKeys(one.toString(), two.toString());
         for (var source : Map.of(one, missedOfOne, two, missedOfTwo).entrySet()) {
             JsonNode topUp = bySource.get(source.getKey().toString());
-            JsonNode view = fixtures.get("/api/jobs/" + topUp.get("jobId").asText()).getBody();
-            assertThat(view.get("parentJobId").asText()).isEqualTo(source.getKey().toString());
-            assertThat(fixtures.get("/api/jobs/" + topUp.get("jobId").asText() + "/facts").getBody().get("content").findValues("id"))
+            JsonNode view = fixtures.get("/api/jobs/" + topUp.get("jobId").asString()).getBody();
+            assertThat(view.get("parentJobId").asString()).isEqualTo(source.getKey().toString());
+            assertThat(fixtures.get("/api/jobs/" + topUp.get("jobId").asString() + "/facts").getBody().get("content").findValues("id"))
                     .as("each job tops up its own missed fact").extracting(JsonNode::asLong).containsExactly(source.getValue());
         }
         assertThat(bySource.values().stream().map(t -> t.get("maxCostUsd").decimalValue()).reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add))
                 .as("one budget shared in proportion to the estimates").isPositive().isLessThanOrEqualTo(new java.math.BigDecimal("5"));
-        assertThat(texts(fixtures.get("/api/trainings/" + queued.get("trainingRunId").asText()).getBody().get("jobIds")))
-                .containsExactlyInAnyOrder(one.toString(), two.toString(), bySource.get(one.toString()).get("jobId").asText(),
-                        bySource.get(two.toString()).get("jobId").asText());
+        assertThat(texts(fixtures.get("/api/trainings/" + queued.get("trainingRunId").asString()).getBody().get("jobIds")))
+                .containsExactlyInAnyOrder(one.toString(), two.toString(), bySource.get(one.toString()).get("jobId").asString(),
+                        bySource.get(two.toString()).get("jobId").asString());
     }
 
     @Test
@@ -296,14 +296,14 @@ class RemediationTest {
                 Map.of("question", "What does the rule say?", "answer", "Restart within seconds.", "factId", fact),
                 Map.of("question", "Of another job?", "answer", "No.", "factId", 999_999_999),
                 Map.of("question", "Without provenance?", "answer", "None.")))).getBody();
-        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "examId", exam.get("id"), "baseModel", "tiny")).getBody().get("id").asText();
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "examId", exam.get("id"), "baseModel", "tiny")).getBody().get("id").asString();
         complete(run, "gpu-1", claimExam(run), q -> answer(false, 0.0, false, null), 0.0);
 
         JsonNode estimate = fixtures.get("/api/trainings/" + run + "/remediate/estimate").getBody();
         assertThat(estimate.get("missed").asInt()).isEqualTo(3);
         assertThat(estimate.get("noSource").asInt()).as("a fact of no job of the run, and no fact at all").isEqualTo(2);
         assertThat(estimate.get("facts").asInt()).isEqualTo(1);
-        assertThat(estimate.at("/topUps/0/sourceJobId").asText()).isEqualTo(job.toString());
+        assertThat(estimate.at("/topUps/0/sourceJobId").asString()).isEqualTo(job.toString());
     }
 
     @Test
@@ -314,26 +314,26 @@ class RemediationTest {
         assertProblem(fixtures.post("/api/trainings/" + UUID.randomUUID() + "/remediate", Map.of()), 404, "not-found");
         assertProblem(fixtures.get("/api/trainings/" + UUID.randomUUID() + "/rounds"), 404, "not-found");
 
-        String queued = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String queued = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         assertProblem(fixtures.post("/api/trainings/" + queued + "/remediate", Map.of()), 409, "run-not-completed", "QUEUED");
         assertProblem(fixtures.get("/api/trainings/" + queued + "/remediate/estimate"), 409, "run-not-completed");
         fixtures.claim("gpu-1");
         fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + queued + "/complete", Map.of("workerId", "gpu-1"));
         assertProblem(fixtures.post("/api/trainings/" + queued + "/remediate", Map.of()), 409, "no-results");
 
-        String evaluation = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true)).getBody().get("id").asText();
+        String evaluation = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true)).getBody().get("id").asString();
         JsonNode questions = claimExam(evaluation);
         complete(evaluation, "gpu-1", questions, q -> answer(false, 0.0, false, null), 0.0);
         assertProblem(fixtures.post("/api/trainings/" + evaluation + "/remediate", Map.of()), 409, "evaluate-only");
 
-        String perfect = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String perfect = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         complete(perfect, "gpu-1", claimExam(perfect), q -> answer(true, 1.0, true, true), 1.0);
         assertProblem(fixtures.post("/api/trainings/" + perfect + "/remediate", Map.of()), 409, "nothing-to-remediate", "missed none");
 
         JsonNode uploaded = fixtures.post("/api/exams", Map.of("name", "Hand-written", "questions", List.of(
                 Map.of("question", "How many players?", "answer", "Six."), Map.of("question", "Who restarts?", "answer", "The defenders.")))).getBody();
         String handWritten = fixtures.post("/api/trainings", Map.of("jobId", job, "examId", uploaded.get("id"), "baseModel", "tiny"))
-                .getBody().get("id").asText();
+                .getBody().get("id").asString();
         complete(handWritten, "gpu-1", claimExam(handWritten), q -> answer(false, 0.0, false, null), 0.0);
         assertProblem(fixtures.post("/api/trainings/" + handWritten + "/remediate", Map.of()), 400, "nothing-remediable", "factIds");
         assertProblem(fixtures.get("/api/trainings/" + handWritten + "/remediate/estimate"), 400, "nothing-remediable");
@@ -353,7 +353,7 @@ class RemediationTest {
         request.putAll(overrides);
         ResponseEntity<JsonNode> created = fixtures.post("/api/jobs", request);
         assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
-        UUID job = UUID.fromString(created.getBody().get("id").asText());
+        UUID job = UUID.fromString(created.getBody().get("id").asString());
         await().atMost(Duration.ofSeconds(60)).until(() -> jobStatus(job), status -> !status.equals("QUEUED") && !status.equals("RUNNING"));
         assertThat(jobStatus(job)).isEqualTo("SUCCEEDED");
         return job;
@@ -375,7 +375,7 @@ class RemediationTest {
     }
 
     private JsonNode claimExam(String run) {
-        assertThat(fixtures.claim("gpu-1").get("id").asText()).isEqualTo(run);
+        assertThat(fixtures.claim("gpu-1").get("id").asString()).isEqualTo(run);
         return fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + run + "/exam", null).getBody().get("questions");
     }
 
@@ -403,13 +403,13 @@ class RemediationTest {
 
     private static Map<String, Object> result(JsonNode question, String phase, Map<String, Object> answer) {
         Map<String, Object> row = new HashMap<>(answer);
-        row.put("questionId", question.get("id").asText());
+        row.put("questionId", question.get("id").asString());
         row.put("phase", phase);
         return row;
     }
 
     private String jobStatus(UUID job) {
-        return fixtures.get("/api/jobs/" + job).getBody().get("status").asText();
+        return fixtures.get("/api/jobs/" + job).getBody().get("status").asString();
     }
 
     private long count(String table) {
@@ -418,7 +418,7 @@ class RemediationTest {
 
     private static Set<String> texts(Iterable<JsonNode> nodes) {
         Set<String> texts = new HashSet<>();
-        nodes.forEach(node -> texts.add(node.asText()));
+        nodes.forEach(node -> texts.add(node.asString()));
         return texts;
     }
 }

@@ -3,7 +3,7 @@ package io.qaforge.training;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -32,25 +32,25 @@ class TrainingApiTest {
                 {"Which line?", "The scoreline.", "test", null}, {"Rejected?", "Rejected.", "train", "duplicate"}});
         JsonNode created = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2-0.5B",
                 "params", Map.of("learningRate", 1e-4, "packing", true)), null).getBody();
-        assertThat(created.get("status").asText()).isEqualTo("QUEUED");
-        String id = created.get("id").asText();
+        assertThat(created.get("status").asString()).isEqualTo("QUEUED");
+        String id = created.get("id").asString();
 
         assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), null).getStatusCode().value()).isEqualTo(401);
         ResponseEntity<JsonNode> claim = post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), "worker-secret");
         assertThat(claim.getStatusCode().value()).isEqualTo(200);
-        assertThat(claim.getBody().get("id").asText()).isEqualTo(id);
-        assertThat(claim.getBody().get("baseModel").asText()).isEqualTo("Qwen/Qwen2-0.5B");
+        assertThat(claim.getBody().get("id").asString()).isEqualTo(id);
+        assertThat(claim.getBody().get("baseModel").asString()).isEqualTo("Qwen/Qwen2-0.5B");
         assertThat(claim.getBody().at("/params/packing").asBoolean()).isTrue();
-        assertThat(claim.getBody().at("/datasetUrls/train").asText()).endsWith("/api/worker/trainings/" + id + "/dataset?split=train");
+        assertThat(claim.getBody().at("/datasetUrls/train").asString()).endsWith("/api/worker/trainings/" + id + "/dataset?split=train");
         assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-2"), "worker-secret").getStatusCode().value())
                 .as("nothing else queued").isEqualTo(204);
 
-        String train = dataset(claim.getBody().at("/datasetUrls/train").asText());
+        String train = dataset(claim.getBody().at("/datasetUrls/train").asString());
         assertThat(train.lines()).hasSize(1).first().satisfies(row -> assertThat(row)
                 .startsWith("{\"messages\":[{\"role\":\"user\",\"content\":\"How many players?\"}")
                 .contains("{\"role\":\"assistant\",\"content\":\"Six.\"}")
                 .doesNotContain("Rejected"));
-        assertThat(dataset(claim.getBody().at("/datasetUrls/test").asText())).contains("Which line?").doesNotContain("How many");
+        assertThat(dataset(claim.getBody().at("/datasetUrls/test").asString())).contains("Which line?").doesNotContain("How many");
 
         ResponseEntity<JsonNode> beat = post("/api/worker/trainings/" + id + "/heartbeat",
                 Map.of("workerId", "gpu-1", "step", 10, "totalSteps", 100, "loss", 2.5, "phase", "training"), "worker-secret");
@@ -60,7 +60,7 @@ class TrainingApiTest {
                 .getStatusCode().value()).isEqualTo(409);
 
         JsonNode running = http.getForObject("/api/trainings/" + id, JsonNode.class);
-        assertThat(running.get("status").asText()).isEqualTo("RUNNING");
+        assertThat(running.get("status").asString()).isEqualTo("RUNNING");
         assertThat(running.at("/progress/step").asInt()).isEqualTo(20);
         assertThat(running.get("history")).hasSize(2);
         assertThat(running.at("/history/0/loss").asDouble()).isEqualTo(2.5);
@@ -69,7 +69,7 @@ class TrainingApiTest {
                 "metrics", Map.of("before", Map.of("correct", 2, "total", 11), "after", Map.of("correct", 8, "total", 11)),
                 "report", Map.of("questions", 11)), "worker-secret").getStatusCode().value()).isEqualTo(200);
         JsonNode done = http.getForObject("/api/trainings/" + id, JsonNode.class);
-        assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(done.at("/metrics/after/correct").asInt()).isEqualTo(8);
         assertThat(done.get("artifacts")).as("the service stores what the worker uploads; nothing was").isEmpty();
         assertProblem(post("/api/trainings/" + id + "/cancel", Map.of(), null), 409, "training-finished");
@@ -77,7 +77,7 @@ class TrainingApiTest {
 
     @Test
     void cancellingAsksTheWorkerToStopAndItsFailureEndsTheRunAsCancelled() {
-        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asText();
+        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asString();
         claimAs("gpu-1", id);
 
         assertThat(post("/api/trainings/" + id + "/cancel", Map.of(), null).getBody().get("cancelRequested").asBoolean()).isTrue();
@@ -85,12 +85,12 @@ class TrainingApiTest {
         assertThat(beat.get("cancelRequested").asBoolean()).isTrue();
         post("/api/worker/trainings/" + id + "/fail", Map.of("workerId", "gpu-1", "reason", "cancelled"), "worker-secret");
 
-        assertThat(http.getForObject("/api/trainings/" + id, JsonNode.class).get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(http.getForObject("/api/trainings/" + id, JsonNode.class).get("status").asString()).isEqualTo("CANCELLED");
     }
 
     @Test
     void aRunWhoseWorkerDiedIsTakenOverAfterItsLeaseAndTheOldWorkerIsRefused() {
-        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asText();
+        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asString();
         claimAs("gpu-1", id);
         jdbc.update("UPDATE training_run SET lease_until = now() - interval '1 second' WHERE id = ?", UUID.fromString(id));
 
@@ -100,14 +100,14 @@ class TrainingApiTest {
         assertProblem(post("/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1"), "worker-secret"), 409, "lease-lost");
         post("/api/worker/trainings/" + id + "/fail", Map.of("workerId", "gpu-2", "reason", "CUDA out of memory"), "worker-secret");
         JsonNode failed = http.getForObject("/api/trainings/" + id, JsonNode.class);
-        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
-        assertThat(failed.get("error").asText()).isEqualTo("CUDA out of memory");
+        assertThat(failed.get("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.get("error").asString()).isEqualTo("CUDA out of memory");
     }
 
     @Test
     void aRunWaitsForItsJobToFinishGenerating() {
         UUID job = job("RUNNING");
-        String id = post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny"), null).getBody().get("id").asText();
+        String id = post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny"), null).getBody().get("id").asString();
         assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), "worker-secret").getStatusCode().value()).isEqualTo(204);
 
         jdbc.update("UPDATE job SET status = 'COMPLETED_WITH_ERRORS' WHERE id = ?", job);
@@ -117,7 +117,7 @@ class TrainingApiTest {
 
     @Test
     void aHeartbeatCarriesProgressNotPayloads() {
-        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asText();
+        String id = post("/api/trainings", Map.of("jobId", job("SUCCEEDED"), "baseModel", "tiny"), null).getBody().get("id").asString();
         claimAs("gpu-1", id);
 
         assertProblem(post("/api/worker/trainings/" + id + "/heartbeat",
@@ -151,7 +151,7 @@ class TrainingApiTest {
     private void claimAs(String worker, String expectedRun) {
         ResponseEntity<JsonNode> claim = post("/api/worker/trainings/claim", Map.of("workerId", worker, "leaseSeconds", 60), "worker-secret");
         assertThat(claim.getStatusCode().value()).isEqualTo(200);
-        assertThat(claim.getBody().get("id").asText()).isEqualTo(expectedRun);
+        assertThat(claim.getBody().get("id").asString()).isEqualTo(expectedRun);
     }
 
     private UUID job(String status) {
@@ -193,6 +193,6 @@ class TrainingApiTest {
 
     private static void assertProblem(ResponseEntity<JsonNode> response, int status, String slug) {
         assertThat(response.getStatusCode().value()).as("%s", response.getBody()).isEqualTo(status);
-        assertThat(response.getBody().get("type").asText()).isEqualTo("/problems/" + slug);
+        assertThat(response.getBody().get("type").asString()).isEqualTo("/problems/" + slug);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.zip.ZipInputStream;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,25 +55,25 @@ class TrainingExamTest {
                 new String[] {"Who restarts?", "The defenders.", "test"});
         JsonNode created = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct",
                 "params", Map.of("epochs", 3, "pairsPerRow", 1, "loraAlpha", 16))).getBody();
-        String id = created.get("id").asText();
-        assertThat(created.at("/exam/name").asText()).as("a finished job's test split is the exam at once").startsWith("Test split of job");
+        String id = created.get("id").asString();
+        assertThat(created.at("/exam/name").asString()).as("a finished job's test split is the exam at once").startsWith("Test split of job");
         assertThat(created.at("/exam/questions").asInt()).isEqualTo(2);
 
         JsonNode claim = fixtures.claim("gpu-1");
-        assertThat(claim.get("id").asText()).isEqualTo(id);
+        assertThat(claim.get("id").asString()).isEqualTo(id);
         assertThat(claim.get("attempt").asInt()).isEqualTo(1);
         assertThat(claim.get("evaluateOnly").asBoolean()).isFalse();
-        assertThat(claim.get("examUrl").asText()).endsWith("/api/worker/trainings/" + id + "/exam").startsWith("http://localhost:");
-        assertThat(claim.get("artifactUrl").asText()).endsWith("/api/worker/trainings/" + id + "/artifacts");
-        assertThat(claim.at("/datasetUrls/train").asText()).endsWith("/dataset?split=train");
+        assertThat(claim.get("examUrl").asString()).endsWith("/api/worker/trainings/" + id + "/exam").startsWith("http://localhost:");
+        assertThat(claim.get("artifactUrl").asString()).endsWith("/api/worker/trainings/" + id + "/artifacts");
+        assertThat(claim.at("/datasetUrls/train").asString()).endsWith("/dataset?split=train");
         assertThat(claim.get("params").has("pairsPerRow")).as("applied by the service, not a worker option").isFalse();
         assertThat(claim.at("/params/epochs").asInt()).isEqualTo(3);
 
         JsonNode exam = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody();
         assertThat(exam.get("questions")).hasSize(2);
         assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("How many players?", "Who restarts?");
-        assertThat(exam.at("/questions/0/context").asText()).contains("six a side");
-        assertThat(exam.at("/questions/0/id").isTextual()).isTrue();
+        assertThat(exam.at("/questions/0/context").asString()).contains("six a side");
+        assertThat(exam.at("/questions/0/id").isString()).isTrue();
 
         String players = questionId(exam, "How many players?"), restarts = questionId(exam, "Who restarts?");
         List<Map<String, Object>> results = new ArrayList<>();
@@ -89,29 +89,29 @@ class TrainingExamTest {
         Map<String, Object> completion = Map.of("workerId", "gpu-1", "metrics", Map.of("training", Map.of("steps", 3)),
                 "report", Map.of("questions", 2), "results", results, "recall", recall);
 
-        ResponseEntity<JsonNode> stored = fixtures.upload(claim.get("artifactUrl").asText(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
+        ResponseEntity<JsonNode> stored = fixtures.upload(claim.get("artifactUrl").asString(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
         assertThat(stored.getStatusCode().value()).as("%s", stored.getBody()).isEqualTo(201);
-        assertThat(stored.getBody().get("sha256").asText()).isEqualTo(sha256(TrainingFixtures.fakeAdapter()));
+        assertThat(stored.getBody().get("sha256").asString()).isEqualTo(sha256(TrainingFixtures.fakeAdapter()));
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", completion).getStatusCode().value()).isEqualTo(200);
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", completion).getStatusCode().value())
                 .as("a complete repeated because its answer was lost changes nothing").isEqualTo(200);
         assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-2")), 409, "lease-lost");
 
         JsonNode run = fixtures.get("/api/trainings/" + id).getBody();
-        assertThat(run.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(run.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(run.at("/recall/recoveryRatio").asDouble()).isEqualTo(0.5);
         assertThat(run.at("/recall/after/contained").asDouble()).isEqualTo(0.5);
-        assertThat(run.at("/artifacts/0/kind").asText()).isEqualTo("adapter");
-        assertThat(run.at("/artifacts/0/url").asText()).isEqualTo("/api/trainings/" + id + "/adapter");
+        assertThat(run.at("/artifacts/0/kind").asString()).isEqualTo("adapter");
+        assertThat(run.at("/artifacts/0/url").asString()).isEqualTo("/api/trainings/" + id + "/adapter");
 
         JsonNode table = fixtures.get("/api/trainings/" + id + "/results").getBody();
         assertThat(table.get("questions")).hasSize(2);
         assertThat(table.get("unscored").asInt()).isZero();
-        JsonNode first = table.get("questions").get(0).get("question").asText().equals("How many players?")
+        JsonNode first = table.get("questions").get(0).get("question").asString().equals("How many players?")
                 ? table.get("questions").get(0) : table.get("questions").get(1);
-        assertThat(first.get("reference").asText()).isEqualTo("Six.");
-        assertThat(first.at("/phases/before/answer").asText()).isEqualTo("Five.");
-        assertThat(first.at("/phases/after/answer").asText()).isEqualTo("Six players.");
+        assertThat(first.get("reference").asString()).isEqualTo("Six.");
+        assertThat(first.at("/phases/before/answer").asString()).isEqualTo("Five.");
+        assertThat(first.at("/phases/after/answer").asString()).isEqualTo("Six players.");
         assertThat(first.at("/phases/after/contained").asBoolean()).isTrue();
         assertThat(first.at("/phases/before/judge").isNull()).isTrue();
         assertThat(jdbc.queryForObject("SELECT count(*) FROM training_result WHERE run_id = ?::uuid", Integer.class, id))
@@ -135,16 +135,16 @@ class TrainingExamTest {
                 Map.of("question", "How many players?", "answer", "Six.", "factId", 1, "direction", "forward"),
                 Map.of("question", "What is played six a side?", "answer", "Touch.", "factId", 1, "direction", "reverse"),
                 Map.of("question", "How long is a half?", "answer", "20 minutes.", "factId", 2)))).getBody();
-        String id = fixtures.post("/api/trainings", Map.of("examId", exam.get("id"), "baseModel", "tiny", "evaluateOnly", true)).getBody().get("id").asText();
+        String id = fixtures.post("/api/trainings", Map.of("examId", exam.get("id"), "baseModel", "tiny", "evaluateOnly", true)).getBody().get("id").asString();
         JsonNode claim = fixtures.claim("gpu-1");
         assertThat(claim.get("evaluateOnly").asBoolean()).isTrue();
         assertThat(claim.get("datasetUrls").isNull()).as("an evaluation trains on nothing").isTrue();
         JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody().get("questions");
-        assertThat(questions.at("/1/direction").asText()).isEqualTo("reverse");
+        assertThat(questions.at("/1/direction").asString()).isEqualTo("reverse");
         List<Map<String, Object>> results = List.of(
-                result(questions.at("/0/id").asText(), "before", "Six.", true, 1.0, true, null),
-                result(questions.at("/1/id").asText(), "before", "Rugby.", false, 0.0, false, null),
-                result(questions.at("/2/id").asText(), "before", "20 minutes.", true, 1.0, true, null));
+                result(questions.at("/0/id").asString(), "before", "Six.", true, 1.0, true, null),
+                result(questions.at("/1/id").asString(), "before", "Rugby.", false, 0.0, false, null),
+                result(questions.at("/2/id").asString(), "before", "20 minutes.", true, 1.0, true, null));
         fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1", "results", results,
                 "recall", Map.of("before", Map.of("questions", 3, "contained", 0.67))));
 
@@ -160,10 +160,10 @@ class TrainingExamTest {
     @Test
     void resultsThatDoNotMatchTheExamAreRefusedWhole() {
         UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"});
-        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         fixtures.claim("gpu-1");
         JsonNode exam = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody();
-        String question = exam.at("/questions/0/id").asText();
+        String question = exam.at("/questions/0/id").asString();
 
         assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
                 "results", List.of(result("q1", "before", "Six.", true, 1.0, true, null)))), 400, "invalid-results", "q1");
@@ -172,14 +172,14 @@ class TrainingExamTest {
         assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
                 "results", List.of(result(question, "after", "Six.", true, 1.0, true, null), result(question, "after", "6", false, 0.0, false, null)))),
                 400, "invalid-results", "second answer");
-        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("status").asText()).isEqualTo("RUNNING");
+        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("status").asString()).isEqualTo("RUNNING");
     }
 
     @Test
     void artifactsComeOnlyFromTheWorkerHoldingTheRunWithinTheSizeLimitAndShapedAsAdapters() {
         UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"});
-        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
-        String url = fixtures.claim("gpu-1").get("artifactUrl").asText();
+        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
+        String url = fixtures.claim("gpu-1").get("artifactUrl").asString();
         long objects = largeObjects();
 
         assertProblem(fixtures.upload(url, "adapter", "intruder", TrainingFixtures.fakeAdapter()), 409, "lease-lost");
@@ -203,36 +203,36 @@ class TrainingExamTest {
     @Test
     void aRunWhoseWorkerKeepsVanishingIsFailedAfterItsAttemptsButReleasesDoNotCount() {
         UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"});
-        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
 
         JsonNode first = fixtures.claim("gpu-1");
         assertThat(first.get("attempt").asInt()).isEqualTo(1);
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/release", Map.of("workerId", "gpu-1")).getStatusCode().value())
                 .isEqualTo(200);
-        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("status").asText()).as("queued again at once").isEqualTo("QUEUED");
+        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("status").asString()).as("queued again at once").isEqualTo("QUEUED");
         assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/release", Map.of("workerId", "gpu-1")), 409, "lease-lost");
 
         for (int attempt = 1; attempt <= 3; attempt++) {
             JsonNode claim = fixtures.claim("gpu-" + attempt);
-            assertThat(claim.get("id").asText()).isEqualTo(id);
+            assertThat(claim.get("id").asString()).isEqualTo(id);
             assertThat(claim.get("attempt").asInt()).as("the release was not an attempt lost").isEqualTo(attempt);
             fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/heartbeat", Map.of("workerId", "gpu-" + attempt, "phase", "training"));
             jdbc.update("UPDATE training_run SET lease_until = now() - interval '1 second' WHERE id = ?::uuid", id);
         }
         assertThat(fixtures.claim("gpu-4")).as("three workers lost: not handed out a fourth time").isNull();
         JsonNode failed = fixtures.get("/api/trainings/" + id).getBody();
-        assertThat(failed.get("status").asText()).isEqualTo("FAILED");
-        assertThat(failed.get("error").asText()).isEqualTo("worker lost 3 times (last: lease expired while training)");
+        assertThat(failed.get("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.get("error").asString()).isEqualTo("worker lost 3 times (last: lease expired while training)");
     }
 
     @Test
     void aReleaseAfterACancelRequestEndsTheRun() {
         UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"});
-        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();
+        String id = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         fixtures.claim("gpu-1");
         fixtures.post("/api/trainings/" + id + "/cancel", Map.of());
         fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/release", Map.of("workerId", "gpu-1"));
-        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("status").asString()).isEqualTo("CANCELLED");
     }
 
     @Test
@@ -240,18 +240,18 @@ class TrainingExamTest {
         UUID one = fixtures.job(document, new String[] {"How many players?", "Six.", "train"}, new String[] {"Q1 test?", "A1.", "test"});
         UUID two = fixtures.job(document, new String[] {"How long is a half?", "20 minutes.", "train"}, new String[] {"Q2 test?", "A2.", "test"});
         jdbc.update("UPDATE job SET status = 'RUNNING' WHERE id = ?", two);
-        String dataset = fixtures.post("/api/datasets", Map.of("name", "Both", "jobIds", List.of(one, two))).getBody().get("id").asText();
+        String dataset = fixtures.post("/api/datasets", Map.of("name", "Both", "jobIds", List.of(one, two))).getBody().get("id").asString();
         JsonNode created = fixtures.post("/api/trainings", Map.of("datasetId", dataset, "baseModel", "tiny")).getBody();
-        String id = created.get("id").asText();
+        String id = created.get("id").asString();
         assertThat(created.get("jobIds")).hasSize(2);
         assertThat(created.get("exam").isNull()).as("a job still generating: the exam waits for it").isTrue();
         assertThat(fixtures.claim("gpu-1")).isNull();
 
         jdbc.update("UPDATE job SET status = 'SUCCEEDED' WHERE id = ?", two);
         JsonNode claim = fixtures.claim("gpu-1");
-        assertThat(claim.get("id").asText()).isEqualTo(id);
-        assertThat(fixtures.get("/api/trainings/" + id).getBody().at("/exam/name").asText()).isEqualTo("Test split of 2 jobs");
-        String train = http.exchange(claim.at("/datasetUrls/train").asText(), HttpMethod.GET, workerAuth(), String.class).getBody();
+        assertThat(claim.get("id").asString()).isEqualTo(id);
+        assertThat(fixtures.get("/api/trainings/" + id).getBody().at("/exam/name").asString()).isEqualTo("Test split of 2 jobs");
+        String train = http.exchange(claim.at("/datasetUrls/train").asString(), HttpMethod.GET, workerAuth(), String.class).getBody();
         assertThat(train).contains("How many players?").contains("How long is a half?").doesNotContain("test?");
         JsonNode exam = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody();
         assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("Q1 test?", "Q2 test?");
@@ -262,7 +262,7 @@ class TrainingExamTest {
         UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"});
         JsonNode a = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody();
         JsonNode b = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true)).getBody();
-        assertThat(a.at("/exam/id").asText()).isEqualTo(b.at("/exam/id").asText());
+        assertThat(a.at("/exam/id").asString()).isEqualTo(b.at("/exam/id").asString());
     }
 
     @Test
@@ -278,17 +278,17 @@ class TrainingExamTest {
         for (int i = 0; i < 2; i++) {
             JsonNode claim = fixtures.claim("gpu-" + i);
             assertThat(claim.get("evaluateOnly").asBoolean()).isTrue();
-            String question = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + claim.get("id").asText() + "/exam", null)
-                    .getBody().at("/questions/0/id").asText();
-            double contained = claim.get("baseModel").asText().startsWith("Qwen") ? 1.0 : 0.0;
-            fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + claim.get("id").asText() + "/complete", Map.of("workerId", "gpu-" + i,
+            String question = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + claim.get("id").asString() + "/exam", null)
+                    .getBody().at("/questions/0/id").asString();
+            double contained = claim.get("baseModel").asString().startsWith("Qwen") ? 1.0 : 0.0;
+            fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + claim.get("id").asString() + "/complete", Map.of("workerId", "gpu-" + i,
                     "results", List.of(result(question, "before", "x", false, 0.1, contained > 0, null)),
                     "recall", Map.of("before", Map.of("questions", 1, "contained", contained), "inContext", Map.of("questions", 1, "contained", 1.0))));
         }
-        JsonNode table = fixtures.get("/api/trainings/comparisons/" + comparison.get("id").asText()).getBody();
+        JsonNode table = fixtures.get("/api/trainings/comparisons/" + comparison.get("id").asString()).getBody();
         assertThat(table.get("runs").findValuesAsText("status")).containsOnly("SUCCEEDED");
         JsonNode qwen = table.at("/runs/1");
-        assertThat(qwen.get("baseModel").asText()).isEqualTo("Qwen/Qwen2.5-0.5B-Instruct");
+        assertThat(qwen.get("baseModel").asString()).isEqualTo("Qwen/Qwen2.5-0.5B-Instruct");
         assertThat(qwen.at("/before/contained").asDouble()).isEqualTo(1.0);
         assertThat(qwen.at("/inContext/contained").asDouble()).isEqualTo(1.0);
 
@@ -329,8 +329,8 @@ class TrainingExamTest {
     void anExamARunUsesCannotBeDeleted() {
         JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Kept", "questions", List.of(Map.of("question", "Q?", "answer", "A.")))).getBody();
         fixtures.post("/api/trainings", Map.of("examId", exam.get("id"), "baseModel", "tiny", "evaluateOnly", true));
-        assertProblem(fixtures.exchange(HttpMethod.DELETE, "/api/exams/" + exam.get("id").asText(), null, null, null), 409, "exam-in-use");
-        assertThat(fixtures.get("/api/exams/" + exam.get("id").asText()).getStatusCode().value()).isEqualTo(200);
+        assertProblem(fixtures.exchange(HttpMethod.DELETE, "/api/exams/" + exam.get("id").asString(), null, null, null), 409, "exam-in-use");
+        assertThat(fixtures.get("/api/exams/" + exam.get("id").asString()).getStatusCode().value()).isEqualTo(200);
     }
 
     private static Map<String, Object> result(String question, String phase, String answer, boolean exact, double f1, boolean contained, Boolean judge) {
@@ -342,8 +342,8 @@ class TrainingExamTest {
 
     private static String questionId(JsonNode exam, String question) {
         for (JsonNode q : exam.get("questions")) {
-            if (q.get("question").asText().equals(question)) {
-                return q.get("id").asText();
+            if (q.get("question").asString().equals(question)) {
+                return q.get("id").asString();
             }
         }
         throw new AssertionError("no question " + question);

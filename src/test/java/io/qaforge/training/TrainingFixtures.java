@@ -12,7 +12,7 @@ import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
@@ -58,8 +58,8 @@ public class TrainingFixtures {
         body.add("file", file(name, text.getBytes(StandardCharsets.UTF_8)));
         ResponseEntity<JsonNode> created = exchange(HttpMethod.POST, "/api/documents", body, MediaType.MULTIPART_FORM_DATA, apiToken);
         assertThat(created.getStatusCode().is2xxSuccessful()).as("%s", created.getBody()).isTrue();
-        String id = created.getBody().get("id").asText();
-        await().atMost(Duration.ofMinutes(1)).until(() -> get("/api/documents/" + id).getBody().get("status").asText(), status -> !status.equals("PROCESSING"));
+        String id = created.getBody().get("id").asString();
+        await().atMost(Duration.ofMinutes(1)).until(() -> get("/api/documents/" + id).getBody().get("status").asString(), status -> !status.equals("PROCESSING"));
         return UUID.fromString(id);
     }
 
@@ -176,9 +176,9 @@ public class TrainingFixtures {
 
     public static void assertProblem(ResponseEntity<JsonNode> response, int status, String slug, String... detailParts) {
         assertThat(response.getStatusCode().value()).as("%s", response.getBody()).isEqualTo(status);
-        assertThat(response.getBody().get("type").asText()).as("%s", response.getBody()).isEqualTo("/problems/" + slug);
+        assertThat(response.getBody().get("type").asString()).as("%s", response.getBody()).isEqualTo("/problems/" + slug);
         if (detailParts.length > 0) {
-            assertThat(response.getBody().path("detail").asText()).contains(detailParts);
+            assertThat(response.getBody().path("detail").asString()).contains(detailParts);
         }
     }
 }

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,11 +151,11 @@ class ConsoleJobTest {
             browser.screenshot("4-downloaded");
             List<String> lines = Files.readAllLines(jsonl);
             assertThat(lines).isNotEmpty();
-            JsonNode messages = new ObjectMapper().readTree(lines.getFirst()).get("messages");
-            assertThat(messages.get(0).get("role").asText()).isEqualTo("user");
-            assertThat(messages.get(0).get("content").asText()).startsWith("What is detail");
-            assertThat(messages.get(1).get("role").asText()).isEqualTo("assistant");
-            assertThat(messages.get(1).get("content").asText()).startsWith("Detail");
+            JsonNode messages = new JsonMapper().readTree(lines.getFirst()).get("messages");
+            assertThat(messages.get(0).get("role").asString()).isEqualTo("user");
+            assertThat(messages.get(0).get("content").asString()).startsWith("What is detail");
+            assertThat(messages.get(1).get("role").asString()).isEqualTo("assistant");
+            assertThat(messages.get(1).get("content").asString()).startsWith("Detail");
 
             // No Hub token in the form nor on the service: refused with the API's reason; with one, pushed.
             browser.find("#hub-form input[name=repoId]").sendKeys("alice/touch-rules-qa");
@@ -252,7 +252,7 @@ class ConsoleJobTest {
         // Only providers a job can use now: runpod has neither key nor endpoint here.
         assertThat(jobs.get("providers").findValuesAsText("name")).contains("consolefake").doesNotContain("runpod");
         JsonNode model = jobs.get("providers").findParents("name").stream()
-                .filter(node -> node.get("name").asText().equals("fake-model")).findFirst().orElseThrow();
+                .filter(node -> node.get("name").asString().equals("fake-model")).findFirst().orElseThrow();
         assertThat(model.get("inputPerMillion").decimalValue()).isEqualByComparingTo("1.0");
         assertThat(model.get("outputPerMillion").decimalValue()).isEqualByComparingTo("2.0");
     }
@@ -265,7 +265,7 @@ class ConsoleJobTest {
         ResponseEntity<JsonNode> created = post("/api/jobs", Map.of("documentIds", List.of(document), "context", "Touch rugby rules.",
                 "provider", "consolefake", "model", "fake-model", "temperatures", Map.of("count", 3), "chunkLimit", 1));
         assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
-        String job = created.getBody().get("id").asText();
+        String job = created.getBody().get("id").asString();
         try (Browser browser = signedIn("facts")) {
             browser.go("/#jobs/" + job);
             browser.findText("#job-detail h2", "succeeded");
@@ -299,7 +299,7 @@ class ConsoleJobTest {
         ResponseEntity<JsonNode> created = post("/api/jobs", Map.of("documentIds", List.of(document), "context", "Touch rugby rules.",
                 "provider", "consolefake", "model", "fake-model", "temperatures", Map.of("count", 1), "chunkLimit", 1));
         assertThat(created.getStatusCode()).as("%s", created.getBody()).isEqualTo(HttpStatus.CREATED);
-        String job = created.getBody().get("id").asText();
+        String job = created.getBody().get("id").asString();
         try (Browser browser = signedIn("offers")) {
             browser.go("/#jobs/" + job);
             browser.findText("#job-detail h2", "succeeded");
@@ -397,15 +397,15 @@ class ConsoleJobTest {
 
             // The worker's part, through the worker API.
             JsonNode claim = fixtures.claim("gpu-1");
-            assertThat(claim.get("id").asText()).isEqualTo(run);
+            assertThat(claim.get("id").asString()).isEqualTo(run);
             JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + run + "/exam", null).getBody().get("questions");
-            fixtures.upload(claim.get("artifactUrl").asText(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
+            fixtures.upload(claim.get("artifactUrl").asString(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
             List<Map<String, Object>> results = new ArrayList<>();
             for (JsonNode q : questions) {
-                boolean players = q.get("question").asText().equals("How many players?");
-                results.add(Map.of("questionId", q.get("id").asText(), "phase", "before", "answer", "No idea.", "exactMatch", false,
+                boolean players = q.get("question").asString().equals("How many players?");
+                results.add(Map.of("questionId", q.get("id").asString(), "phase", "before", "answer", "No idea.", "exactMatch", false,
                         "tokenF1", 0.0, "contained", false));
-                results.add(Map.of("questionId", q.get("id").asText(), "phase", "after", "answer", players ? "Six." : "The attackers.",
+                results.add(Map.of("questionId", q.get("id").asString(), "phase", "after", "answer", players ? "Six." : "The attackers.",
                         "exactMatch", players, "tokenF1", players ? 1.0 : 0.3, "contained", players));
             }
             fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + run + "/complete", Map.of("workerId", "gpu-1", "results", results,

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -65,8 +65,8 @@ class ConsoleRemediationTest {
         UUID document = fixtures.document("console-rules.txt", TrainingFixtures.rules(3));
         JsonNode job = fixtures.post("/api/jobs", Map.of("documentIds", List.of(document), "context", "Touch rugby rules.",
                 "provider", "consoleremediation", "model", "fake-model", "temperatures", Map.of("count", 3), "judge", false)).getBody();
-        awaitJob(fixtures, job.get("id").asText());
-        String first = fixtures.post("/api/trainings", Map.of("jobId", job.get("id"), "baseModel", "tiny")).getBody().get("id").asText();
+        awaitJob(fixtures, job.get("id").asString());
+        String first = fixtures.post("/api/trainings", Map.of("jobId", job.get("id"), "baseModel", "tiny")).getBody().get("id").asString();
         JsonNode questions = claimExam(fixtures, first);
         long missedFact = questions.get(0).get("factId").asLong();
         complete(fixtures, first, questions, q -> q.get("factId").asLong() != missedFact, 0.6);
@@ -90,7 +90,7 @@ class ConsoleRemediationTest {
 
             JsonNode next = fixtures.get("/api/trainings/" + second).getBody();
             for (JsonNode jobId : next.get("jobIds")) {
-                awaitJob(fixtures, jobId.asText());
+                awaitJob(fixtures, jobId.asString());
             }
             complete(fixtures, second, claimExam(fixtures, second), q -> true, 0.9);
             browser.findText("#training-detail h2", "succeeded");
@@ -111,12 +111,12 @@ class ConsoleRemediationTest {
     }
 
     private static void awaitJob(TrainingFixtures fixtures, String job) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> fixtures.get("/api/jobs/" + job).getBody().get("status").asText(),
+        await().atMost(Duration.ofSeconds(60)).until(() -> fixtures.get("/api/jobs/" + job).getBody().get("status").asString(),
                 status -> !status.equals("QUEUED") && !status.equals("RUNNING"));
     }
 
     private static JsonNode claimExam(TrainingFixtures fixtures, String run) {
-        assertThat(fixtures.claim("gpu-1").get("id").asText()).isEqualTo(run);
+        assertThat(fixtures.claim("gpu-1").get("id").asString()).isEqualTo(run);
         return fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + run + "/exam", null).getBody().get("questions");
     }
 
@@ -126,7 +126,7 @@ class ConsoleRemediationTest {
         List<Map<String, Object>> results = new ArrayList<>();
         for (JsonNode q : questions) {
             boolean right = recalled.test(q);
-            Map<String, Object> after = new HashMap<>(Map.of("questionId", q.get("id").asText(), "phase", "after", "answer", right ? "Right." : "Wrong.",
+            Map<String, Object> after = new HashMap<>(Map.of("questionId", q.get("id").asString(), "phase", "after", "answer", right ? "Right." : "Wrong.",
                     "exactMatch", false, "tokenF1", right ? 0.8 : 0.1, "contained", right));
             results.add(after);
         }

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -100,10 +100,10 @@ class ConsoleTest {
 
             String id = browser.find("#uploads li.ok a").getAttribute("href").replaceAll(".*#documents/", "");
             JsonNode rules = api("/api/documents/" + id);
-            assertThat(rules.get("name").asText()).as("the picked file was uploaded first").isEqualTo("touch-rules.pdf");
+            assertThat(rules.get("name").asString()).as("the picked file was uploaded first").isEqualTo("touch-rules.pdf");
             int chunks = rules.get("chunkCount").asInt();
             assertThat(chunks).as("enough text for two pages of chunks").isGreaterThan(10);
-            WebElement row = browser.find("#documents-table tr[data-id='" + rules.get("id").asText() + "']");
+            WebElement row = browser.find("#documents-table tr[data-id='" + rules.get("id").asString() + "']");
             assertThat(row.findElements(By.cssSelector("td.num")).stream().map(WebElement::getText).toList())
                     .startsWith("8", String.format(Locale.ENGLISH, "%,d", rules.get("tokens").asInt()), String.valueOf(chunks));
             assertThat(browser.find("#new-job-from-documents").isEnabled()).as("uploaded documents are selected").isTrue();
@@ -131,7 +131,7 @@ class ConsoleTest {
                 INSERT INTO job (id, status, provider, model, context, params, estimate)
                 VALUES (?, 'SUCCEEDED', 'openai', 'gpt-4o-mini', 'Touch rugby rules', '{}', '{}')""", job);
         String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct",
-                "params", Map.of("epochs", 3, "learningRate", 2e-4)), TOKEN).at("/id").asText();
+                "params", Map.of("epochs", 3, "learningRate", 2e-4)), TOKEN).at("/id").asString();
         post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), WORKER_TOKEN);
         for (int step = 10; step <= 120; step += 10) {
             var progress = new HashMap<String, Object>(Map.of("workerId", "gpu-1", "step", step, "totalSteps", 300,
@@ -169,7 +169,7 @@ class ConsoleTest {
         jdbc.update("""
                 INSERT INTO job (id, status, provider, model, context, params, estimate)
                 VALUES (?, 'QUEUED', 'unclaimed', 'none', 'Waiting for its provider', '{}', '{}')""", job);
-        String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct"), TOKEN).at("/id").asText();
+        String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct"), TOKEN).at("/id").asString();
         try (Browser browser = Browser.open("views", "http://localhost:" + port)) {
             browser.beforeEveryPage(PROBE);
             browser.beforeEveryPage("localStorage.setItem('qaforge.apiToken', '" + TOKEN + "')");
@@ -289,7 +289,7 @@ class ConsoleTest {
         });
         var headers = bearer(TOKEN);
         headers.setContentType(MediaType.MULTIPART_FORM_DATA);
-        return http.postForObject("/api/documents", new HttpEntity<>(body, headers), JsonNode.class).get("id").asText();
+        return http.postForObject("/api/documents", new HttpEntity<>(body, headers), JsonNode.class).get("id").asString();
     }
 
     static HttpHeaders bearer(String token) {
