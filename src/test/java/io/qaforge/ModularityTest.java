@@ -68,11 +68,11 @@ class ModularityTest {
         lines.add("```mermaid");
         lines.add("flowchart TD");
         for (ApplicationModule module : MODULES) {
-            lines.add("    " + module.getName() + "[" + module.getDisplayName() + "]");
+            lines.add("    " + module.getIdentifier() + "[" + module.getDisplayName() + "]");
         }
         for (ApplicationModule module : MODULES) {
-            module.getDirectDependencies(MODULES).uniqueModules().map(ApplicationModule::getName).sorted().distinct()
-                    .forEach(target -> lines.add("    " + module.getName() + " --> " + target));
+            module.getDirectDependencies(MODULES).uniqueModules().map(ApplicationModule::getIdentifier).map(String::valueOf).sorted().distinct()
+                    .forEach(target -> lines.add("    " + module.getIdentifier() + " --> " + target));
         }
         lines.add("```");
         return String.join("\n", lines) + "\n";

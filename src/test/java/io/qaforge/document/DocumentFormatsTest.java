@@ -10,13 +10,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static io.qaforge.document.DocumentApiTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Word, OpenDocument, HTML, XHTML and EPUB judged by content; bad archives and oversized PDFs refused with nothing stored. */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "qaforge.documents.ingestion.respond-within=60s",
         "qaforge.documents.limits.max-expanded-size=8MB",

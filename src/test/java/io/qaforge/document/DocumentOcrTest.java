@@ -12,13 +12,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static io.qaforge.document.DocumentApiTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Scanned pages read by Tesseract (which bin/test installs), page by page, marked in the chunks' provenance. */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "qaforge.documents.ingestion.respond-within=60s",
         "qaforge.documents.limits.max-expanded-size=8MB",

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -22,6 +23,7 @@ import io.qaforge.training.TrainingFixtures;
 import static io.qaforge.training.TrainingFixtures.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "qaforge.security.worker-token=worker-secret")
 class ExamApiTest {
 
@@ -57,7 +59,7 @@ class ExamApiTest {
         assertThat(exam.at("/questions/1/ordinal").asInt()).isEqualTo(2);
 
         JsonNode page = fixtures.get("/api/exams?size=100").getBody();
-        assertThat(page.get("content").findValuesAsText("id")).contains(id);
+        assertThat(page.get("content").findValuesAsString("id")).contains(id);
 
         assertThat(fixtures.exchange(HttpMethod.DELETE, "/api/exams/" + id, null, null, null).getStatusCode().value()).isEqualTo(204);
         assertProblem(fixtures.get("/api/exams/" + id), 404, "not-found");
@@ -131,7 +133,7 @@ class ExamApiTest {
         JsonNode exam = fixtures.get("/api/exams/" + created.getBody().get("id").asString()).getBody();
         assertThat(exam.get("source").asString()).isEqualTo("test-split");
         assertThat(exam.get("jobIds").get(0).asString()).isEqualTo(job.toString());
-        assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("How many players?", "Who plays?");
+        assertThat(exam.get("questions").findValuesAsString("question")).containsExactlyInAnyOrder("How many players?", "Who plays?");
         assertThat(exam.get("questions").findValues("hasContext")).allMatch(JsonNode::asBoolean);
         String context = jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid LIMIT 1", String.class,
                 created.getBody().get("id").asString());

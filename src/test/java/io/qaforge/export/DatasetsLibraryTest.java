@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import io.qaforge.PythonDatasets;
@@ -17,6 +18,7 @@ import io.qaforge.PythonDatasets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Hugging Face's own {@code datasets} library loads our JSONL and Parquet into train and test splits. */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class DatasetsLibraryTest {
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Fact jobs end to end against the in-process fake: the facts step, pairs per fact and direction, the judge, coverage
  * top-ups, the split by fact, every reject reason of the grounding gate on what weak models write, remediation jobs.
  */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "qaforge.documents.chunk-target-tokens=100",
         "qaforge.documents.chunk-max-tokens=150",
@@ -153,7 +155,7 @@ class FactJobTest {
         // Split by fact: one held-out phrasing per direction of every fact, the others train.
         for (JsonNode fact : facts.get("content")) {
             JsonNode tested = http.getForObject("/api/jobs/" + id + "/pairs?split=test&factId=" + fact.get("id").asLong(), JsonNode.class);
-            assertThat(tested.get("content").findValuesAsText("direction")).containsExactlyInAnyOrder("forward", "reverse");
+            assertThat(tested.get("content").findValuesAsString("direction")).containsExactlyInAnyOrder("forward", "reverse");
         }
         assertThat(http.getForObject("/api/jobs/" + id + "/pairs?split=train", JsonNode.class).at("/page/totalElements").asInt()).isEqualTo(16);
         assertThat(jobs.testPairs(id)).hasSize(8).allSatisfy(pair -> {
@@ -238,10 +240,10 @@ class FactJobTest {
         assertThat(view.at("/judge/failed").asInt()).isEqualTo(3);
 
         JsonNode accepted = http.getForObject("/api/jobs/" + id + "/pairs?rejected=false", JsonNode.class).get("content");
-        assertThat(accepted.findValuesAsText("question")).containsExactlyInAnyOrder(
+        assertThat(accepted.findValuesAsString("question")).containsExactlyInAnyOrder(
                 "In international touch rugby, within how many seconds must a team restart play after a touch?",
                 "In international touch rugby, what leads to a sin bin of 3 minutes?");
-        assertThat(accepted.findValuesAsText("answer")).as("numbering, labels, the trailing 'Answers:' and the NUL are gone")
+        assertThat(accepted.findValuesAsString("answer")).as("numbering, labels, the trailing 'Answers:' and the NUL are gone")
                 .containsExactlyInAnyOrder("Within 4 seconds after a touch.", "Repeated breaches of rule 1.");
         JsonNode failed = http.getForObject("/api/jobs/" + id + "/pairs?rejected=true&size=50", JsonNode.class).get("content");
         assertThat(failed).filteredOn(pair -> pair.get("rejectedReason").asString().equals("judge_unsupported")).singleElement()
@@ -267,8 +269,8 @@ class FactJobTest {
         assertThat(view.get("rejects").toString()).isEqualTo("{\"markup\":1,\"prompt_echo\":1,\"unsupported_number\":1}");
         for (UUID job : List.of(facts, UUID.fromString(view.get("id").asString()))) {
             JsonNode pairs = http.getForObject("/api/jobs/" + job + "/pairs?rejected=false&size=100", JsonNode.class).get("content");
-            assertThat(pairs.findValuesAsText("question")).allSatisfy(q -> assertThat(q).doesNotStartWith("Q:").doesNotMatch("^\\d.*"));
-            assertThat(pairs.findValuesAsText("answer")).allSatisfy(a -> assertThat(a).doesNotStartWith("A:").doesNotEndWith("Answers:"));
+            assertThat(pairs.findValuesAsString("question")).allSatisfy(q -> assertThat(q).doesNotStartWith("Q:").doesNotMatch("^\\d.*"));
+            assertThat(pairs.findValuesAsString("answer")).allSatisfy(a -> assertThat(a).doesNotStartWith("A:").doesNotEndWith("Answers:"));
         }
     }
 
@@ -322,9 +324,9 @@ class FactJobTest {
         assertThat(view.get("leaksRemoved").asInt()).as(view + " " + http.getForObject("/api/jobs/" + id + "/pairs", String.class)).isEqualTo(1);
         assertThat(view.at("/rejects/test_leak").asInt()).isEqualTo(1);
         List<String> test = http.getForObject("/api/jobs/" + id + "/pairs?split=test&rejected=false", JsonNode.class)
-                .get("content").findValuesAsText("question");
+                .get("content").findValuesAsString("question");
         List<String> train = http.getForObject("/api/jobs/" + id + "/pairs?split=train&rejected=false", JsonNode.class)
-                .get("content").findValuesAsText("question");
+                .get("content").findValuesAsString("question");
         assertThat(test).as("each fact's forward phrasing").containsExactlyInAnyOrder(restart + "?",
                 "In international touch rugby, what does a referee award when rule 1 is broken?");
         assertThat(train).containsExactly("In international touch rugby, which rule makes a team restart play within 4 seconds?");

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -508,11 +509,7 @@ public class FakeOpenAi implements AutoCloseable {
             List<JsonNode> lines = new ArrayList<>();
             for (String line : new String(files.get(batches.get(batchId).path("input_file_id").asString()), StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {
-                    try {
-                        lines.add(JSON.readTree(line));
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
+                    lines.add(JSON.readTree(line));
                 }
             }
             return lines;
@@ -655,7 +652,7 @@ public class FakeOpenAi implements AutoCloseable {
                 ObjectNode response = result.putObject("response").put("status_code", reply.status()).put("request_id", "req_" + call.index());
                 try {
                     response.set("body", JSON.readTree(reply.body()));
-                } catch (IOException e) {
+                } catch (JacksonException e) {
                     response.put("body", reply.body());
                 }
                 result.putNull("error");

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Jobs end to end: the real Spring AI client against an in-process OpenAI-compatible server, on real PostgreSQL. */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "qaforge.documents.chunk-target-tokens=100",
         "qaforge.documents.chunk-max-tokens=150",
@@ -139,7 +141,7 @@ class GenerationJobTest {
         assertThat(events).contains("event:job").contains("\"status\":\"SUCCEEDED\"");
 
         JsonNode listed = http.getForObject("/api/jobs?size=100", JsonNode.class);
-        assertThat(listed.findValuesAsText("id")).contains(id.toString());
+        assertThat(listed.findValuesAsString("id")).contains(id.toString());
         assertThat(listed.at("/content/0/createdAt").asString()).as("newest first")
                 .isGreaterThanOrEqualTo(listed.at("/content/" + (listed.get("content").size() - 1) + "/createdAt").asString());
     }

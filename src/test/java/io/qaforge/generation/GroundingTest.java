@@ -3,6 +3,7 @@ package io.qaforge.generation;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -87,7 +88,7 @@ class GroundingTest {
 
     @Test
     void cleanupTakesOffNumberingLabelsWrappersAndControlCharacters() throws Exception {
-        List<PairParser.Pair> pairs = PairParser.parse("""
+        List<PairParser.Pair> pairs = PairParser.parse(JsonMapper.shared(), """
                 1. Q: What does RFC 2046 define?\u0000
                 A: The top-level MIME types. Answers:
                 2) [Which body registers MIME types?]
@@ -103,7 +104,7 @@ class GroundingTest {
 
     @Test
     void factTagsNameFactsAndDirection() throws Exception {
-        List<PairParser.Pair> pairs = PairParser.parse("""
+        List<PairParser.Pair> pairs = PairParser.parse(JsonMapper.shared(), """
                 [F2 reverse] Which body registers MIME types?
                 IANA.
                 (F1, F3 forward) What does RFC 2046 define?
@@ -113,7 +114,7 @@ class GroundingTest {
                 """, false);
         assertThat(pairs).extracting(PairParser.Pair::facts).containsExactly(List.of(2), List.of(1, 3), List.of(4));
         assertThat(pairs).extracting(PairParser.Pair::direction).containsExactly("reverse", "forward", null);
-        assertThat(PairParser.parse("{\"pairs\":[{\"facts\":[2],\"direction\":\"reverse\",\"question\":\"Who registers MIME types?\",\"answer\":\"IANA.\"}]}", true))
+        assertThat(PairParser.parse(JsonMapper.shared(), "{\"pairs\":[{\"facts\":[2],\"direction\":\"reverse\",\"question\":\"Who registers MIME types?\",\"answer\":\"IANA.\"}]}", true))
                 .singleElement().satisfies(pair -> {
                     assertThat(pair.facts()).containsExactly(2);
                     assertThat(pair.direction()).isEqualTo("reverse");
@@ -133,11 +134,11 @@ class GroundingTest {
 
     @Test
     void verdictsFromLinesOrJson() throws Exception {
-        var verdicts = Verdicts.parse("Here you go:\n1 | yes | yes | yes | 5\n2 | no | yes | yes | 1\n3: yes, no, yes\n", false, 3);
+        var verdicts = Verdicts.parse(JsonMapper.shared(), "Here you go:\n1 | yes | yes | yes | 5\n2 | no | yes | yes | 1\n3: yes, no, yes\n", false, 3);
         assertThat(verdicts.get(1).passed()).isTrue();
         assertThat(verdicts.get(2).rejectReason()).isEqualTo("judge_unsupported");
         assertThat(verdicts.get(3).rejectReason()).isEqualTo("judge_not_self_contained");
-        assertThat(Verdicts.parse("{\"verdicts\":[{\"pair\":2,\"supported\":true,\"selfContained\":true,\"aboutDocument\":false,\"score\":3}]}",
+        assertThat(Verdicts.parse(JsonMapper.shared(), "{\"verdicts\":[{\"pair\":2,\"supported\":true,\"selfContained\":true,\"aboutDocument\":false,\"score\":3}]}",
                 true, 2)).containsOnlyKeys(2).extractingByKey(2).extracting(Verdicts.Verdict::rejectReason).isEqualTo("judge_off_topic");
     }
 

@@ -3,6 +3,7 @@ package io.qaforge.generation;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PairParserTest {
 
     private static List<PairParser.Pair> lines(String text) throws PairParser.Unparseable {
-        return PairParser.parse(text, false);
+        return PairParser.parse(JsonMapper.shared(), text, false);
     }
 
     @Test
@@ -60,8 +61,8 @@ class PairParserTest {
     @Test
     void jsonAnswersIncludingFencedOnes() throws Exception {
         String json = "{\"pairs\":[{\"question\":\"What is a touchdown?\",\"answer\":\"Grounding the ball.\"}]}";
-        assertThat(PairParser.parse(json, true)).containsExactly(new PairParser.Pair("What is a touchdown?", "Grounding the ball."));
-        assertThat(PairParser.parse("```json\n" + json + "\n```", false)).hasSize(1);
+        assertThat(PairParser.parse(JsonMapper.shared(), json, true)).containsExactly(new PairParser.Pair("What is a touchdown?", "Grounding the ball."));
+        assertThat(PairParser.parse(JsonMapper.shared(), "```json\n" + json + "\n```", false)).hasSize(1);
     }
 
     @Test

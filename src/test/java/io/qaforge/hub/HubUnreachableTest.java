@@ -7,7 +7,8 @@ import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -16,6 +17,7 @@ import io.qaforge.export.PairFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A Hub that refuses connections is named with what went wrong, not "null". */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"qaforge.hub.endpoint=http://127.0.0.1:1", "qaforge.hub.max-attempts=1"})
 class HubUnreachableTest {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"qaforge.security.api-token=s3cret-api", "qaforge.security.worker-token=s3cret-worker"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@AutoConfigureObservability // Boot leaves metrics exporters (Prometheus) out of tests otherwise
+@AutoConfigureMetrics // Boot leaves metrics exporters (Prometheus) out of tests otherwise
 class TokenBypassTest {
 
     record Route(String method, String path) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the adapter downloaded through the user API loads with PEFT. The model is the worker tests' tiny random Qwen2,
  * served from a Hugging Face cache directory so the run names it by a Hub id, as a user would.
  */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "qaforge.security.worker-token=worker-secret")
 class RealWorkerTest {
 
@@ -103,7 +105,7 @@ class RealWorkerTest {
         assertThat(done.at("/recall/before/questions").asInt()).isEqualTo(FACTS.length);
         assertThat(done.at("/recall/inContext/questions").asInt()).as("every question has its source text").isEqualTo(FACTS.length);
         assertThat(done.at("/recall/after/questions").asInt()).isEqualTo(FACTS.length);
-        assertThat(done.get("history").findValuesAsText("phase")).contains("evaluating-before", "evaluating-in-context", "training",
+        assertThat(done.get("history").findValuesAsString("phase")).contains("evaluating-before", "evaluating-in-context", "training",
                 "evaluating-after", "uploading");
         assertThat(done.at("/metrics/training/steps").asInt()).isEqualTo(8);
 

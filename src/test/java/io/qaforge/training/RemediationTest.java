@@ -17,7 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -35,6 +36,7 @@ import static org.awaitility.Awaitility.await;
  * trained run missed becomes a top-up job for exactly those facts (or chunks), and a next run on the same exam that
  * waits for it; every round's recall is shown beside the others.
  */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "qaforge.security.worker-token=worker-secret",
         "qaforge.documents.chunk-target-tokens=100",
@@ -91,7 +93,7 @@ class RemediationTest {
         JsonNode claim = fixtures.claim("gpu-1");
         assertThat(claim.get("id").asString()).isEqualTo(first);
         JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + first + "/exam", null).getBody().get("questions");
-        assertThat(questions.findValuesAsText("factId")).as("test-split questions name the fact they ask about").doesNotContain("null", "");
+        assertThat(questions.findValuesAsString("factId")).as("test-split questions name the fact they ask about").doesNotContain("null", "");
         List<Long> facts = questions.findValues("factId").stream().map(JsonNode::asLong).distinct().sorted().toList();
         assertThat(facts).hasSizeGreaterThanOrEqualTo(3);
         long judgedWrong = facts.get(0), farOff = facts.get(1);
@@ -197,7 +199,7 @@ class RemediationTest {
         assertThat(fixtures.get("/api/jobs/" + secondTopUp).getBody().at("/params/temperatures")).isNotEmpty()
                 .allSatisfy(t -> assertThat(t.asDouble()).as("fresh against round 2's top-up too").isNotIn(earlier.toArray()));
         JsonNode lineage = fixtures.get("/api/trainings/" + first + "/rounds").getBody().get("rounds");
-        assertThat(lineage.findValuesAsText("round")).containsExactly("1", "2", "3");
+        assertThat(lineage.findValuesAsString("round")).containsExactly("1", "2", "3");
         assertThat(lineage.at("/2/remediates").asString()).isEqualTo(second);
         assertThat(texts(lineage.at("/2/topUpJobIds"))).containsExactly(secondTopUp.toString());
     }
@@ -208,7 +210,7 @@ class RemediationTest {
         String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
         fixtures.claim("gpu-1");
         JsonNode questions = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + run + "/exam", null).getBody().get("questions");
-        assertThat(questions.findValuesAsText("factId")).containsOnly("null");
+        assertThat(questions.findValuesAsString("factId")).containsOnly("null");
         String missedId = questions.get(0).get("id").asString();
         complete(run, "gpu-1", questions, q -> q.get("id").asString().equals(missedId) ? answer(false, 0.0, false, null) : answer(true, 1.0, true, null), 0.9);
         JsonNode exam = fixtures.get("/api/exams/" + fixtures.get("/api/trainings/" + run).getBody().at("/exam/id").asString()).getBody();

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseEntity;
@@ -25,6 +26,7 @@ import static io.qaforge.training.TrainingFixtures.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs scored on exams, through the worker API as the worker (worker/) calls it and the user API that shows the outcome. */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"qaforge.security.worker-token=worker-secret", "qaforge.training.max-artifact-size=64KB"})
 class TrainingExamTest {
@@ -71,7 +73,7 @@ class TrainingExamTest {
 
         JsonNode exam = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody();
         assertThat(exam.get("questions")).hasSize(2);
-        assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("How many players?", "Who restarts?");
+        assertThat(exam.get("questions").findValuesAsString("question")).containsExactlyInAnyOrder("How many players?", "Who restarts?");
         assertThat(exam.at("/questions/0/context").asString()).contains("six a side");
         assertThat(exam.at("/questions/0/id").isString()).isTrue();
 
@@ -197,7 +199,7 @@ class TrainingExamTest {
         assertThat(fixtures.upload(url, "merged", "gpu-1", TrainingFixtures.zip(Map.of("config.json", "{}".getBytes()))).getStatusCode().value())
                 .isEqualTo(201);
         assertThat(http.getForObject("/api/trainings/" + id + "/adapter", byte[].class)).isEqualTo(second);
-        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("artifacts").findValuesAsText("kind")).containsExactly("adapter", "merged");
+        assertThat(fixtures.get("/api/trainings/" + id).getBody().get("artifacts").findValuesAsString("kind")).containsExactly("adapter", "merged");
     }
 
     @Test
@@ -254,7 +256,7 @@ class TrainingExamTest {
         String train = http.exchange(claim.at("/datasetUrls/train").asString(), HttpMethod.GET, workerAuth(), String.class).getBody();
         assertThat(train).contains("How many players?").contains("How long is a half?").doesNotContain("test?");
         JsonNode exam = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody();
-        assertThat(exam.get("questions").findValuesAsText("question")).containsExactlyInAnyOrder("Q1 test?", "Q2 test?");
+        assertThat(exam.get("questions").findValuesAsString("question")).containsExactlyInAnyOrder("Q1 test?", "Q2 test?");
     }
 
     @Test
@@ -286,7 +288,7 @@ class TrainingExamTest {
                     "recall", Map.of("before", Map.of("questions", 1, "contained", contained), "inContext", Map.of("questions", 1, "contained", 1.0))));
         }
         JsonNode table = fixtures.get("/api/trainings/comparisons/" + comparison.get("id").asString()).getBody();
-        assertThat(table.get("runs").findValuesAsText("status")).containsOnly("SUCCEEDED");
+        assertThat(table.get("runs").findValuesAsString("status")).containsOnly("SUCCEEDED");
         JsonNode qwen = table.at("/runs/1");
         assertThat(qwen.get("baseModel").asString()).isEqualTo("Qwen/Qwen2.5-0.5B-Instruct");
         assertThat(qwen.at("/before/contained").asDouble()).isEqualTo(1.0);

@@ -20,7 +20,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
@@ -41,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tests' OpenAI-compatible fake, watch it reach 100 % over SSE, browse its pairs, download the JSONL, push to the
  * export tests' fake Hugging Face Hub.
  */
+@AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         // A provider name of its own: the other test contexts' engines, on the same database, claim only theirs.
         "qaforge.security.api-token=" + ConsoleTest.TOKEN,
@@ -250,7 +252,7 @@ class ConsoleJobTest {
         assertThat(texts(settings.at("/trainings/terminalStatuses"))).contains("SUCCEEDED", "FAILED", "CANCELLED")
                 .doesNotContain("QUEUED", "RUNNING");
         // Only providers a job can use now: runpod has neither key nor endpoint here.
-        assertThat(jobs.get("providers").findValuesAsText("name")).contains("consolefake").doesNotContain("runpod");
+        assertThat(jobs.get("providers").findValuesAsString("name")).contains("consolefake").doesNotContain("runpod");
         JsonNode model = jobs.get("providers").findParents("name").stream()
                 .filter(node -> node.get("name").asString().equals("fake-model")).findFirst().orElseThrow();
         assertThat(model.get("inputPerMillion").decimalValue()).isEqualByComparingTo("1.0");
