@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Production image: built with Maven on JDK 25, run as a non-root user from Spring Boot's layers
+# Production image: Spring Boot 4.1 / Spring AI 2.0, built with Maven on JDK 25, run as a non-root user from Spring Boot's layers
 # (dependencies change rarely, so a code change only ships the small application layer).
 FROM eclipse-temurin:25-jdk AS build
 WORKDIR /src

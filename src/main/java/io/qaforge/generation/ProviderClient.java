@@ -76,9 +76,10 @@ class ProviderClient {
         this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
         this.batches = new OpenAiBatches(baseUrl, apiKey, config.timeout(), json);
         // The OpenAI SDK wants a key and would take OPENAI_API_KEY from the environment: a keyless server (vLLM, Ollama)
-        // gets a placeholder, which the interceptor takes off again so that no Authorization header goes out.
+        // gets a placeholder, which the interceptor takes off again so that no Authorization header goes out. Its base
+        // URL ends in /v1, which ours (shared with the Batches API) leaves out.
         this.chat = OpenAiChatModel.builder()
-                .options(OpenAiChatOptions.builder().baseUrl(baseUrl).apiKey(keyless ? "none" : apiKey)
+                .options(OpenAiChatOptions.builder().baseUrl(baseUrl.replaceAll("/+$", "") + "/v1").apiKey(keyless ? "none" : apiKey)
                         .timeout(config.timeout()).maxRetries(0).build())
                 .httpClientBuilderCustomizer(http -> http.interceptor(this::intercept))
                 .build();
