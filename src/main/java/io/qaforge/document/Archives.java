@@ -80,7 +80,7 @@ final class Archives {
             throw MediaKind.unsupported("The file is a ZIP archive but not a Word (DOCX), OpenDocument text (ODT) or EPUB document"
                     + (mimetype != null ? " (its mimetype says " + mimetype + ")" : ""));
         } catch (IOException e) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "corrupt-archive", "Corrupt archive",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-archive", "Corrupt archive",
                     "The file starts like a ZIP archive (DOCX, ODT, EPUB) but cannot be read: " + e.getMessage());
         }
     }
@@ -92,18 +92,18 @@ final class Archives {
                 return encrypted();
             }
         } catch (IOException | RuntimeException e) {
-            return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "corrupt-archive", "Corrupt archive",
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-archive", "Corrupt archive",
                     "The file starts like an Office compound file but cannot be read: " + e.getMessage());
         }
         return MediaKind.unsupported("Legacy binary Office files (.doc, .xls, .ppt) are not read; save the document as DOCX or PDF");
     }
 
     static ApiProblem encrypted() {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "encrypted-document", "Password-protected document",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "encrypted-document", "Password-protected document",
                 "The document is encrypted and needs a password to open; upload an unprotected copy");
     }
 
     private static ApiProblem tooLarge(String detail) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "archive-too-large", "Archive expands too far", detail);
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "archive-too-large", "Archive expands too far", detail);
     }
 }

@@ -182,12 +182,12 @@ class DocumentExtraction implements SmartLifecycle {
         progress.pagesDone(clean.pages(), clean.pages());
         if (clean.text().isBlank()) {
             throw switch (kind) {
-                case PDF -> new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "no-text-layer", "No extractable text",
+                case PDF -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text-layer", "No extractable text",
                         document.getOcr() == OcrMode.OFF
                                 ? "The PDF has no text layer (scanned? no text layer): upload it with ocr=auto to read it by OCR"
                                 : "The PDF has no text layer (scanned? no text layer) and OCR found no text in it either");
-                case TEXT, MARKDOWN -> new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "no-text", "No text", "The file holds only whitespace");
-                default -> new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "no-text", "No text", "The document holds no text");
+                case TEXT, MARKDOWN -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text", "No text", "The file holds only whitespace");
+                default -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text", "No text", "The document holds no text");
             };
         }
         return clean;
@@ -213,7 +213,7 @@ class DocumentExtraction implements SmartLifecycle {
     }
 
     private ApiProblem textTooLarge() {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "document-text-too-large", "Too much text in the document",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "document-text-too-large", "Too much text in the document",
                 "The document holds more than " + properties.limits().maxDocumentChars() + " characters of text (the limit)");
     }
 
@@ -348,7 +348,7 @@ class DocumentExtraction implements SmartLifecycle {
             for (Claim claim : claimed) {
                 if (claim.attempts() > properties.ingestion().maxAttempts()) {
                     var run = new Run(claim.id(), claim.attempts(), false);
-                    fail(run, new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "extraction-crashed", "Extraction kept stopping",
+                    fail(run, new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "extraction-crashed", "Extraction kept stopping",
                             "Extraction stopped " + (claim.attempts() - 1) + " times without finishing (the service died "
                                     + "or ran out of memory while reading this file); reprocess it to try again"));
                 } else {

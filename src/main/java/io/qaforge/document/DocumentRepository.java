@@ -32,7 +32,7 @@ public interface DocumentRepository extends JpaRepository<Document, UUID> {
         for (UUID id : wanted) {
             Document document = id == null ? null : found.get(id);
             if (document == null) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-document", "Unknown document", "No document with id " + id);
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-document", "Unknown document", "No document with id " + id);
             }
             switch (document.getStatus()) {
                 case READY -> { }

@@ -285,7 +285,7 @@ class PdfExtractor {
     private int checkedPageCount(PDDocument document) {
         int pageCount = document.getNumberOfPages();
         if (pageCount > limits.maxPages()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "too-many-pages", "Too many pages",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "too-many-pages", "Too many pages",
                     "The PDF declares " + pageCount + " pages; at most " + limits.maxPages() + " are accepted");
         }
         return pageCount;
@@ -299,7 +299,7 @@ class PdfExtractor {
     }
 
     private static ApiProblem tooMuchText(String slug, String title, String detail) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, slug, title, detail);
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, slug, title, detail);
     }
 
     private static List<String> blankPages(int count) {
@@ -337,13 +337,13 @@ class PdfExtractor {
             return Loader.loadPDF(new RandomAccessReadBufferedFile(pdf.toFile()), "", null, null,
                     IOUtils.createTempFileOnlyStreamCache());
         } catch (InvalidPasswordException e) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "encrypted-pdf", "Password-protected PDF",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "encrypted-pdf", "Password-protected PDF",
                     "The PDF needs a password to open; upload an unprotected copy");
         }
     }
 
     private static ApiProblem corrupt(IOException e) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "corrupt-pdf", "Corrupt PDF",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-pdf", "Corrupt PDF",
                 "The file starts like a PDF but cannot be read: " + e.getMessage());
     }
 

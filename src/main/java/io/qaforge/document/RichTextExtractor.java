@@ -71,7 +71,7 @@ class RichTextExtractor {
                 return Archives.encrypted();
             }
         }
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "corrupt-document", "Corrupt document",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-document", "Corrupt document",
                 "The file looks like " + kind.name() + " but cannot be read: " + e.getMessage());
     }
 
@@ -167,7 +167,7 @@ class RichTextExtractor {
             }
             chars += length;
             if (chars > maxChars) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "document-text-too-large", "Too much text in the document",
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "document-text-too-large", "Too much text in the document",
                         "The document holds more than " + maxChars + " characters of text (the limit)");
             }
             if (cell != null) {

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.ObjectWriter;
 
 /**
  * RFC 4180 CSV in UTF-8: a {@code messages} column holding the row's JSON (as Hub datasets do), or flat provenance
@@ -18,6 +19,7 @@ final class CsvWriter implements RowWriter {
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final Sink out;
+    private final ObjectWriter generators;
     private final String system;
     private final boolean flat;
     private final boolean facts;
@@ -34,8 +36,9 @@ final class CsvWriter implements RowWriter {
         }
     }
 
-    CsvWriter(OutputStream out, String system, boolean flat, boolean facts) throws IOException {
+    CsvWriter(OutputStream out, ObjectWriter generators, String system, boolean flat, boolean facts) throws IOException {
         this.out = new Sink(out);
+        this.generators = generators;
         this.system = system;
         this.flat = flat;
         this.facts = facts;
@@ -72,7 +75,7 @@ final class CsvWriter implements RowWriter {
             }
         } else {
             messages.reset();
-            try (JsonGenerator json = Messages.JSON.createGenerator(messages)) {
+            try (JsonGenerator json = generators.createGenerator(messages)) {
                 Messages.write(json, system, row);
             }
             field(messages.array(), messages.size());

@@ -23,6 +23,9 @@ import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.StreamWriteFeature;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.json.JsonMapper;
 
 import io.qaforge.generation.Jobs;
 
@@ -39,10 +42,13 @@ public class Exporter {
 
     private final DataSource dataSource;
     private final Jobs jobs;
+    /** Row generators that leave the response stream open. */
+    private final ObjectWriter generators;
 
-    Exporter(DataSource dataSource, Jobs jobs) {
+    Exporter(DataSource dataSource, Jobs jobs, JsonMapper json) {
         this.dataSource = dataSource;
         this.jobs = jobs;
+        this.generators = json.writer().without(StreamWriteFeature.AUTO_CLOSE_TARGET);
     }
 
     /** Writes the export onto {@code out} (which stays open). */
@@ -51,8 +57,8 @@ public class Exporter {
             // A flat export of fact jobs adds the columns factIds and direction; a recipe job's keeps its columns.
             boolean facts = options.flat() && jobs.anyFactJob(jobIds);
             return write(jobIds, options, facts, () -> options.format() == ExportFormat.CSV
-                    ? new CsvWriter(out, options.system(), options.flat(), facts)
-                    : new JsonlWriter(out, options.system(), options.flat(), facts));
+                    ? new CsvWriter(out, generators, options.system(), options.flat(), facts)
+                    : new JsonlWriter(out, generators, options.system(), options.flat(), facts));
         }
         Path file = Files.createTempFile("qaforge-export-", ".parquet");
         try {

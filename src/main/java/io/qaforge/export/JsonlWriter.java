@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.util.List;
 
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.ObjectWriter;
 
 final class JsonlWriter implements RowWriter {
 
@@ -14,8 +15,8 @@ final class JsonlWriter implements RowWriter {
     private final boolean facts;
 
     /** @param facts flat rows of fact jobs also carry {@code factIds} and {@code direction} */
-    JsonlWriter(OutputStream out, String system, boolean flat, boolean facts) throws IOException {
-        this.json = Messages.JSON.createGenerator(out);
+    JsonlWriter(OutputStream out, ObjectWriter generators, String system, boolean flat, boolean facts) throws IOException {
+        this.json = generators.createGenerator(out);
         this.system = system;
         this.flat = flat;
         this.facts = facts;

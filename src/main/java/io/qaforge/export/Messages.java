@@ -3,14 +3,10 @@ package io.qaforge.export;
 import java.io.IOException;
 import java.util.List;
 
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.StreamWriteFeature;
 
 /** The chat-messages row shape that TRL's SFTTrainer and OpenAI fine-tuning both read. */
 final class Messages {
-
-    static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
 
     private Messages() {
     }

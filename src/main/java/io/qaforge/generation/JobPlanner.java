@@ -425,7 +425,7 @@ class JobPlanner {
         documents.requireReady(request.documentIds());
         for (UUID id : new LinkedHashSet<>(request.documentIds())) {
             if (id == null || !documents.existsById(id)) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-document", "Unknown document",
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-document", "Unknown document",
                         "No document with id " + id);
             }
             selected.addAll(chunks.findSizesByDocumentIdOrderByOrdinal(id));
@@ -434,7 +434,7 @@ class JobPlanner {
             selected = selected.subList(0, request.chunkLimit());
         }
         if (selected.isEmpty()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "no-chunks", "Nothing to generate from",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-chunks", "Nothing to generate from",
                     "The documents have no chunks of text");
         }
         return selected;

@@ -252,7 +252,7 @@ public class Jobs {
 
     private static void unknown(String what, List<Long> ids, UUID jobId) {
         if (!ids.isEmpty()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "unknown-" + what, "Unknown " + what,
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-" + what, "Unknown " + what,
                     "Job " + jobId + " has no " + what + (ids.size() == 1 ? " " : "s ")
                             + ids.stream().limit(10).map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                             + (ids.size() > 10 ? ", …" : ""));

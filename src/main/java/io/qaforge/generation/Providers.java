@@ -81,12 +81,12 @@ class Providers {
                     "No provider named '" + name + "' is configured; configured: " + String.join(", ", names()));
         }
         if (KEYED.contains(name) && blank(config.apiKey())) {
-            return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no API key",
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "provider-not-configured", "Provider has no API key",
                     "Provider '" + name + "' needs an API key: set " + (name.equals("openai")
                             ? "OPENAI_API_KEY (or spring.ai.openai.api-key)" : "RUNPOD_API_KEY"));
         }
         if (blank(baseUrl(name, config))) {
-            return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "provider-not-configured", "Provider has no endpoint",
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "provider-not-configured", "Provider has no endpoint",
                     "Provider '" + name + "' has no base URL" + (name.equals("runpod") ? ": set RUNPOD_ENDPOINT_ID" : ""));
         }
         return null;

@@ -14,7 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.lang.Nullable;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -84,7 +84,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                                                                   HttpStatusCode status, WebRequest request) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
             if (cause instanceof JsonBodyLimit.TooLarge tooLarge) {
-                return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE).body(JsonBodyLimit.problem(tooLarge.limit).toProblemDetail());
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(JsonBodyLimit.problem(tooLarge.limit).toProblemDetail());
             }
         }
         return problem(status, "malformed-request-body", "Malformed request body",
@@ -108,7 +108,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                         "A part's headers (usually its file name) are longer than the server accepts: " + cause.getMessage());
             }
         }
-        return problem(HttpStatus.PAYLOAD_TOO_LARGE, "upload-too-large", "Upload too large",
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large",
                 "The upload exceeds the configured limit" + (ex.getMaxUploadSize() > 0 ? " of " + ex.getMaxUploadSize() + " bytes" : ""));
     }
 

@@ -189,7 +189,7 @@ class Artifacts {
     }
 
     private static ApiProblem tooLarge(long limit) {
-        return new ApiProblem(HttpStatus.PAYLOAD_TOO_LARGE, "artifact-too-large", "Artifact too large",
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "artifact-too-large", "Artifact too large",
                 "Artifacts are limited to " + limit + " bytes (qaforge.training.max-artifact-size)");
     }
 

@@ -238,7 +238,7 @@ class Remediation {
         }
         BigDecimal total = total(estimates.values());
         if (estimates.values().stream().allMatch(Estimate::priced) && total.compareTo(maxCostUsd) > 0) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "over-budget", "Estimate over budget",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "over-budget", "Estimate over budget",
                     "The top-ups are estimated at $" + total.setScale(4, RoundingMode.HALF_UP) + ", above maxCostUsd $" + maxCostUsd
                             + ": raise the budget, or leave it out to remediate without one");
         }

@@ -101,7 +101,7 @@ class TrainingQueue {
         String snapshot = toJson(progress);
         // Every heartbeat is kept (the loss curve), so one must stay small: a few numbers, not a payload.
         if (snapshot.length() > MAX_PROGRESS_CHARS) {
-            throw new ApiProblem(HttpStatus.PAYLOAD_TOO_LARGE, "heartbeat-too-large", "Heartbeat too large",
+            throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "heartbeat-too-large", "Heartbeat too large",
                     "A heartbeat's progress fields are limited to " + MAX_PROGRESS_CHARS + " characters of JSON, was " + snapshot.length());
         }
         List<Lease> leases = jdbc.query("""

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +16,7 @@ class CsvFormulaTest {
     @Test
     void cellsThatWouldStartAFormulaBeginWithAnApostrophe() throws IOException {
         var out = new ByteArrayOutputStream();
-        try (var writer = new CsvWriter(out, null, true, false)) {
+        try (var writer = new CsvWriter(out, JsonMapper.shared().writer(), null, true, false)) {
             writer.write(List.of(pair("=cmd|' /C calc'!A0", "+1 for the attacking team")));
             writer.write(List.of(pair("@SUM(A1:A9)", "-5 metres back, \"quoted\"")));
             writer.write(List.of(pair("\tWho taps?", "\rThe half")));

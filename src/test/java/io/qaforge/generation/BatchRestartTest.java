@@ -75,7 +75,7 @@ class BatchRestartTest {
 
     static TestRestTemplate http(ConfigurableApplicationContext context) {
         return new TestRestTemplate(new RestTemplateBuilder()
-                .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
     }
 
     static JdbcClient db(ConfigurableApplicationContext context) {

@@ -40,7 +40,7 @@ class CostBenchmark {
                     "--qaforge.generation.providers.openai.api-key=bench-key");
             try (context) {
                 var http = new TestRestTemplate(new RestTemplateBuilder()
-                        .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+                        .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
                 UUID document = GenerationFixtures.upload(http, "bench.txt", GenerationFixtures.document("benchmark sport", FACTS));
                 String recipe = line("(a) recipe, sync, no judge", run(http, fake, document, "recipe", "sync"));
                 String facts = line("(b) facts+judge+coverage, batch", run(http, fake, document, "facts", "batch"));

@@ -201,7 +201,7 @@ class GenerationBenchmark {
 
     private static TestRestTemplate http(ConfigurableApplicationContext context) {
         return new TestRestTemplate(new RestTemplateBuilder()
-                .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
     }
 
     private static int env(String name, int fallback) {

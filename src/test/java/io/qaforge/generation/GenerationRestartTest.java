@@ -72,7 +72,7 @@ class GenerationRestartTest {
 
     static TestRestTemplate http(ConfigurableApplicationContext context) {
         return new TestRestTemplate(new RestTemplateBuilder()
-                .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
     }
 
     /** The shared database while no replica runs. */

@@ -66,7 +66,7 @@ class ProviderLimitsTest {
 
     static TestRestTemplate http(ConfigurableApplicationContext context) {
         return new TestRestTemplate(new RestTemplateBuilder()
-                .rootUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
     }
 
     static UUID createJob(TestRestTemplate http, String provider, int facts, int temperatures) {
