@@ -201,7 +201,7 @@ class BatchRunner implements SmartLifecycle {
             return;
         }
         JsonNode usage = body.path("usage");
-        var completion = new ProviderClient.Completion(choice.path("message").path("content").asString(),
+        var completion = new ProviderClient.Completion(choice.path("message").path("content").asString(""),
                 usage.path("prompt_tokens").asInt(), usage.path("prompt_tokens_details").path("cached_tokens").asInt(),
                 usage.path("completion_tokens").asInt(), choice.path("finish_reason").asString(null));
         Steps.Step step = steps.prepare(spec, task, client.config.structuredOutput());

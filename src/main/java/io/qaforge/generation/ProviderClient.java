@@ -183,8 +183,9 @@ class ProviderClient {
         }
         Duration retryAfter = retryAfter(headers, error);
         String reason = "HTTP " + code + ": " + message(error, bytes);
-        if (code == 429 && error != null && ("insufficient_quota".equals(error.path("code").asString())
-                || "insufficient_quota".equals(error.path("type").asString()))) {
+        // asString(""): a provider may send anything in these fields, and Jackson 3 refuses to read an object as text.
+        if (code == 429 && error != null && ("insufficient_quota".equals(error.path("code").asString(""))
+                || "insufficient_quota".equals(error.path("type").asString("")))) {
             throw new ProviderFailure(ProviderFailure.Kind.JOB, "insufficient quota: " + message(error, bytes), null);
         }
         if (code == 429) {
@@ -296,7 +297,7 @@ class ProviderClient {
             return null;
         }
         JsonNode error = root.get("error");
-        return error.isObject() ? error : json.createObjectNode().put("message", error.asString());
+        return error.isObject() ? error : json.createObjectNode().put("message", error.asString(""));
     }
 
     /** The provider's error message, shortened, with anything that looks like a key masked (it is stored and shown). */
