@@ -11,7 +11,7 @@ import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.PostgreSQLContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * Points every application context started by the tests at a real PostgreSQL: a Testcontainers one where a Docker
@@ -49,7 +49,7 @@ public class TestDatabase implements EnvironmentPostProcessor {
     }
 
     private static Map<String, Object> startContainer() {
-        var container = new PostgreSQLContainer<>("postgres:16-alpine");
+        var container = new PostgreSQLContainer("postgres:16-alpine");
         container.start();
         return Map.of("spring.datasource.url", container.getJdbcUrl(),
                 "spring.datasource.username", container.getUsername(),
