@@ -80,7 +80,7 @@ class ProviderClient {
         // URL ends in /v1, which ours (shared with the Batches API) leaves out.
         this.chat = OpenAiChatModel.builder()
                 .options(OpenAiChatOptions.builder().baseUrl(baseUrl.replaceAll("/+$", "") + "/v1").apiKey(keyless ? "none" : apiKey)
-                        .timeout(config.timeout()).maxRetries(0).build())
+                        .maxRetries(0).build())
                 .httpClientBuilderCustomizer(http -> http.interceptor(this::intercept))
                 .build();
     }
@@ -110,7 +110,8 @@ class ProviderClient {
 
     /** @param schema the answer's JSON schema, asked for where the provider takes one (structured output) */
     Completion call(String model, double temperature, String prompt, String schema) {
-        var options = OpenAiChatOptions.builder().model(model).temperature(temperature);
+        // The timeout goes with each call: the chat model takes it from the call's options, not from the client's.
+        var options = OpenAiChatOptions.builder().model(model).temperature(temperature).timeout(config.timeout());
         if (config.structuredOutput() && schema != null) {
             options.responseFormat(OpenAiChatModel.ResponseFormat.builder().type(OpenAiChatModel.ResponseFormat.Type.JSON_SCHEMA)
                     .jsonSchema(schema).build());
