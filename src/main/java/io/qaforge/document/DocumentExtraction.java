@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,7 +62,7 @@ class DocumentExtraction implements SmartLifecycle {
             Thread.ofPlatform().name("document-leases").daemon().factory());
     /** Documents this replica has queued or is extracting: their leases are renewed. */
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
-    private volatile boolean started;
+    private volatile ScheduledFuture<?> leases;
 
     DocumentExtraction(DocumentRepository documents, DocumentTextRepository texts, ChunkRepository chunks, JdbcClient jdbc,
                        TransactionTemplate transaction, Originals originals, TokenCounter tokens, Tesseract tesseract,
@@ -367,24 +368,25 @@ class DocumentExtraction implements SmartLifecycle {
     @Override
     public void start() {
         long period = Math.max(250, properties.ingestion().lease().toMillis() / 4);
-        ticker.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
-        started = true;
+        leases = ticker.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
     }
 
+    /** Stops renewing leases; {@link #start} resumes (Spring's test context cache stops and restarts idle contexts). */
     @Override
     public void stop() {
-        ticker.shutdownNow();
-        started = false;
+        leases.cancel(true);
+        leases = null;
     }
 
     @Override
     public boolean isRunning() {
-        return started;
+        return leases != null;
     }
 
     @PreDestroy
     void shutdown() {
         // Unfinished documents stay PROCESSING: their leases run out and a replica (this one, restarted) resumes them.
+        ticker.shutdownNow();
         workers.shutdownNow();
     }
 }
