@@ -155,11 +155,12 @@ class ProviderClient {
         try {
             response = chain.proceed(request);
             bytes = response.body().bytes();
-        } catch (InterruptedIOException e) {
-            limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
-            throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout after " + config.timeout().toString().substring(2).toLowerCase(Locale.ROOT), null);
         } catch (IOException e) {
             limiter.sample(RateLimiter.Outcome.ERROR, seconds(sent), 0);
+            // OkHttp ends a call past its timeout by cancelling it: the read then fails with whatever the closed socket says.
+            if (e instanceof InterruptedIOException || chain.call().isCanceled()) {
+                throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "timeout after " + config.timeout().toString().substring(2).toLowerCase(Locale.ROOT), null);
+            }
             throw new ProviderFailure(ProviderFailure.Kind.RETRYABLE, "connection error: " + e.getMessage(), null);
         }
         HttpHeaders headers = new HttpHeaders();

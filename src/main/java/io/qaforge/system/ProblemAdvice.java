@@ -135,10 +135,13 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         return response;
     }
 
-    /** Spring's own MVC errors (405, 415, ...) keep their status but get a type of their own instead of about:blank. */
+    /**
+     * Spring's own MVC errors (405, 415, ...) keep their status but get a type of their own instead of about:blank
+     * (which Spring Framework 7 leaves out: a null type).
+     */
     @Override
     protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        if (body instanceof ProblemDetail detail && ABOUT_BLANK.equals(detail.getType())) {
+        if (body instanceof ProblemDetail detail && (detail.getType() == null || ABOUT_BLANK.equals(detail.getType()))) {
             detail.setType(ApiProblem.typeUri("http-" + status.value()));
         }
         return super.createResponseEntity(body, headers, status, request);
