@@ -1,0 +1,27 @@
+// Validates the KEDA objects (ScaledObject, TriggerAuthentication) in rendered manifests against KEDA's CRD types,
+// as published in @kubernetes-models/keda: field types and required fields (unknown fields are not caught).
+// Usage: node validate-keda.mjs FILE...   (NODE_PATH: the node_modules holding @kubernetes-models/keda and js-yaml)
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const yaml = require("js-yaml");
+const keda = await import(require.resolve("@kubernetes-models/keda/keda.sh/v1alpha1", { paths: process.env.NODE_PATH.split(":") }));
+
+let valid = 0, invalid = 0;
+for (const file of process.argv.slice(2)) {
+  for (const doc of yaml.loadAll(readFileSync(file, "utf8"))) {
+    if (!doc || doc.apiVersion !== "keda.sh/v1alpha1") continue;
+    const Model = keda[doc.kind];
+    try {
+      if (!Model) throw new Error(`no KEDA model for kind ${doc.kind}`);
+      new Model(doc).validate();
+      valid++;
+    } catch (e) {
+      invalid++;
+      console.log(`${file} - ${doc.kind} ${doc.metadata?.name} is invalid: ${e.message}`);
+    }
+  }
+}
+console.log(`KEDA: ${valid + invalid} resources - Valid: ${valid}, Invalid: ${invalid}`);
+process.exit(invalid ? 1 : 0);
