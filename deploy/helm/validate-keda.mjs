@@ -1,15 +1,18 @@
 // Validates the KEDA objects (ScaledObject, TriggerAuthentication) in rendered manifests against KEDA's CRD types,
 // as published in @kubernetes-models/keda: field types and required fields (unknown fields are not caught).
-// Usage: node validate-keda.mjs FILE...   (NODE_PATH: the node_modules holding @kubernetes-models/keda and js-yaml)
+// Usage: node validate-keda.mjs PREFIX FILE...   (PREFIX: where npm installed @kubernetes-models/keda and js-yaml)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
-const require = createRequire(import.meta.url);
-const yaml = require("js-yaml");
-const keda = await import(require.resolve("@kubernetes-models/keda/keda.sh/v1alpha1", { paths: process.env.NODE_PATH.split(":") }));
+const [prefix, ...files] = process.argv.slice(2);
+const yaml = createRequire(join(prefix, "package.json"))("js-yaml");
+// The package is ES modules only, and names this entry point in its exports.
+const keda = await import(pathToFileURL(join(prefix, "node_modules/@kubernetes-models/keda/keda.sh/v1alpha1/index.js")));
 
 let valid = 0, invalid = 0;
-for (const file of process.argv.slice(2)) {
+for (const file of files) {
   for (const doc of yaml.loadAll(readFileSync(file, "utf8"))) {
     if (!doc || doc.apiVersion !== "keda.sh/v1alpha1") continue;
     const Model = keda[doc.kind];
