@@ -1,6 +1,6 @@
 // Validates the KEDA objects (ScaledObject, TriggerAuthentication) in rendered manifests against KEDA's CRD types,
 // as published in @kubernetes-models/keda: field types and required fields (unknown fields are not caught).
-// Usage: node validate-keda.mjs PREFIX FILE...   (PREFIX: where npm installed @kubernetes-models/keda and js-yaml)
+// Usage: node validate.mjs PREFIX FILE...   (PREFIX: where `npm ci` installed this folder's package-lock.json)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
