@@ -62,8 +62,9 @@ class ExamController {
     }
 
     /** A question as a user reads it; the context can be a whole document, so only whether there is one. */
+    /** @param contextSource where its in-context text came from (see {@link Exams.Question}); null without one */
     record QuestionView(long id, int ordinal, String question, String answer, Long factId, String direction, Long chunkId,
-                        boolean hasContext) {
+                        boolean hasContext, String contextSource) {
     }
 
     record ExamDetail(UUID id, String name, String source, int questionCount, List<UUID> jobIds, Instant createdAt,
@@ -136,7 +137,8 @@ class ExamController {
     ExamDetail get(@PathVariable UUID id) {
         Exam exam = find(id);
         List<QuestionView> questions = store.questions(id).stream()
-                .map(q -> new QuestionView(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(), q.context() != null))
+                .map(q -> new QuestionView(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(),
+                        q.context() != null, q.contextSource()))
                 .toList();
         return new ExamDetail(exam.getId(), exam.getName(), exam.getSource(), exam.getQuestionCount(), exam.getJobIds(), exam.getCreatedAt(), questions);
     }
@@ -148,26 +150,30 @@ class ExamController {
         return ResponseEntity.noContent().build();
     }
 
+    /** A question without a passage of its own takes the document's (whole, or the passages BM25 ranks highest for it). */
     private ResponseEntity<ExamView> created(String name, String source, List<QuestionInput> questions, UUID documentId) {
-        String documentText = documentId == null ? null : documentContext(documentId);
-        List<ExamStore.NewQuestion> rows = questions.stream().map(QuestionInput::stripped)
-                .map(q -> new ExamStore.NewQuestion(q.question(), q.answer(), q.factId(), q.direction(), null, null,
-                        q.context() != null ? q.context() : documentText))
-                .toList();
+        List<QuestionInput> stripped = questions.stream().map(QuestionInput::stripped).toList();
+        List<Contexts.Context> fromDocument = documentId == null ? null
+                : contexts.forQuestions(stripped.stream().map(QuestionInput::question).toList(), List.of(readyDocument(documentId)));
+        List<ExamStore.NewQuestion> rows = new ArrayList<>();
+        for (int i = 0; i < stripped.size(); i++) {
+            QuestionInput q = stripped.get(i);
+            Contexts.Context context = q.context() != null ? new Contexts.Context(q.context(), Contexts.UPLOADED)
+                    : fromDocument == null ? null : fromDocument.get(i);
+            rows.add(new ExamStore.NewQuestion(q.question(), q.answer(), q.factId(), q.direction(), null, null, context));
+        }
         Exam exam = store.create(name, source, List.of(), rows);
         return ResponseEntity.created(URI.create("/api/exams/" + exam.getId())).body(ExamView.of(exam));
     }
 
-    private String documentContext(UUID documentId) {
+    private UUID readyDocument(UUID documentId) {
         Document document = contexts.document(documentId)
                 .orElseThrow(() -> ApiProblem.badRequest("unknown-document", "Unknown document", "No document with id " + documentId));
         if (document.getStatus() != Document.Status.READY) {
             throw new ApiProblem(HttpStatus.CONFLICT, "document-not-ready", "Document not ready",
                     "Document " + documentId + " is " + document.getStatus() + ": its text is known once it is READY");
         }
-        return contexts.wholeDocument(documentId).orElseThrow(() -> ApiProblem.badRequest("document-too-long", "Document too long for context",
-                "The document is longer than " + Contexts.WHOLE_DOCUMENT_MAX_TOKENS + " tokens, too long to put whole in every "
-                        + "question's prompt; give each question its own context (the passage it asks about) instead"));
+        return documentId;
     }
 
     private Exam find(UUID id) {

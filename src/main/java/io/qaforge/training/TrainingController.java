@@ -169,7 +169,8 @@ class TrainingController {
         if (run.getExamId() == null) {
             return Results.of(id, null, List.of(), List.of());
         }
-        return Results.of(id, exams.find(run.getExamId()).orElse(null), exams.questions(run.getExamId()), queue.results(id));
+        return Results.of(id, exams.find(run.getExamId()).orElse(null), exams.questions(run.getExamId(), jobs.documentIds(run.getJobIds())),
+                queue.results(id));
     }
 
     @Operation(summary = "Download the adapter: a zip that PeftModel.from_pretrained loads once unzipped")

@@ -30,6 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import io.qaforge.exam.Exams;
+import io.qaforge.generation.Jobs;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
@@ -76,7 +77,8 @@ class WorkerController {
     record WorkerExam(UUID examId, String name, List<WorkerQuestion> questions) {
     }
 
-    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context) {
+    /** @param contextSource where {@code context} came from: {@code uploaded}, {@code document}, {@code chunk} or {@code retrieved} */
+    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context, String contextSource) {
     }
 
     private static final int DEFAULT_LEASE_SECONDS = 120;
@@ -86,15 +88,17 @@ class WorkerController {
     private final TrainingRunRepository runs;
     private final Exporter exporter;
     private final Exams exams;
+    private final Jobs jobs;
     private final Artifacts artifacts;
     private final TrainingProperties properties;
 
-    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Artifacts artifacts,
+    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Jobs jobs, Artifacts artifacts,
                      TrainingProperties properties) {
         this.queue = queue;
         this.runs = runs;
         this.exporter = exporter;
         this.exams = exams;
+        this.jobs = jobs;
         this.artifacts = artifacts;
         this.properties = properties;
     }
@@ -128,7 +132,10 @@ class WorkerController {
                 .orElseThrow(() -> Artifacts.leaseLost(id));
     }
 
-    /** The questions the run is scored on, each with the text its in-context phase puts in the prompt. */
+    /**
+     * The questions the run is scored on, each with the text its in-context phase puts in the prompt; a question that
+     * came without one takes it from the run's documents (whole, or the passages BM25 ranks highest for it).
+     */
     @GetMapping("/{id}/exam")
     WorkerExam exam(@PathVariable UUID id) {
         TrainingRun run = find(id);
@@ -136,8 +143,9 @@ class WorkerController {
         if (exam == null) {
             throw new ApiProblem(HttpStatus.NOT_FOUND, "no-exam", "No exam", "Run " + id + " has no exam: its jobs have no test pairs");
         }
-        return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id()).stream()
-                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context()))
+        return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id(), jobs.documentIds(run.getJobIds())).stream()
+                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context(),
+                        q.contextSource()))
                 .toList());
     }
 

@@ -130,6 +130,57 @@ class TrainingExamTest {
     }
 
     @Test
+    void aQuestionWithoutContextTakesTheRunsDocumentWholeOrThePassagesBm25RanksHighest() {
+        UUID book = fixtures.document("rules-" + UUID.randomUUID() + ".txt", TrainingFixtures.rules(120));
+        String bookText = String.join("\n\n", jdbc.queryForList("SELECT text FROM chunk WHERE document_id = ? ORDER BY ordinal", String.class, book));
+        String rule37 = jdbc.queryForObject("SELECT text FROM chunk WHERE document_id = ? AND text LIKE '%Fact 37.%'", String.class, book);
+        assertThat(fixtures.get("/api/documents/" + book).getBody().get("tokens").asInt()).as("too long to give whole").isGreaterThan(4_000);
+        List<Map<String, String>> handWritten = List.of(
+                Map.of("question", "How many seconds does rule 37 allow before play restarts?", "answer", "Five seconds."),
+                Map.of("question", "What do repeated breaches lead to?", "answer", "A sin bin.", "context", "Repeated breaches lead to a sin bin."));
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hand-written", "questions", handWritten)).getBody();
+
+        UUID onBook = fixtures.job(book, new String[] {"What does rule 3 say?", "Restart within 6 seconds.", "train"});
+        JsonNode questions = examOfRun(fixtures.post("/api/trainings", Map.of("jobId", onBook, "baseModel", "tiny", "examId", exam.get("id"))));
+        JsonNode retrieved = questions.get(0);
+        assertThat(retrieved.get("contextSource").asText()).isEqualTo("retrieved");
+        assertThat(retrieved.get("context").asText()).as("the passage the question asks about ranks first")
+                .startsWith(rule37)
+                .hasSizeLessThan(bookText.length() / 2);
+        assertThat(questions.get(1).get("contextSource").asText()).as("a question's own passage is kept").isEqualTo("uploaded");
+        assertThat(questions.get(1).get("context").asText()).isEqualTo("Repeated breaches lead to a sin bin.");
+
+        TrainingFixtures.endOpenRuns(jdbc);
+        UUID onShort = fixtures.job(document, new String[] {"How long is a half?", "20 minutes.", "train"});
+        ResponseEntity<JsonNode> shortRun = fixtures.post("/api/trainings", Map.of("jobId", onShort, "baseModel", "tiny", "examId", exam.get("id")));
+        JsonNode whole = examOfRun(shortRun).get(0);
+        assertThat(whole.get("contextSource").asText()).as("a document that fits is given whole").isEqualTo("document");
+        assertThat(whole.get("context").asText()).contains("six a side").contains("twenty minutes");
+
+        String runId = shortRun.getBody().get("id").asText();
+        fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + runId + "/complete", Map.of("workerId", "gpu-1", "results", List.of(
+                result(whole.get("id").asText(), "inContext", "Five.", false, 0.0, false, null))));
+        JsonNode results = fixtures.get("/api/trainings/" + runId + "/results").getBody();
+        assertThat(results.at("/questions/0/contextSource").asText()).as("the results say where the ceiling's text came from").isEqualTo("document");
+
+        JsonNode frozen = fixtures.post("/api/exams", Map.of("name", "On the book", "documentId", book, "questions", handWritten)).getBody();
+        JsonNode stored = fixtures.get("/api/exams/" + frozen.get("id").asText()).getBody();
+        assertThat(stored.at("/questions/0/contextSource").asText()).as("an exam naming a long document retrieves instead of refusing")
+                .isEqualTo("retrieved");
+        assertThat(jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid AND ordinal = 1", String.class,
+                frozen.get("id").asText())).contains("rule 37 says");
+        assertThat(stored.at("/questions/1/contextSource").asText()).isEqualTo("uploaded");
+    }
+
+    /** Claims the run just created and returns the questions its worker is given. */
+    private JsonNode examOfRun(ResponseEntity<JsonNode> created) {
+        assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
+        JsonNode claim = fixtures.claim("gpu-1");
+        assertThat(claim.get("id").asText()).isEqualTo(created.getBody().get("id").asText());
+        return fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + claim.get("id").asText() + "/exam", null).getBody().get("questions");
+    }
+
+    @Test
     void recallIsGroupedByTheFactEachQuestionAsksAbout() {
         JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Facts", "questions", List.of(
                 Map.of("question", "How many players?", "answer", "Six.", "factId", 1, "direction", "forward"),
