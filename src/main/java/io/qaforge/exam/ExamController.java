@@ -9,6 +9,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -17,6 +18,8 @@ import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.web.PageableDefault;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -44,8 +47,8 @@ class ExamController {
     static final int MAX_NAME = 200;
 
     /**
-     * @param documentId a document whose whole text is the in-context prompt of every question without a context of
-     *                   its own (it must fit {@link Contexts#WHOLE_DOCUMENT_MAX_TOKENS})
+     * @param documentId a document that gives every question without a context of its own one: its whole text when it
+     *                   fits {@link Contexts#WHOLE_DOCUMENT_MAX_TOKENS}, else the passages BM25 ranks highest for it
      */
     record CreateExam(@NotBlank @Size(max = MAX_NAME) String name,
                       @NotEmpty @Size(max = QuestionInput.MAX_QUESTIONS) List<QuestionInput> questions,
@@ -61,8 +64,11 @@ class ExamController {
         }
     }
 
-    /** A question as a user reads it; the context can be a whole document, so only whether there is one. */
-    /** @param contextSource where its in-context text came from (see {@link Exams.Question}); null without one */
+    /**
+     * A question as a user reads it; the context can be a whole document, so only whether there is one and its source.
+     *
+     * @param contextSource where its in-context text came from (see {@link Exams.Question}); null without one
+     */
     record QuestionView(long id, int ordinal, String question, String answer, Long factId, String direction, Long chunkId,
                         boolean hasContext, String contextSource) {
     }
@@ -76,13 +82,15 @@ class ExamController {
     private final Contexts contexts;
     private final Jobs jobs;
     private final ExamFiles files;
+    private final HarnessExport harness;
 
-    ExamController(ExamRepository exams, ExamStore store, Contexts contexts, Jobs jobs, ObjectMapper json) {
+    ExamController(ExamRepository exams, ExamStore store, Contexts contexts, Jobs jobs, ObjectMapper json, HarnessExport harness) {
         this.exams = exams;
         this.store = store;
         this.contexts = contexts;
         this.jobs = jobs;
         this.files = new ExamFiles(json);
+        this.harness = harness;
     }
 
     @Operation(summary = "Create an exam from questions given as JSON")
@@ -141,6 +149,18 @@ class ExamController {
                         q.context() != null, q.contextSource()))
                 .toList();
         return new ExamDetail(exam.getId(), exam.getName(), exam.getSource(), exam.getQuestionCount(), exam.getJobIds(), exam.getCreatedAt(), questions);
+    }
+
+    @Operation(summary = "Download the exam as an evaluation-harness task (format=lm-eval): a zip for lm_eval --include_path")
+    @GetMapping("/api/exams/{id}/export")
+    void export(@PathVariable UUID id, @RequestParam String format, HttpServletResponse response) throws IOException {
+        HarnessExport.requireFormat(format);
+        Exam exam = find(id);
+        List<Exams.Question> questions = store.questions(id);
+        response.setContentType("application/zip");
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                .filename(HarnessExport.taskName(exam) + "-" + format + ".zip").build().toString());
+        harness.lmEval(exam, questions, response.getOutputStream());
     }
 
     @DeleteMapping("/api/exams/{id}")
