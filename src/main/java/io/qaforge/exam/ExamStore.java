@@ -44,7 +44,12 @@ class ExamStore {
 
     @Transactional
     Exam create(String name, String source, List<UUID> jobIds, List<NewQuestion> questions) {
-        Exam exam = exams.save(new Exam(UUID.randomUUID(), name, source, jobIds.stream().sorted().toList(), questions.size()));
+        return create(UUID.randomUUID(), name, source, jobIds, questions);
+    }
+
+    @Transactional
+    Exam create(UUID id, String name, String source, List<UUID> jobIds, List<NewQuestion> questions) {
+        Exam exam = exams.save(new Exam(id, name, source, jobIds.stream().sorted().toList(), questions.size()));
         exams.flush();
         List<Object[]> rows = new ArrayList<>();
         for (int i = 0; i < questions.size(); i++) {

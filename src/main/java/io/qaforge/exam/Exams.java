@@ -30,11 +30,21 @@ public class Exams {
     private final ExamRepository exams;
     private final ExamStore store;
     private final Contexts contexts;
+    private final RetentionExam retention;
 
-    Exams(ExamRepository exams, ExamStore store, Contexts contexts) {
+    Exams(ExamRepository exams, ExamStore store, Contexts contexts, RetentionExam retention) {
         this.exams = exams;
         this.store = store;
         this.contexts = contexts;
+        this.retention = retention;
+    }
+
+    /**
+     * The exam a training run answers closed book before and after training unless it names its own: general knowledge
+     * unrelated to any document, so that a drop in it is what the training cost the model (forgetting).
+     */
+    public UUID defaultRetentionExam() {
+        return retention.id();
     }
 
     public Optional<Summary> find(UUID id) {
