@@ -172,6 +172,52 @@ class TrainingExamTest {
         assertThat(stored.at("/questions/1/contextSource").asText()).isEqualTo("uploaded");
     }
 
+    @Test
+    void everyTrainingRunAnswersARetentionExamBeforeAndAfterAndADropPastTheThresholdIsFlagged() {
+        UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "train"});
+        JsonNode created = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody();
+        assertThat(created.at("/retention/examName").asText()).isEqualTo("General knowledge v1 (retention)");
+        assertThat(created.at("/retention/drop").isNull()).as("nothing measured yet").isTrue();
+        String id = created.get("id").asText();
+
+        JsonNode claim = fixtures.claim("gpu-1");
+        assertThat(claim.get("retentionExamUrl").asText()).endsWith("/api/worker/trainings/" + id + "/retention-exam");
+        JsonNode retention = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/retention-exam", null).getBody();
+        assertThat(retention.get("questions")).as("the built-in exam, a few hundred questions").hasSizeGreaterThan(200);
+        assertThat(retention.get("questions").findValuesAsText("question")).contains("What is the capital of France?");
+        assertThat(retention.at("/questions/0/context").isNull()).as("closed book").isTrue();
+        String capital = retention.get("questions").get(0).get("id").asText();
+        String examQuestion = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody().at("/questions/0/id").asText();
+
+        assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
+                "results", List.of(result(examQuestion, "retentionBefore", "Paris.", true, 1.0, true, null)))), 400, "invalid-results",
+                "not a question of the run's retention exam");
+        Map<String, Object> recall = Map.of("after", Map.of("questions", 1, "contained", 1.0),
+                "retention", Map.of("questions", 231, "metric", "keyFacts", "before", 0.61, "after", 0.49));
+        assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1", "recall", recall,
+                "results", List.of(result(capital, "retentionBefore", "Paris.", true, 1.0, true, null),
+                        result(capital, "retentionAfter", "Lyon.", false, 0.0, false, null),
+                        result(examQuestion, "after", "Six.", true, 1.0, true, null)))).getStatusCode().value()).isEqualTo(200);
+
+        JsonNode run = fixtures.get("/api/trainings/" + id).getBody();
+        assertThat(run.at("/retention/before").asDouble()).isEqualTo(0.61);
+        assertThat(run.at("/retention/after").asDouble()).isEqualTo(0.49);
+        assertThat(run.at("/retention/drop").asDouble()).isCloseTo(0.12, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(run.at("/retention/flagged").asBoolean()).as("twelve points lost, past the five-point threshold").isTrue();
+        assertThat(fixtures.get("/api/trainings/" + id + "/rounds").getBody().at("/rounds/0/retention/after").asDouble()).isEqualTo(0.49);
+        assertThat(fixtures.get("/api/trainings/" + id + "/results").getBody().get("questions"))
+                .as("retention answers are not exam answers").hasSize(1);
+
+        JsonNode own = fixtures.post("/api/exams", Map.of("name", "Our own retention", "questions", List.of(Map.of("question", "Q?", "answer", "A.")))).getBody();
+        JsonNode custom = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "retentionExamId", own.get("id"))).getBody();
+        assertThat(custom.at("/retention/examName").asText()).isEqualTo("Our own retention");
+        assertProblem(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true, "retentionExamId", own.get("id"))),
+                400, "invalid-training-source", "retentionExamId");
+        assertProblem(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "retentionExamId", UUID.randomUUID())), 404, "not-found");
+        assertThat(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true)).getBody().get("retention").isNull())
+                .as("an evaluation has no after").isTrue();
+    }
+
     /** Claims the run just created and returns the questions its worker is given. */
     private JsonNode examOfRun(ResponseEntity<JsonNode> created) {
         assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
