@@ -88,7 +88,7 @@ export function recallBars(runs, metric) {
         groups.map((group, g) => {
             const x0 = m.left + gap / 2 + g * (perGroup + gap);
             return svg('g', {class: 'group', 'data-run': group.run.id},
-                group.bars.map((b, i) => b.value == null ? null : svg('rect', {class: 'bar ' + b.key, x: x0 + i * bar, y: y(b.value),
+                group.bars.map((b, i) => b.value == null ? null : svg('rect', {class: 'col ' + b.key, x: x0 + i * bar, y: y(b.value),
                     width: bar - 2, height: y(0) - y(b.value)}, svg('title', {}, `${b.label}: ${Math.round(b.value * 100)} %`))),
                 svg('text', {class: 'axis', x: x0 + perGroup / 2, y: height - m.bottom + 16, 'text-anchor': 'middle'},
                     group.run.baseModel.split('/').pop()),
@@ -98,6 +98,6 @@ export function recallBars(runs, metric) {
                     'text-anchor': 'middle'}, 'forgetting') : null);
         }),
         groups[0].bars.map((b, i) => svg('g', {class: 'legend', transform: `translate(${m.left + (i % 4) * 180},${height - 28 + Math.floor(i / 4) * 16})`},
-            svg('rect', {class: 'bar ' + b.key, x: 0, y: -9, width: 12, height: 10}),
+            svg('rect', {class: 'col ' + b.key, x: 0, y: -9, width: 12, height: 10}),
             svg('text', {x: 18, y: 0}, b.label))));
 }

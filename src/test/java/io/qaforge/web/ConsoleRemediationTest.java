@@ -114,8 +114,8 @@ class ConsoleRemediationTest {
             browser.find("#trainings-side-by-side").click();
             browser.findText("#side-by-side h2", "Runs side by side");
             assertThat(browser.all("#recall-bars g.group")).hasSize(2);
-            assertThat(browser.all("#recall-bars g.group rect.bar.after")).as("one after bar per run").hasSize(2);
-            assertThat(browser.all("#recall-bars g.group rect.bar.retentionAfter")).hasSize(2);
+            assertThat(browser.all("#recall-bars g.group rect.col.after")).as("one after bar per run").hasSize(2);
+            assertThat(browser.all("#recall-bars g.group rect.col.retentionAfter")).hasSize(2);
             assertThat(browser.find("#recall-bars").getText()).contains("round 1", "round 2", "forgetting");
             assertThat(browser.find("#side-by-side-table tr[data-id='" + second + "'] td[data-phase=retention]").getText()).isEqualTo("60 % → 40 %");
             browser.screenshot("remediation-3-side-by-side");
