@@ -33,6 +33,19 @@ function row(label, rates, name, cls) {
         METRICS.map(([metric]) => h('td', {class: 'num', dataset: {metric}}, fmtShare(rates[metric]))));
 }
 
+/** The retention exam before and after training, and a warning when the drop passes the service's threshold. */
+export function retentionNote(retention) {
+    if (!retention) return '';
+    const points = x => Math.round(x * 100);
+    return h('p', {id: 'retention', class: retention.flagged ? 'error' : null},
+        retention.flagged ? h('strong', {}, 'Forgetting') : 'Retention',
+        ` (${retention.examName}, closed book, unrelated to the documents): `,
+        retention.drop == null ? 'not measured yet'
+            : [h('strong', {}, `${fmtShare(retention.before)} → ${fmtShare(retention.after)}`),
+                ` (${retention.drop > 0 ? '−' : '+'}${Math.abs(points(retention.drop))} points)`,
+                retention.flagged ? `, more than the ${points(retention.threshold)}-point warning: training cost the model what it knew` : '']);
+}
+
 /** "(after − before) / (in context − before)" on contained, with the other metrics' ratios beside it. */
 export function recoveryNote(recall) {
     if (!recall || !('recoveryRatio' in recall)) return '';

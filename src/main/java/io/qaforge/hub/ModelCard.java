@@ -100,6 +100,12 @@ final class ModelCard {
         }
         card.append("\nRecovery ratio (after − before) / (in context − before), on contained: ")
                 .append(number(facts.recall().get("recoveryRatio"), true)).append(".\n\n");
+        if (facts.recall().get("retention") instanceof Map<?, ?> retention) {
+            card.append("Retention (questions unrelated to the documents, answered closed book, to measure forgetting): ")
+                    .append(number(retention.get("before"), true)).append(" right before training, ")
+                    .append(number(retention.get("after"), true)).append(" after (")
+                    .append(number(retention.get("questions"), false)).append(" questions).\n\n");
+        }
     }
 
     private static String number(Object value, boolean share) {

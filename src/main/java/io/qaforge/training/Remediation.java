@@ -52,9 +52,14 @@ class Remediation {
                 int facts, int chunks, List<TopUp> topUps, BigDecimal costUsd, boolean priced) {
     }
 
-    /** One round of a lineage, with the recall its worker reported (null until it has). */
+    /**
+     * One round of a lineage, with the recall its worker reported (null until it has).
+     *
+     * @param retention the retention exam before and after this round's training: a round that buys recall with
+     *                  forgetting shows it here
+     */
     record Round(int round, UUID runId, UUID remediates, TrainingRun.Status status, String error, List<UUID> topUpJobIds,
-                 Long trainPairs, Object before, Object inContext, Object after, Object recoveryRatio) {
+                 Long trainPairs, Object before, Object inContext, Object after, Object recoveryRatio, Object retention) {
     }
 
     private final TrainingRunRepository runs;
@@ -156,7 +161,7 @@ class Remediation {
         Map<String, Object> recall = run.getRecall() == null ? Map.of() : run.getRecall();
         Long trainPairs = run.isEvaluateOnly() || run.getJobIds().isEmpty() ? null : jobs.acceptedPairs(run.getJobIds()).getOrDefault("train", 0L);
         return new Round(run.getRound(), run.getId(), run.getRemediates(), run.getStatus(), run.getError(), List.copyOf(topUps), trainPairs,
-                recall.get("before"), recall.get("inContext"), recall.get("after"), recall.get("recoveryRatio"));
+                recall.get("before"), recall.get("inContext"), recall.get("after"), recall.get("recoveryRatio"), recall.get("retention"));
     }
 
     private record Target(Set<Long> facts, Set<Long> chunks) {

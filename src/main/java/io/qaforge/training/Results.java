@@ -20,9 +20,14 @@ final class Results {
     record Answer(String answer, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
     }
 
-    /** One exam question with the model's answer in each phase it was scored in. */
+    /**
+     * One exam question with the model's answer in each phase it was scored in.
+     *
+     * @param contextSource where its in-context text came from ({@code uploaded}, {@code document}, {@code chunk},
+     *                      {@code retrieved}); null when it had none
+     */
     record QuestionResult(long questionId, int ordinal, String question, String reference, Long factId, String direction,
-                          boolean hasContext, Map<String, Answer> phases) {
+                          boolean hasContext, String contextSource, Map<String, Answer> phases) {
     }
 
     /** Shares of questions answered right (token F1: its mean); judge over the judged answers only, null if none. */
@@ -52,7 +57,8 @@ final class Results {
             if (answers != null) {
                 Map<String, Answer> ordered = new LinkedHashMap<>();
                 PHASES.stream().filter(answers::containsKey).forEach(phase -> ordered.put(phase, answers.get(phase)));
-                scored.add(new QuestionResult(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.context() != null, ordered));
+                scored.add(new QuestionResult(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.context() != null,
+                        q.contextSource(), ordered));
             }
         }
         Map<Long, List<QuestionResult>> byFact = new TreeMap<>();

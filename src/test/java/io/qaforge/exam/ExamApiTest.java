@@ -1,13 +1,19 @@
 package io.qaforge.exam;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -17,6 +23,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
+import io.qaforge.PythonDatasets;
 import io.qaforge.training.TrainingFixtures;
 
 import static io.qaforge.training.TrainingFixtures.assertProblem;
@@ -178,6 +185,62 @@ class ExamApiTest {
                 .contains("passed backwards").contains("one point");
         assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "documentId", UUID.randomUUID(), "questions",
                 List.of(Map.of("question", "Q?", "answer", "A")))), 400, "unknown-document");
+    }
+
+    /** The export is loaded by lm-evaluation-harness's own task loader and scored by the glue it carries. */
+    @Test
+    void anExamExportsAsAnLmEvalTaskThatLmEvalLoadsAndScores(@TempDir Path tmp) throws Exception {
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Touch rules: ré-test", "questions", List.of(
+                Map.of("question", "How many players are on the field?", "answer", "Six players.", "factId", 3, "direction", "forward"),
+                Map.of("question", "Which team restarts after a touchdown?", "answer", "The defending team.", "context",
+                        "Rule 7: the defending team restarts after a touchdown.")))).getBody();
+        String id = exam.get("id").asText();
+        ResponseEntity<byte[]> zip = http.getForEntity("/api/exams/" + id + "/export?format=lm-eval", byte[].class);
+        assertThat(zip.getStatusCode().value()).isEqualTo(200);
+        assertThat(zip.getHeaders().getContentType().toString()).isEqualTo("application/zip");
+        String task = "qaforge_touch_rules_re_test_" + id.substring(0, 8);
+        assertThat(zip.getHeaders().getFirst("Content-Disposition")).contains(task + "-lm-eval.zip");
+        unzip(zip.getBody(), tmp.resolve("tasks"));
+        assertThat(tmp.resolve("tasks/" + task + "/README.md")).content().contains("--include_path");
+
+        JsonNode loaded = PythonDatasets.run("""
+                import json, sys
+                from lm_eval.tasks import TaskManager, get_task_dict
+                name = sys.argv[2]
+                tasks = get_task_dict([name, name + "_in_context"], TaskManager(include_path=sys.argv[1]))
+                closed, ceiling = tasks[name], tasks[name + "_in_context"]
+                docs, with_context = list(closed.test_docs()), list(ceiling.test_docs())
+                print(json.dumps({"questions": len(docs), "inContext": len(with_context),
+                                  "prompt": closed.doc_to_text(docs[0]), "target": closed.doc_to_target(docs[0]),
+                                  "contextPrompt": ceiling.doc_to_text(with_context[0]),
+                                  "generation": closed.config.generation_kwargs,
+                                  "right": closed.process_results(docs[0], ["There are six players."]),
+                                  "wrong": closed.process_results(docs[0], ["Eleven."])}))
+                """, tmp, tmp.resolve("tasks").toString(), task);
+        assertThat(loaded.get("questions").asInt()).isEqualTo(2);
+        assertThat(loaded.get("inContext").asInt()).as("only questions with their source text make the ceiling").isEqualTo(1);
+        assertThat(loaded.get("prompt").asText()).isEqualTo("How many players are on the field?");
+        assertThat(loaded.get("target").asText()).isEqualTo("Six players.");
+        assertThat(loaded.get("contextPrompt").asText()).isEqualTo(
+                "Answer from this text.\n\nRule 7: the defending team restarts after a touchdown.\n\nQuestion: Which team restarts after a touchdown?");
+        assertThat(loaded.at("/generation/do_sample").asBoolean(true)).as("greedy, like the worker").isFalse();
+        assertThat(loaded.at("/right/key_facts").asDouble()).isEqualTo(1.0);
+        assertThat(loaded.at("/wrong/key_facts").asDouble()).isEqualTo(0.0);
+        assertThat(loaded.at("/wrong/exact_match").asDouble()).isEqualTo(0.0);
+
+        assertProblem(fixtures.get("/api/exams/" + id + "/export?format=helm"), 400, "invalid-export-format", "lm-eval");
+        assertProblem(fixtures.get("/api/exams/" + UUID.randomUUID() + "/export?format=lm-eval"), 404, "not-found");
+    }
+
+    private static void unzip(byte[] zip, Path into) throws Exception {
+        try (var in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                Path file = into.resolve(entry.getName()).normalize();
+                assertThat(file).startsWith(into);
+                Files.createDirectories(file.getParent());
+                Files.write(file, in.readAllBytes());
+            }
+        }
     }
 
     private ResponseEntity<JsonNode> upload(String name, String content, String examName) {
