@@ -44,12 +44,13 @@ def contains(prediction: str, reference: str) -> bool:
 
 
 _UNITS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                                      "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+                                      "fourteen fifteen sixteen seventeen eighteen nineteen".split())} | {"single": 1}
 _TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
 _ORDINALS = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
                                         "twelfth".split(), 1)}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_DIGITS = re.compile(r"^(\d+(?:,\d{3})*|\d+)(?:\.(\d+))?(?:st|nd|rd|th)?$")
+_NUMBER = r"\d{1,3}(?:[, \u202f]\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?"  # "4,096", "300 000", "1.5", "1782"
+_DIGITS = re.compile(rf"^({_NUMBER})(?:st|nd|rd|th)?$")
 _STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from further had has have having
 he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now
@@ -61,35 +62,39 @@ while who whom whose why will with would you your yours yourself yourselves yes 
 def _tokens(text: str) -> list[str]:
     """Lower-case words and numbers: NFKC, punctuation other than a number's `,` and `.` and a word's `-` dropped."""
     text = unicodedata.normalize("NFKC", text).lower()
-    return re.findall(r"\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?|[^\W\d_]+", text.replace("-", " "))
+    return re.findall(rf"(?:{_NUMBER})(?:st|nd|rd|th)?|[^\W\d_]+", text.replace("-", " "))
 
 
 def numbers(text: str) -> set[float]:
     """Every number the text states, in digits ("4,096", "1.5 million", "3rd") or words ("twenty-one", "three
     hundred and five", "eleventh")."""
     found: set[float] = set()
-    value, current, open_ = 0.0, 0.0, False
+    value, current, open_, century = 0.0, 0.0, False, None
     for token in _tokens(text) + ["."]:
         digits = _DIGITS.match(token)
         if digits:
             if open_:
                 found.add(value + current)
-            value, current, open_ = 0.0, float(digits.group(1).replace(",", "") + "." + (digits.group(2) or "0")), True
+            value, current, open_ = 0.0, float(re.sub(r"[, \u202f]", "", digits.group(1))), True
         elif token in _UNITS or token in _TENS or token in _ORDINALS:
             if open_ and current % 100 and not (token in _UNITS and current % 10 == 0 and current >= 20):
                 found.add(value + current)  # "five six": two numbers; "twenty one": one
+                century = value + current if 10 <= value + current < 100 and token not in _UNITS else None
                 value, current = 0.0, 0.0
             current += _UNITS.get(token, _TENS.get(token, _ORDINALS.get(token, 0)))
             open_ = True
-        elif token in _SCALES and open_:
-            current *= _SCALES[token]
+        elif token in _SCALES:  # "a hundred": the scale alone
+            current = (current or 1) * _SCALES[token]
+            open_ = True
             if _SCALES[token] > 100:
                 value, current = value + current, 0.0
         elif token == "and" and open_:
             continue
         elif open_:
             found.add(value + current)
-            value, current, open_ = 0.0, 0.0, False
+            if century and 10 <= value + current < 100:  # "nineteen fifty-seven": also the year 1957
+                found.add(century * 100 + value + current)
+            value, current, open_, century = 0.0, 0.0, False, None
     return found
 
 
@@ -106,20 +111,26 @@ def _words(text: str) -> set[str]:
             if t not in _STOPWORDS and not t[0].isdigit() and t not in _UNITS and t not in _TENS and t not in _SCALES}
 
 
-# The share of the reference's key words an answer must hold when it states none of the reference's numbers.
-# Tuned on tests/labelled-answers.jsonl.
+def _names(text: str) -> set[str]:
+    """Capitalised words (names, places, terms: "Penhallow", "La Ferté", "KiB"), as `_words` writes them."""
+    text = unicodedata.normalize("NFKC", text).replace("-", " ")
+    return {_stem(w.lower()) for w in re.findall(r"[^\W\d_]+", text) if w[0].isupper()} & _words(text)
+
+
+# The share of the reference's names (or, without names, of its key words) an answer must hold.
 KEY_SHARE = 0.5
 
 
 def key_facts(prediction: str, reference: str, question: str = "") -> bool:
-    """The answer states the reference's key content, what a reader checks first. The reference's key items are
-    its numbers (in digits or words: "4,096" = "4096", "twenty-one" = 21) and its key words (stemmed content
-    words: names, terms and the fact's distinguishing words), leaving out stop words and whatever the question
-    already says. The answer is right when
+    """The answer states the reference's key content, what a reader checks first. Of the reference, leaving out
+    stop words and whatever the question already says, that is its numbers (in digits or words: "4,096" = "4096",
+    "twenty-one" = 21, "nineteen fifty-seven" = 1957), its names (capitalised words: people, places, terms) and
+    otherwise its content words, stemmed. The answer is right when
       - it states no other number in place of the reference's (a number of the answer that neither the reference
         nor the question has, while a number of the reference is missing: "12 acres" for "eleven acres"), and
-      - it states one of the reference's numbers, or at least KEY_SHARE of its key words.
-    The whole reference contained in the answer is right too; a reference with no key item needs that."""
+      - it states one of the reference's numbers, or at least KEY_SHARE of its names ("Carrow" for "Edith
+        Carrow"), or, when the reference has no name, at least KEY_SHARE of its content words.
+    The whole reference contained in the answer is right too; a reference with no key content needs that."""
     if exact_match(prediction, reference) or contains(prediction, reference):
         return True
     asked = numbers(question)
@@ -128,8 +139,9 @@ def key_facts(prediction: str, reference: str, question: str = "") -> bool:
         return False
     if ref_numbers & said:
         return True
-    key_words = _words(reference) - _words(question)
-    return bool(key_words) and len(key_words & _words(prediction)) >= KEY_SHARE * len(key_words)
+    asked_words = _words(question)
+    key = (_names(reference) - asked_words) or (_words(reference) - asked_words)
+    return bool(key) and len(key & _words(prediction)) >= KEY_SHARE * len(key)
 
 
 def score(prediction: str, reference: str, question: str = "") -> dict:
