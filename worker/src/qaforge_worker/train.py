@@ -218,8 +218,8 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
         probe = probe_result(eval_log) if options.probe else None
         adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_to_hub) if local.push_to_hub \
             else str(out.resolve())
-        if options.merge:  # last: unloading leaves the merged base model (merged above already)
-            merged = trainer.model.merge_and_unload()
+        if options.merge:  # last: the weights hold the adapter since the after phase; unloading drops the LoRA layers
+            merged = trainer.model.unload()
             merged.save_pretrained(str(out / "merged"))
             tokenizer.save_pretrained(str(out / "merged"))
     else:
