@@ -94,8 +94,9 @@ def test_claim_train_heartbeat_upload_complete(tiny_model, dataset_dir, tmp_path
         assert recall["after"]["contained"] > recall["before"]["contained"]
         assert set(recall["after"]["byDirection"]) == {"forward", "reverse"}
         assert recall["after"]["byDirection"]["forward"]["questions"] == 3
-        assert set(recall["recoveryRatioBy"]) == {"exactMatch", "tokenF1", "contained", "judge"}
-        assert recall["recoveryRatio"] == recall["recoveryRatioBy"]["contained"]
+        assert set(recall["recoveryRatioBy"]) == {"keyFacts", "exactMatch", "tokenF1", "contained", "judge"}
+        assert recall["recoveryRatio"] == recall["recoveryRatioBy"]["keyFacts"] and recall["recoveryRatioMetric"] == "keyFacts"
+        assert done["report"]["generation"]["repetitionPenalty"] == 1.0 and done["report"]["generation"]["doSample"] is False
         assert svc.bodies("fail") == []
         assert not (tmp_path / "runs" / run.id).exists()  # delivered: nothing left on the worker
 

@@ -87,7 +87,8 @@ class TrainingExamTest {
                 "inContext", Map.of("questions", 2, "exactMatch", 1.0, "tokenF1", 1.0, "contained", 1.0),
                 "after", Map.of("questions", 2, "exactMatch", 0.0, "tokenF1", 0.58, "contained", 0.5), "recoveryRatio", 0.5);
         Map<String, Object> completion = Map.of("workerId", "gpu-1", "metrics", Map.of("training", Map.of("steps", 3)),
-                "report", Map.of("questions", 2), "results", results, "recall", recall);
+                "report", Map.of("questions", 2, "generation", Map.of("doSample", false, "repetitionPenalty", 1.0, "noRepeatNgramSize", 0,
+                        "maxNewTokens", 128, "eosTokenId", List.of(2, 151645))), "results", results, "recall", recall);
 
         ResponseEntity<JsonNode> stored = fixtures.upload(claim.get("artifactUrl").asText(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
         assertThat(stored.getStatusCode().value()).as("%s", stored.getBody()).isEqualTo(201);
@@ -101,6 +102,9 @@ class TrainingExamTest {
         assertThat(run.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(run.at("/recall/recoveryRatio").asDouble()).isEqualTo(0.5);
         assertThat(run.at("/recall/after/contained").asDouble()).isEqualTo(0.5);
+        assertThat(run.at("/report/generation/repetitionPenalty").asDouble()).as("the decoding every phase used").isEqualTo(1.0);
+        assertThat(run.at("/report/generation/doSample").asBoolean(true)).isFalse();
+        assertThat(run.at("/report/generation/eosTokenId/1").asInt()).isEqualTo(151645);
         assertThat(run.at("/artifacts/0/kind").asText()).isEqualTo("adapter");
         assertThat(run.at("/artifacts/0/url").asText()).isEqualTo("/api/trainings/" + id + "/adapter");
 
