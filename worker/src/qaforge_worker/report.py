@@ -59,15 +59,24 @@ def _rates(items: list[dict]) -> dict:
 
 
 def result_rows(questions: list, phases: dict[str, list[dict | None]]) -> list[dict]:
-    """One row per question and scored phase (a question without context has no inContext row)."""
+    """One row per question and scored phase, in the phases' order (a question without context has no inContext
+    row)."""
     rows = []
-    for phase in PHASES:
-        for question, item in zip(questions, phases.get(phase) or []):
+    for phase, items in phases.items():
+        for question, item in zip(questions, items or []):
             if item is not None:
                 rows.append({"questionId": question.id, "phase": phase, "answer": item["answer"],
-                             "exactMatch": item["exactMatch"], "tokenF1": item["f1"], "contained": item["contained"],
-                             "judge": _judge_verdict(item)})
+                             "keyFacts": item.get("keyFacts"), "exactMatch": item["exactMatch"], "tokenF1": item["f1"],
+                             "contained": item["contained"], "judge": _judge_verdict(item)})
     return rows
+
+
+def retention_summary(questions: list, phases: dict[str, list[dict | None]]) -> dict:
+    """The retention exam (general knowledge, closed book) before and after training: the share with its key facts,
+    null for a phase not run. The service flags a drop past its threshold."""
+    share = lambda p: _mean([i for i in phases[p] if i is not None], RECOVERY_METRIC) if p in phases else None  # noqa: E731
+    return {"questions": len(questions), "metric": RECOVERY_METRIC, "before": share("retentionBefore"),
+            "after": share("retentionAfter")}
 
 
 def recall(questions: list, phases: dict[str, list[dict | None]]) -> dict:
@@ -123,12 +132,14 @@ def training_summary(trainer, result, train_log: list[dict], eval_log: list[dict
 
 
 def assemble(*, questions: list, phases: dict, judged: bool, training: dict | None, train_log: list[dict],
-             eval_log: list[dict], probe: dict | None, header: dict) -> tuple[dict, dict]:
-    """(metrics, report) for a run: metrics.json (summaries, recall, training, loss histories) and report.json
-    (the same plus every question's answers)."""
+             eval_log: list[dict], probe: dict | None, header: dict, retention: dict | None = None) -> tuple[dict, dict]:
+    """(metrics, report) for a run: metrics.json (summaries, recall with retention, training, loss histories) and
+    report.json (the same plus every question's answers)."""
     summaries = {p: summarise([i for i in phases[p] if i is not None], judged) if p in phases and questions else None
                  for p in PHASES}
     scores = recall(questions, phases)
+    if retention is not None:
+        scores["retention"] = retention
     metrics = {**summaries, "recall": scores, "training": training, "lossHistory": train_log,
                "evalLossHistory": eval_log}
     if probe:

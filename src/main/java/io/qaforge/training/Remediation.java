@@ -32,10 +32,11 @@ import io.qaforge.system.ApiProblem;
 @Component
 class Remediation {
 
-    /** Without a judge's verdict, an answer this close to the reference (token F1) still counts as recalled. */
+    /** From a worker that reports no key facts, an answer this close to the reference (token F1) still counts as recalled. */
     static final double MIN_TOKEN_F1 = 0.5;
     static final String MISSED_RULE = "a question is missed when its answer after training was judged wrong; without a judge's verdict,"
-            + " when it neither matches the reference exactly, nor contains it, nor reaches token F1 " + MIN_TOKEN_F1;
+            + " when it lacks the reference's key facts (its numbers, names or distinguishing words); from a worker that reports"
+            + " no key facts, when it neither matches the reference exactly, nor contains it, nor reaches token F1 " + MIN_TOKEN_F1;
 
     /** What a round would generate for one of the run's jobs: more of these facts and chunks, at this estimate. */
     record TopUp(UUID sourceJobId, UUID jobId, int facts, int chunks, BigDecimal maxCostUsd, Estimate estimate) {
@@ -79,6 +80,9 @@ class Remediation {
     static boolean missed(Results.Answer after) {
         if (after.judge() != null) {
             return !after.judge();
+        }
+        if (after.keyFacts() != null) {
+            return !after.keyFacts();
         }
         return !(after.exactMatch() || after.contained() || after.tokenF1() >= MIN_TOKEN_F1);
     }

@@ -17,7 +17,8 @@ final class Results {
 
     static final List<String> PHASES = List.of("before", "inContext", "after");
 
-    record Answer(String answer, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
+    /** @param keyFacts the reference's key facts are in the answer (the default "correct"); null from older workers */
+    record Answer(String answer, Boolean keyFacts, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
     }
 
     /**
@@ -30,8 +31,11 @@ final class Results {
                           boolean hasContext, String contextSource, Map<String, Answer> phases) {
     }
 
-    /** Shares of questions answered right (token F1: its mean); judge over the judged answers only, null if none. */
-    record Rates(int questions, double exactMatch, double tokenF1, double contained, Double judge) {
+    /**
+     * Shares of questions answered right (token F1: its mean); key facts and judge over the answers that have them
+     * only, null if none.
+     */
+    record Rates(int questions, Double keyFacts, double exactMatch, double tokenF1, double contained, Double judge) {
     }
 
     record FactRecall(long factId, Map<String, Rates> phases) {
@@ -77,7 +81,10 @@ final class Results {
                 continue;
             }
             List<Boolean> judged = answers.stream().map(Answer::judge).filter(j -> j != null).toList();
-            rates.put(phase, new Rates(answers.size(), share(answers.stream().filter(Answer::exactMatch).count(), answers.size()),
+            List<Boolean> keyFacts = answers.stream().map(Answer::keyFacts).filter(k -> k != null).toList();
+            rates.put(phase, new Rates(answers.size(),
+                    keyFacts.isEmpty() ? null : share(keyFacts.stream().filter(k -> k).count(), keyFacts.size()),
+                    share(answers.stream().filter(Answer::exactMatch).count(), answers.size()),
                     answers.stream().mapToDouble(Answer::tokenF1).average().orElse(0),
                     share(answers.stream().filter(Answer::contained).count(), answers.size()),
                     judged.isEmpty() ? null : share(judged.stream().filter(j -> j).count(), judged.size())));

@@ -62,8 +62,9 @@ class WorkerController {
     record HeartbeatAnswer(boolean cancelRequested, Instant leaseUntil) {
     }
 
-    /** One answer as the worker scored it; {@code judge} is null when not judged. */
-    record ResultRow(String questionId, String phase, String answer, Boolean exactMatch, Double tokenF1, Boolean contained, Boolean judge) {
+    /** One answer as the worker scored it; {@code judge} is null when not judged, {@code keyFacts} from older workers. */
+    record ResultRow(String questionId, String phase, String answer, Boolean keyFacts, Boolean exactMatch, Double tokenF1, Boolean contained,
+                     Boolean judge) {
     }
 
     record Completion(@NotBlank String workerId, Map<String, Object> metrics, Map<String, Object> report, List<ResultRow> results,
@@ -244,7 +245,8 @@ class WorkerController {
             if (problem != null) {
                 throw ApiProblem.badRequest("invalid-results", "Invalid results", "results[" + i + "]: " + problem);
             }
-            results.add(new TrainingQueue.Result(question, row.phase(), row.answer(), row.exactMatch(), row.tokenF1(), row.contained(), row.judge()));
+            results.add(new TrainingQueue.Result(question, row.phase(), row.answer(), row.keyFacts(), row.exactMatch(), row.tokenF1(),
+                    row.contained(), row.judge()));
         }
         return results;
     }

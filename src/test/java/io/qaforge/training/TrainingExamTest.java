@@ -201,7 +201,8 @@ class TrainingExamTest {
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1", "recall", recall,
                 "results", List.of(result(capital, "retentionBefore", "Paris.", true, 1.0, true, null),
                         result(capital, "retentionAfter", "Lyon.", false, 0.0, false, null),
-                        result(examQuestion, "after", "Six.", true, 1.0, true, null)))).getStatusCode().value()).isEqualTo(200);
+                        withKeyFacts(result(examQuestion, "after", "Six players.", false, 0.67, true, null))))).getStatusCode().value())
+                .isEqualTo(200);
 
         JsonNode run = fixtures.get("/api/trainings/" + id).getBody();
         assertThat(run.at("/retention/before").asDouble()).isEqualTo(0.61);
@@ -209,8 +210,9 @@ class TrainingExamTest {
         assertThat(run.at("/retention/drop").asDouble()).isCloseTo(0.12, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(run.at("/retention/flagged").asBoolean()).as("twelve points lost, past the five-point threshold").isTrue();
         assertThat(fixtures.get("/api/trainings/" + id + "/rounds").getBody().at("/rounds/0/retention/after").asDouble()).isEqualTo(0.49);
-        assertThat(fixtures.get("/api/trainings/" + id + "/results").getBody().get("questions"))
-                .as("retention answers are not exam answers").hasSize(1);
+        JsonNode results = fixtures.get("/api/trainings/" + id + "/results").getBody();
+        assertThat(results.get("questions")).as("retention answers are not exam answers").hasSize(1);
+        assertThat(results.at("/questions/0/phases/after/keyFacts").asBoolean()).as("the worker's default score is kept per answer").isTrue();
 
         JsonNode own = fixtures.post("/api/exams", Map.of("name", "Our own retention", "questions", List.of(Map.of("question", "Q?", "answer", "A.")))).getBody();
         JsonNode custom = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "retentionExamId", own.get("id"))).getBody();
@@ -438,6 +440,11 @@ class TrainingExamTest {
         Map<String, Object> row = new java.util.HashMap<>(Map.of("questionId", question, "phase", phase, "answer", answer, "exactMatch", exact,
                 "tokenF1", f1, "contained", contained));
         row.put("judge", judge);
+        return row;
+    }
+
+    private static Map<String, Object> withKeyFacts(Map<String, Object> row) {
+        row.put("keyFacts", true);
         return row;
     }
 
