@@ -83,8 +83,8 @@ public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens
      * a small file can blow up far past any limit on its text. They run in a child JVM per document, at most
      * {@code ingestion.threads} at once, so a file that needs too much exhausts only that JVM.
      *
-     * @param heap    the child's heap: 512 MB holds the tree of a Word file of several thousand pages of text, and two
-     *                children beside a 2 GB service fit the compose file's 4 GB
+     * @param heap    the child's heap: 512 MB reads a Word file of 100,000 paragraphs (3 million characters), and two
+     *                children (about 600 MB resident each) beside a 2 GB service fit the compose file's 5 GB
      * @param timeout a child still parsing after this long is killed and the document refused
      */
     public record Parser(@DefaultValue("512MB") DataSize heap, @DefaultValue("2m") Duration timeout) {

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
@@ -29,6 +31,8 @@ import io.qaforge.system.ApiProblem;
  */
 final class RichTextProcess {
 
+    private static final Logger log = LoggerFactory.getLogger(RichTextProcess.class);
+
     static final int PROBLEM = 2;
     /** What the JVM exits with under {@code -XX:+ExitOnOutOfMemoryError}. */
     static final int OUT_OF_MEMORY = 3;
@@ -42,6 +46,7 @@ final class RichTextProcess {
     }
 
     String extract(Path file, MediaKind kind) {
+        long started = System.nanoTime();
         Process process;
         try {
             process = new ProcessBuilder(command(file, kind)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -52,6 +57,7 @@ final class RichTextProcess {
         try {
             exit = ChildProcess.finish(process, parser.timeout(), ChildProcess.Input.NONE);
         } catch (TimeoutException e) {
+            log.warn("Parsing a {} file ran past {} s: killed", kind, parser.timeout().toSeconds());
             throw tooComplex("Reading the document took longer than " + parser.timeout().toSeconds()
                     + " s (the limit); split it into smaller files");
         } catch (IOException e) {
@@ -63,8 +69,12 @@ final class RichTextProcess {
         return switch (exit.status()) {
             case 0 -> new String(exit.output(), StandardCharsets.UTF_8);
             case PROBLEM -> throw problem(new String(exit.output(), StandardCharsets.UTF_8));
-            case OUT_OF_MEMORY -> throw tooComplex("The document expands to more than the parser can hold ("
-                    + parser.heap().toMegabytes() + " MB of memory); split it into smaller files, or upload it as PDF");
+            case OUT_OF_MEMORY -> {
+                log.warn("Parsing a {} file ran out of its {} MB heap after {} ms", kind, parser.heap().toMegabytes(),
+                        (System.nanoTime() - started) / 1_000_000);
+                throw tooComplex("The document expands to more than the parser can hold ("
+                        + parser.heap().toMegabytes() + " MB of memory); split it into smaller files, or upload it as PDF");
+            }
             default -> throw new IllegalStateException("The document parser stopped with exit status " + exit.status());
         };
     }

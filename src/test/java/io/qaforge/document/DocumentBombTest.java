@@ -58,6 +58,8 @@ import static org.awaitility.Awaitility.await;
         "qaforge.documents.ingestion.respond-within=0s",
         // Small enough for the bombs to exhaust it in seconds, large enough for an ordinary document.
         "qaforge.documents.parser.heap=64MB",
+        // On a crowded machine a parse slows down: let the memory limit be what stops these ones.
+        "qaforge.documents.parser.timeout=5m",
         "qaforge.generation.poll-interval=50ms",
         // Contexts share the test database: this engine must not take other tests' openai jobs.
         "qaforge.generation.providers.openai.base-url=",
