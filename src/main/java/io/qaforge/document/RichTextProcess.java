@@ -24,7 +24,8 @@ import io.qaforge.system.ApiProblem;
  * Tika's parsers build whole documents in memory, and a 1.4 MB DOCX of empty paragraphs expands to a tree of many
  * gigabytes; in the service's own heap that took down every thread that allocated (the web server's included). A
  * streaming parser would need its memory proven flat for every format and every parser update; a process boundary
- * bounds them all, the way Tesseract runs. Starting a JVM costs about a second, small beside a document's generation.
+ * bounds them all, the way Tesseract runs (Tika's ForkParser does the same, but loads every class through its pipe).
+ * A JVM started per file costs little beside what generating from the document costs.
  * <p>
  * The child's answer: exit status 0 with the text on its standard output, {@value #PROBLEM} with a problem it
  * found (status, type, title and detail, one per line), {@value #OUT_OF_MEMORY} when its heap was exhausted.
@@ -33,9 +34,9 @@ final class RichTextProcess {
 
     private static final Logger log = LoggerFactory.getLogger(RichTextProcess.class);
 
-    static final int PROBLEM = 2;
+    private static final int PROBLEM = 2;
     /** What the JVM exits with under {@code -XX:+ExitOnOutOfMemoryError}. */
-    static final int OUT_OF_MEMORY = 3;
+    private static final int OUT_OF_MEMORY = 3;
 
     private final long maxDocumentChars;
     private final DocumentProperties.Parser parser;
