@@ -54,7 +54,7 @@ class DocumentExtraction implements SmartLifecycle {
     private final Originals originals;
     private final Chunker chunker;
     private final PdfExtractor pdf;
-    private final RichTextExtractor richText;
+    private final RichTextProcess richText;
     private final DocumentProperties properties;
     private final ExecutorService workers;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
@@ -75,7 +75,7 @@ class DocumentExtraction implements SmartLifecycle {
         this.properties = properties;
         this.chunker = new Chunker(tokens, properties.chunkTargetTokens(), properties.chunkMaxTokens());
         this.pdf = new PdfExtractor(Runtime.getRuntime().availableProcessors(), properties.limits(), properties.ocr(), tesseract);
-        this.richText = new RichTextExtractor(properties.limits());
+        this.richText = new RichTextProcess(properties);
         this.workers = Executors.newFixedThreadPool(properties.ingestion().threads(),
                 Thread.ofPlatform().name("document-extraction-", 0).factory());
     }
