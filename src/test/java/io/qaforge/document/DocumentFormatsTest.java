@@ -167,6 +167,22 @@ class DocumentFormatsTest {
     }
 
     @Test
+    void aNulInADocumentIsNeverStored() throws Exception {
+        assertProblem(documents.upload("Touch\u0000rugby".getBytes(StandardCharsets.UTF_8), "nul.txt"), 415, "unsupported-media-type");
+        var html = documents.upload("<html><body><p>Touch\u0000 rugby &#0;has six players.</p></body></html>"
+                .getBytes(StandardCharsets.UTF_8), "nul.html");
+        assertThat(html.getStatusCode().value()).as("%s", html.getBody()).isEqualTo(201);
+        assertThat(documents.text(html.getBody().get("id").asText())).doesNotContain("\u0000").contains("Touch", "six players.");
+        var docx = TestDocuments.unzip(TestDocuments.docx(1));
+        docx.put("word/document.xml", new String(docx.get("word/document.xml"), StandardCharsets.UTF_8)
+                .replace("Each touchdown", "Each\u0000 touchdown").getBytes(StandardCharsets.UTF_8));
+        var refused = documents.upload(TestDocuments.zip(docx), "nul.docx");
+        assertThat(refused.getStatusCode().value()).as("XML holds no NUL: %s", refused.getBody()).isEqualTo(422);
+        assertProblem(refused, 422, "corrupt-document");
+        assertThat(jdbc.queryForObject("select count(*) from document", Integer.class)).isEqualTo(1);
+    }
+
+    @Test
     void brokenFilesAreDescribedInTheUsersWordsNotInJavas() throws Exception {
         byte[] epub = TestDocuments.epub();
         var noContainer = TestDocuments.unzip(epub);
