@@ -161,7 +161,7 @@ class BatchRunner implements SmartLifecycle {
                 throw e;
             }
             String reason = "batch submission was cut off, and whether the provider took it could not be told within "
-                    + properties.batch().recoveryWindow() + " (its batch list: " + e.getMessage() + "); not sent again, "
+                    + properties.batch().recoveryWindow().toSeconds() + " s (its batch list: " + e.getMessage() + "); not sent again, "
                     + "so as not to pay twice: retry the failed tasks once the provider's batches are checked";
             log.warn("Batch {} of job {}: {}", leased.id(), leased.jobId(), reason);
             for (TaskQueue.Claimed task : batches.waiting(leased.id())) {
