@@ -291,7 +291,7 @@ class DocumentExtraction implements SmartLifecycle {
 
     private static ApiProblem unexpected(Run run, Throwable e) {
         log.error("Extraction of document {} failed", run.documentId, e);
-        String why = e instanceof OutOfMemoryError ? "the service ran out of memory" : String.valueOf(e.getMessage());
+        String why = e instanceof OutOfMemoryError ? "the service ran out of memory" : "the service failed while reading it (logged)";
         return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "extraction-failed", "Extraction failed",
                 "The document could not be extracted: " + why);
     }

@@ -72,8 +72,7 @@ class RichTextExtractor {
                 return Archives.encrypted();
             }
         }
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_ENTITY, "corrupt-document", "Corrupt document",
-                "The file looks like " + kind.name() + " but cannot be read: " + e.getMessage());
+        return Unreadable.problem("corrupt-document", "Corrupt document", kind.name(), e);
     }
 
     /** Tika's HTML mapping, less the parts of a page that are not its content. */

@@ -118,10 +118,13 @@ record GenerationProperties(
     }
 
     /**
-     * @param pollInterval how often a replica submits the batch jobs' pending tasks and asks after batches in flight
-     *                     (a batch takes minutes to hours: polling faster buys nothing)
+     * @param pollInterval   how often a replica submits the batch jobs' pending tasks and asks after batches in flight
+     *                       (a batch takes minutes to hours: polling faster buys nothing)
+     * @param recoveryWindow how long, from its start, the search for a batch whose submission was cut off is tried
+     *                       again (once a poll interval) while the provider's batch list cannot be read; then its tasks
+     *                       fail with the reason, since sending them again could pay for them twice
      */
-    record Batches(@DefaultValue("30s") Duration pollInterval) {
+    record Batches(@DefaultValue("30s") Duration pollInterval, @DefaultValue("10m") Duration recoveryWindow) {
     }
 
     /**

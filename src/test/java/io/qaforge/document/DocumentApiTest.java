@@ -20,6 +20,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
+import io.qaforge.ProblemDetails;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -202,6 +204,7 @@ class DocumentApiTest {
         assertThat(response.getBody().get("type").asText()).isEqualTo("/problems/" + slug);
         assertThat(response.getBody().get("title").asText()).isNotBlank();
         assertThat(response.getBody().get("detail").asText()).isNotBlank();
+        ProblemDetails.assertInUsersWords(response.getBody().get("detail").asText());
         return response.getBody();
     }
 }

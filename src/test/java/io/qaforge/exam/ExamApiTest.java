@@ -128,6 +128,35 @@ class ExamApiTest {
     }
 
     @Test
+    void aNulInAnyFieldOfAnyExamFormatIsRefusedNamingWhereItSitsAndStoresNothing() {
+        long exams = count("exam"), questions = count("exam_question");
+
+        assertProblem(upload("a.jsonl", "{\"question\":\"a\\u0000b?\",\"answer\":\"c\"}\n", null), 400, "invalid-text",
+                "line 1: question", "NUL");
+        assertProblem(upload("a.jsonl", "{\"question\":\"One?\",\"answer\":\"1\"}\n{\"question\":\"Two?\",\"answer\":\"2\\u0000\"}\n", null),
+                400, "invalid-text", "line 2: answer");
+        assertProblem(upload("a.jsonl", "{\"question\":\"One?\",\"answer\":\"1\",\"context\":\"Rule\\u0000 7\"}\n", null),
+                400, "invalid-text", "line 1: context");
+        assertProblem(upload("a.jsonl", "{\"question\":\"One?\",\"answer\":\"1\",\"direction\":\"forward\\u0000\"}\n", null),
+                400, "invalid-text", "line 1: direction");
+        assertProblem(upload("a.csv", "question,answer\nOne?,1\nTwo?,2\u0000\n", null), 400, "invalid-text", "line 3: answer");
+        assertProblem(upload("a.csv", "question;answer;context\nOne?;1;Rule\u00007\n", null), 400, "invalid-text", "line 2: context");
+        assertProblem(upload("a.csv", "question\tanswer\n\"On\u0000e?\"\t1\n", null), 400, "invalid-text", "line 2: question");
+        assertProblem(upload("a.csv", "question,answer,factId\nOne?,1,7\u0000\n", null), 400, "invalid-text", "line 2: factId");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "questions", List.of(Map.of("question", "Q?", "answer", "A"),
+                Map.of("question", "Q2?", "answer", "A\u0000")))), 400, "invalid-text", "questions[1].answer");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x\u0000", "questions", List.of(Map.of("question", "Q?", "answer", "A")))),
+                400, "invalid-text", "name");
+        var named = new LinkedMultiValueMap<String, Object>();
+        named.add("file", TrainingFixtures.file("a.csv", "question,answer\nOne?,1\n".getBytes(StandardCharsets.UTF_8)));
+        named.add("name", "Rule\u0000book");
+        assertProblem(fixtures.exchange(HttpMethod.POST, "/api/exams", named, MediaType.MULTIPART_FORM_DATA, null), 400, "invalid-text", "name");
+
+        assertThat(count("exam")).isEqualTo(exams);
+        assertThat(count("exam_question")).isEqualTo(questions);
+    }
+
+    @Test
     void aJobsTestSplitBecomesAnExamWithEachQuestionsSourceText() {
         UUID small = fixtures.document("small.txt", "Touch is played six a side. A half lasts twenty minutes.");
         UUID job = fixtures.job(small, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "train"},

@@ -87,6 +87,23 @@ class ClientErrorsTest {
     }
 
     @Test
+    void parameterNamesTheFirewallRefusesAreBadRequestsNotErrors() throws Exception {
+        UUID job = UUID.randomUUID();
+        // unassigned code points (U+0378, U+FFFF, U+E0080) and control characters (U+0001, U+0007, U+0085)
+        for (String name : new String[]{"%CD%B8", "a%EF%BF%BFb", "%F3%A0%82%80", "x%01", "%07format", "%C2%85"}) {
+            assertProblem(send("GET", "/api/jobs/" + job + "/export?" + name + "=1", null, null), 400, "invalid-parameter",
+                    "parameter name");
+            // The firewall refuses names only where they are read; elsewhere they are ignored, never an error.
+            assertThat(send("GET", "/api/documents?" + name + "=1", null, null).statusCode()).isEqualTo(200);
+        }
+        for (String value : new String[]{"%CD%B8", "%EF%BF%BF", "%F3%A0%82%80", "%01", "%C2%85"}) {
+            int status = send("GET", "/api/jobs/" + job + "/export?format=" + value, null, null).statusCode();
+            assertThat(status).as("format=" + value).isBetween(400, 499);
+        }
+        assertThat(send("GET", "/api/jobs/" + job + "/export?format=jsonl", null, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void uploadLimitsThatAreNotAboutSizeSaySo() throws Exception {
         long before = documents();
         HttpResponse<String> longName = upload("r".repeat(3000) + ".txt", null, "Each team has six players on the field.", 0);
