@@ -232,7 +232,7 @@ class ExamApiTest {
         unzip(zip.getBody(), tmp.resolve("tasks"));
         assertThat(tmp.resolve("tasks/" + task + "/README.md")).content().contains("--include_path");
 
-        JsonNode loaded = PythonDatasets.run("""
+        JsonNode loaded = PythonDatasets.runLmEval("""
                 import json, sys
                 from lm_eval.tasks import TaskManager, get_task_dict
                 name = sys.argv[2]
