@@ -274,6 +274,8 @@ class ConsoleJobTest {
             assertThat(facts).isPositive();
             assertThat(browser.find("[data-fact=coverage] dd").getText()).isEqualTo(view.at("/coverage/covered").asInt() + " of " + facts);
             assertThat(browser.find("[data-fact=judgePassRate] dd").getText()).startsWith("100 %");
+            assertThat(browser.find("#self-judged").getText()).as("the default judge is the generator")
+                    .isEqualTo(view.at("/judge/warning").asText()).contains("grading its own answers");
             assertThat(browser.find("table.rejects").getText()).contains("prompt_echo", "markup", "unsupported_number");
             browser.waitUntil(d -> browser.all("#facts .fact").size() == Math.min(facts, 20));
             WebElement first = browser.find("#facts .fact");
