@@ -164,12 +164,6 @@ class GroundingTest {
                     "TCP guarantees delivery of packets with acknowledgements, while UDP sends datagrams without them."));
 
     @Test
-    void zzDistribution() {
-        PARAPHRASES.forEach(p -> System.out.printf("DIST paraphrase %.2f %s | %s%n", p.support(), p.question(), p.answer()));
-        OFF_TOPIC.forEach(p -> System.out.printf("DIST offtopic %.2f %s | %s%n", p.support(), p.question(), p.answer()));
-    }
-
-    @Test
     void theGroundingFloorKeepsHonestParaphrasesAndRejectsWhatNoChunkSays() {
         assertThat(PARAPHRASES).hasSizeGreaterThanOrEqualTo(20).allSatisfy(pair ->
                 assertThat(pair.reason()).as("%s (support %.2f)", pair, pair.support()).isNull());
