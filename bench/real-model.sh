@@ -105,6 +105,12 @@ done
 [ -n "$ready" ] || { echo "real-model: llama.cpp's server or the service did not answer within 4 minutes" >&2; tail -n 25 "$work/llama.log" >&2; exit 1; }
 api=http://localhost:$port/api
 doc=$(curl -sf -F file=@"$pdf" "$api/documents" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+# Ingestion runs in the background: a job names documents once they are read.
+until [ "$(curl -sf "$api/documents/$doc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = READY ]; do
+    curl -sf "$api/documents/$doc" | grep -q '"status":"FAILED"' && { echo "real-model: the document failed to ingest" >&2; exit 1; }
+    alive "while the document was read"
+    sleep 1
+done
 job=$(curl -sf -H 'Content-Type: application/json' "$api/jobs" -d "{\"documentIds\":[\"$doc\"],
   \"context\":\"These questions are about the R Language Definition, the manual of the R programming language.\",
   \"provider\":\"local\",\"model\":\"SmolLM2-135M-Instruct\",\"temperatures\":{\"count\":${BENCH_TEMPERATURES:-3}},
