@@ -211,6 +211,7 @@ def main():
     judge = job.get("judge") or {}
     print(json.dumps({
         "status": job["status"], "calls": job["tasks"]["total"], "failedCalls": job["tasks"]["failed"],
+        "failures": job.get("failures"), "nothingToTeach": (job.get("coverage") or {}).get("nothingToTeach"),
         "parsed": len(pairs), "accepted": len(accepted),
         "yield": round(len(accepted) / len(pairs), 3) if pairs else None,
         "rejects": dict(rejects.most_common()),
