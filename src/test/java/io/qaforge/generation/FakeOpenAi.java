@@ -420,10 +420,12 @@ public class FakeOpenAi implements AutoCloseable {
                 + call.variantHint() + " variant?";
     }
 
-    /** Grounded in the chunk: its only number is the chunk's own fact number. */
+    /**
+     * Grounded in the chunk: its words are those of every test document's facts (a team of six restarting play), its
+     * only number the chunk's own fact number.
+     */
     static String answer(Call call, int i) {
-        return call.fact() < 0 ? "Details of this kind are set out in the rules."
-                : "Details of fact " + call.fact() + " are set out in rule " + call.fact() + " of the rules.";
+        return call.fact() < 0 ? "A team of six restarts play." : "Fact " + call.fact() + " says that a team of six restarts play.";
     }
 
     private static String jsonPairs(Call call) {
