@@ -9,7 +9,6 @@ import java.util.Set;
 
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StoredField;
@@ -26,24 +25,27 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.ByteBuffersDirectory;
 
 import io.qaforge.document.Chunk;
+import io.qaforge.system.Language;
 
 /**
  * The chunks of some documents in an in-memory Lucene index, ranked for a question by BM25 (Lucene's default
  * similarity): the retriever of a retrieval-augmented ceiling, so that an exam question without a passage of its own is
- * scored in context the way RAG would answer it. Built per use: a run's documents are at most a few thousand chunks,
- * which Lucene indexes in about a second.
+ * scored in context the way RAG would answer it. Words are compared as the documents' language's stems, without its
+ * stopwords (the grounding gate's analyzers). Built per use: a run's documents are at most a few thousand chunks, which
+ * Lucene indexes in about a second.
  */
 final class Passages implements AutoCloseable {
 
     private static final String TEXT = "text", ORDER = "order";
 
     private final List<Chunk> chunks;
-    private final Analyzer analyzer = new StandardAnalyzer();
+    private final Analyzer analyzer;
     private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
     private final DirectoryReader reader;
 
     Passages(List<Chunk> chunks) {
         this.chunks = List.copyOf(chunks);
+        this.analyzer = Language.of(chunks.isEmpty() ? "" : chunks.getFirst().getText()).analyzer();
         try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(analyzer))) {
             for (int i = 0; i < this.chunks.size(); i++) {
                 var doc = new org.apache.lucene.document.Document();
@@ -105,7 +107,7 @@ final class Passages implements AutoCloseable {
 
     @Override
     public void close() {
-        try (analyzer; directory; reader) {
+        try (directory; reader) {
             // closed in reverse order
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -65,6 +65,11 @@ public enum Language {
         return ENGLISH;
     }
 
+    /** Lucene's analyzer for this language: shared, so never closed by its users. */
+    public Analyzer analyzer() {
+        return analyzer;
+    }
+
     /** ISO 639-1, as {@code en}. */
     public String code() {
         return lingua.getIsoCode639_1().toString();
