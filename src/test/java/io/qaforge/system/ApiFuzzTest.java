@@ -70,9 +70,14 @@ class ApiFuzzTest {
                 new String[] {"Where does play restart?", "At the mark.", "train"},
                 new String[] {"What follows repeated breaches?", "A sin bin.", "test"});
         String exam = id(fixtures.post("/api/exams", Map.of("name", "Rules", "questions", List.of(
-                Map.of("question", "How many players does a team field?", "answer", "Six."))))) ;
+                Map.of("question", "How many players does a team field?", "answer", "Six.")))));
         String training = id(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B")));
         String dataset = id(fixtures.post("/api/datasets", Map.of("name", "rules", "jobIds", List.of(job))));
+        // DELETE gets ids of its own, so that the other operations keep theirs.
+        UUID documentToDelete = fixtures.document("more-rules.txt", TrainingFixtures.rules(2));
+        String examToDelete = id(fixtures.post("/api/exams", Map.of("name", "More rules", "questions", List.of(
+                Map.of("question", "Where does play restart?", "answer", "At the mark.")))));
+        String datasetToDelete = id(fixtures.post("/api/datasets", Map.of("name", "more-rules", "jobIds", List.of(job))));
 
         Path report = Files.createDirectories(Path.of("target/schemathesis"));
         // Read here, where a slow first rendering of the document meets no client timeout.
@@ -82,12 +87,15 @@ class ApiFuzzTest {
                 "--url", "http://localhost:" + port, "--max-examples", String.valueOf(EXAMPLES), "--phases", PHASES, "--seed", "1",
                 "--workers", "2", "--report", "ndjson", "--report-dir", report.toString())
                 .redirectErrorStream(true).redirectOutput(report.resolve("output.txt").toFile());
-        schemathesis.environment().putAll(Map.of(
-                "QAFORGE_FUZZ_HOOKS", CONFIG.resolve("hooks.py").toAbsolutePath().toString(),
-                "QAFORGE_API_TOKEN", TOKEN, "QAFORGE_WORKER_TOKEN", TrainingFixtures.WORKER_TOKEN,
-                "QAFORGE_FUZZ_DOCUMENT", document.toString(), "QAFORGE_FUZZ_JOB", job.toString(),
+        Map<String, String> environment = schemathesis.environment();
+        environment.put("QAFORGE_FUZZ_HOOKS", CONFIG.resolve("hooks.py").toAbsolutePath().toString());
+        environment.put("QAFORGE_API_TOKEN", TOKEN);
+        environment.put("QAFORGE_WORKER_TOKEN", TrainingFixtures.WORKER_TOKEN);
+        environment.put("NO_COLOR", "1");
+        environment.putAll(Map.of("QAFORGE_FUZZ_DOCUMENT", document.toString(), "QAFORGE_FUZZ_JOB", job.toString(),
                 "QAFORGE_FUZZ_EXAM", exam, "QAFORGE_FUZZ_TRAINING", training, "QAFORGE_FUZZ_DATASET", dataset,
-                "NO_COLOR", "1"));
+                "QAFORGE_FUZZ_DOCUMENT_TO_DELETE", documentToDelete.toString(), "QAFORGE_FUZZ_EXAM_TO_DELETE", examToDelete,
+                "QAFORGE_FUZZ_DATASET_TO_DELETE", datasetToDelete));
         Process process = schemathesis.start();
         assertThat(process.waitFor(20, TimeUnit.MINUTES)).as("schemathesis ended").isTrue();
         String output = Files.readString(report.resolve("output.txt"));
