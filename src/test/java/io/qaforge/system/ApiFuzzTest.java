@@ -79,14 +79,15 @@ class ApiFuzzTest {
                 Map.of("question", "Where does play restart?", "answer", "At the mark.")))));
         String datasetToDelete = id(fixtures.post("/api/datasets", Map.of("name", "more-rules", "jobIds", List.of(job))));
 
-        Path report = Files.createDirectories(Path.of("target/schemathesis"));
+        Path report = Files.createDirectories(Path.of("target/schemathesis").toAbsolutePath());
         // Read here, where a slow first rendering of the document meets no client timeout.
         Path openApi = Files.writeString(report.resolve("openapi.json"), http.getForObject("/v3/api-docs", String.class));
         ProcessBuilder schemathesis = new ProcessBuilder(venv() + "/bin/schemathesis",
-                "--config-file", CONFIG.resolve("schemathesis.toml").toString(), "run", openApi.toString(),
+                "--config-file", CONFIG.resolve("schemathesis.toml").toAbsolutePath().toString(), "run", openApi.toString(),
                 "--url", "http://localhost:" + port, "--max-examples", String.valueOf(EXAMPLES), "--phases", PHASES, "--seed", "1",
                 "--workers", "2", "--report", "ndjson", "--report-dir", report.toString())
-                .redirectErrorStream(true).redirectOutput(report.resolve("output.txt").toFile());
+                // There, where its cache goes too.
+                .directory(report.toFile()).redirectErrorStream(true).redirectOutput(report.resolve("output.txt").toFile());
         Map<String, String> environment = schemathesis.environment();
         environment.put("QAFORGE_FUZZ_HOOKS", CONFIG.resolve("hooks.py").toAbsolutePath().toString());
         environment.put("QAFORGE_API_TOKEN", TOKEN);
