@@ -137,6 +137,7 @@ class ModelPushTest {
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x")), 400, "hub-token-missing", "HF_TOKEN");
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", FakeHub.READ_TOKEN)), 403, "hub-forbidden");
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", "hf_wrong")), 401, "hub-unauthorized");
+        assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", "hf_\u00de\u00e9 x")), 400, "invalid-hub-token", "'token'");
         assertProblem(fixtures.post("/api/trainings/" + UUID.randomUUID() + "/hub-push", Map.of("repoId", "x", "token", FakeHub.WRITE_TOKEN)),
                 404, "not-found");
         String queued = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asText();

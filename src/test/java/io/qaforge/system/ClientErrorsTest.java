@@ -74,6 +74,7 @@ class ClientErrorsTest {
         assertProblem(send("GET", "/api/documents?page=2147483647&size=1000", null, null), 400, "invalid-parameter", "page");
         assertProblem(send("GET", "/api/jobs?page=99999999999", null, null), 400, "invalid-parameter", "page");
         assertProblem(send("GET", "/api/documents?size=abc", null, null), 400, "invalid-parameter", "size");
+        assertProblem(send("GET", "/api/datasets?sort=name%25", null, null), 400, "invalid-parameter", "sort");
         assertThat(send("GET", "/api/documents?page=3&size=10&sort=createdAt,asc", null, null).statusCode()).isEqualTo(200);
     }
 
