@@ -265,7 +265,7 @@ class ExamApiTest {
         try (var in = new ZipInputStream(new ByteArrayInputStream(zip))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                 Path file = into.resolve(entry.getName()).normalize();
-                assertThat(file).startsWith(into);
+                assertThat(file.startsWith(into)).as("%s stays in the folder", entry.getName()).isTrue();
                 Files.createDirectories(file.getParent());
                 Files.write(file, in.readAllBytes());
             }
