@@ -22,6 +22,7 @@ COPY --from=build /layers/snapshot-dependencies/ ./
 COPY --from=build /layers/application/ ./
 USER qaforge
 EXPOSE 8080
-# A fixed heap (QAFORGE_HEAP, default 2g): the document limits keep one upload within it; Tesseract runs outside it.
+# A fixed heap (QAFORGE_HEAP, default 2g): the document limits keep one upload within it; Tesseract and the parser JVMs
+# of Word, OpenDocument, EPUB and HTML files run outside it. Out of memory all the same, the JVM exits and is restarted.
 ENV QAFORGE_HEAP=2g
-ENTRYPOINT ["sh", "-c", "exec java -Xmx\"$QAFORGE_HEAP\" org.springframework.boot.loader.launch.JarLauncher \"$@\"", "qaforge"]
+ENTRYPOINT ["sh", "-c", "exec java -Xmx\"$QAFORGE_HEAP\" -XX:+ExitOnOutOfMemoryError org.springframework.boot.loader.launch.JarLauncher \"$@\"", "qaforge"]

@@ -2,14 +2,20 @@
 """Checks a job's pairs against the grounding gate's deterministic rules, written again here, apart from the service's
 code, so the benchmark can catch the service's own mistakes: leftover numbering or labels, the prompt's example or
 instructions echoed, markup or code fragments, numbers or quoted names the chunk lacks, and questions about "this spec"
-that name nothing of it. Reads the pairs (GET /api/jobs/{id}/pairs), the chunks of their documents and the prompt texts,
-and prints one JSON object: pairs parsed, accepted, rejects by reason, and the accepted pairs that fail a check.
+that name nothing of it, and the grounding floor: the share of an answer's content words (Porter stems, Snowball's
+English stopwords left out, numbers apart) that its chunk and the job's facts of that chunk hold, with the question
+counted in for an answer of fewer than four content words (English only: the benchmark's document is). Reads the pairs
+(GET /api/jobs/{id}/pairs), the chunks of their documents, the job's facts and the prompt texts, and prints one JSON
+object: pairs parsed, accepted, rejects by reason, the accepted pairs that fail a check, the lowest support among the
+accepted, and whether the judge is the generator itself.
 
-Usage: grounding_check.py API JOB_ID PROMPT_FILE...
+Usage: grounding_check.py API JOB_ID MIN_SUPPORT PROMPT_FILE...   (needs snowballstemmer)
 """
 import collections, json, re, sys, urllib.request
 
-API, JOB, PROMPT_FILES = sys.argv[1], sys.argv[2], sys.argv[3:]
+import snowballstemmer
+
+API, JOB, MIN_SUPPORT, PROMPT_FILES = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
 
 
 def get(path):
@@ -40,6 +46,33 @@ DEICTIC = re.compile(r"\b(this|that|these|those|the|above|following|said|given)\
                      r"the document|the excerpt|the input|the above)\b|^\W*(what|who|how|why|when|where|which)\s+(is|are|"
                      r"was|were|does|do|did|can|could|should|would|will)\s+(it|this|that|they|these|those|he|she)\b", re.I)
 QUOTED = re.compile(r"\"([^\"]{2,200})\"|\u201c([^\u201d]{2,200})\u201d|`([^`]{2,200})`")
+
+
+# Snowball's English stopword list (snowballstem.org/algorithms/english/stop.txt), as the service uses it.
+STOPWORDS = set("""i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+herself it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing would should could ought i'm you're he's she's it's we're they're i've
+you've we've they've i'd you'd he'd she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't
+hasn't haven't hadn't doesn't don't didn't won't wouldn't shan't shouldn't can't cannot couldn't mustn't let's that's
+who's what's here's there's when's where's why's how's a an the and but if or because as until while of at by for with
+about against between into through during before after above below to from up down in out on off over under again
+further then once here there when where why how all any both each few more most other some such no nor not only own same
+so than too very""".split())
+STEMMER = snowballstemmer.stemmer("porter")
+MIN_CLAIM_WORDS = 4
+
+
+def stems(text):
+    tokens = [t[:-2] if t.endswith(("'s", "’s")) else t
+              for t in re.findall(r"\w+(?:['’.]\w+)*", text.lower().replace("_", " "))]
+    return {s for s in STEMMER.stemWords([t for t in tokens if t not in STOPWORDS]) if re.search(r"[^\W\d_]", s)}
+
+
+def support(pair, source):
+    content = stems(pair["answer"])
+    if len(content) < MIN_CLAIM_WORDS:
+        content |= stems(pair["question"])
+    return len(content & source) / len(content) if content else 1.0
 
 
 def forms(number):
@@ -119,6 +152,15 @@ def failures(pair, chunk, prompt_units, prompt_lines):
 
 def main():
     job = get(f"/api/jobs/{JOB}")
+    facts_of = collections.defaultdict(list)
+    page = 0
+    while job.get("coverage"):
+        answer = get(f"/api/jobs/{JOB}/facts?size=1000&page={page}")
+        for fact in answer["content"]:
+            facts_of[fact["chunkId"]].append(fact["text"])
+        if len(answer["content"]) < 1000:
+            break
+        page += 1
     prompts = [open(f, encoding="utf-8").read() for f in PROMPT_FILES] + list((job.get("params") or {}).get("prompts", {}).values())
     prompts.append(job["context"])
     prompt_units, prompt_lines = [], set()
@@ -149,8 +191,13 @@ def main():
     wrong = collections.Counter()
     examples = []
     wrong_pairs = 0
+    supports = []
     for pair in accepted:
         found = failures(pair, chunks[pair["chunkId"]], prompt_units, prompt_lines)
+        source = stems(chunks[pair["chunkId"]] + "\n" + "\n".join(facts_of[pair["chunkId"]]))
+        supports.append(support(pair, source))
+        if supports[-1] < MIN_SUPPORT:
+            found.append("under_grounding_floor")
         if found:
             wrong_pairs += 1
             wrong.update(found)
@@ -164,6 +211,7 @@ def main():
     judge = job.get("judge") or {}
     print(json.dumps({
         "status": job["status"], "calls": job["tasks"]["total"], "failedCalls": job["tasks"]["failed"],
+        "failures": job.get("failures"), "nothingToTeach": (job.get("coverage") or {}).get("nothingToTeach"),
         "parsed": len(pairs), "accepted": len(accepted),
         "yield": round(len(accepted) / len(pairs), 3) if pairs else None,
         "rejects": dict(rejects.most_common()),
@@ -172,6 +220,10 @@ def main():
         "acceptedFailingChecks": wrong_pairs,
         "acceptedFailingShare": round(wrong_pairs / len(accepted), 3) if accepted else None,
         "failingByCheck": dict(wrong.most_common()), "failingExamples": examples,
+        "minSupport": MIN_SUPPORT, "acceptedUnderFloor": wrong["under_grounding_floor"],
+        "lowestAcceptedSupport": round(min(supports), 3) if supports else None,
+        "judgeIsGenerator": (judge.get("provider") == job["provider"] and judge.get("model") == job["model"]) if judge else None,
+        "judgeWarning": judge.get("warning"),
         "acceptedExamples": [{"question": p["question"], "answer": p["answer"]} for p in accepted[:5]],
         "rejectedExamples": rejected_examples,
     }, indent=2, ensure_ascii=False))

@@ -2,11 +2,12 @@
 worker/README.md ("Serve mode: the service contract"):
 
   POST /api/worker/trainings/claim              {"workerId","leaseSeconds"} -> 200 run | 204
-       run: {"id","jobId","baseModel","params","datasetUrls":{"train","test"}|null,"examUrl","artifactUrl",
-             "evaluateOnly","attempt","leaseUntil"}
+       run: {"id","jobId","baseModel","params","datasetUrls":{"train","test"}|null,"examUrl","retentionExamUrl",
+             "artifactUrl","evaluateOnly","attempt","leaseUntil"}
   GET  /api/worker/trainings/{id}/dataset?split=train|test   JSONL chat rows
   GET  /api/worker/trainings/{id}/exam          {"examId","name","questions":[{"id","question","answer","factId",
                                                  "direction","context"}]}
+  GET  /api/worker/trainings/{id}/retention-exam   the same shape: questions answered closed book before and after
   POST /api/worker/trainings/{id}/heartbeat     {"workerId", progress...} -> {"cancelRequested","leaseUntil"} | 409
   PUT  /api/worker/trainings/{id}/artifacts/{adapter|merged}?workerId=  application/zip
                                                 -> 201 {"kind","sha256","bytes"} | 409 lease-lost | 413
@@ -34,6 +35,7 @@ class FakeRun:
     train: Path | None
     test: Path | None
     exam: list[dict] | None = None  # questions; None: the claim has no examUrl
+    retention: list[dict] | None = None  # questions; None: the claim has no retentionExamUrl
     evaluate_only: bool = False
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     cancel_after_training_beats: int | None = None  # answer cancelRequested once this many training beats came
@@ -139,6 +141,8 @@ class FakeService:
                     return
                 if action == "exam" and run.exam is not None:
                     return self._send(200, {"examId": "exam-" + run.id, "name": "fake exam", "questions": run.exam})
+                if action == "retention-exam" and run.retention is not None:
+                    return self._send(200, {"examId": "retention", "name": "fake retention", "questions": run.retention})
                 split = (query.get("split") or [""])[0]
                 path = getattr(run, split, None) if action == "dataset" and split in ("train", "test") else None
                 if path is None or not Path(path).exists():
@@ -191,6 +195,8 @@ class FakeService:
                     return self._send(200, {"id": run.id, "jobId": None, "baseModel": run.base_model,
                                             "params": run.params, "datasetUrls": urls,
                                             "examUrl": f"{base}/exam" if run.exam is not None else None,
+                                            "retentionExamUrl": f"{base}/retention-exam" if run.retention is not None
+                                            else None,
                                             "artifactUrl": f"{base}/artifacts", "evaluateOnly": run.evaluate_only,
                                             "attempt": run.attempt, "leaseUntil": "2030-01-01T00:00:00Z"})
                 if run is None:

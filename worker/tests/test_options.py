@@ -42,3 +42,10 @@ def test_cli_train_requires_dataset_model_and_output(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--dataset", "d"])
     assert "--base-model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ratio", [1, 1.0, 5, -0.1])
+def test_a_warmup_ratio_outside_0_to_1_is_refused_as_transformers_would_read_it_as_steps(ratio):
+    with pytest.raises(ValueError, match=r"warmupRatio.*from 0 up to, but not including, 1"):
+        apply_params(TrainOptions(), {"warmupRatio": ratio})
+    assert apply_params(TrainOptions(), {"warmupRatio": 0.1})[0].warmup_ratio == 0.1

@@ -1,6 +1,6 @@
 import pytest
 
-from qaforge_worker.scoring import contains, exact_match, normalise, score, token_f1
+from qaforge_worker.scoring import contains, exact_match, key_facts, normalise, numbers, score, token_f1
 
 
 def test_normalise_drops_case_punctuation_articles_and_spaces():
@@ -37,4 +37,29 @@ def test_contains_needs_whole_words():
 
 def test_score_marks_exact_match_as_contained():
     s = score("Anna Berg founded the club.", "anna berg founded the club")
-    assert s == {"exactMatch": True, "f1": 1.0, "contained": True}
+    assert s == {"exactMatch": True, "f1": 1.0, "contained": True, "keyFacts": True}
+
+
+@pytest.mark.parametrize("text,values", [
+    ("4,096 bytes", {4096}), ("4096", {4096}), ("twenty", {20}), ("twenty-one players", {21}),
+    ("three hundred and five", {305}), ("1.5 million", {1_500_000}), ("the 3rd and the eleventh", {3, 11}),
+    ("built in 1782 by eleven men", {1782, 11}), ("no numbers here", set()),
+])
+def test_numbers_are_read_in_digits_and_words(text, values):
+    assert numbers(text) == values
+
+
+@pytest.mark.parametrize("answer,reference,question,right", [
+    ("4,096 bytes", "The default page size is 4096 bytes.", "What is the default page size?", True),
+    ("Twenty.", "Each half lasts 20 minutes.", "How long is a half?", True),
+    ("Eleven acres.", "The mill pond covers eleven acres.", "How large, in acres, is the mill pond?", True),
+    ("It covers 12 acres.", "The mill pond covers eleven acres.", "How large, in acres, is the mill pond?", False),
+    ("Da Vinci painted it.", "Leonardo da Vinci painted the Mona Lisa.", "Who painted the Mona Lisa?", True),
+    ("Alexander Fleming.", "Alexander Fleming discovered penicillin in 1928.", "Who discovered penicillin?", True),
+    ("It was built by John Smith.", "Josiah Penhallow built it.", "Who built the mill?", False),
+    ("The mill was built.", "It was built in 1782.", "When was the mill built?", False),
+    ("I don't know.", "Anna Berg founded the club.", "Who founded the club?", False),
+])
+def test_key_facts_reward_the_reference_key_content(answer, reference, question, right):
+    assert key_facts(answer, reference, question) is right
+    assert not contains(answer, reference)  # what "contained" missed or rightly refused

@@ -42,8 +42,11 @@ def test_claim_train_heartbeat_upload_complete(tiny_model, dataset_dir, tmp_path
 
     with FakeService(TOKEN) as svc:
         svc.fail_next = {"claim": 1, "complete": 1, "artifacts": 1, "dataset": 1, "exam": 1}  # transient 503s
+        retention = [{"id": "r1", "question": "What is the capital of France?", "answer": "Paris."},
+                     {"id": "r2", "question": "How many legs does a spider have?", "answer": "Eight."}]
         run = svc.enqueue(FakeRun(str(tiny_model), {**FAST, "loraR": 8, "unknownKnob": 1},
-                                  dataset_dir / "train.jsonl", dataset_dir / "test.jsonl", exam=exam()))
+                                  dataset_dir / "train.jsonl", dataset_dir / "test.jsonl", exam=exam(),
+                                  retention=retention))
         outcomes = run_serve(svc, tmp_path, max_runs=1)
 
         assert outcomes == ["completed"]
@@ -53,7 +56,8 @@ def test_claim_train_heartbeat_upload_complete(tiny_model, dataset_dir, tmp_path
         assert f"/api/worker/trainings/{run.id}/dataset?split=test" in gets
         beats = svc.bodies("heartbeat", run.id)
         phases = [b["phase"] for b in beats]
-        order = ["evaluating-before", "evaluating-in-context", "training", "evaluating-after", "saving", "uploading"]
+        order = ["evaluating-before", "evaluating-in-context", "evaluating-retention-before", "training",
+                 "evaluating-after", "evaluating-retention-after", "saving", "uploading"]
         assert [p for p in dict.fromkeys(phases)] == order  # each phase, in this order
         assert all(b["workerId"] == "test-worker" for b in beats)
         training = [b for b in beats if b["phase"] == "training" and b["step"]]
@@ -86,16 +90,25 @@ def test_claim_train_heartbeat_upload_complete(tiny_model, dataset_dir, tmp_path
         by_phase = {p: [r for r in results if r["phase"] == p] for p in ("before", "inContext", "after")}
         assert [r["questionId"] for r in by_phase["before"]] == ["e1", "e2", "e3", "e4", "e5"]
         assert [r["questionId"] for r in by_phase["inContext"]] == ["e1", "e2", "e3", "e4"]  # e5 has no context
-        assert len(by_phase["after"]) == 5 and len(results) == 14
-        assert set(results[0]) == {"questionId", "phase", "answer", "exactMatch", "tokenF1", "contained", "judge"}
+        assert len(by_phase["after"]) == 5
+        retained = [r for r in results if r["phase"] in ("retentionBefore", "retentionAfter")]
+        assert [(r["questionId"], r["phase"]) for r in retained] == [
+            ("r1", "retentionBefore"), ("r2", "retentionBefore"), ("r1", "retentionAfter"), ("r2", "retentionAfter")]
+        assert len(results) == 14 + 4
+        assert set(results[0]) == {"questionId", "phase", "answer", "keyFacts", "exactMatch", "tokenF1", "contained",
+                                   "judge"}
         assert all(r["judge"] is None for r in results)  # no judge configured on this worker
         recall = done["recall"]
         assert recall["before"]["questions"] == 5 and recall["inContext"]["questions"] == 4
         assert recall["after"]["contained"] > recall["before"]["contained"]
         assert set(recall["after"]["byDirection"]) == {"forward", "reverse"}
         assert recall["after"]["byDirection"]["forward"]["questions"] == 3
-        assert set(recall["recoveryRatioBy"]) == {"exactMatch", "tokenF1", "contained", "judge"}
-        assert recall["recoveryRatio"] == recall["recoveryRatioBy"]["contained"]
+        assert set(recall["recoveryRatioBy"]) == {"keyFacts", "exactMatch", "tokenF1", "contained", "judge"}
+        assert recall["recoveryRatio"] == recall["recoveryRatioBy"]["keyFacts"] and recall["recoveryRatioMetric"] == "keyFacts"
+        retention_rates = recall["retention"]
+        assert retention_rates["questions"] == 2 and retention_rates["metric"] == "keyFacts"
+        assert 0 <= retention_rates["before"] <= 1 and 0 <= retention_rates["after"] <= 1
+        assert done["report"]["generation"]["repetitionPenalty"] == 1.0 and done["report"]["generation"]["doSample"] is False
         assert svc.bodies("fail") == []
         assert not (tmp_path / "runs" / run.id).exists()  # delivered: nothing left on the worker
 

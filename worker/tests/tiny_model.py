@@ -55,7 +55,10 @@ def build_tokenizer(corpus: list[str], vocab_size: int = 600, chat_template: str
 
 
 def build_tiny_model_dir(out: Path, corpus: list[str], hidden: int = 64, layers: int = 2,
-                         chat_template: str = CHATML_WITH_GENERATION, seed: int = 0, base: bool = False) -> Path:
+                         chat_template: str = CHATML_WITH_GENERATION, seed: int = 0, base: bool = False,
+                         generation: dict | None = None) -> Path:
+    """`generation`: extra values for the saved generation_config (e.g. a repetition penalty, as instruct models
+    ship)."""
     import torch
     from transformers import AutoModelForCausalLM, Qwen2Config
 
@@ -79,6 +82,7 @@ def build_tiny_model_dir(out: Path, corpus: list[str], hidden: int = 64, layers:
     model = AutoModelForCausalLM.from_config(config)
     model.generation_config.eos_token_id = config.eos_token_id
     model.generation_config.pad_token_id = config.pad_token_id
+    model.generation_config.update(**(generation or {}))
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out

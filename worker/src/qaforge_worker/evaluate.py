@@ -3,29 +3,67 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from typing import Callable
 
 from .data import QAPair
 from .judge import Judge
+from .masking import render
 from .report import summarise
 from .scoring import score
 
 log = logging.getLogger(__name__)
 
+# The decoding of every phase and every model: greedy, and every penalty neutral. A model's own generation_config
+# may carry a repetition penalty or no_repeat_ngram_size, which punish copying the prompt: the in-context phase
+# would be pushed down, by a different amount for each model.
+DECODING = dict(do_sample=False, num_beams=1, repetition_penalty=1.0, no_repeat_ngram_size=0, length_penalty=1.0,
+                encoder_repetition_penalty=1.0, min_new_tokens=0, use_cache=True)
 
-def _eos_ids(model, tokenizer) -> list[int]:
-    ids: set[int] = set()
-    gen_eos = getattr(model.generation_config, "eos_token_id", None)
-    if isinstance(gen_eos, int):
-        ids.add(gen_eos)
-    elif gen_eos:
-        ids.update(gen_eos)
-    if tokenizer.eos_token_id is not None:
-        ids.add(tokenizer.eos_token_id)
-    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
-    if isinstance(im_end, int) and im_end != tokenizer.unk_token_id:
-        ids.add(im_end)
+
+def end_of_turn_ids(tokenizer) -> list[int]:
+    """The EOS token and the token the chat template ends an assistant turn with (`<|im_end|>`, `<|eot_id|>`,
+    `<end_of_turn>`, ...), found by rendering one reply and reading what follows it."""
+    ids = {tokenizer.eos_token_id} - {None}
+    reply = "qaforge-reply"
+    try:
+        turn = render(tokenizer, [{"role": "user", "content": "?"}, {"role": "assistant", "content": reply}])
+    except Exception as exc:  # noqa: BLE001 - a template that renders no reply still has the EOS token
+        log.warning("could not find the chat template's end-of-turn token: %s", exc)
+        return sorted(ids)
+    after = turn[turn.rfind(reply) + len(reply):].lstrip(" ")
+    first = tokenizer.encode(after, add_special_tokens=False)[:1]
+    if first and first[0] in set(tokenizer.all_special_ids):
+        ids.add(first[0])
     return sorted(ids)
+
+
+def generation_config(tokenizer, max_new_tokens: int):
+    """The one explicit GenerationConfig of every phase (see DECODING), stopping at the template's end of turn."""
+    from transformers import GenerationConfig
+
+    eos = end_of_turn_ids(tokenizer)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos[0]
+    return GenerationConfig(**DECODING, max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=pad)
+
+
+def describe(config) -> dict:
+    """The decoding as the run's report records it."""
+    camel = lambda name: name.split("_")[0] + "".join(w.title() for w in name.split("_")[1:])  # noqa: E731
+    return {camel(k): getattr(config, k) for k in (*DECODING, "max_new_tokens", "eos_token_id", "pad_token_id")}
+
+
+@contextmanager
+def _only(model, config):
+    """`generate` fills whatever a GenerationConfig leaves unset from the model's own generation_config; for the
+    call, that is `config` too, so nothing of the model's is inherited."""
+    target = model.get_base_model() if hasattr(model, "get_base_model") else model
+    own = target.generation_config
+    target.generation_config = config
+    try:
+        yield
+    finally:
+        target.generation_config = own
 
 
 def prompt_messages(pair: QAPair, in_context: bool = False) -> list[dict]:
@@ -38,37 +76,52 @@ def prompt_messages(pair: QAPair, in_context: bool = False) -> list[dict]:
     return messages + [{"role": "user", "content": question}]
 
 
+def prompt_ids(tokenizer, pair: QAPair, in_context: bool = False) -> list[int]:
+    """The prompt's token ids: the chat template rendered exactly as for training, up to the assistant's turn."""
+    text = render(tokenizer, prompt_messages(pair, in_context), add_generation_prompt=True)
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
 def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int = 8, max_new_tokens: int = 128,
-                     should_stop: Callable[[], None] | None = None, in_context: bool = False) -> list[str]:
-    """Greedy answers, batched with left padding, prompted with the chat template the model was trained with
-    (thinking off where the template has it). `should_stop` may raise to abort between batches."""
+                     should_stop: Callable[[], None] | None = None, in_context: bool = False,
+                     config=None) -> list[str]:
+    """Greedy answers with `config` (default: `generation_config`), in batches of prompts of similar length (left
+    padded, so little padding is computed); a batch that runs out of CUDA memory is retried at half the size, and
+    the smaller size kept. `should_stop` may raise to abort between batches."""
     import torch
 
+    config = config or generation_config(tokenizer, max_new_tokens)
     was_training = model.training
     model.eval()
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    eos = _eos_ids(model, tokenizer)
     device = next(model.parameters()).device
-    answers: list[str] = []
+    prompts = [prompt_ids(tokenizer, p, in_context) for p in pairs]
+    order = sorted(range(len(pairs)), key=lambda i: len(prompts[i]))
+    answers: list[str] = [""] * len(pairs)
+    done, size = 0, max(1, batch_size)
     try:
-        for start in range(0, len(pairs), batch_size):
-            if should_stop:
-                should_stop()
-            batch = pairs[start:start + batch_size]
-            prompts = [tokenizer.apply_chat_template(prompt_messages(p, in_context), tokenize=False,
-                                                     add_generation_prompt=True, enable_thinking=False)
-                       for p in batch]
-            enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-            with torch.inference_mode():
-                out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
-                                     pad_token_id=pad_id, eos_token_id=eos, use_cache=True,
-                                     temperature=None, top_p=None, top_k=None)
-            new = out[:, enc["input_ids"].shape[1]:]
-            answers.extend(t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True))
+        with _only(model, config), torch.inference_mode():
+            while done < len(order):
+                if should_stop:
+                    should_stop()
+                batch = order[done:done + size]
+                width = max(len(prompts[i]) for i in batch)
+                ids = torch.tensor([[config.pad_token_id] * (width - len(prompts[i])) + prompts[i] for i in batch],
+                                   device=device)
+                mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in batch],
+                                    device=device)
+                try:
+                    out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
+                except torch.OutOfMemoryError:
+                    if size == 1:
+                        raise
+                    size //= 2
+                    log.warning("evaluation ran out of GPU memory; batches of %d from now on", size)
+                    torch.cuda.empty_cache()
+                    continue
+                for i, text in zip(batch, tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)):
+                    answers[i] = text.strip()
+                done += len(batch)
     finally:
-        tokenizer.padding_side = side
         if was_training:
             model.train()
     return answers
@@ -76,23 +129,21 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
 
 def evaluate(model, tokenizer, pairs: list[QAPair], *, judge: Judge | None = None, batch_size: int = 8,
              max_new_tokens: int = 128, should_stop: Callable[[], None] | None = None,
-             in_context: bool = False) -> dict:
+             in_context: bool = False, config=None) -> dict:
     """Returns {"summary": {...}, "items": [...]}, one item per pair. "correct" is the judge's CORRECT when a judge
-    is set, else "answer contained" (normalised reference found in the normalised answer; exact match implies it)."""
+    is set, else "key facts" (`scoring.key_facts`)."""
     answers = generate_answers(model, tokenizer, pairs, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                               should_stop=should_stop, in_context=in_context)
-    items = []
-    for pair, answer in zip(pairs, answers):
-        item = {"question": pair.question, "reference": pair.answer, "answer": answer, **score(answer, pair.answer)}
-        if judge is not None:
-            if should_stop:
-                should_stop()
-            verdict = judge.grade(pair.question, pair.answer, answer)
+                               should_stop=should_stop, in_context=in_context, config=config)
+    items = [{"question": p.question, "reference": p.answer, "answer": a, **score(a, p.answer, p.question)}
+             for p, a in zip(pairs, answers)]
+    if judge is not None:
+        verdicts = judge.grade_all([(p.question, p.answer, a) for p, a in zip(pairs, answers)], should_stop=should_stop)
+        for item, verdict in zip(items, verdicts):
             item["judge"] = verdict.get("grade")
             if verdict.get("error"):
                 item["judgeError"] = verdict["error"]
             item["correct"] = verdict.get("grade") == "CORRECT"
-        else:
-            item["correct"] = item["contained"]
-        items.append(item)
+    else:
+        for item in items:
+            item["correct"] = item["keyFacts"]
     return {"summary": summarise(items, judged=judge is not None), "items": items}

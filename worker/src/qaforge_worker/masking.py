@@ -64,18 +64,24 @@ def choose_strategy(tokenizer) -> str:
         return "prefix-diff"
 
 
-def _render(tokenizer, messages, **kw) -> str:
-    return tokenizer.apply_chat_template(messages, tokenize=False, **kw)
+# The chat-template arguments of every rendering, training and evaluation alike, so that a question is asked with
+# exactly the start of the conversation the model was trained on. Templates without a thinking switch ignore it.
+CHAT_TEMPLATE_KWARGS = {"enable_thinking": False}
+
+
+def render(tokenizer, messages: list[dict], **kw) -> str:
+    """The conversation as the chat template writes it, with the worker's one set of template arguments."""
+    return tokenizer.apply_chat_template(messages, tokenize=False, **CHAT_TEMPLATE_KWARGS, **kw)
 
 
 def assistant_char_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
-    full = _render(tokenizer, messages)
+    full = render(tokenizer, messages)
     spans = []
     for i, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
-        before = _render(tokenizer, messages[:i], add_generation_prompt=True) if i else ""
-        through = _render(tokenizer, messages[: i + 1])
+        before = render(tokenizer, messages[:i], add_generation_prompt=True) if i else ""
+        through = render(tokenizer, messages[: i + 1])
         if not full.startswith(before) or not full.startswith(through) or len(through) < len(before):
             raise ValueError("the chat template is not prefix-preserving, so assistant turns cannot be located; "
                              "supply a tokenizer whose chat template has {% generation %} markers")

@@ -73,6 +73,12 @@ class TrainOptions:
     judge: bool = option(True, "grade answers with the worker's configured LLM judge too (when one is configured)")
     merge: bool = option(False, "also save (and in serve mode upload) the base model with the adapter merged in")
 
+    def __post_init__(self):
+        # transformers 5 reads a warm-up of 1 or more as a number of steps: a share must stay below 1.
+        if not 0 <= self.warmup_ratio < 1:
+            raise ValueError(f"warmup_ratio (warmupRatio) must be a share of the run from 0 up to, but not "
+                             f"including, 1: {self.warmup_ratio!r}")
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -11,16 +11,20 @@ import math
 from pathlib import Path
 
 PHASES = ("before", "inContext", "after")
-METRICS = ("exactMatch", "tokenF1", "contained", "judge")
+METRICS = ("keyFacts", "exactMatch", "tokenF1", "contained", "judge")
+# The recovery ratio's metric: answer-aware and deterministic, so runs compare with each other with or without a
+# judge (`recoveryRatioBy` has every metric's).
+RECOVERY_METRIC = "keyFacts"
 
 
 def summarise(items: list[dict], judged: bool) -> dict:
-    """One phase as counts: "correct" (judge CORRECT, or answer contained), exact match, contained, mean F1."""
+    """One phase as counts: "correct" (judge CORRECT, or key facts), key facts, exact match, contained, mean F1."""
     n = len(items)
     summary = {
         "correct": sum(1 for i in items if i["correct"]),
         "total": n,
-        "criterion": "judge" if judged else "contained",
+        "criterion": "judge" if judged else "keyFacts",
+        "keyFacts": sum(1 for i in items if i.get("keyFacts")),
         "exactMatch": sum(1 for i in items if i["exactMatch"]),
         "contained": sum(1 for i in items if i["contained"]),
         "meanF1": round(sum(i["f1"] for i in items) / n, 4) if n else None,
@@ -42,7 +46,7 @@ def _value(item: dict, metric: str) -> float | None:
     if metric == "judge":
         verdict = _judge_verdict(item)
         return None if verdict is None else float(verdict)
-    return float(item["f1"] if metric == "tokenF1" else item[metric])
+    return float(item["f1"] if metric == "tokenF1" else item.get(metric, False))
 
 
 def _mean(items: list[dict], metric: str, digits: int | None = 4) -> float | None:
@@ -55,22 +59,32 @@ def _rates(items: list[dict]) -> dict:
 
 
 def result_rows(questions: list, phases: dict[str, list[dict | None]]) -> list[dict]:
-    """One row per question and scored phase (a question without context has no inContext row)."""
+    """One row per question and scored phase, in the phases' order (a question without context has no inContext
+    row)."""
     rows = []
-    for phase in PHASES:
-        for question, item in zip(questions, phases.get(phase) or []):
+    for phase, items in phases.items():
+        for question, item in zip(questions, items or []):
             if item is not None:
                 rows.append({"questionId": question.id, "phase": phase, "answer": item["answer"],
-                             "exactMatch": item["exactMatch"], "tokenF1": item["f1"], "contained": item["contained"],
-                             "judge": _judge_verdict(item)})
+                             "keyFacts": item.get("keyFacts"), "exactMatch": item["exactMatch"], "tokenF1": item["f1"],
+                             "contained": item["contained"], "judge": _judge_verdict(item)})
     return rows
 
 
+def retention_summary(questions: list, phases: dict[str, list[dict | None]]) -> dict:
+    """The retention exam (general knowledge, closed book) before and after training: the share with its key facts,
+    null for a phase not run. The service flags a drop past its threshold."""
+    share = lambda p: _mean([i for i in phases[p] if i is not None], RECOVERY_METRIC) if p in phases else None  # noqa: E731
+    return {"questions": len(questions), "metric": RECOVERY_METRIC, "before": share("retentionBefore"),
+            "after": share("retentionAfter")}
+
+
 def recall(questions: list, phases: dict[str, list[dict | None]]) -> dict:
-    """Per phase: the share of questions answered exactly / containing the reference / judged correct and the mean
-    token F1, overall and by direction; a phase not run is null. The recovery ratio
-    (after - before) / (inContext - before) is taken over the questions scored in all three phases, per metric;
-    null where a phase is missing or in-context is no better than before."""
+    """Per phase: the share of questions with the reference's key facts / answered exactly / containing the
+    reference / judged correct and the mean token F1, overall and by direction; a phase not run is null. The
+    recovery ratio (after - before) / (inContext - before) is taken over the questions scored in all three phases,
+    per metric (`recoveryRatioBy`); `recoveryRatio` is RECOVERY_METRIC's, named in `recoveryRatioMetric`; null where
+    a phase is missing or in-context is no better than before."""
     out: dict = {}
     for phase in PHASES:
         if phase not in phases:
@@ -88,7 +102,8 @@ def recall(questions: list, phases: dict[str, list[dict | None]]) -> dict:
             before, ceiling, after = (_mean([phases[p][k] for k in common], metric, None) for p in PHASES)
             if None not in (before, ceiling, after) and ceiling - before > 0:
                 ratios[metric] = round((after - before) / (ceiling - before), 4)
-    out["recoveryRatio"] = ratios["contained"]
+    out["recoveryRatio"] = ratios[RECOVERY_METRIC]
+    out["recoveryRatioMetric"] = RECOVERY_METRIC
     out["recoveryRatioBy"] = ratios
     return out
 
@@ -117,12 +132,14 @@ def training_summary(trainer, result, train_log: list[dict], eval_log: list[dict
 
 
 def assemble(*, questions: list, phases: dict, judged: bool, training: dict | None, train_log: list[dict],
-             eval_log: list[dict], probe: dict | None, header: dict) -> tuple[dict, dict]:
-    """(metrics, report) for a run: metrics.json (summaries, recall, training, loss histories) and report.json
-    (the same plus every question's answers)."""
+             eval_log: list[dict], probe: dict | None, header: dict, retention: dict | None = None) -> tuple[dict, dict]:
+    """(metrics, report) for a run: metrics.json (summaries, recall with retention, training, loss histories) and
+    report.json (the same plus every question's answers)."""
     summaries = {p: summarise([i for i in phases[p] if i is not None], judged) if p in phases and questions else None
                  for p in PHASES}
     scores = recall(questions, phases)
+    if retention is not None:
+        scores["retention"] = retention
     metrics = {**summaries, "recall": scores, "training": training, "lossHistory": train_log,
                "evalLossHistory": eval_log}
     if probe:
@@ -201,8 +218,8 @@ def render_markdown(report: dict) -> str:
         lines += [f"- before training: **{_pct(before)}**",
                   f"- in context (the source text in the prompt): **{_pct(in_context or None)}**",
                   f"- after training: **{_pct(after or None)}**",
-                  f"- recovery ratio (after - before) / (in context - before): {ratio}",
-                  f"- correct means: {'the LLM judge said CORRECT' if crit == 'judge' else 'the normalised reference answer is contained in the answer'}",
+                  f"- recovery ratio (after - before) / (in context - before), on key facts: {ratio}",
+                  f"- correct means: {'the LLM judge said CORRECT' if crit == 'judge' else 'the answer states the reference answer’s key facts (its numbers, names and distinguishing words)'}",
                   f"- exact match before/in context/after: {before.get('exactMatch')} / {in_context.get('exactMatch')} / "
                   f"{after.get('exactMatch')}; mean token F1: {before.get('meanF1')} / {in_context.get('meanF1')} / "
                   f"{after.get('meanF1')}", ""]

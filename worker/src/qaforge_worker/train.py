@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_question_file, system_prompt
-from .evaluate import evaluate
+from .evaluate import describe, evaluate, generation_config
 from .judge import Judge
-from .masking import choose_strategy, pretokenize
+from .masking import CHAT_TEMPLATE_KWARGS, choose_strategy, pretokenize
 from .options import LocalOptions, TrainOptions, sft_arguments
 from .progress import ProgressCallback, Reporter, StdoutReporter
-from .report import assemble, loss_history, probe_result, result_rows, training_summary, write_json, write_reports
+from .report import (assemble, loss_history, probe_result, result_rows, retention_summary, training_summary, write_json,
+                     write_reports)
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,10 @@ def _scored(state: Path, phase: str, key: str, compute) -> list:
 
 def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter | None = None, *,
                  data: ChatDataset | None = None, exam: list[QAPair] | None = None, token: str | None = None,
-                 state_dir: Path | None = None) -> RunResult:
-    """Score the exam before and in context, train one adapter (unless evaluate-only), score it after.
+                 state_dir: Path | None = None, retention: list[QAPair] | None = None) -> RunResult:
+    """Score the exam before and in context, train one adapter (unless evaluate-only), score it after. The
+    `retention` questions (general knowledge, unrelated to the data) are answered closed book before and after
+    training, to measure what the training cost the model.
 
     Writes everything under `local.output`. Checkpoints and per-phase scores go to `state_dir` (default
     `<output>/.state`, removed when the run succeeds); a run that finds them there resumes from them.
@@ -152,37 +155,46 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
     model, tokenizer, bf16 = load_model_and_tokenizer(local.base_model, options)
     strategy = choose_strategy(tokenizer)  # before scoring: a base model gets its chat template here
     questions = exam_questions(data, local, options, exam)
+    system = questions[0].system if questions else None  # asked the way the adapter is trained, like the exam
+    retained = [dataclasses.replace(q, id=q.id or f"r{n}", system=q.system or system, context=None)
+                for n, q in enumerate(retention or [] if not local.evaluate_only else [], 1)]
     judge = Judge(local.judge_base_url, local.judge_model) \
         if options.judge and local.judge_base_url and local.judge_model else None
-    score = dict(judge=judge, batch_size=options.eval_batch_size, max_new_tokens=options.eval_max_new_tokens,
-                 should_stop=reporter.check)
-    key = hashlib.sha256(json.dumps([local.base_model, [dataclasses.asdict(q) for q in questions],
-                                     options.eval_max_new_tokens, judge is not None]).encode()).hexdigest()
+    decoding = generation_config(tokenizer, options.eval_max_new_tokens)  # the same for every phase
+    score = dict(judge=judge, batch_size=options.eval_batch_size, config=decoding, should_stop=reporter.check)
+    key = hashlib.sha256(json.dumps([local.base_model, [dataclasses.asdict(q) for q in questions + retained],
+                                     describe(decoding), judge is not None]).encode()).hexdigest()
 
-    def phase(name: str, heartbeat: str, scored_model, in_context: bool = False) -> list[dict | None]:
-        asked = [q for q in questions if q.context or not in_context]
+    def phase(name: str, heartbeat: str, scored_model, in_context: bool = False, of: list[QAPair] = questions,
+              graded: bool = True) -> list[dict | None]:
+        asked = [q for q in of if q.context or not in_context]
 
         def compute():
             reporter.phase(heartbeat)
-            items = iter(evaluate(scored_model, tokenizer, asked, in_context=in_context, **score)["items"]) \
-                if asked else iter(())
-            return [next(items) if q.context or not in_context else None for q in questions]
+            items = iter(evaluate(scored_model, tokenizer, asked, in_context=in_context,
+                                  **(score if graded else {**score, "judge": None}))["items"]) if asked else iter(())
+            return [next(items) if q.context or not in_context else None for q in of]
 
-        return _scored(state, name, key, compute) if name != "after" else compute()
+        # Scores of the base model are kept for a re-claimed run; the adapter's are not (it trains again).
+        return compute() if name in ("after", "retentionAfter") else _scored(state, name, key, compute)
 
     phases = {"before": phase("before", "evaluating-before", model),
               "inContext": phase("inContext", "evaluating-in-context", model, in_context=True)}
+    # Retention is scored by key facts, never the judge: general knowledge needs no paid grading.
+    retention_phases = {"retentionBefore": phase("retentionBefore", "evaluating-retention-before", model, of=retained,
+                                                 graded=False)} if retained else {}
     header = {"baseModel": local.base_model, "dataset": data.source if data else None,
-              "options": options.to_dict(), "evaluateOnly": local.evaluate_only}
+              "options": options.to_dict(), "evaluateOnly": local.evaluate_only, "generation": describe(decoding)}
     training, train_log, eval_log, probe, adapter_uri = None, [], [], None, None
 
     if not local.evaluate_only:
         if strategy == "prefix-diff":  # we mask ourselves; SFTTrainer builds labels from `assistant_masks`
             train_ds = Dataset.from_list(pretokenize(data.train, tokenizer))
             eval_ds = Dataset.from_list(pretokenize(data.test, tokenizer)) if data.test else None
-        else:
-            train_ds = Dataset.from_list(data.train)
-            eval_ds = Dataset.from_list(data.test) if data.test else None
+        else:  # TRL renders the template: with the arguments evaluation prompts with
+            rows = lambda split: [{**row, "chat_template_kwargs": CHAT_TEMPLATE_KWARGS} for row in split]  # noqa: E731
+            train_ds = Dataset.from_list(rows(data.train))
+            eval_ds = Dataset.from_list(rows(data.test)) if data.test else None
         has_eval = eval_ds is not None and options.eval_loss
         checkpoints = state / "checkpoints"
         trainer = SFTTrainer(
@@ -203,7 +215,13 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
         seconds = time.monotonic() - started
         reporter.check()  # cancelled, released or lease lost during training: stop here, save nothing
 
+        # Scored with the adapter merged into the weights: the base model's speed, no separate LoRA forward. The
+        # LoRA weights stay as trained, so the adapter saved below is the same.
+        trainer.model.merge_adapter()
         phases["after"] = phase("after", "evaluating-after", trainer.model)
+        if retained:
+            retention_phases["retentionAfter"] = phase("retentionAfter", "evaluating-retention-after", trainer.model,
+                                                       of=retained, graded=False)
         reporter.phase("saving")
         trainer.save_model(str(out))  # adapter_model.safetensors + adapter_config.json (+ tokenizer)
         tokenizer.save_pretrained(str(out))  # with the chat template the adapter was trained on
@@ -214,19 +232,23 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
         probe = probe_result(eval_log) if options.probe else None
         adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_to_hub) if local.push_to_hub \
             else str(out.resolve())
-        if options.merge:  # last: merging folds the LoRA weights into the model in place
-            merged = trainer.model.merge_and_unload()
+        if options.merge:  # last: the weights hold the adapter since the after phase; unloading drops the LoRA layers
+            merged = trainer.model.unload()
             merged.save_pretrained(str(out / "merged"))
             tokenizer.save_pretrained(str(out / "merged"))
     else:
         reporter.phase("saving")
 
+    if judge is not None:
+        header["judge"] = {"model": judge.model, **judge.stats}
     metrics, report = assemble(questions=questions, phases=phases, judged=judge is not None, training=training,
-                               train_log=train_log, eval_log=eval_log, probe=probe, header=header)
+                               train_log=train_log, eval_log=eval_log, probe=probe, header=header,
+                               retention=retention_summary(retained, retention_phases) if retained else None)
     write_reports(out, metrics, report, plot_title=f"{local.base_model} LoRA r={options.lora_r}")
     if own_state:
         shutil.rmtree(state, ignore_errors=True)
-    return RunResult(out, metrics, report, result_rows(questions, phases), metrics["recall"], adapter_uri)
+    return RunResult(out, metrics, report, result_rows(questions, phases) + result_rows(retained, retention_phases),
+                     metrics["recall"], adapter_uri)
 
 
 def push_to_hub(model, tokenizer, repo_id: str) -> str:

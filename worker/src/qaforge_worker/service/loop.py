@@ -101,8 +101,11 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
         urls = claim.get("datasetUrls") or {}
         data = load_from_urls(urls, run_dir / "data", client.http) if urls or not evaluate_only else None
         exam = read_exam(client.exam(claim["examUrl"])) if claim.get("examUrl") else None
+        retention = read_exam(client.exam(claim["retentionExamUrl"])) \
+            if claim.get("retentionExamUrl") and not evaluate_only else None
         reporter.check()
-        result = run_training(options, run_local, reporter, data=data, exam=exam, state_dir=run_dir)
+        result = run_training(options, run_local, reporter, data=data, exam=exam, state_dir=run_dir,
+                              retention=retention)
         finished = True
         reporter.phase("uploading")
         reporter.flush()  # every phase reaches the service before complete

@@ -54,3 +54,50 @@ export function lossChart(history) {
             svg('line', {x1: 0, x2: 18, y1: 0, y2: 0}),
             svg('text', {x: 24, y: 4}, s.label))));
 }
+
+/** The bars of one run in the side-by-side chart: each a label, a CSS class and a share (0–1) or null. */
+const BARS = [
+    ['before', 'before', r => r.recall?.before],
+    ['in context', 'inContext', r => r.recall?.inContext],
+    ['after', 'after', r => r.recall?.after],
+    ['after · forward', 'forward', r => r.recall?.after?.byDirection?.forward],
+    ['after · reverse', 'reverse', r => r.recall?.after?.byDirection?.reverse],
+];
+
+/**
+ * Runs side by side as grouped bars: recall before, in context and after (and after by direction) on one metric, then
+ * retention before → after as two thin bars, so a run that bought recall with forgetting stands out.
+ */
+export function recallBars(runs, metric) {
+    const groups = runs.map(run => ({
+        run,
+        bars: [...BARS.map(([label, key, pick]) => ({label, key, value: pick(run)?.[metric]})),
+            {label: 'retention before', key: 'retentionBefore', value: run.retention?.before},
+            {label: 'retention after', key: 'retentionAfter', value: run.retention?.after}],
+    }));
+    const bar = 14, gap = 26, width = 760, m = {left: 44, right: 12, top: 16, bottom: 86};
+    const perGroup = groups[0].bars.length * bar;
+    const plotWidth = Math.max(width - m.left - m.right, groups.length * (perGroup + gap));
+    const height = 300;
+    const y = v => height - m.bottom - v * (height - m.top - m.bottom);
+    return svg('svg', {id: 'recall-bars', class: 'chart', viewBox: `0 0 ${m.left + plotWidth + m.right} ${height}`, role: 'img',
+            'aria-label': `Recall (${metric}) and retention, run by run`},
+        [0, 0.25, 0.5, 0.75, 1].map(v => svg('g', {class: 'grid'},
+            svg('line', {x1: m.left, x2: m.left + plotWidth, y1: y(v), y2: y(v)}),
+            svg('text', {x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end'}, Math.round(v * 100) + ' %'))),
+        groups.map((group, g) => {
+            const x0 = m.left + gap / 2 + g * (perGroup + gap);
+            return svg('g', {class: 'group', 'data-run': group.run.id},
+                group.bars.map((b, i) => b.value == null ? null : svg('rect', {class: 'col ' + b.key, x: x0 + i * bar, y: y(b.value),
+                    width: bar - 2, height: y(0) - y(b.value)}, svg('title', {}, `${b.label}: ${Math.round(b.value * 100)} %`))),
+                svg('text', {class: 'axis', x: x0 + perGroup / 2, y: height - m.bottom + 16, 'text-anchor': 'middle'},
+                    group.run.baseModel.split('/').pop()),
+                svg('text', {class: 'axis', x: x0 + perGroup / 2, y: height - m.bottom + 30, 'text-anchor': 'middle'},
+                    `round ${group.run.round} · ${group.run.id.slice(0, 8)}`),
+                group.run.retention?.flagged ? svg('text', {class: 'axis flagged', x: x0 + perGroup / 2, y: height - m.bottom + 44,
+                    'text-anchor': 'middle'}, 'forgetting') : null);
+        }),
+        groups[0].bars.map((b, i) => svg('g', {class: 'legend', transform: `translate(${m.left + (i % 4) * 180},${height - 28 + Math.floor(i / 4) * 16})`},
+            svg('rect', {class: 'col ' + b.key, x: 0, y: -9, width: 12, height: 10}),
+            svg('text', {x: 18, y: 0}, b.label))));
+}

@@ -5,7 +5,7 @@ import {h} from './dom.js';
 import {fmt} from './format.js';
 
 export const PHASES = [['before', 'Before (closed book)'], ['inContext', 'In context'], ['after', 'After (adapter, closed book)']];
-export const METRICS = [['exactMatch', 'Exact match'], ['tokenF1', 'Token F1'], ['contained', 'Contained'], ['judge', 'Judge']];
+export const METRICS = [['keyFacts', 'Key facts'], ['exactMatch', 'Exact match'], ['tokenF1', 'Token F1'], ['contained', 'Contained'], ['judge', 'Judge']];
 
 /** A share (0–1) as a percentage with no decimals; a missing one as a dash. */
 export const fmtShare = x => x == null ? '—' : Math.round(x * 100) + ' %';
@@ -33,12 +33,26 @@ function row(label, rates, name, cls) {
         METRICS.map(([metric]) => h('td', {class: 'num', dataset: {metric}}, fmtShare(rates[metric]))));
 }
 
-/** "(after − before) / (in context − before)" on contained, with the other metrics' ratios beside it. */
+/** The retention exam before and after training, and a warning when the drop passes the service's threshold. */
+export function retentionNote(retention) {
+    if (!retention) return '';
+    const points = x => Math.round(x * 100);
+    return h('p', {id: 'retention', class: retention.flagged ? 'error' : null},
+        retention.flagged ? h('strong', {}, 'Forgetting') : 'Retention',
+        ` (${retention.examName}, closed book, unrelated to the documents): `,
+        retention.drop == null ? 'not measured yet'
+            : [h('strong', {}, `${fmtShare(retention.before)} → ${fmtShare(retention.after)}`),
+                ` (${retention.drop > 0 ? '−' : '+'}${Math.abs(points(retention.drop))} points)`,
+                retention.flagged ? `, more than the ${points(retention.threshold)}-point warning: training cost the model what it knew` : '']);
+}
+
+/** "(after − before) / (in context − before)" on the metric the worker names (key facts), the other metrics' ratios beside it. */
 export function recoveryNote(recall) {
     if (!recall || !('recoveryRatio' in recall)) return '';
     const by = Object.entries(recall.recoveryRatioBy || {}).filter(([, v]) => v != null)
         .map(([metric, v]) => `${metric} ${v.toFixed(2)}`).join(' · ');
-    return h('p', {id: 'recovery-ratio'}, 'Recovery ratio (after − before) / (in context − before): ',
+    const on = recall.recoveryRatioMetric ? ` on ${recall.recoveryRatioMetric}` : '';
+    return h('p', {id: 'recovery-ratio'}, `Recovery ratio (after − before) / (in context − before)${on}: `,
         h('strong', {}, recall.recoveryRatio == null ? 'n/a (in context is no better than before)' : recall.recoveryRatio.toFixed(2)),
         by ? h('span', {class: 'muted'}, ' · ' + by) : '');
 }

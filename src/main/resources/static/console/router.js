@@ -10,6 +10,7 @@ import * as exam from './views/exam.js';
 import * as exams from './views/exams.js';
 import * as jobDetail from './views/job.js';
 import * as jobs from './views/jobs.js';
+import * as sideBySide from './views/side-by-side.js';
 import * as trainingDetail from './views/training.js';
 import * as trainings from './views/trainings.js';
 
@@ -26,6 +27,7 @@ const routes = [
     {path: 'trainings', label: 'Trainings', view: trainings},
     {path: 'trainings/:id', view: trainingDetail},
     {path: 'trainings/compare/:id', view: comparison},
+    {path: 'trainings/side-by-side/:ids', view: sideBySide},
     {path: 'exams', label: 'Exams', view: exams},
     {path: 'exams/:id', view: exam},
 ];

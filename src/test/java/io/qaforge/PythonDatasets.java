@@ -20,21 +20,36 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 public final class PythonDatasets {
 
     public static final String VARIABLE = "QAFORGE_PYTHON";
+    /** A Python with lm-evaluation-harness (bin/lm-eval-venv), for the exam exports. */
+    public static final String LM_EVAL_VARIABLE = "QAFORGE_LM_EVAL_PYTHON";
 
     private PythonDatasets() {
     }
 
     public static String python() {
-        String python = System.getenv(VARIABLE);
+        return python(VARIABLE, "`datasets` and `pyarrow`");
+    }
+
+    private static String python(String variable, String with) {
+        String python = System.getenv(variable);
         assumeTrue(python != null && !python.isBlank() && Files.isExecutable(Path.of(python)),
-                "Set " + VARIABLE + " to a Python with `datasets` and `pyarrow` to check exports with the real library");
+                "Set " + variable + " to a Python with " + with + " to check exports with the real library");
         return python;
     }
 
     /** Runs {@code script} (which prints one JSON document last) with the arguments, returning that JSON. */
     public static JsonNode run(String script, Path workDir, String... args) throws IOException, InterruptedException {
+        return run(python(), script, workDir, args);
+    }
+
+    /** The same under the Python with lm-evaluation-harness. */
+    public static JsonNode runLmEval(String script, Path workDir, String... args) throws IOException, InterruptedException {
+        return run(python(LM_EVAL_VARIABLE, "`lm_eval`"), script, workDir, args);
+    }
+
+    private static JsonNode run(String python, String script, Path workDir, String... args) throws IOException, InterruptedException {
         Path file = Files.writeString(workDir.resolve("check.py"), script);
-        var command = new java.util.ArrayList<>(List.of(python(), file.toString()));
+        var command = new java.util.ArrayList<>(List.of(python, file.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("python.log").toFile())

@@ -80,8 +80,7 @@ final class Archives {
             throw MediaKind.unsupported("The file is a ZIP archive but not a Word (DOCX), OpenDocument text (ODT) or EPUB document"
                     + (mimetype != null ? " (its mimetype says " + mimetype + ")" : ""));
         } catch (IOException e) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-archive", "Corrupt archive",
-                    "The file starts like a ZIP archive (DOCX, ODT, EPUB) but cannot be read: " + e.getMessage());
+            throw Unreadable.problem("corrupt-archive", "Corrupt archive", "a ZIP archive (DOCX, ODT, EPUB)", e);
         }
     }
 
@@ -92,8 +91,7 @@ final class Archives {
                 return encrypted();
             }
         } catch (IOException | RuntimeException e) {
-            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-archive", "Corrupt archive",
-                    "The file starts like an Office compound file but cannot be read: " + e.getMessage());
+            return Unreadable.problem("corrupt-archive", "Corrupt archive", "an Office compound file", e);
         }
         return MediaKind.unsupported("Legacy binary Office files (.doc, .xls, .ppt) are not read; save the document as DOCX or PDF");
     }

@@ -55,7 +55,7 @@ class DocumentExtraction implements SmartLifecycle {
     private final Originals originals;
     private final Chunker chunker;
     private final PdfExtractor pdf;
-    private final RichTextExtractor richText;
+    private final RichTextProcess richText;
     private final DocumentProperties properties;
     private final ExecutorService workers;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
@@ -76,7 +76,7 @@ class DocumentExtraction implements SmartLifecycle {
         this.properties = properties;
         this.chunker = new Chunker(tokens, properties.chunkTargetTokens(), properties.chunkMaxTokens());
         this.pdf = new PdfExtractor(Runtime.getRuntime().availableProcessors(), properties.limits(), properties.ocr(), tesseract);
-        this.richText = new RichTextExtractor(properties.limits());
+        this.richText = new RichTextProcess(properties);
         this.workers = Executors.newFixedThreadPool(properties.ingestion().threads(),
                 Thread.ofPlatform().name("document-extraction-", 0).factory());
     }
@@ -292,7 +292,7 @@ class DocumentExtraction implements SmartLifecycle {
 
     private static ApiProblem unexpected(Run run, Throwable e) {
         log.error("Extraction of document {} failed", run.documentId, e);
-        String why = e instanceof OutOfMemoryError ? "the service ran out of memory" : String.valueOf(e.getMessage());
+        String why = e instanceof OutOfMemoryError ? "the service ran out of memory" : "the service failed while reading it (logged)";
         return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "extraction-failed", "Extraction failed",
                 "The document could not be extracted: " + why);
     }

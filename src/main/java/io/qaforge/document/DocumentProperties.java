@@ -18,12 +18,14 @@ import org.springframework.validation.annotation.Validated;
  * @param limits            what one upload may hold before it is refused
  * @param ocr               Tesseract settings for pages without a usable text layer
  * @param ingestion         background extraction and where original bytes are kept
+ * @param parser            the child JVM that reads Word, OpenDocument, EPUB and HTML files
  */
 @Validated
 @ConfigurationProperties("qaforge.documents")
 public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens, @Min(16) int chunkMaxTokens,
                                  @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Ocr ocr,
-                                 @Valid @NotNull @DefaultValue Ingestion ingestion) {
+                                 @Valid @NotNull @DefaultValue Ingestion ingestion,
+                                 @Valid @NotNull @DefaultValue Parser parser) {
 
     public DocumentProperties {
         if (chunkMaxTokens < chunkTargetTokens) {
@@ -74,5 +76,17 @@ public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens
     public record Ingestion(@DefaultValue("2s") Duration respondWithin, @DefaultValue("2m") Duration lease,
                             @DefaultValue("3") @Min(1) int maxAttempts, @DefaultValue("2") @Min(1) int threads,
                             Path originalsDir) {
+    }
+
+    /**
+     * Word, OpenDocument, EPUB and HTML parsers build the whole document in memory (POI's XMLBeans tree, a DOM), which
+     * a small file can blow up far past any limit on its text. They run in a child JVM per document, at most
+     * {@code ingestion.threads} at once, so a file that needs too much exhausts only that JVM.
+     *
+     * @param heap    the child's heap: 512 MB reads a Word file of 100,000 paragraphs (3 million characters), and two
+     *                children (about 600 MB resident each) beside a 2 GB service fit the compose file's 5 GB
+     * @param timeout a child still parsing after this long is killed and the document refused
+     */
+    public record Parser(@DefaultValue("512MB") DataSize heap, @DefaultValue("2m") Duration timeout) {
     }
 }

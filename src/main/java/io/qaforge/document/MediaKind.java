@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 import org.springframework.http.HttpStatus;
 
@@ -18,6 +19,8 @@ enum MediaKind {
 
     /** Containers whose contents decide the kind: see {@link Archives}. */
     enum Container { ZIP, OLE2 }
+
+    private static final Pattern OWN_DTD = Pattern.compile("<!doctype[^>\\[]*\\[");
 
     final String mediaType;
 
@@ -61,14 +64,14 @@ enum MediaKind {
         // Markup is recognised before the UTF-8 check: HTML declares its own charset, which the HTML parser honours.
         if (lead.startsWith("<?xml") || lead.startsWith("<html") && lead.contains("http://www.w3.org/1999/xhtml")) {
             if (lead.contains("<html")) {
-                return XHTML;
+                return refuseOwnDtd(XHTML, lead);
             }
             throw unsupported("The file is XML but not XHTML; upload a PDF, Word (DOCX), OpenDocument text (ODT), "
                     + "HTML, EPUB, plain text or Markdown");
         }
         if (lead.startsWith("<!doctype html") || lead.startsWith("<html") || lead.startsWith("<head") || lead.startsWith("<body")
                 || lead.startsWith("<!--") && lead.contains("<html")) {
-            return HTML;
+            return refuseOwnDtd(HTML, lead);
         }
         if (!looksLikeUtf8Text(head, length)) {
             throw unsupported("The file is not a PDF, Word (DOCX), OpenDocument text (ODT), HTML, EPUB, "
@@ -76,6 +79,17 @@ enum MediaKind {
         }
         String name = fileName.toLowerCase(Locale.ROOT);
         return name.endsWith(".md") || name.endsWith(".markdown") ? MARKDOWN : TEXT;
+    }
+
+    /**
+     * A DOCTYPE with declarations of its own ({@code <!DOCTYPE html [ <!ENTITY ...> ]>}) is refused, as in DOCX: the
+     * HTML parser would not expand them but read them as text, and nothing a page needs lives there.
+     */
+    private static MediaKind refuseOwnDtd(MediaKind kind, String lead) {
+        if (OWN_DTD.matcher(lead).find()) {
+            throw Unreadable.dtd(kind.name());
+        }
+        return kind;
     }
 
     private static boolean startsWith(byte[] head, int length, int... magic) {

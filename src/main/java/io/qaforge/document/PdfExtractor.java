@@ -343,8 +343,7 @@ class PdfExtractor {
     }
 
     private static ApiProblem corrupt(IOException e) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-pdf", "Corrupt PDF",
-                "The file starts like a PDF but cannot be read: " + e.getMessage());
+        return Unreadable.problem("corrupt-pdf", "Corrupt PDF", "a PDF", e);
     }
 
     /** Collects the stripper's output page by page, counting characters as they are found. */

@@ -30,14 +30,15 @@ import io.qaforge.system.ApiProblem;
 /**
  * Word, OpenDocument, HTML and EPUB to raw text through Apache Tika, whose parsers all speak the same XHTML: headings,
  * paragraphs and list items become paragraphs, each table row one line of cells ({@code | a | b |}), and scripts,
- * styles and navigation are dropped.
+ * styles and navigation are dropped. It runs in a child JVM ({@link RichTextProcess}): what a parser builds from a
+ * hostile file can exhaust only that JVM's heap.
  */
 class RichTextExtractor {
 
-    private final DocumentProperties.Limits limits;
+    private final long maxDocumentChars;
 
-    RichTextExtractor(DocumentProperties.Limits limits) {
-        this.limits = limits;
+    RichTextExtractor(long maxDocumentChars) {
+        this.maxDocumentChars = maxDocumentChars;
     }
 
     String extract(Path file, MediaKind kind) {
@@ -51,7 +52,7 @@ class RichTextExtractor {
         var context = new ParseContext();
         context.set(HtmlMapper.class, new ContentOnlyHtmlMapper());
         context.set(Parser.class, parser);
-        var text = new TextHandler(limits.maxDocumentChars());
+        var text = new TextHandler(maxDocumentChars);
         try (InputStream in = TikaInputStream.get(file)) {
             parser.parse(in, text, new Metadata(), context);
         } catch (IOException | SAXException | TikaException | RuntimeException e) {
@@ -71,8 +72,7 @@ class RichTextExtractor {
                 return Archives.encrypted();
             }
         }
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-document", "Corrupt document",
-                "The file looks like " + kind.name() + " but cannot be read: " + e.getMessage());
+        return Unreadable.problem("corrupt-document", "Corrupt document", kind.name(), e);
     }
 
     /** Tika's HTML mapping, less the parts of a page that are not its content. */

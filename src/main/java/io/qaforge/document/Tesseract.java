@@ -3,13 +3,14 @@ package io.qaforge.document;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
@@ -24,7 +25,7 @@ import io.qaforge.system.ApiProblem;
 @Component
 class Tesseract {
 
-    private static final long PAGE_TIMEOUT_SECONDS = 300;
+    private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(5);
 
     private final String command;
     private final int dpi;
@@ -63,25 +64,19 @@ class Tesseract {
         Process process = start(List.of(command, "stdin", "stdout", "-l", languages, "--dpi", String.valueOf(dpi)));
         try {
             // Uncompressed PGM: nothing to encode here, nothing to decode there.
-            try (OutputStream in = process.getOutputStream()) {
+            ChildProcess.Exit exit = ChildProcess.finish(process, PAGE_TIMEOUT, in -> {
                 in.write(("P5\n" + gray.getWidth() + " " + gray.getHeight() + "\n255\n").getBytes(StandardCharsets.US_ASCII));
                 in.write(((DataBufferByte) gray.getRaster().getDataBuffer()).getData());
+            });
+            if (exit.status() != 0) {
+                throw new IOException("exit status " + exit.status());
             }
-            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(PAGE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IOException("no answer after " + PAGE_TIMEOUT_SECONDS + " s");
-            }
-            if (process.exitValue() != 0) {
-                throw new IOException("exit status " + process.exitValue());
-            }
-            return text;
-        } catch (IOException e) {
+            return new String(exit.output(), StandardCharsets.UTF_8);
+        } catch (IOException | TimeoutException e) {
             throw new IllegalStateException("Tesseract failed on a page: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted during OCR", e);
-        } finally {
-            process.destroyForcibly();
         }
     }
 

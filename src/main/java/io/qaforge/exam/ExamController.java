@@ -9,6 +9,7 @@ import java.util.UUID;
 
 import tools.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -17,6 +18,8 @@ import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.web.PageableDefault;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -44,8 +47,8 @@ class ExamController {
     static final int MAX_NAME = 200;
 
     /**
-     * @param documentId a document whose whole text is the in-context prompt of every question without a context of
-     *                   its own (it must fit {@link Contexts#WHOLE_DOCUMENT_MAX_TOKENS})
+     * @param documentId a document that gives every question without a context of its own one: its whole text when it
+     *                   fits {@link Contexts#WHOLE_DOCUMENT_MAX_TOKENS}, else the passages BM25 ranks highest for it
      */
     record CreateExam(@NotBlank @Size(max = MAX_NAME) String name,
                       @NotEmpty @Size(max = QuestionInput.MAX_QUESTIONS) List<QuestionInput> questions,
@@ -61,9 +64,13 @@ class ExamController {
         }
     }
 
-    /** A question as a user reads it; the context can be a whole document, so only whether there is one. */
+    /**
+     * A question as a user reads it; the context can be a whole document, so only whether there is one and its source.
+     *
+     * @param contextSource where its in-context text came from (see {@link Exams.Question}); null without one
+     */
     record QuestionView(long id, int ordinal, String question, String answer, Long factId, String direction, Long chunkId,
-                        boolean hasContext) {
+                        boolean hasContext, String contextSource) {
     }
 
     record ExamDetail(UUID id, String name, String source, int questionCount, List<UUID> jobIds, Instant createdAt,
@@ -75,13 +82,15 @@ class ExamController {
     private final Contexts contexts;
     private final Jobs jobs;
     private final ExamFiles files;
+    private final HarnessExport harness;
 
-    ExamController(ExamRepository exams, ExamStore store, Contexts contexts, Jobs jobs, JsonMapper json) {
+    ExamController(ExamRepository exams, ExamStore store, Contexts contexts, Jobs jobs, JsonMapper json, HarnessExport harness) {
         this.exams = exams;
         this.store = store;
         this.contexts = contexts;
         this.jobs = jobs;
         this.files = new ExamFiles(json);
+        this.harness = harness;
     }
 
     @Operation(summary = "Create an exam from questions given as JSON")
@@ -136,9 +145,22 @@ class ExamController {
     ExamDetail get(@PathVariable UUID id) {
         Exam exam = find(id);
         List<QuestionView> questions = store.questions(id).stream()
-                .map(q -> new QuestionView(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(), q.context() != null))
+                .map(q -> new QuestionView(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(),
+                        q.context() != null, q.contextSource()))
                 .toList();
         return new ExamDetail(exam.getId(), exam.getName(), exam.getSource(), exam.getQuestionCount(), exam.getJobIds(), exam.getCreatedAt(), questions);
+    }
+
+    @Operation(summary = "Download the exam as an evaluation-harness task (format=lm-eval): a zip for lm_eval --include_path")
+    @GetMapping("/api/exams/{id}/export")
+    void export(@PathVariable UUID id, @RequestParam String format, HttpServletResponse response) throws IOException {
+        HarnessExport.requireFormat(format);
+        Exam exam = find(id);
+        List<Exams.Question> questions = store.questions(id);
+        response.setContentType("application/zip");
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                .filename(HarnessExport.taskName(exam) + "-" + format + ".zip").build().toString());
+        harness.lmEval(exam, questions, response.getOutputStream());
     }
 
     @DeleteMapping("/api/exams/{id}")
@@ -148,26 +170,30 @@ class ExamController {
         return ResponseEntity.noContent().build();
     }
 
+    /** A question without a passage of its own takes the document's (whole, or the passages BM25 ranks highest for it). */
     private ResponseEntity<ExamView> created(String name, String source, List<QuestionInput> questions, UUID documentId) {
-        String documentText = documentId == null ? null : documentContext(documentId);
-        List<ExamStore.NewQuestion> rows = questions.stream().map(QuestionInput::stripped)
-                .map(q -> new ExamStore.NewQuestion(q.question(), q.answer(), q.factId(), q.direction(), null, null,
-                        q.context() != null ? q.context() : documentText))
-                .toList();
+        List<QuestionInput> stripped = questions.stream().map(QuestionInput::stripped).toList();
+        List<Contexts.Context> fromDocument = documentId == null ? null
+                : contexts.forQuestions(stripped.stream().map(QuestionInput::question).toList(), List.of(readyDocument(documentId)));
+        List<ExamStore.NewQuestion> rows = new ArrayList<>();
+        for (int i = 0; i < stripped.size(); i++) {
+            QuestionInput q = stripped.get(i);
+            Contexts.Context context = q.context() != null ? new Contexts.Context(q.context(), Contexts.UPLOADED)
+                    : fromDocument == null ? null : fromDocument.get(i);
+            rows.add(new ExamStore.NewQuestion(q.question(), q.answer(), q.factId(), q.direction(), null, null, context));
+        }
         Exam exam = store.create(name, source, List.of(), rows);
         return ResponseEntity.created(URI.create("/api/exams/" + exam.getId())).body(ExamView.of(exam));
     }
 
-    private String documentContext(UUID documentId) {
+    private UUID readyDocument(UUID documentId) {
         Document document = contexts.document(documentId)
                 .orElseThrow(() -> ApiProblem.badRequest("unknown-document", "Unknown document", "No document with id " + documentId));
         if (document.getStatus() != Document.Status.READY) {
             throw new ApiProblem(HttpStatus.CONFLICT, "document-not-ready", "Document not ready",
                     "Document " + documentId + " is " + document.getStatus() + ": its text is known once it is READY");
         }
-        return contexts.wholeDocument(documentId).orElseThrow(() -> ApiProblem.badRequest("document-too-long", "Document too long for context",
-                "The document is longer than " + Contexts.WHOLE_DOCUMENT_MAX_TOKENS + " tokens, too long to put whole in every "
-                        + "question's prompt; give each question its own context (the passage it asks about) instead"));
+        return documentId;
     }
 
     private Exam find(UUID id) {

@@ -29,6 +29,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.springframework.core.io.InputStreamSource;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.TextInputs;
 
 /**
  * Reads an uploaded exam: CSV with a header row ({@code question}, {@code answer}, optional {@code factId},
@@ -168,6 +169,7 @@ final class ExamFiles {
     }
 
     private static void add(List<QuestionInput> questions, Map<String, String> values, String where) {
+        values.forEach((field, text) -> TextInputs.requireNoNul(where + ": " + field, text));
         if (questions.size() == QuestionInput.MAX_QUESTIONS) {
             throw invalid(where + ": an exam holds at most " + QuestionInput.MAX_QUESTIONS + " questions");
         }

@@ -24,8 +24,12 @@ import io.qaforge.system.ApiProblem;
 @Component
 class ExamStore {
 
-    /** A question as stored, with its provenance when it came from a generated pair. */
-    record NewQuestion(String question, String answer, Long factId, String direction, Long chunkId, Long pairId, String context) {
+    /**
+     * A question as stored, with its provenance when it came from a generated pair.
+     *
+     * @param context null, or its in-context text with the {@link Contexts.Context#source() source} of that text
+     */
+    record NewQuestion(String question, String answer, Long factId, String direction, Long chunkId, Long pairId, Contexts.Context context) {
     }
 
     private final JdbcTemplate jdbc;
@@ -40,26 +44,32 @@ class ExamStore {
 
     @Transactional
     Exam create(String name, String source, List<UUID> jobIds, List<NewQuestion> questions) {
-        Exam exam = exams.save(new Exam(UUID.randomUUID(), name, source, jobIds.stream().sorted().toList(), questions.size()));
+        return create(UUID.randomUUID(), name, source, jobIds, questions);
+    }
+
+    @Transactional
+    Exam create(UUID id, String name, String source, List<UUID> jobIds, List<NewQuestion> questions) {
+        Exam exam = exams.save(new Exam(id, name, source, jobIds.stream().sorted().toList(), questions.size()));
         exams.flush();
         List<Object[]> rows = new ArrayList<>();
         for (int i = 0; i < questions.size(); i++) {
             NewQuestion q = questions.get(i);
-            rows.add(new Object[] {exam.getId(), i + 1, q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(), q.pairId(), q.context()});
+            rows.add(new Object[] {exam.getId(), i + 1, q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(), q.pairId(),
+                    q.context() == null ? null : q.context().text(), q.context() == null ? null : q.context().source()});
         }
         jdbc.batchUpdate("""
-                INSERT INTO exam_question (exam_id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, new int[] {Types.OTHER, Types.INTEGER, Types.VARCHAR, Types.VARCHAR,
-                Types.BIGINT, Types.VARCHAR, Types.BIGINT, Types.BIGINT, Types.VARCHAR});
+                INSERT INTO exam_question (exam_id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context, context_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, new int[] {Types.OTHER, Types.INTEGER, Types.VARCHAR, Types.VARCHAR,
+                Types.BIGINT, Types.VARCHAR, Types.BIGINT, Types.BIGINT, Types.VARCHAR, Types.VARCHAR});
         return exam;
     }
 
     List<Exams.Question> questions(UUID examId) {
         return jdbc.query("""
-                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context FROM exam_question
+                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context, context_source FROM exam_question
                 WHERE exam_id = ? ORDER BY ordinal""", (row, i) -> new Exams.Question(row.getLong(1), row.getInt(2), row.getString(3),
                 row.getString(4), (Long) row.getObject(5), row.getString(6), (Long) row.getObject(7), (Long) row.getObject(8),
-                row.getString(9)), examId);
+                row.getString(9), row.getString(10)), examId);
     }
 
     /** Deletes an exam unless a training run was scored on it (the runs' foreign key refuses). */

@@ -1,7 +1,9 @@
 package io.qaforge.exam;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -16,28 +18,64 @@ public class Exams {
 
     /**
      * @param pairId  the held-out generated pair it was made from (test-split exams), or null: uploaded
-     * @param context what the in-context phase puts in the prompt (source chunk, whole document or the uploader's
-     *                text), or null: then the question has no in-context score
+     * @param context       what the in-context phase puts in the prompt, or null: then the question has no in-context score
+     * @param contextSource where that text came from: {@code uploaded} (the uploader's passage), {@code document} (the
+     *                      whole document), {@code chunk} (a generated question's source chunk) or {@code retrieved} (the
+     *                      passages BM25 ranks highest for the question); null without a context
      */
     public record Question(long id, int ordinal, String question, String answer, Long factId, String direction, Long chunkId,
-                           Long pairId, String context) {
+                           Long pairId, String context, String contextSource) {
     }
 
     private final ExamRepository exams;
     private final ExamStore store;
+    private final Contexts contexts;
+    private final RetentionExam retention;
 
-    Exams(ExamRepository exams, ExamStore store) {
+    Exams(ExamRepository exams, ExamStore store, Contexts contexts, RetentionExam retention) {
         this.exams = exams;
         this.store = store;
+        this.contexts = contexts;
+        this.retention = retention;
+    }
+
+    /**
+     * The exam a training run answers closed book before and after training unless it names its own: general knowledge
+     * unrelated to any document, so that a drop in it is what the training cost the model (forgetting).
+     */
+    public UUID defaultRetentionExam() {
+        return retention.id();
     }
 
     public Optional<Summary> find(UUID id) {
         return exams.findById(id).map(e -> new Summary(e.getId(), e.getName(), e.getSource(), e.getQuestionCount(), e.getJobIds()));
     }
 
-    /** In the exam's order. */
+    /** In the exam's order, as stored. */
     public List<Question> questions(UUID examId) {
         return store.questions(examId);
+    }
+
+    /**
+     * In the exam's order, the questions that came without a context given one from these documents (a run's): their
+     * whole text when it fits, else the passages that BM25 ranks highest for the question. A hand-written exam thus gets
+     * an in-context ceiling too, which on a long document means "retrieval-augmented".
+     */
+    public List<Question> questions(UUID examId, Collection<UUID> documentIds) {
+        List<Question> questions = store.questions(examId);
+        List<Question> bare = questions.stream().filter(q -> q.context() == null).toList();
+        if (bare.isEmpty() || documentIds.isEmpty()) {
+            return questions;
+        }
+        List<Contexts.Context> found = contexts.forQuestions(bare.stream().map(Question::question).toList(), documentIds);
+        Map<Long, Contexts.Context> byId = new HashMap<>();
+        for (int i = 0; i < bare.size(); i++) {
+            if (found.get(i) != null) {
+                byId.put(bare.get(i).id(), found.get(i));
+            }
+        }
+        return questions.stream().map(q -> byId.containsKey(q.id()) ? new Question(q.id(), q.ordinal(), q.question(), q.answer(),
+                q.factId(), q.direction(), q.chunkId(), q.pairId(), byId.get(q.id()).text(), byId.get(q.id()).source()) : q).toList();
     }
 
     /**

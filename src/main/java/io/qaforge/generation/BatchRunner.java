@@ -3,6 +3,7 @@ package io.qaforge.generation;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,8 @@ class BatchRunner implements SmartLifecycle {
     private static final int RENEW_EVERY = 200;
 
     private static final Logger log = LoggerFactory.getLogger(BatchRunner.class);
+    /** How far the provider's clock may be behind ours when its batch list is searched by creation time. */
+    private static final Duration CLOCK_SKEW = Duration.ofHours(1);
 
     private final GenerationProperties properties;
     private final Providers providers;
@@ -119,7 +122,8 @@ class BatchRunner implements SmartLifecycle {
             try {
                 followUp(client, batch);
             } catch (OpenAiBatches.BatchFailure e) {
-                log.warn("Batch {} of job {}: {}; asking again in {}", batch.providerBatchId(), batch.jobId(), e.getMessage(),
+                log.warn("Batch {} of job {}: {}; asking again in {}",
+                        batch.providerBatchId() == null ? batch.lessee() : batch.providerBatchId(), batch.jobId(), e.getMessage(),
                         properties.batch().pollInterval());
                 batches.later(batch.id(), e.getMessage(), properties.batch().pollInterval());
             }
@@ -127,19 +131,9 @@ class BatchRunner implements SmartLifecycle {
     }
 
     private void followUp(ProviderClient client, ProviderBatches.Leased leased) {
-        OpenAiBatches.Batch batch;
-        if (leased.providerBatchId() != null) {
-            batch = client.batches.get(leased.providerBatchId());
-        } else {
-            // Its replica died while submitting it: the provider may have it already (found by its input file), else
-            // its tasks go back to the queue.
-            batch = leased.inputFileId() == null ? null : client.batches.find(leased.inputFileId());
-            if (batch == null) {
-                List<TaskQueue.Claimed> waiting = batches.waiting(leased.id());
-                retry(waiting, leased.lessee(), "batch submission was cut off");
-                batches.settle(leased.id(), "abandoned", "submission was cut off before the provider took the batch");
-                return;
-            }
+        OpenAiBatches.Batch batch = leased.providerBatchId() != null ? client.batches.get(leased.providerBatchId()) : recover(client, leased);
+        if (batch == null) {
+            return;
         }
         if (!batch.ended() && !batch.status().equals("cancelling") && batches.waiting(leased.id()).isEmpty()) {
             // Its job was cancelled: nothing it answers would be stored, so it should cost no more.
@@ -150,6 +144,39 @@ class BatchRunner implements SmartLifecycle {
         if (batch.ended()) {
             read(client, leased, batch);
         }
+    }
+
+    /**
+     * A batch whose replica died while submitting it: the provider may have it already, found by its input file (made
+     * after the batch row, give or take the two clocks' skew). Its tasks are sent again only when the provider certainly
+     * has no such batch. While the provider's list cannot be read, the search is tried again each poll; past the
+     * recovery window the tasks fail with the reason, as sending them again could pay for them twice.
+     *
+     * @return the provider's batch, or null when the row is settled here
+     */
+    private OpenAiBatches.Batch recover(ProviderClient client, ProviderBatches.Leased leased) {
+        OpenAiBatches.Batch found;
+        try {
+            found = leased.inputFileId() == null ? null : client.batches.find(leased.inputFileId(), leased.createdAt().minus(CLOCK_SKEW));
+        } catch (OpenAiBatches.BatchFailure e) {
+            if (Instant.now().isBefore(leased.createdAt().plus(properties.batch().recoveryWindow()))) {
+                throw e;
+            }
+            String reason = "batch submission was cut off, and whether the provider took it could not be told within "
+                    + properties.batch().recoveryWindow().toSeconds() + " s (its batch list: " + e.getMessage() + "); not sent again, "
+                    + "so as not to pay twice: retry the failed tasks once the provider's batches are checked";
+            log.warn("Batch {} of job {}: {}", leased.id(), leased.jobId(), reason);
+            for (TaskQueue.Claimed task : batches.waiting(leased.id())) {
+                queue.fail(task, leased.lessee(), reason, false);
+            }
+            batches.settle(leased.id(), "unknown", reason);
+            return null;
+        }
+        if (found == null) {
+            retry(batches.waiting(leased.id()), leased.lessee(), "batch submission was cut off");
+            batches.settle(leased.id(), "abandoned", "submission was cut off before the provider took the batch");
+        }
+        return found;
     }
 
     /** Stores the answers of an ended batch and sends what it did not answer back to the queue. */

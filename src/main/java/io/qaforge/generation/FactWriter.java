@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
 /**
  * Stores a chunk's facts as its facts step listed them, and queues the chunk's temperature sweep: one pair call per
  * temperature, each asking for one pair per fact in its direction. Runs inside the transaction that marks the facts
- * task done, so the facts and the calls that teach them exist once, together.
+ * task done, so the facts and the calls that teach them exist once, together. A chunk with nothing to teach gets
+ * neither: its done facts task without facts is what the job view counts as {@code nothingToTeach}.
  */
 @Component
 class FactWriter {
@@ -29,6 +30,9 @@ class FactWriter {
     }
 
     void write(TaskQueue.Claimed task, JobStore.Spec spec, int chunkTokens, List<String> facts) {
+        if (facts.isEmpty()) {
+            return;
+        }
         List<Long> factIds = ids.next(Ids.Sequence.fact_seq, facts.size());
         List<Object[]> rows = new ArrayList<>();
         List<Object[]> ledger = new ArrayList<>();

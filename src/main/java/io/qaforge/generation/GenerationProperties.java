@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pollInterval how often an idle worker looks for new tasks
  * @param maxAttempts  calls per task before it is marked failed
  * @param backoff      first retry delay; doubles per attempt (with jitter) up to {@code maxBackoff}
+ * @param minLexicalSupport the grounding floor: a pair whose answer has a smaller share of content words (stems,
+ *                     without stopwords) in its chunk and facts is rejected as {@code unsupported_content}, and a
+ *                     listed fact with a smaller share in its chunk is left out; 0 turns it off
  * @param events       the job progress streams ({@code GET /api/jobs/{id}/events})
  * @param batch        how jobs in batch mode are sent and followed
  */
@@ -28,6 +31,7 @@ record GenerationProperties(
         @DefaultValue("5") int maxAttempts,
         @DefaultValue("2s") Duration backoff,
         @DefaultValue("2m") Duration maxBackoff,
+        @DefaultValue("0.5") double minLexicalSupport,
         @DefaultValue EventStreams events,
         @DefaultValue Batches batch) {
 
@@ -118,10 +122,13 @@ record GenerationProperties(
     }
 
     /**
-     * @param pollInterval how often a replica submits the batch jobs' pending tasks and asks after batches in flight
-     *                     (a batch takes minutes to hours: polling faster buys nothing)
+     * @param pollInterval   how often a replica submits the batch jobs' pending tasks and asks after batches in flight
+     *                       (a batch takes minutes to hours: polling faster buys nothing)
+     * @param recoveryWindow how long, from its start, the search for a batch whose submission was cut off is tried
+     *                       again (once a poll interval) while the provider's batch list cannot be read; then its tasks
+     *                       fail with the reason, since sending them again could pay for them twice
      */
-    record Batches(@DefaultValue("30s") Duration pollInterval) {
+    record Batches(@DefaultValue("30s") Duration pollInterval, @DefaultValue("10m") Duration recoveryWindow) {
     }
 
     /**

@@ -13,13 +13,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import io.qaforge.system.Language;
+
 /**
  * The deterministic part of the grounding gate: cheap checks of a pair against its chunk and the job's own prompt
  * texts, each rejecting under its own reason. They catch what weak models get wrong most often and what no training
  * pair may carry: the prompt's example or instructions copied back ({@code prompt_echo}), markup or code fragments
  * instead of language ({@code markup}), a number or quoted name in the answer that the chunk does not contain
- * ({@code unsupported_number}, {@code unsupported_name}), and a question about "this spec" that names nothing of the
- * chunk ({@code not_self_contained}). Built once per call, for the chunk and prompts of its task.
+ * ({@code unsupported_number}, {@code unsupported_name}), an answer whose words are mostly not the chunk's
+ * ({@code unsupported_content}), and a question about "this spec" that names nothing of the chunk
+ * ({@code not_self_contained}). Built once per call, for the chunk, facts and prompts of its task.
  */
 final class Grounding {
 
@@ -57,22 +60,36 @@ final class Grounding {
             + "text document passage section chapter paragraph spec specification article paper excerpt chunk manual page "
             + "question answer rule rules thing things part parts").split(" ")));
     private static final int KEY_TERMS = 12;
+    /**
+     * An answer with fewer content words than this ("IANA.", "The one called charset.") says what it claims together with
+     * its question, so its support is measured on both.
+     */
+    static final int MIN_CLAIM_WORDS = 4;
 
+    private final Language language;
+    private final double minSupport;
     private final Set<String> chunkNumbers;
     private final Set<Long> chunkShingles;
     private final Set<String> chunkStems;
+    private final Set<String> sourceStems;
     private final String chunkWords;
     private final Set<String> keyTerms;
     private final List<Set<Long>> promptUnits;
     private final Set<String> promptLines;
 
-    Grounding(String chunk, Collection<String> promptTexts) {
+    /**
+     * @param facts      the facts the call lists (none in recipe jobs): a pair may word its fact as the fact does
+     * @param minSupport the grounding floor: the least share of an answer's content words that the chunk or the facts
+     *                   hold ({@code qaforge.generation.min-lexical-support})
+     */
+    Grounding(String chunk, Collection<String> facts, Collection<String> promptTexts, double minSupport) {
+        this.language = Language.of(chunk);
+        this.minSupport = minSupport;
         this.chunkNumbers = chunkNumbers(chunk);
         this.chunkShingles = NearDuplicates.shingles(chunk);
-        this.chunkStems = new HashSet<>();
-        for (String word : PairFilter.normalise(chunk).split(" ")) {
-            chunkStems.add(stem(word));
-        }
+        this.chunkStems = language.stems(chunk);
+        this.sourceStems = new HashSet<>(chunkStems);
+        facts.forEach(fact -> sourceStems.addAll(language.stems(fact)));
         this.chunkWords = " " + PairFilter.normalise(chunk) + " ";
         this.keyTerms = keyTerms(chunk);
         this.promptUnits = new ArrayList<>();
@@ -112,6 +129,9 @@ final class Grounding {
         if (unsupportedName(pair.answer())) {
             return "unsupported_name";
         }
+        if (support(pair) < minSupport) {
+            return "unsupported_content";
+        }
         if (!standsAlone(pair.question())) {
             return "not_self_contained";
         }
@@ -119,15 +139,31 @@ final class Grounding {
     }
 
     /**
+     * The pair's lexical support: the share of its answer's content words (stems in the chunk's language, without
+     * stopwords and numbers) that the chunk or the call's facts hold. The answer is what training teaches the model to
+     * say, so it is what must be grounded; a question may rightly use words the chunk lacks ("Which body is
+     * responsible for …?"). An answer too short to carry a claim alone is measured with its question. A pair about
+     * servers and packets, for a chunk that never mentions them, has little support whatever its wording; an honest
+     * paraphrase keeps most of the chunk's terms.
+     */
+    double support(PairParser.Pair pair) {
+        Set<String> words = language.stems(pair.answer());
+        if (words.size() < MIN_CLAIM_WORDS) {
+            words.addAll(language.stems(pair.question()));
+        }
+        return share(words, sourceStems);
+    }
+
+    /**
      * Why a listed fact is unfit to teach, or null: the same checks, for a statement, and one more, since no judge
-     * reads facts: at least half of its content words must be the chunk's ("This is a list of facts that can be
-     * taught" is about the prompt, not the text).
+     * reads facts: its content words must be the chunk's, to the same floor as an answer's ("This is a list of facts
+     * that can be taught" is about the prompt, not the text).
      */
     String factRejectReason(String fact) {
         if (PairFilter.normalise(fact).split(" ").length < 3 || markupAnswer(fact) || markupQuestion(fact)) {
             return "markup";
         }
-        if (!saysWhatTheChunkSays(fact)) {
+        if (share(language.stems(fact), chunkStems) < minSupport) {
             return "not_in_chunk";
         }
         if (echoes(fact)) {
@@ -159,20 +195,9 @@ final class Grounding {
         return unsupported;
     }
 
-    /** Half or more of the text's content words are words of the chunk (compared by their first five letters). */
-    private boolean saysWhatTheChunkSays(String text) {
-        int content = 0, found = 0;
-        for (String word : PairFilter.normalise(text).split(" ")) {
-            if (word.length() >= 4 && !STOPWORDS.contains(word)) {
-                content++;
-                found += chunkStems.contains(stem(word)) ? 1 : 0;
-            }
-        }
-        return found * 2 >= content;
-    }
-
-    private static String stem(String word) {
-        return word.length() > 5 ? word.substring(0, 5) : word;
+    /** The share of the words found in the source; 1 for no words (an answer of numbers is checked as numbers). */
+    private static double share(Set<String> words, Set<String> source) {
+        return words.isEmpty() ? 1 : (double) words.stream().filter(source::contains).count() / words.size();
     }
 
     private boolean unsupportedName(String text) {

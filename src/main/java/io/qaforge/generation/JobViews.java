@@ -76,12 +76,31 @@ class JobViews {
     record Failure(String reason, long tasks) {
     }
 
-    /** @param passRate passed over passed and failed; null before the first verdict */
-    record JudgeCounts(String provider, String model, long passed, long failed, Double passRate) {
+    /**
+     * @param passRate   passed over passed and failed; null before the first verdict
+     * @param selfJudged the judge is the job's own provider and model: it grades its own answers
+     * @param warning    what that means for the verdicts; null when another model judges
+     */
+    record JudgeCounts(String provider, String model, long passed, long failed, Double passRate, boolean selfJudged,
+                       String warning) {
+
+        static final String SELF_JUDGED = "The judge is the model that wrote the pairs: a model grading its own answers is "
+                + "weak evidence of their grounding. Name another model as the judge.";
+
+        /** The verdicts of a job run by {@code provider} and {@code model}. */
+        static JudgeCounts of(JobPlanner.Judge judge, String provider, String model, long passed, long failed) {
+            boolean self = judge.provider().equals(provider) && judge.model().equals(model);
+            return new JudgeCounts(judge.provider(), judge.model(), passed, failed,
+                    passed + failed == 0 ? null : (double) passed / (passed + failed), self, self ? SELF_JUDGED : null);
+        }
     }
 
-    /** @param covered facts with at least the target's phrasings, and its reverse ones among them */
-    record CoverageView(long facts, long covered, Coverage target) {
+    /**
+     * @param covered        facts with at least the target's phrasings, and its reverse ones among them
+     * @param nothingToTeach chunks whose facts call said they hold no fact to teach (a title page, a contents list):
+     *                       settled without facts or pairs, and not tried again
+     */
+    record CoverageView(long facts, long covered, Coverage target, long nothingToTeach) {
     }
 
     record PairView(long id, long taskId, UUID documentId, long chunkId, int chunkOrdinal, int pageFrom, int pageTo, int ordinal,
@@ -105,7 +124,7 @@ class JobViews {
             SELECT j.id, j.status, j.provider, j.model, j.context, j.estimate, j.params, j.prompt_tokens, j.completion_tokens,
                    j.cost_usd, j.max_cost_usd, j.max_tokens, j.error, j.created_at, j.started_at, j.finished_at, j.parent_job_id,
                    j.cached_prompt_tokens, j.input_cost_usd, j.cached_input_cost_usd, j.output_cost_usd, j.batch_discount_usd,
-                   t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished,
+                   t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished, t.nothing_to_teach,
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
                    coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
                    coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches, fl.failures
@@ -119,6 +138,8 @@ class JobViews {
                        count(*) FILTER (WHERE status = 'CANCELLED') AS cancelled,
                        count(*) FILTER (WHERE status IN ('DONE', 'FAILED') AND finished_at > now() - interval '60 seconds') AS last_minute,
                        count(*) FILTER (WHERE status IN ('DONE', 'FAILED')) AS finished,
+                       count(*) FILTER (WHERE kind = 'facts' AND status = 'DONE' AND NOT EXISTS (
+                           SELECT 1 FROM job_fact jf WHERE jf.job_id = task.job_id AND jf.chunk_id = task.chunk_id)) AS nothing_to_teach,
                        max(finished_at) FILTER (WHERE status IN ('DONE', 'FAILED')) AS last_finished
                 FROM task WHERE job_id = j.id) t
             CROSS JOIN LATERAL (
@@ -204,9 +225,9 @@ class JobViews {
         return new View(rs.getObject("id", UUID.class), status, params.facts() ? "facts" : "recipe", rs.getString("provider"),
                 rs.getString("model"), rs.getString("context"), read(rs.getString("estimate"), Estimate.class), tasks,
                 rs.getLong("accepted"), rs.getLong("judging"), rejects,
-                judge == null ? null : new JudgeCounts(judge.provider(), judge.model(), passed, failed,
-                        passed + failed == 0 ? null : (double) passed / (passed + failed)),
-                params.facts() ? new CoverageView(rs.getLong("facts"), rs.getLong("covered"), params.coverage()) : null,
+                judge == null ? null : JudgeCounts.of(judge, rs.getString("provider"), rs.getString("model"), passed, failed),
+                params.facts() ? new CoverageView(rs.getLong("facts"), rs.getLong("covered"), params.coverage(),
+                        rs.getLong("nothing_to_teach")) : null,
                 rejects.getOrDefault(ExamSplit.LEAK, 0L), rs.getLong("prompt_tokens"),
                 rs.getLong("completion_tokens"), rs.getBigDecimal("cost_usd"), rs.getBigDecimal("max_cost_usd"),
                 rs.getObject("max_tokens", Long.class), rs.getString("error"), instant(rs.getTimestamp("created_at")), started,

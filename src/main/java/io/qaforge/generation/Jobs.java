@@ -104,12 +104,16 @@ public class Jobs {
         return counts;
     }
 
+    /** The documents these jobs generate from. */
+    public List<UUID> documentIds(Collection<UUID> jobIds) {
+        return jdbc.queryForList("SELECT DISTINCT document_id FROM job_document WHERE job_id = ANY(?::uuid[])",
+                UUID.class, (Object) array(jobIds));
+    }
+
     /** Sources, models, contexts and prompts of these jobs, and the temperatures and variants of their accepted pairs. */
     public Description describe(Collection<UUID> jobIds) {
         Object ids = array(jobIds);
-        List<UUID> documentIds = jdbc.queryForList("SELECT DISTINCT document_id FROM job_document WHERE job_id = ANY(?::uuid[])",
-                UUID.class, ids);
-        List<SourceDocument> sources = documents.findByIdInOrderByNameAscSha256Asc(documentIds).stream()
+        List<SourceDocument> sources = documents.findByIdInOrderByNameAscSha256Asc(documentIds(jobIds)).stream()
                 .map(d -> new SourceDocument(d.getName(), d.getSha256(), d.getPages()))
                 .toList();
         List<String> models = jdbc.queryForList("SELECT DISTINCT model || ' (' || provider || ')' FROM job WHERE id = ANY(?::uuid[]) ORDER BY 1",

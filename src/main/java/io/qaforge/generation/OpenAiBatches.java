@@ -41,6 +41,9 @@ class OpenAiBatches {
         }
     }
 
+    /** How far one search for a cut-off submission pages through the provider's batch list (100 a page). */
+    static final int MAX_LIST_PAGES = 50;
+
     private final RestClient http;
     private final JsonMapper json;
 
@@ -86,15 +89,32 @@ class OpenAiBatches {
         return batch(call(() -> http.post().uri("/v1/batches/{id}/cancel", batchId).retrieve().body(JsonNode.class)));
     }
 
-    /** The newest batch made of this input file, if the provider lists one (a submission cut off before its id was kept). */
-    Batch find(String inputFileId) {
-        JsonNode list = call(() -> http.get().uri("/v1/batches?limit=100").retrieve().body(JsonNode.class));
-        for (JsonNode batch : list.path("data")) {
-            if (inputFileId.equals(batch.path("input_file_id").asString())) {
-                return batch(batch);
+    /**
+     * The batch made of this input file (a submission cut off before its id was kept), searched in the provider's list,
+     * newest first, page by page down to the batches made before {@code since}: null means it certainly made none. A
+     * list that cannot be read, or is longer than {@link #MAX_LIST_PAGES} pages down to there, throws: nothing is certain.
+     */
+    Batch find(String inputFileId, Instant since) {
+        String after = null;
+        for (int page = 0; page < MAX_LIST_PAGES; page++) {
+            String cursor = after;
+            JsonNode list = call(() -> (cursor == null ? http.get().uri("/v1/batches?limit=100")
+                    : http.get().uri("/v1/batches?limit=100&after={after}", cursor)).retrieve().body(JsonNode.class));
+            JsonNode data = list.path("data");
+            for (JsonNode batch : data) {
+                if (inputFileId.equals(batch.path("input_file_id").asString())) {
+                    return batch(batch);
+                }
+                if (batch.path("created_at").asLong(Long.MAX_VALUE) < since.getEpochSecond()) {
+                    return null;
+                }
             }
+            if (!list.path("has_more").asBoolean(false) || data.isEmpty()) {
+                return null;
+            }
+            after = list.path("last_id").asString(data.get(data.size() - 1).path("id").asString());
         }
-        return null;
+        throw new BatchFailure("the provider lists more than " + MAX_LIST_PAGES * 100 + " batches made since " + since);
     }
 
     /** Hands each line of a file to {@code line}, as it arrives. */

@@ -1,6 +1,7 @@
 package io.qaforge.generation;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,7 +30,7 @@ class ProviderBatches {
     }
 
     /** A batch row this replica holds the lease of. */
-    record Leased(long id, UUID jobId, String providerBatchId, String inputFileId) {
+    record Leased(long id, UUID jobId, String providerBatchId, String inputFileId, Instant createdAt) {
         String lessee() {
             return Opened.lessee(id);
         }
@@ -176,9 +177,10 @@ class ProviderBatches {
                                         AND (lease_until IS NULL AND next_poll_at <= now() OR lease_until < now())
                                       ORDER BY next_poll_at, id LIMIT 1
                                       FOR UPDATE SKIP LOCKED)
-                        RETURNING b.id, b.job_id, b.provider_batch_id, b.input_file_id""")
+                        RETURNING b.id, b.job_id, b.provider_batch_id, b.input_file_id, b.created_at""")
                 .param("worker", worker).param("lease", lease.toMillis() / 1000.0).param("provider", provider)
-                .query((rs, i) -> new Leased(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4)))
+                .query((rs, i) -> new Leased(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
+                        rs.getTimestamp(5).toInstant()))
                 .optional();
     }
 

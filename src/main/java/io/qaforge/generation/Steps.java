@@ -52,8 +52,10 @@ class Steps {
     private final JudgeWriter judge;
     private final TopUps topUps;
     private final JsonMapper mapper;
+    private final double minLexicalSupport;
 
-    Steps(ChunkRepository chunks, JdbcClient db, PairWriter pairs, FactWriter facts, JudgeWriter judge, TopUps topUps, JsonMapper mapper) {
+    Steps(ChunkRepository chunks, JdbcClient db, PairWriter pairs, FactWriter facts, JudgeWriter judge, TopUps topUps,
+          GenerationProperties properties, JsonMapper mapper) {
         this.chunks = chunks;
         this.db = db;
         this.pairs = pairs;
@@ -61,6 +63,7 @@ class Steps {
         this.judge = judge;
         this.topUps = topUps;
         this.mapper = mapper;
+        this.minLexicalSupport = properties.minLexicalSupport();
     }
 
     Step prepare(JobStore.Spec spec, TaskQueue.Claimed task, boolean json) {
@@ -75,7 +78,7 @@ class Steps {
     private Step recipeStep(JobStore.Spec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
         String prompt = Prompts.render(Prompts.template(task.variant(), spec.params().prompts()), spec.context(), chunk.getText(),
                 task.questions(), json);
-        Grounding gate = gate(spec, chunk);
+        Grounding gate = gate(spec, chunk, List.of());
         return new Step(spec.model(), task.temperature().doubleValue(), prompt, json ? Prompts.JSON_SCHEMA : null, content -> {
             List<PairWriter.Draft> drafts = PairParser.parse(mapper, content, json).stream()
                     .map(pair -> new PairWriter.Draft(pair, null, null)).toList();
@@ -85,7 +88,7 @@ class Steps {
 
     private Step factsStep(JobStore.Spec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
         String prompt = Prompts.facts(spec.params().prompts().get(Prompts.FACTS), spec.context(), chunk.getText(), task.questions(), json);
-        Grounding gate = gate(spec, chunk);
+        Grounding gate = gate(spec, chunk, List.of());
         return new Step(spec.model(), 0, prompt, json ? Prompts.FACTS_SCHEMA : null, content -> {
             List<String> listed = FactList.parse(mapper, content, json, gate, task.questions());
             return () -> facts.write(task, spec, chunk.getTokens(), listed);
@@ -135,7 +138,7 @@ class Steps {
         }
         String prompt = Prompts.factPairs(spec.params().prompts().get(Prompts.PAIRS), spec.context(), chunk.getText(),
                 block.toString().strip(), request, json);
-        Grounding gate = gate(spec, chunk);
+        Grounding gate = gate(spec, chunk, listed.stream().map(ListedFact::text).toList());
         Map<Long, Coverage.Missing> lacking = missing;
         return new Step(spec.model(), task.temperature().doubleValue(), prompt, json ? Prompts.FACT_PAIRS_SCHEMA : null, content -> {
             List<PairWriter.Draft> drafts = new ArrayList<>();
@@ -222,11 +225,11 @@ class Steps {
         return words;
     }
 
-    /** The gate of a call: its chunk, and every prompt text the job sends (a pair must not echo them). */
-    private static Grounding gate(JobStore.Spec spec, Chunk chunk) {
+    /** The gate of a call: its chunk and facts, and every prompt text the job sends (a pair must not echo them). */
+    private Grounding gate(JobStore.Spec spec, Chunk chunk, List<String> facts) {
         Collection<String> prompts = new ArrayList<>(spec.params().prompts().values());
         prompts.add(spec.context());
         prompts.addAll(Prompts.formats());
-        return new Grounding(chunk.getText(), prompts);
+        return new Grounding(chunk.getText(), facts, prompts, minLexicalSupport);
     }
 }

@@ -40,6 +40,11 @@ class HubTokens {
             throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
                     "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
         }
+        // It goes into an HTTP header, which takes no other characters (found by the API fuzzing).
+        if (!token.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw ApiProblem.badRequest("invalid-hub-token", "Invalid Hub token",
+                    "'token' holds characters no Hugging Face token has: send the token as the Hub shows it (letters and digits)");
+        }
         return token;
     }
 

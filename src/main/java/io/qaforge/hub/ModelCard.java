@@ -88,18 +88,26 @@ final class ModelCard {
         }
         card.append("Measured on the exam *").append(cell(facts.examName() == null ? "test split" : facts.examName())).append('*')
                 .append(facts.examQuestions() == null ? "" : " (" + facts.examQuestions() + " questions)")
-                .append(", each answered greedily with the chat template used in training. Exact match and token F1 as in SQuAD; ")
-                .append("contained: the reference answer appears in the model's answer.\n\n");
-        card.append("| phase | questions | exact match | token F1 | contained | judge |\n|---|---:|---:|---:|---:|---:|\n");
+                .append(", each answered greedily with the chat template used in training. Key facts: the reference's numbers, names ")
+                .append("and distinguishing words are in the answer (the default measure of a right answer); exact match and token F1 ")
+                .append("as in SQuAD; contained: the reference answer appears in the model's answer.\n\n");
+        card.append("| phase | questions | key facts | exact match | token F1 | contained | judge |\n|---|---:|---:|---:|---:|---:|---:|\n");
         for (List<String> phase : PHASES) {
             if (facts.recall().get(phase.get(0)) instanceof Map<?, ?> rates) {
                 card.append("| ").append(phase.get(1)).append(" | ").append(number(rates.get("questions"), false))
-                        .append(" | ").append(number(rates.get("exactMatch"), true)).append(" | ").append(number(rates.get("tokenF1"), true))
+                        .append(" | ").append(number(rates.get("keyFacts"), true)).append(" | ").append(number(rates.get("exactMatch"), true)).append(" | ").append(number(rates.get("tokenF1"), true))
                         .append(" | ").append(number(rates.get("contained"), true)).append(" | ").append(number(rates.get("judge"), true)).append(" |\n");
             }
         }
-        card.append("\nRecovery ratio (after − before) / (in context − before), on contained: ")
+        card.append("\nRecovery ratio (after − before) / (in context − before), on ")
+                .append(facts.recall().get("recoveryRatioMetric") instanceof String metric ? metric : "contained").append(": ")
                 .append(number(facts.recall().get("recoveryRatio"), true)).append(".\n\n");
+        if (facts.recall().get("retention") instanceof Map<?, ?> retention) {
+            card.append("Retention (questions unrelated to the documents, answered closed book, to measure forgetting): ")
+                    .append(number(retention.get("before"), true)).append(" right before training, ")
+                    .append(number(retention.get("after"), true)).append(" after (")
+                    .append(number(retention.get("questions"), false)).append(" questions).\n\n");
+        }
     }
 
     private static String number(Object value, boolean share) {

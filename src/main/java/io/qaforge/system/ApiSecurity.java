@@ -71,12 +71,33 @@ class ApiSecurity {
         return http.build();
     }
 
-    /** Paths the firewall refuses (path parameters, encoded separators, dot segments, NUL, ...) get a problem, not a 500. */
+    /**
+     * Whatever the strict firewall refuses gets a 400 problem, not a 500: paths (path parameters, encoded separators, dot
+     * segments, NUL, ...) as the request comes in; parameter and header names or values (control or unassigned Unicode
+     * characters) only when they are read, by a controller, whose advice hands the refusal back up to this handler.
+     */
     @Bean
     RequestRejectedHandler requestRejectedHandler(ProblemResponses problems) {
-        return (request, response, rejected) -> problems.write(response, ApiProblem.badRequest("invalid-path", "Invalid path",
+        return (request, response, rejected) -> problems.write(response, refusal(String.valueOf(rejected.getMessage())));
+    }
+
+    /** The firewall tells what it refused only in its message ("... because the parameter name ... is not allowed"). */
+    private static ApiProblem refusal(String reason) {
+        if (reason.contains("parameter")) {
+            return ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "A parameter name or value holds characters "
+                    + "this API does not accept (control characters or characters Unicode does not assign): send plain names");
+        }
+        if (reason.contains("header")) {
+            return ApiProblem.badRequest("invalid-header", "Invalid header", "A header name or value holds characters this API "
+                    + "does not accept (control characters or characters Unicode does not assign)");
+        }
+        if (reason.contains("HTTP method")) {
+            return ApiProblem.badRequest("invalid-method", "Invalid method", "The HTTP method is not one this API answers "
+                    + "(GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)");
+        }
+        return ApiProblem.badRequest("invalid-path", "Invalid path",
                 "The request path contains characters or segments this API does not accept (';', encoded '/' or '\\', "
-                        + "'..', '//', control characters): send the plain path"));
+                        + "'..', '//', control characters): send the plain path");
     }
 
     private static void unauthorized(ProblemResponses problems, HttpServletRequest request, HttpServletResponse response)

@@ -15,6 +15,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.jspecify.annotations.Nullable;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -73,6 +74,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
         if (e instanceof ErrorResponse) {
             throw e; // Spring's own resolvers answer these with their status.
+        }
+        if (e instanceof RequestRejectedException) {
+            throw e; // the firewall refused a parameter or header as it was read: its handler answers (ApiSecurity)
         }
         log.error("Unexpected error", e);
         return apiProblem(new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",

@@ -16,11 +16,12 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestBodyAdviceAd
 
 /**
  * No text a caller sends may carry a NUL character: PostgreSQL cannot store one, so it would surface as a 500 halfway
- * through a write. Checked once for every JSON body (as the JSON it was read from) and every request parameter,
- * answered with a 400 that names the field.
+ * through a write. Checked once for every JSON body (as the JSON it was read from) and every request parameter, and
+ * by the features that read text out of uploaded files (see {@link #requireNoNul}), answered with a 400 that names the
+ * field.
  */
 @ControllerAdvice
-class TextInputs extends RequestBodyAdviceAdapter {
+public class TextInputs extends RequestBodyAdviceAdapter {
 
     private static final char NUL = '\u0000';
 
@@ -35,12 +36,21 @@ class TextInputs extends RequestBodyAdviceAdapter {
         binder.registerCustomEditor(String.class, new PropertyEditorSupport() {
             @Override
             public void setAsText(String text) {
-                if (text != null && text.indexOf(NUL) >= 0) {
-                    throw invalid(binder.getObjectName());
-                }
+                requireNoNul(binder.getObjectName(), text);
                 setValue(text);
             }
         });
+    }
+
+    /**
+     * Refuses text a feature read out of an upload (a cell of an exam file, say) as a request's own text is refused.
+     *
+     * @param field where the text sits, as the caller would find it ("line 3: question")
+     */
+    public static void requireNoNul(String field, String text) {
+        if (text != null && text.indexOf(NUL) >= 0) {
+            throw invalid(field);
+        }
     }
 
     @Override

@@ -32,10 +32,11 @@ import io.qaforge.system.ApiProblem;
 @Component
 class Remediation {
 
-    /** Without a judge's verdict, an answer this close to the reference (token F1) still counts as recalled. */
+    /** From a worker that reports no key facts, an answer this close to the reference (token F1) still counts as recalled. */
     static final double MIN_TOKEN_F1 = 0.5;
     static final String MISSED_RULE = "a question is missed when its answer after training was judged wrong; without a judge's verdict,"
-            + " when it neither matches the reference exactly, nor contains it, nor reaches token F1 " + MIN_TOKEN_F1;
+            + " when it lacks the reference's key facts (its numbers, names or distinguishing words); from a worker that reports"
+            + " no key facts, when it neither matches the reference exactly, nor contains it, nor reaches token F1 " + MIN_TOKEN_F1;
 
     /** What a round would generate for one of the run's jobs: more of these facts and chunks, at this estimate. */
     record TopUp(UUID sourceJobId, UUID jobId, int facts, int chunks, BigDecimal maxCostUsd, Estimate estimate) {
@@ -52,9 +53,14 @@ class Remediation {
                 int facts, int chunks, List<TopUp> topUps, BigDecimal costUsd, boolean priced) {
     }
 
-    /** One round of a lineage, with the recall its worker reported (null until it has). */
+    /**
+     * One round of a lineage, with the recall its worker reported (null until it has).
+     *
+     * @param retention the retention exam before and after this round's training: a round that buys recall with
+     *                  forgetting shows it here
+     */
     record Round(int round, UUID runId, UUID remediates, TrainingRun.Status status, String error, List<UUID> topUpJobIds,
-                 Long trainPairs, Object before, Object inContext, Object after, Object recoveryRatio) {
+                 Long trainPairs, Object before, Object inContext, Object after, Object recoveryRatio, Object retention) {
     }
 
     private final TrainingRunRepository runs;
@@ -74,6 +80,9 @@ class Remediation {
     static boolean missed(Results.Answer after) {
         if (after.judge() != null) {
             return !after.judge();
+        }
+        if (after.keyFacts() != null) {
+            return !after.keyFacts();
         }
         return !(after.exactMatch() || after.contained() || after.tokenF1() >= MIN_TOKEN_F1);
     }
@@ -156,7 +165,7 @@ class Remediation {
         Map<String, Object> recall = run.getRecall() == null ? Map.of() : run.getRecall();
         Long trainPairs = run.isEvaluateOnly() || run.getJobIds().isEmpty() ? null : jobs.acceptedPairs(run.getJobIds()).getOrDefault("train", 0L);
         return new Round(run.getRound(), run.getId(), run.getRemediates(), run.getStatus(), run.getError(), List.copyOf(topUps), trainPairs,
-                recall.get("before"), recall.get("inContext"), recall.get("after"), recall.get("recoveryRatio"));
+                recall.get("before"), recall.get("inContext"), recall.get("after"), recall.get("recoveryRatio"), recall.get("retention"));
     }
 
     private record Target(Set<Long> facts, Set<Long> chunks) {

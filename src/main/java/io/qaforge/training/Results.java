@@ -17,16 +17,25 @@ final class Results {
 
     static final List<String> PHASES = List.of("before", "inContext", "after");
 
-    record Answer(String answer, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
+    /** @param keyFacts the reference's key facts are in the answer (the default "correct"); null from older workers */
+    record Answer(String answer, Boolean keyFacts, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
     }
 
-    /** One exam question with the model's answer in each phase it was scored in. */
+    /**
+     * One exam question with the model's answer in each phase it was scored in.
+     *
+     * @param contextSource where its in-context text came from ({@code uploaded}, {@code document}, {@code chunk},
+     *                      {@code retrieved}); null when it had none
+     */
     record QuestionResult(long questionId, int ordinal, String question, String reference, Long factId, String direction,
-                          boolean hasContext, Map<String, Answer> phases) {
+                          boolean hasContext, String contextSource, Map<String, Answer> phases) {
     }
 
-    /** Shares of questions answered right (token F1: its mean); judge over the judged answers only, null if none. */
-    record Rates(int questions, double exactMatch, double tokenF1, double contained, Double judge) {
+    /**
+     * Shares of questions answered right (token F1: its mean); key facts and judge over the answers that have them
+     * only, null if none.
+     */
+    record Rates(int questions, Double keyFacts, double exactMatch, double tokenF1, double contained, Double judge) {
     }
 
     record FactRecall(long factId, Map<String, Rates> phases) {
@@ -52,7 +61,8 @@ final class Results {
             if (answers != null) {
                 Map<String, Answer> ordered = new LinkedHashMap<>();
                 PHASES.stream().filter(answers::containsKey).forEach(phase -> ordered.put(phase, answers.get(phase)));
-                scored.add(new QuestionResult(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.context() != null, ordered));
+                scored.add(new QuestionResult(q.id(), q.ordinal(), q.question(), q.answer(), q.factId(), q.direction(), q.context() != null,
+                        q.contextSource(), ordered));
             }
         }
         Map<Long, List<QuestionResult>> byFact = new TreeMap<>();
@@ -71,7 +81,10 @@ final class Results {
                 continue;
             }
             List<Boolean> judged = answers.stream().map(Answer::judge).filter(j -> j != null).toList();
-            rates.put(phase, new Rates(answers.size(), share(answers.stream().filter(Answer::exactMatch).count(), answers.size()),
+            List<Boolean> keyFacts = answers.stream().map(Answer::keyFacts).filter(k -> k != null).toList();
+            rates.put(phase, new Rates(answers.size(),
+                    keyFacts.isEmpty() ? null : share(keyFacts.stream().filter(k -> k).count(), keyFacts.size()),
+                    share(answers.stream().filter(Answer::exactMatch).count(), answers.size()),
                     answers.stream().mapToDouble(Answer::tokenF1).average().orElse(0),
                     share(answers.stream().filter(Answer::contained).count(), answers.size()),
                     judged.isEmpty() ? null : share(judged.stream().filter(j -> j).count(), judged.size())));

@@ -56,7 +56,8 @@ class TrainingController {
 
     /**
      * Name the data by {@code jobId} or {@code datasetId} (the union of its jobs); an evaluate-only run may name only an
-     * exam. Without {@code examId} the exam is the jobs' held-out test split.
+     * exam. Without {@code examId} the exam is the jobs' held-out test split. A training run also answers a retention
+     * exam closed book before and after ({@code retentionExamId}, default the built-in general-knowledge one).
      *
      * @param baseModel a Hugging Face model id ({@code owner/name}) the worker loads
      * @param params    hyperparameters passed to the worker (camelCase: epochs, learningRate, loraR, loraAlpha, maxLength,
@@ -64,7 +65,7 @@ class TrainingController {
      */
     record CreateTraining(UUID jobId, UUID datasetId, UUID examId,
                           @NotBlank @Size(max = 200) @Pattern(regexp = MODEL_ID, message = MODEL_ID_MESSAGE) String baseModel,
-                          Boolean evaluateOnly, Map<String, Object> params) {
+                          Boolean evaluateOnly, Map<String, Object> params, UUID retentionExamId) {
     }
 
     /** Several base models evaluated (before and in context, no training) on one exam: which one knows most already? */
@@ -84,11 +85,13 @@ class TrainingController {
      *                 by direction, and the recovery ratio (after − before) / (in context − before)
      * @param attempts claims so far that did not end in a release
      * @param round    its remediation round: 1, or one more than the run it {@code remediates} (see /rounds)
+     * @param retention its retention exam, before and after, the drop and whether it passes the warning threshold;
+     *                  null for an evaluation
      */
     record TrainingView(UUID id, UUID jobId, Set<UUID> jobIds, UUID datasetId, ExamRef exam, String baseModel, Map<String, Object> params,
                         boolean evaluateOnly, UUID comparisonId, int round, UUID remediates, TrainingRun.Status status,
                         boolean cancelRequested, String workerId, int attempts, Map<String, Object> progress, Map<String, Object> recall,
-                        Map<String, Object> metrics, Map<String, Object> report, List<ArtifactView> artifacts, String error, Instant createdAt, Instant startedAt,
+                        Retention retention, Map<String, Object> metrics, Map<String, Object> report, List<ArtifactView> artifacts, String error, Instant createdAt, Instant startedAt,
                         Instant finishedAt, List<Map<String, Object>> history) {
     }
 
@@ -105,14 +108,17 @@ class TrainingController {
     private final Jobs jobs;
     private final DatasetRepository datasets;
     private final Exams exams;
+    private final TrainingProperties properties;
 
-    TrainingController(TrainingRunRepository runs, TrainingQueue queue, Artifacts artifacts, Jobs jobs, DatasetRepository datasets, Exams exams) {
+    TrainingController(TrainingRunRepository runs, TrainingQueue queue, Artifacts artifacts, Jobs jobs, DatasetRepository datasets, Exams exams,
+                       TrainingProperties properties) {
         this.runs = runs;
         this.queue = queue;
         this.artifacts = artifacts;
         this.jobs = jobs;
         this.datasets = datasets;
         this.exams = exams;
+        this.properties = properties;
     }
 
     @Operation(summary = "Queue a training run (or, evaluateOnly, a base model's exam) on a job, a dataset or an exam")
@@ -120,7 +126,8 @@ class TrainingController {
     ResponseEntity<TrainingView> create(@Valid @RequestBody CreateTraining request) {
         Map<String, Object> params = TrainingParams.validate(request.params());
         boolean evaluateOnly = Boolean.TRUE.equals(request.evaluateOnly());
-        TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), evaluateOnly, false);
+        TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), evaluateOnly, false,
+                request.retentionExamId());
         TrainingRun run = runs.save(new TrainingRun(source, request.baseModel(), params, evaluateOnly, null));
         return ResponseEntity.created(URI.create("/api/trainings/" + run.getId())).body(view(run, List.of()));
     }
@@ -134,7 +141,7 @@ class TrainingController {
         if (models.size() < request.baseModels().size()) {
             throw ApiProblem.badRequest("invalid-request", "Invalid request", "baseModels: each model once");
         }
-        TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true);
+        TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true, null);
         UUID comparison = UUID.randomUUID();
         models.forEach(model -> runs.save(new TrainingRun(source, model, params, true, comparison)));
         return ResponseEntity.created(URI.create("/api/trainings/comparisons/" + comparison)).body(comparison(comparison));
@@ -169,7 +176,8 @@ class TrainingController {
         if (run.getExamId() == null) {
             return Results.of(id, null, List.of(), List.of());
         }
-        return Results.of(id, exams.find(run.getExamId()).orElse(null), exams.questions(run.getExamId()), queue.results(id));
+        return Results.of(id, exams.find(run.getExamId()).orElse(null), exams.questions(run.getExamId(), jobs.documentIds(run.getJobIds())),
+                queue.results(id));
     }
 
     @Operation(summary = "Download the adapter: a zip that PeftModel.from_pretrained loads once unzipped")
@@ -197,8 +205,9 @@ class TrainingController {
     /**
      * The jobs a run trains on and the exam it is scored on. Without an exam named, the jobs' test split is made one
      * now if they have finished (else when a worker claims the run); an evaluation needs one, so it must exist by then.
+     * A training run answers a retention exam before and after; an evaluation has no after, so it names none.
      */
-    private TrainingRun.Source source(UUID jobId, UUID datasetId, UUID examId, boolean evaluateOnly, boolean examNow) {
+    private TrainingRun.Source source(UUID jobId, UUID datasetId, UUID examId, boolean evaluateOnly, boolean examNow, UUID retentionExamId) {
         if (jobId != null && datasetId != null) {
             throw invalidSource("name a jobId or a datasetId, not both");
         }
@@ -230,7 +239,12 @@ class TrainingController {
             throw new ApiProblem(HttpStatus.CONFLICT, "job-not-finished", "Job not finished",
                     "The jobs are still generating, so their test split is not final: wait for them, or name an exam (examId)");
         }
-        return new TrainingRun.Source(jobId, datasetId, jobIds, exam);
+        if (evaluateOnly && retentionExamId != null) {
+            throw invalidSource("an evaluation has no \"after\" to measure forgetting against; retentionExamId is for training runs");
+        }
+        UUID retention = evaluateOnly ? null : retentionExamId == null ? exams.defaultRetentionExam()
+                : exams.find(retentionExamId).map(Exams.Summary::id).orElseThrow(() -> ApiProblem.notFound("Exam", retentionExamId));
+        return new TrainingRun.Source(jobId, datasetId, jobIds, exam, retention);
     }
 
     private void download(TrainingRun run, String kind, HttpServletResponse response) throws IOException {
@@ -259,8 +273,14 @@ class TrainingController {
         }
         return new TrainingView(run.getId(), run.getJobId(), run.getJobIds(), run.getDatasetId(), exam(run.getExamId()), run.getBaseModel(),
                 run.getParams(), run.isEvaluateOnly(), run.getComparisonId(), run.getRound(), run.getRemediates(), run.getStatus(),
-                run.isCancelRequested(), run.getWorkerId(), run.getAttempts(), run.getProgress(), run.getRecall(), run.getMetrics(), run.getReport(), delivered, run.getError(),
+                run.isCancelRequested(), run.getWorkerId(), run.getAttempts(), run.getProgress(), run.getRecall(), retention(run),
+                run.getMetrics(), run.getReport(), delivered, run.getError(),
                 run.getCreatedAt(), run.getStartedAt(), run.getFinishedAt(), history);
+    }
+
+    private Retention retention(TrainingRun run) {
+        ExamRef exam = exam(run.getRetentionExamId());
+        return exam == null ? null : Retention.of(exam.id(), exam.name(), run.getRecall(), properties.retentionDropWarning());
     }
 
     private ExamRef exam(UUID examId) {

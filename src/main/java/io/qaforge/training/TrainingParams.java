@@ -78,13 +78,17 @@ public final class TrainingParams {
             "a fraction of the run below 1, or a whole number of steps up to 1000000",
             v -> v instanceof Number n && Rule.between(n, 0.001, 1_000_000) && (n.doubleValue() < 1 || n.doubleValue() == Math.rint(n.doubleValue())));
 
+    /** A share of the run: transformers 5 reads a warm-up of 1 or more as a number of steps, so 1 is not a share. */
+    private static final Rule WARMUP_RATIO = new Rule("number", 0.0, 1.0, null, "a number from 0 up to, but not including, 1",
+            v -> v instanceof Number n && Rule.between(n, 0, 1) && n.doubleValue() < 1);
+
     private static final Map<String, Option> OPTIONS = new TreeMap<>(Map.ofEntries(
             Map.entry("epochs", key(Rule.number(0.01, 100), 1.0)),
             Map.entry("maxSteps", option(Rule.integer(-1, 1_000_000), -1)),
             Map.entry("learningRate", key(Rule.number(1e-9, 1), 1e-4)),
             Map.entry("lrScheduler", option(Rule.oneOf("linear", "cosine", "cosine_with_restarts", "cosine_with_min_lr", "polynomial",
                     "constant", "constant_with_warmup", "inverse_sqrt", "warmup_stable_decay"), "cosine")),
-            Map.entry("warmupRatio", option(Rule.number(0, 1), 0.0)),
+            Map.entry("warmupRatio", option(WARMUP_RATIO, 0.0)),
             Map.entry("batchSize", key(Rule.integer(1, 1024), 1)),
             Map.entry("gradientAccumulation", option(Rule.integer(1, 1024), 1)),
             Map.entry("maxLength", key(Rule.integer(16, 131_072), 512)),

@@ -116,9 +116,10 @@ class TrainingQueue {
     }
 
     /** One answer of the worker: a question of the run's exam in one phase, with its scores. */
-    record Result(long questionId, String phase, String answer, boolean exactMatch, double tokenF1, boolean contained, Boolean judge) {
+    record Result(long questionId, String phase, String answer, Boolean keyFacts, boolean exactMatch, double tokenF1, boolean contained,
+                  Boolean judge) {
         Results.Answer scored() {
-            return new Results.Answer(answer, exactMatch, tokenF1, contained, judge);
+            return new Results.Answer(answer, keyFacts, exactMatch, tokenF1, contained, judge);
         }
     }
 
@@ -142,18 +143,19 @@ class TrainingQueue {
             return done == 1 ? Completion.REPEATED : Completion.LEASE_LOST;
         }
         jdbc.batchUpdate("""
-                INSERT INTO training_result (run_id, question_id, phase, answer, exact_match, token_f1, contained, judge)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", results.stream().map(r -> new Object[] {id, r.questionId(), r.phase(), r.answer(),
-                r.exactMatch(), r.tokenF1(), r.contained(), r.judge()}).toList(),
-                new int[] {Types.OTHER, Types.BIGINT, Types.VARCHAR, Types.VARCHAR, Types.BOOLEAN, Types.REAL, Types.BOOLEAN, Types.BOOLEAN});
+                INSERT INTO training_result (run_id, question_id, phase, answer, key_facts, exact_match, token_f1, contained, judge)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", results.stream().map(r -> new Object[] {id, r.questionId(), r.phase(), r.answer(),
+                r.keyFacts(), r.exactMatch(), r.tokenF1(), r.contained(), r.judge()}).toList(),
+                new int[] {Types.OTHER, Types.BIGINT, Types.VARCHAR, Types.VARCHAR, Types.BOOLEAN, Types.BOOLEAN, Types.REAL, Types.BOOLEAN,
+                        Types.BOOLEAN});
         return Completion.COMPLETED;
     }
 
     List<Result> results(UUID id) {
         return jdbc.query("""
-                SELECT question_id, phase, answer, exact_match, token_f1, contained, judge FROM training_result
-                WHERE run_id = ?""", (row, i) -> new Result(row.getLong(1), row.getString(2), row.getString(3), row.getBoolean(4),
-                row.getDouble(5), row.getBoolean(6), (Boolean) row.getObject(7)), id);
+                SELECT question_id, phase, answer, key_facts, exact_match, token_f1, contained, judge FROM training_result
+                WHERE run_id = ?""", (row, i) -> new Result(row.getLong(1), row.getString(2), row.getString(3), (Boolean) row.getObject(4),
+                row.getBoolean(5), row.getDouble(6), row.getBoolean(7), (Boolean) row.getObject(8)), id);
     }
 
     /**

@@ -27,8 +27,12 @@ class TrainingRun {
 
     enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }
 
-    /** What a run trains and is examined on; {@code jobId} and {@code datasetId} say how the caller named the jobs. */
-    record Source(UUID jobId, UUID datasetId, Set<UUID> jobIds, UUID examId) {
+    /**
+     * What a run trains and is examined on; {@code jobId} and {@code datasetId} say how the caller named the jobs.
+     *
+     * @param retentionExamId answered closed book before and after training to measure forgetting; null for evaluations
+     */
+    record Source(UUID jobId, UUID datasetId, Set<UUID> jobIds, UUID examId, UUID retentionExamId) {
     }
 
     @Id
@@ -40,6 +44,7 @@ class TrainingRun {
     @Column(name = "job_id")
     private Set<UUID> jobIds = new TreeSet<>();
     private UUID examId;
+    private UUID retentionExamId;
     private boolean evaluateOnly;
     private UUID comparisonId;
     /** The run whose missed questions this one's top-up jobs were made for; null in round 1. */
@@ -76,6 +81,7 @@ class TrainingRun {
         this.datasetId = source.datasetId();
         this.jobIds = new TreeSet<>(source.jobIds());
         this.examId = source.examId();
+        this.retentionExamId = source.retentionExamId();
         this.baseModel = baseModel;
         this.params = params;
         this.evaluateOnly = evaluateOnly;
@@ -85,13 +91,13 @@ class TrainingRun {
     }
 
     /**
-     * The next remediation round: the same base model, params (this run's, validated again) and exam, training on
-     * this run's jobs plus the top-ups, so its recall compares with this one's.
+     * The next remediation round: the same base model, params (this run's, validated again), exam and retention exam,
+     * training on this run's jobs plus the top-ups, so its recall and forgetting compare with this one's.
      */
     TrainingRun nextRound(Set<UUID> topUpJobIds, Map<String, Object> params) {
         Set<UUID> union = new TreeSet<>(jobIds);
         union.addAll(topUpJobIds);
-        TrainingRun next = new TrainingRun(new Source(null, null, union, examId), baseModel, params, false, null);
+        TrainingRun next = new TrainingRun(new Source(null, null, union, examId, retentionExamId), baseModel, params, false, null);
         next.remediates = id;
         next.round = round + 1;
         return next;
@@ -115,6 +121,10 @@ class TrainingRun {
 
     UUID getExamId() {
         return examId;
+    }
+
+    UUID getRetentionExamId() {
+        return retentionExamId;
     }
 
     boolean isEvaluateOnly() {

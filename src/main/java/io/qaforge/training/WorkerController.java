@@ -30,6 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import io.qaforge.exam.Exams;
+import io.qaforge.generation.Jobs;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
@@ -50,17 +51,20 @@ class WorkerController {
     /**
      * @param datasetUrls null for an evaluate-only run, which trains on nothing
      * @param examUrl     null when the run has no exam (its jobs have no test pairs)
+     * @param retentionExamUrl questions to answer closed book before and after training (phases {@code retentionBefore},
+     *                    {@code retentionAfter}) to measure forgetting; null for an evaluation
      * @param attempt     how many times the run was claimed, this claim included (releases not counted)
      */
     record Claim(UUID id, UUID jobId, String baseModel, Map<String, Object> params, Map<String, String> datasetUrls, String examUrl,
-                 String artifactUrl, boolean evaluateOnly, int attempt, Instant leaseUntil) {
+                 String retentionExamUrl, String artifactUrl, boolean evaluateOnly, int attempt, Instant leaseUntil) {
     }
 
     record HeartbeatAnswer(boolean cancelRequested, Instant leaseUntil) {
     }
 
-    /** One answer as the worker scored it; {@code judge} is null when not judged. */
-    record ResultRow(String questionId, String phase, String answer, Boolean exactMatch, Double tokenF1, Boolean contained, Boolean judge) {
+    /** One answer as the worker scored it; {@code judge} is null when not judged, {@code keyFacts} from older workers. */
+    record ResultRow(String questionId, String phase, String answer, Boolean keyFacts, Boolean exactMatch, Double tokenF1, Boolean contained,
+                     Boolean judge) {
     }
 
     record Completion(@NotBlank String workerId, Map<String, Object> metrics, Map<String, Object> report, List<ResultRow> results,
@@ -76,25 +80,29 @@ class WorkerController {
     record WorkerExam(UUID examId, String name, List<WorkerQuestion> questions) {
     }
 
-    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context) {
+    /** @param contextSource where {@code context} came from: {@code uploaded}, {@code document}, {@code chunk} or {@code retrieved} */
+    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context, String contextSource) {
     }
 
     private static final int DEFAULT_LEASE_SECONDS = 120;
     private static final Set<String> PHASES = Set.of("before", "inContext", "after");
+    private static final Set<String> RETENTION_PHASES = Set.of("retentionBefore", "retentionAfter");
 
     private final TrainingQueue queue;
     private final TrainingRunRepository runs;
     private final Exporter exporter;
     private final Exams exams;
+    private final Jobs jobs;
     private final Artifacts artifacts;
     private final TrainingProperties properties;
 
-    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Artifacts artifacts,
+    WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Jobs jobs, Artifacts artifacts,
                      TrainingProperties properties) {
         this.queue = queue;
         this.runs = runs;
         this.exporter = exporter;
         this.exams = exams;
+        this.jobs = jobs;
         this.artifacts = artifacts;
         this.properties = properties;
     }
@@ -109,7 +117,8 @@ class WorkerController {
                     Map<String, String> datasetUrls = run.isEvaluateOnly() || run.getJobIds().isEmpty() ? null
                             : Map.of("train", base + "/dataset?split=train", "test", base + "/dataset?split=test");
                     return ResponseEntity.ok(new Claim(run.getId(), run.getJobId(), run.getBaseModel(), TrainingParams.forWorker(run.getParams()),
-                            datasetUrls, run.getExamId() == null ? null : base + "/exam", base + "/artifacts", run.isEvaluateOnly(),
+                            datasetUrls, run.getExamId() == null ? null : base + "/exam",
+                            run.getRetentionExamId() == null ? null : base + "/retention-exam", base + "/artifacts", run.isEvaluateOnly(),
                             run.getAttempts(), run.getLeaseUntil()));
                 })
                 .orElse(ResponseEntity.noContent().build());
@@ -128,7 +137,10 @@ class WorkerController {
                 .orElseThrow(() -> Artifacts.leaseLost(id));
     }
 
-    /** The questions the run is scored on, each with the text its in-context phase puts in the prompt. */
+    /**
+     * The questions the run is scored on, each with the text its in-context phase puts in the prompt; a question that
+     * came without one takes it from the run's documents (whole, or the passages BM25 ranks highest for it).
+     */
     @GetMapping("/{id}/exam")
     WorkerExam exam(@PathVariable UUID id) {
         TrainingRun run = find(id);
@@ -136,9 +148,22 @@ class WorkerController {
         if (exam == null) {
             throw new ApiProblem(HttpStatus.NOT_FOUND, "no-exam", "No exam", "Run " + id + " has no exam: its jobs have no test pairs");
         }
-        return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id()).stream()
-                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context()))
+        return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id(), jobs.documentIds(run.getJobIds())).stream()
+                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context(),
+                        q.contextSource()))
                 .toList());
+    }
+
+    /** The general-knowledge questions the run answers closed book before and after training, to measure forgetting. */
+    @GetMapping("/{id}/retention-exam")
+    WorkerExam retentionExam(@PathVariable UUID id) {
+        TrainingRun run = find(id);
+        Exams.Summary exam = run.getRetentionExamId() == null ? null : exams.find(run.getRetentionExamId()).orElse(null);
+        if (exam == null) {
+            throw new ApiProblem(HttpStatus.NOT_FOUND, "no-exam", "No retention exam", "Run " + id + " only evaluates: it has no retention exam");
+        }
+        return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id()).stream()
+                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), null, null, null, null)).toList());
     }
 
     /** The adapter (or merged model) zip, streamed into storage; a second upload of a kind replaces the first. */
@@ -194,23 +219,25 @@ class WorkerController {
         exporter.export(run.getJobIds(), options, response.getOutputStream());
     }
 
-    /** Every row names a question of the run's exam and a phase, once; anything else is refused whole. */
+    /**
+     * Every row names a phase and a question of the exam that phase asks (the run's exam, or its retention exam in the
+     * retention phases), once; anything else is refused whole.
+     */
     private List<TrainingQueue.Result> results(TrainingRun run, List<ResultRow> rows) {
         if (rows == null || rows.isEmpty()) {
             return List.of();
         }
-        Set<Long> questions = new HashSet<>();
-        if (run.getExamId() != null) {
-            exams.questions(run.getExamId()).forEach(q -> questions.add(q.id()));
-        }
+        Set<Long> questions = questionIds(run.getExamId()), retention = questionIds(run.getRetentionExamId());
         Set<String> seen = new HashSet<>();
         List<TrainingQueue.Result> results = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             ResultRow row = rows.get(i);
             Long question = row == null ? null : questionId(row.questionId());
+            boolean retained = row != null && RETENTION_PHASES.contains(row.phase());
             String problem = row == null ? "must be an object"
-                    : question == null || !questions.contains(question) ? "questionId " + row.questionId() + " is not a question of the run's exam"
-                    : !PHASES.contains(row.phase()) ? "phase must be one of before, inContext, after"
+                    : !PHASES.contains(row.phase()) && !retained ? "phase must be one of before, inContext, after, retentionBefore, retentionAfter"
+                    : question == null || !(retained ? retention : questions).contains(question)
+                    ? "questionId " + row.questionId() + " is not a question of the run's " + (retained ? "retention exam" : "exam")
                     : row.answer() == null || row.exactMatch() == null || row.tokenF1() == null || row.contained() == null
                     ? "answer, exactMatch, tokenF1 and contained are required"
                     : !seen.add(question + "/" + row.phase()) ? "a second answer to question " + question + " in phase " + row.phase()
@@ -218,9 +245,18 @@ class WorkerController {
             if (problem != null) {
                 throw ApiProblem.badRequest("invalid-results", "Invalid results", "results[" + i + "]: " + problem);
             }
-            results.add(new TrainingQueue.Result(question, row.phase(), row.answer(), row.exactMatch(), row.tokenF1(), row.contained(), row.judge()));
+            results.add(new TrainingQueue.Result(question, row.phase(), row.answer(), row.keyFacts(), row.exactMatch(), row.tokenF1(),
+                    row.contained(), row.judge()));
         }
         return results;
+    }
+
+    private Set<Long> questionIds(UUID examId) {
+        Set<Long> ids = new HashSet<>();
+        if (examId != null) {
+            exams.questions(examId).forEach(q -> ids.add(q.id()));
+        }
+        return ids;
     }
 
     private static Long questionId(String id) {

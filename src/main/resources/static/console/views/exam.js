@@ -1,4 +1,5 @@
-// #exams/<id>: an exam's questions with their reference answers, facts, directions and whether they carry context.
+// #exams/<id>: an exam's questions with their reference answers, facts, directions and where their context came from
+// (a question without one takes the run's documents, whole or retrieved, when a run is scored on it).
 
 import {api} from '../api.js';
 import {h} from '../dom.js';
@@ -19,7 +20,7 @@ export async function mount(element, signal, {id}) {
                 h('tbody', {}, exam.questions.map(q => h('tr', {},
                     h('td', {class: 'num'}, q.ordinal), h('td', {}, q.question), h('td', {}, q.answer),
                     h('td', {class: 'num'}, q.factId ?? '—'), h('td', {}, q.direction || '—'),
-                    h('td', {}, q.hasContext ? 'yes' : '—'))))));
+                    h('td', {}, q.contextSource ?? 'from the run'))))));
     } catch (e) {
         if (!isAbort(e)) root.replaceChildren(back(), errorBox(e));
     }

@@ -52,6 +52,7 @@ export async function mount(element, signal, {id}) {
         stats.replaceChildren(facts([
             ['Pairs accepted', fmt(view.pairsAccepted), 'pairsAccepted'],
             view.coverage ? ['Facts covered', `${fmt(view.coverage.covered)} of ${fmt(view.coverage.facts)}`, 'coverage'] : null,
+            view.coverage?.nothingToTeach ? ['Chunks with nothing to teach', fmt(view.coverage.nothingToTeach), 'nothingToTeach'] : null,
             judge ? ['Judge passed', judge.passRate == null ? '—' : `${fmtPercent(judge.passRate)} of ${fmt(judge.passed + judge.failed)}`,
                 'judgePassRate'] : null,
             view.pairsJudging ? ['Awaiting the judge', fmt(view.pairsJudging), 'pairsJudging'] : null,
@@ -137,6 +138,8 @@ export async function mount(element, signal, {id}) {
         h('p', {class: 'muted'}, `${job.strategy} job${job.mode === 'batch' ? ' in batch mode' : ''} · ${job.provider} · ${job.model}`
             + (job.judge ? ` · judged by ${job.judge.model} (${job.judge.provider})` : '') + ` · created ${fmtTime(job.createdAt)}`,
         job.parentJobId ? [' · tops up ', h('a', {href: '#jobs/' + job.parentJobId}, 'job ' + short(job.parentJobId))] : ''),
+        // A model grading its own answers passes what it wrote: say so where the pass rate is read.
+        job.judge?.selfJudged ? h('p', {class: 'warning', id: 'self-judged'}, job.judge.warning) : '',
         h('blockquote', {}, job.context),
         progress, stats, rejects, batches,
         h('div', {class: 'actions'}, cancel, retry, makeExam), actionError,

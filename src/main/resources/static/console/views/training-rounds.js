@@ -28,7 +28,8 @@ function roundsTable(rounds, current) {
     return h('div', {}, h('h3', {}, 'Recall per round'),
         h('table', {id: 'rounds-table', class: 'data narrow'},
             h('thead', {}, h('tr', {}, h('th', {}, 'Round'), h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {class: 'num'}, 'Train pairs'),
-                PHASES.map(([, label]) => h('th', {class: 'num'}, label)), h('th', {class: 'num'}, 'Recovery'))),
+                PHASES.map(([, label]) => h('th', {class: 'num'}, label)), h('th', {class: 'num'}, 'Recovery'),
+                h('th', {class: 'num', title: 'retention exam, closed book: before → after training'}, 'Retention'))),
             h('tbody', {}, rounds.map(r => h('tr', {dataset: {round: r.round}, class: r.runId === current ? 'current' : null},
                 h('th', {}, String(r.round)),
                 h('td', {}, h('a', {href: '#trainings/' + r.runId}, h('code', {}, short(r.runId))),
@@ -38,9 +39,12 @@ function roundsTable(rounds, current) {
                 h('td', {class: 'num'}, fmt(r.trainPairs)),
                 PHASES.map(([phase]) => h('td', {class: 'num', dataset: {phase}}, r[phase]
                     ? `${fmtShare(r[phase].contained)} · F1 ${fmtNumber(r[phase].tokenF1)}` : '—')),
-                h('td', {class: 'num'}, r.recoveryRatio == null ? '—' : r.recoveryRatio.toFixed(2)))))),
+                h('td', {class: 'num'}, r.recoveryRatio == null ? '—' : r.recoveryRatio.toFixed(2)),
+                h('td', {class: 'num', dataset: {phase: 'retention'}}, r.retention?.after == null ? '—'
+                    : `${fmtShare(r.retention.before)} → ${fmtShare(r.retention.after)}`))))),
         h('p', {class: 'muted small'}, 'Each phase: share of questions whose answer contains the reference · mean token F1. '
-            + 'Every round answers the same exam.'));
+            + 'Every round answers the same exam. Retention: the general-knowledge questions each round answers before and '
+            + 'after its training; a round that buys recall with forgetting shows it there.'));
 }
 
 function remediate(run, signal) {

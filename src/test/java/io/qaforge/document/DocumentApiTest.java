@@ -21,6 +21,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
+import io.qaforge.ProblemDetails;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 @AutoConfigureTestRestTemplate
@@ -204,6 +206,7 @@ class DocumentApiTest {
         assertThat(response.getBody().get("type").asString()).isEqualTo("/problems/" + slug);
         assertThat(response.getBody().get("title").asString()).isNotBlank();
         assertThat(response.getBody().get("detail").asString()).isNotBlank();
+        ProblemDetails.assertInUsersWords(response.getBody().get("detail").asString());
         return response.getBody();
     }
 }

@@ -137,6 +137,76 @@ class DocumentFormatsTest {
         assertThat(largeObjects()).as("originals kept").isEqualTo(originalsBefore);
     }
 
+    @Test
+    void anXhtmlDoctypeWithItsOwnDeclarationsIsRefusedAsInDocx() throws Exception {
+        byte[] xhtml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE html [ <!ENTITY team "Touch rugby"> <!ELEMENT p ANY> ]>
+                <html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body><p>First paragraph.</p></body></html>
+                """.getBytes(StandardCharsets.UTF_8);
+        JsonNode refused = assertProblem(documents.upload(xhtml, "own-dtd.xhtml"), 422, "dtd-not-accepted");
+        assertThat(refused.get("detail").asString()).contains("DTD");
+        assertProblem(documents.upload("<!DOCTYPE html [ <!ENTITY x \"y\"> ]><html><body><p>Hi</p></body></html>"
+                .getBytes(StandardCharsets.UTF_8), "own-dtd.html"), 422, "dtd-not-accepted");
+
+        var files = TestDocuments.unzip(TestDocuments.docx(1));
+        files.put("word/document.xml", ("<?xml version=\"1.0\"?><!DOCTYPE w:document [ <!ENTITY a \"b\"> ]>"
+                + new String(files.get("word/document.xml"), StandardCharsets.UTF_8).replaceFirst("^<\\?xml[^>]*\\?>", ""))
+                .getBytes(StandardCharsets.UTF_8));
+        JsonNode docx = assertProblem(documents.upload(TestDocuments.zip(files), "dtd.docx"), 422, "dtd-not-accepted");
+        assertThat(docx.get("detail").asString()).isEqualTo(refused.get("detail").asString().replace("XHTML", "DOCX"));
+
+        // A plain public DOCTYPE is no DTD of the file's own: the text starts with the first paragraph.
+        byte[] publicDoctype = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">
+                <html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body><p>First paragraph.</p></body></html>
+                """.getBytes(StandardCharsets.UTF_8);
+        var read = documents.upload(publicDoctype, "public.xhtml");
+        assertThat(read.getStatusCode().value()).as("%s", read.getBody()).isEqualTo(201);
+        assertThat(documents.text(read.getBody().get("id").asString())).isEqualTo("First paragraph.");
+        assertThat(jdbc.queryForObject("select count(*) from document", Integer.class)).isEqualTo(1);
+    }
+
+    @Test
+    void aNulInADocumentIsNeverStored() throws Exception {
+        assertProblem(documents.upload("Touch\u0000rugby".getBytes(StandardCharsets.UTF_8), "nul.txt"), 415, "unsupported-media-type");
+        var html = documents.upload("<html><body><p>Touch\u0000 rugby &#0;has six players.</p></body></html>"
+                .getBytes(StandardCharsets.UTF_8), "nul.html");
+        assertThat(html.getStatusCode().value()).as("%s", html.getBody()).isEqualTo(201);
+        assertThat(documents.text(html.getBody().get("id").asString())).doesNotContain("\u0000").contains("Touch", "six players.");
+        var docx = TestDocuments.unzip(TestDocuments.docx(1));
+        docx.put("word/document.xml", new String(docx.get("word/document.xml"), StandardCharsets.UTF_8)
+                .replace("Each touchdown", "Each\u0000 touchdown").getBytes(StandardCharsets.UTF_8));
+        var refused = documents.upload(TestDocuments.zip(docx), "nul.docx");
+        assertThat(refused.getStatusCode().value()).as("XML holds no NUL: %s", refused.getBody()).isEqualTo(422);
+        assertProblem(refused, 422, "corrupt-document");
+        assertThat(jdbc.queryForObject("select count(*) from document", Integer.class)).isEqualTo(1);
+    }
+
+    @Test
+    void brokenFilesAreDescribedInTheUsersWordsNotInJavas() throws Exception {
+        byte[] epub = TestDocuments.epub();
+        var noContainer = TestDocuments.unzip(epub);
+        noContainer.remove("META-INF/container.xml");
+        var noPackage = TestDocuments.unzip(epub);
+        noPackage.remove("OEBPS/content.opf");
+        var brokenPackage = TestDocuments.unzip(epub);
+        brokenPackage.put("OEBPS/content.opf", "<package><manifest><item id=".getBytes(StandardCharsets.UTF_8));
+        var missingChapter = TestDocuments.unzip(epub);
+        missingChapter.remove("OEBPS/chapter1.xhtml");
+        var brokenChapter = TestDocuments.unzip(epub);
+        brokenChapter.put("OEBPS/chapter2.xhtml", "<html><body><p>Half a chap".getBytes(StandardCharsets.UTF_8));
+        var brokenDocx = TestDocuments.unzip(TestDocuments.docx(1));
+        brokenDocx.put("word/document.xml", "<w:document xmlns:w=\"x\"><w:body><w:p>".getBytes(StandardCharsets.UTF_8));
+        for (var files : List.of(noContainer, noPackage, brokenPackage, missingChapter, brokenChapter, brokenDocx)) {
+            var response = documents.upload(TestDocuments.zip(files), "broken.epub");
+            if (!response.getStatusCode().is2xxSuccessful()) { // read as far as it goes, or refused in the user's words
+                assertProblem(response, 422, response.getBody().get("type").asString().substring("/problems/".length()));
+            }
+        }
+    }
+
     private int largeObjects() {
         return jdbc.queryForObject("select count(*) from pg_largeobject_metadata", Integer.class);
     }

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
 
+import io.qaforge.system.ApiProblem;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PdfExtractorTest {
 
@@ -36,5 +39,27 @@ class PdfExtractorTest {
             assertThat(pages.get(i)).contains("Rule " + (i + 1) + " ").contains("Page " + (i + 1) + " of 45");
         }
         assertThat(pages).isEqualTo(extractor(1).extract(pdf, textLayerOnly()).texts());
+    }
+
+    @Test
+    void aPageTooLargeToRenderForOcrIsSaidInTheUsersWords(@TempDir Path dir) throws IOException {
+        Path pdf = dir.resolve("poster.pdf");
+        try (var document = new org.apache.pdfbox.pdmodel.PDDocument()) {
+            // 200 × 200 inches, the largest page PDF allows: 60,000 pixels a side at 300 dpi
+            document.addPage(new org.apache.pdfbox.pdmodel.PDPage(new org.apache.pdfbox.pdmodel.common.PDRectangle(14_400, 14_400)));
+            document.save(pdf.toFile());
+        }
+        var anyLanguage = new Tesseract("tesseract", 300) {
+            @Override
+            String requireLanguages(String requested) {
+                return requested;
+            }
+        };
+        var forced = new PdfExtractor.Request(OcrMode.FORCE, "eng", (done, total) -> { });
+
+        assertThatThrownBy(() -> new PdfExtractor(1, LIMITS, OCR, anyLanguage).extract(pdf, forced))
+                .isInstanceOfSatisfying(ApiProblem.class, problem -> assertThat(problem.getMessage())
+                        .isEqualTo("The file looks like a PDF but cannot be read: a page is too large to render for OCR "
+                                + "(over two billion pixels at the OCR resolution; a page of 200 × 200 inches is)"));
     }
 }

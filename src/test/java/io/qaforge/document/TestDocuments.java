@@ -202,4 +202,15 @@ final class TestDocuments {
         }
         return out.toByteArray();
     }
+
+    /** The entries of a ZIP in their order, for tests that break one part of a good file. */
+    static Map<String, byte[]> unzip(byte[] archive) throws IOException {
+        var files = new LinkedHashMap<String, byte[]>();
+        try (var zip = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(archive))) {
+            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                files.put(entry.getName(), zip.readAllBytes());
+            }
+        }
+        return files;
+    }
 }

@@ -1,13 +1,19 @@
 package io.qaforge.exam;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.resttestclient.TestRestTemplate;
@@ -18,6 +24,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
+import io.qaforge.PythonDatasets;
 import io.qaforge.training.TrainingFixtures;
 
 import static io.qaforge.training.TrainingFixtures.assertProblem;
@@ -123,6 +130,35 @@ class ExamApiTest {
     }
 
     @Test
+    void aNulInAnyFieldOfAnyExamFormatIsRefusedNamingWhereItSitsAndStoresNothing() {
+        long exams = count("exam"), questions = count("exam_question");
+
+        assertProblem(upload("a.jsonl", "{\"question\":\"a\\u0000b?\",\"answer\":\"c\"}\n", null), 400, "invalid-text",
+                "line 1: question", "NUL");
+        assertProblem(upload("a.jsonl", "{\"question\":\"One?\",\"answer\":\"1\"}\n{\"question\":\"Two?\",\"answer\":\"2\\u0000\"}\n", null),
+                400, "invalid-text", "line 2: answer");
+        assertProblem(upload("a.jsonl", "{\"question\":\"One?\",\"answer\":\"1\",\"context\":\"Rule\\u0000 7\"}\n", null),
+                400, "invalid-text", "line 1: context");
+        assertProblem(upload("a.jsonl", "{\"question\":\"One?\",\"answer\":\"1\",\"direction\":\"forward\\u0000\"}\n", null),
+                400, "invalid-text", "line 1: direction");
+        assertProblem(upload("a.csv", "question,answer\nOne?,1\nTwo?,2\u0000\n", null), 400, "invalid-text", "line 3: answer");
+        assertProblem(upload("a.csv", "question;answer;context\nOne?;1;Rule\u00007\n", null), 400, "invalid-text", "line 2: context");
+        assertProblem(upload("a.csv", "question\tanswer\n\"On\u0000e?\"\t1\n", null), 400, "invalid-text", "line 2: question");
+        assertProblem(upload("a.csv", "question,answer,factId\nOne?,1,7\u0000\n", null), 400, "invalid-text", "line 2: factId");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "questions", List.of(Map.of("question", "Q?", "answer", "A"),
+                Map.of("question", "Q2?", "answer", "A\u0000")))), 400, "invalid-text", "questions[1].answer");
+        assertProblem(fixtures.post("/api/exams", Map.of("name", "x\u0000", "questions", List.of(Map.of("question", "Q?", "answer", "A")))),
+                400, "invalid-text", "name");
+        var named = new LinkedMultiValueMap<String, Object>();
+        named.add("file", TrainingFixtures.file("a.csv", "question,answer\nOne?,1\n".getBytes(StandardCharsets.UTF_8)));
+        named.add("name", "Rule\u0000book");
+        assertProblem(fixtures.exchange(HttpMethod.POST, "/api/exams", named, MediaType.MULTIPART_FORM_DATA, null), 400, "invalid-text", "name");
+
+        assertThat(count("exam")).isEqualTo(exams);
+        assertThat(count("exam_question")).isEqualTo(questions);
+    }
+
+    @Test
     void aJobsTestSplitBecomesAnExamWithEachQuestionsSourceText() {
         UUID small = fixtures.document("small.txt", "Touch is played six a side. A half lasts twenty minutes.");
         UUID job = fixtures.job(small, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "train"},
@@ -180,6 +216,62 @@ class ExamApiTest {
                 .contains("passed backwards").contains("one point");
         assertProblem(fixtures.post("/api/exams", Map.of("name", "x", "documentId", UUID.randomUUID(), "questions",
                 List.of(Map.of("question", "Q?", "answer", "A")))), 400, "unknown-document");
+    }
+
+    /** The export is loaded by lm-evaluation-harness's own task loader and scored by the glue it carries. */
+    @Test
+    void anExamExportsAsAnLmEvalTaskThatLmEvalLoadsAndScores(@TempDir Path tmp) throws Exception {
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Touch rules: ré-test", "questions", List.of(
+                Map.of("question", "How many players are on the field?", "answer", "Six players.", "factId", 3, "direction", "forward"),
+                Map.of("question", "Which team restarts after a touchdown?", "answer", "The defending team.", "context",
+                        "Rule 7: the defending team restarts after a touchdown.")))).getBody();
+        String id = exam.get("id").asString();
+        ResponseEntity<byte[]> zip = http.getForEntity("/api/exams/" + id + "/export?format=lm-eval", byte[].class);
+        assertThat(zip.getStatusCode().value()).isEqualTo(200);
+        assertThat(zip.getHeaders().getContentType().toString()).isEqualTo("application/zip");
+        String task = "qaforge_touch_rules_re_test_" + id.substring(0, 8);
+        assertThat(zip.getHeaders().getFirst("Content-Disposition")).contains(task + "-lm-eval.zip");
+        unzip(zip.getBody(), tmp.resolve("tasks"));
+        assertThat(tmp.resolve("tasks/" + task + "/README.md")).content().contains("--include_path");
+
+        JsonNode loaded = PythonDatasets.runLmEval("""
+                import json, sys
+                from lm_eval.tasks import TaskManager, get_task_dict
+                name = sys.argv[2]
+                tasks = get_task_dict([name, name + "_in_context"], TaskManager(include_path=sys.argv[1]))
+                closed, ceiling = tasks[name], tasks[name + "_in_context"]
+                docs, with_context = list(closed.test_docs()), list(ceiling.test_docs())
+                print(json.dumps({"questions": len(docs), "inContext": len(with_context),
+                                  "prompt": closed.doc_to_text(docs[0]), "target": closed.doc_to_target(docs[0]),
+                                  "contextPrompt": ceiling.doc_to_text(with_context[0]),
+                                  "generation": closed.config.generation_kwargs,
+                                  "right": closed.process_results(docs[0], ["There are six players."]),
+                                  "wrong": closed.process_results(docs[0], ["Eleven."])}))
+                """, tmp, tmp.resolve("tasks").toString(), task);
+        assertThat(loaded.get("questions").asInt()).isEqualTo(2);
+        assertThat(loaded.get("inContext").asInt()).as("only questions with their source text make the ceiling").isEqualTo(1);
+        assertThat(loaded.get("prompt").asString()).isEqualTo("How many players are on the field?");
+        assertThat(loaded.get("target").asString()).isEqualTo("Six players.");
+        assertThat(loaded.get("contextPrompt").asString()).isEqualTo(
+                "Answer from this text.\n\nRule 7: the defending team restarts after a touchdown.\n\nQuestion: Which team restarts after a touchdown?");
+        assertThat(loaded.at("/generation/do_sample").asBoolean(true)).as("greedy, like the worker").isFalse();
+        assertThat(loaded.at("/right/key_facts").asDouble()).isEqualTo(1.0);
+        assertThat(loaded.at("/wrong/key_facts").asDouble()).isEqualTo(0.0);
+        assertThat(loaded.at("/wrong/exact_match").asDouble()).isEqualTo(0.0);
+
+        assertProblem(fixtures.get("/api/exams/" + id + "/export?format=helm"), 400, "invalid-export-format", "lm-eval");
+        assertProblem(fixtures.get("/api/exams/" + UUID.randomUUID() + "/export?format=lm-eval"), 404, "not-found");
+    }
+
+    private static void unzip(byte[] zip, Path into) throws Exception {
+        try (var in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                Path file = into.resolve(entry.getName()).normalize();
+                assertThat(file.startsWith(into)).as("%s stays in the folder", entry.getName()).isTrue();
+                Files.createDirectories(file.getParent());
+                Files.write(file, in.readAllBytes());
+            }
+        }
     }
 
     private ResponseEntity<JsonNode> upload(String name, String content, String examName) {

@@ -57,9 +57,9 @@ class BatchRestartTest {
         return replica(true);
     }
 
-    ConfigurableApplicationContext replica(boolean batch) {
+    ConfigurableApplicationContext replica(boolean batch, String... more) {
         // A provider name of its own: the engines of other test contexts on the same database claim only theirs.
-        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(
+        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(java.util.stream.Stream.concat(java.util.stream.Stream.of(
                 "--server.port=0",
                 "--qaforge.documents.chunk-target-tokens=100",
                 "--qaforge.documents.chunk-max-tokens=150",
@@ -68,7 +68,7 @@ class BatchRestartTest {
                 "--qaforge.generation.batch.poll-interval=50ms",
                 "--qaforge.generation.providers.openai.base-url=",
                 "--qaforge.generation.providers.batchreplicas.base-url=" + fake.baseUrl(),
-                "--qaforge.generation.providers.batchreplicas.batch=" + batch);
+                "--qaforge.generation.providers.batchreplicas.batch=" + batch), java.util.stream.Stream.of(more)).toArray(String[]::new));
         replicas.add(context);
         return context;
     }
@@ -119,17 +119,8 @@ class BatchRestartTest {
 
     @Test
     void aSubmissionCutOffBeforeItsBatchIdWasKeptIsFoundByItsInputFile() {
-        fake.batches.hold = true;
-        ConfigurableApplicationContext first = replica();
-        UUID job = createJob(http(first));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !fake.batches.created.isEmpty());
-        first.close();
-        // As a replica killed between creating the batch and storing its id leaves it: leased, with its input file only.
-        JdbcClient db = GenerationRestartTest.database();
-        assertThat(db.sql("""
-                        UPDATE provider_batch SET provider_batch_id = NULL, status = 'preparing', leased_by = 'killed',
-                               lease_until = now() + interval '1 second'
-                        WHERE job_id = ? AND input_file_id IS NOT NULL""").param(job).update()).isEqualTo(1);
+        UUID job = cutOffSubmission();
+        fake.batches.madeElsewhere(250); // the organisation's newer batches: ours is on the third page of the list
 
         fake.batches.hold = false;
         ConfigurableApplicationContext second = replica();
@@ -139,6 +130,48 @@ class BatchRestartTest {
         assertThat(view.get("batches")).singleElement().satisfies(b -> assertThat(b.get("id").asString())
                 .isEqualTo(fake.batches.created.getFirst()));
         assertExactlyOnce(db(second), job, FACTS * TEMPERATURES);
+        assertThat(fake.batches.lists.get()).as("pages read").isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void aCutOffSubmissionWhoseBatchListCannotBeReadFailsItsTasksWithTheReasonAfterTheWindow() {
+        UUID job = cutOffSubmission();
+        fake.batches.listStatus = 404;
+
+        fake.batches.hold = false;
+        // The window runs from the batch's start: long enough here for the replica to start and try again within it.
+        GenerationRestartTest.database().sql("UPDATE provider_batch SET created_at = now() WHERE job_id = ?").param(job).update();
+        ConfigurableApplicationContext second = replica(true, "--qaforge.generation.batch.recovery-window=60s");
+        JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(120));
+        assertThat(fake.batches.created).as("never submitted a second time").hasSize(1);
+        assertThat(fake.batches.lists.get()).as("asked again within the window, then no more").isGreaterThan(1);
+        int lists = fake.batches.lists.get();
+        assertThat(view.get("status").asString()).as(view.toString()).isIn("FAILED", "COMPLETED_WITH_ERRORS");
+        assertThat(view.get("failures").get(0).get("reason").asString()).contains("could not be told", "HTTP 404", "not sent again");
+        assertThat(view.get("failures").get(0).get("tasks").asInt()).isEqualTo(FACTS * TEMPERATURES);
+        // The tasks fail first (a replica dying in between leaves none stuck), then the batch is settled.
+        JsonNode batch = await().atMost(Duration.ofSeconds(10)).until(() -> GenerationFixtures.job(http(second), job).get("batches"),
+                batches -> batches.size() == 1 && batches.get(0).get("settled").asBoolean()).get(0);
+        assertThat(batch.get("status").asString()).isEqualTo("unknown");
+        assertThat(batch.get("error").asString()).contains("HTTP 404", "not sent again");
+        assertThat(fake.calls).as("nothing asked synchronously either").isEmpty();
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> fake.batches.lists.get() == lists);
+    }
+
+    /** A job whose batch was made, left as a replica killed between creating it and storing its id leaves it. */
+    private UUID cutOffSubmission() {
+        fake.batches.hold = true;
+        ConfigurableApplicationContext first = replica();
+        UUID job = createJob(http(first));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !fake.batches.created.isEmpty());
+        first.close();
+        // Leased, with its input file only.
+        JdbcClient db = GenerationRestartTest.database();
+        assertThat(db.sql("""
+                        UPDATE provider_batch SET provider_batch_id = NULL, status = 'preparing', leased_by = 'killed',
+                               lease_until = now() + interval '1 second'
+                        WHERE job_id = ? AND input_file_id IS NOT NULL""").param(job).update()).isEqualTo(1);
+        return job;
     }
 
     @Test

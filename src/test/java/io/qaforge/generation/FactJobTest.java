@@ -116,6 +116,9 @@ class FactJobTest {
         assertThat(view.get("rejects").size()).as(view.get("rejects").toString()).isZero();
         assertThat(view.at("/judge/failed").asInt()).isZero();
         assertThat(view.at("/judge/passRate").asDouble()).isEqualTo(1.0);
+        assertThat(view.at("/judge/selfJudged").asBoolean()).as("the default judge is the job's own model").isTrue();
+        assertThat(view.at("/judge/warning").asString()).contains("grading its own answers is weak evidence");
+        assertThat(view.at("/coverage/nothingToTeach").asInt()).isZero();
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(view.at("/judge/passed").asInt()).isEqualTo(24);
 
         Map<String, List<FakeOpenAi.Call>> byKind = new HashMap<>();
@@ -171,7 +174,10 @@ class FactJobTest {
         assertThat(csv.lines().findFirst().orElseThrow()).isEqualTo("question,answer,temperature,variant,chunk,pages,factIds,direction");
     }
 
-    /** What weak models write, one pair per reject reason, and two good pairs among them; the judge fails three ways. */
+    /**
+     * What weak models write, one pair per reject reason, and two good pairs among them; the judge fails three ways. The
+     * scrum and free pass, which the chunk never mentions, are what the grounding floor catches before any judge.
+     */
     @Test
     void everyRejectReasonOfTheGateAndTheJudge() throws Exception {
         fake.script = call -> switch (call.kind()) {
@@ -189,14 +195,16 @@ class FactJobTest {
                     A "free kick" to the other team.
                     [F2 forward] What is this spec about?
                     It is about penalties.
-                    What colour are the shirts of referees?
-                    Referees wear any colour.
+                    What do officials notice?
+                    Referees see breaches.
                     [F1 forward] In international touch rugby, within how many seconds must a team restart play after a touch?
                     Within 4 seconds after a touch.
                     [F1 forward] In international touch rugby, within how many seconds must a team restart play after a touch, exactly?
                     Within 4 seconds.
                     [F2 reverse] In international touch rugby, what does a referee award to the other team when rule 1 is broken?
                     A scrum and a free pass to the defending side.
+                    [F2 reverse] In international touch rugby, which team does a referee penalise for a broken rule 1?
+                    The team that broke rule 1.
                     [F2 forward] In international touch rugby, what penalty follows repeated breaches of rule 1?
                     A sin bin of 3 minutes.
                     [F1 reverse] In international touch rugby, which team must restart play within 4 seconds after a touch?
@@ -215,6 +223,7 @@ class FactJobTest {
                         continue; // left out: no verdict
                     }
                     String verdict = question.contains("what penalty follows") ? "yes | no | yes | 4"
+                            : question.contains("which team does a referee penalise") ? "no | yes | yes | 1"
                             : question.contains("which team must restart") ? "yes | yes | no | 4"
                             : FakeOpenAi.supported(graded.get(i)[1], call.chunk().toLowerCase()) ? "yes | yes | yes | 5" : "no | yes | yes | 1";
                     verdicts.append(i + 1).append(" | ").append(verdict).append('\n');
@@ -232,7 +241,8 @@ class FactJobTest {
         view.get("rejects").properties().forEach(e -> rejects.put(e.getKey(), e.getValue().asInt()));
         assertThat(rejects).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
                 Map.entry("prompt_echo", 1), Map.entry("markup", 1), Map.entry("unsupported_number", 1),
-                Map.entry("unsupported_name", 1), Map.entry("not_self_contained", 1), Map.entry("no_fact", 1),
+                Map.entry("unsupported_name", 1), Map.entry("unsupported_content", 1), Map.entry("not_self_contained", 1),
+                Map.entry("no_fact", 1),
                 Map.entry("duplicate", 1), Map.entry("near_duplicate", 1), Map.entry("judge_unsupported", 1),
                 Map.entry("judge_not_self_contained", 1), Map.entry("judge_off_topic", 1), Map.entry("judge_no_verdict", 1)));
         assertThat(view.get("pairsAccepted").asInt()).isEqualTo(2);
@@ -272,6 +282,40 @@ class FactJobTest {
             assertThat(pairs.findValuesAsString("question")).allSatisfy(q -> assertThat(q).doesNotStartWith("Q:").doesNotMatch("^\\d.*"));
             assertThat(pairs.findValuesAsString("answer")).allSatisfy(a -> assertThat(a).doesNotStartWith("A:").doesNotEndWith("Answers:"));
         }
+    }
+
+    /**
+     * A chunk the model says has nothing to teach (NONE, or no facts in JSON) is settled after one call, without facts
+     * or pairs, and counted; an answer with no usable fact and no such marker is unreadable, and tried again.
+     */
+    @Test
+    void aChunkWithNothingToTeachIsSettledAtOnceAndAnUnreadableAnswerIsRetried() throws Exception {
+        fake.script = call -> call.kind().equals("facts") && call.fact() == 1 ? FakeOpenAi.ok("NONE", "stop", call) : null;
+        UUID id = createJob(http, withJudge(request(2, List.of(0.5)), false));
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/coverage/nothingToTeach").asInt()).isEqualTo(1);
+        assertThat(view.at("/coverage/facts").asInt()).as("the other chunk's two").isEqualTo(2);
+        assertThat(fake.calls).filteredOn(call -> call.kind().equals("facts")).as("one call each, none repeated").hasSize(2);
+        assertThat(fake.calls).filteredOn(call -> call.kind().equals("pairs")).allSatisfy(call -> assertThat(call.fact()).isEqualTo(2));
+
+        fake.reset();
+        fake.script = call -> call.kind().equals("facts") ? FakeOpenAi.ok("{\"facts\":[]}", "stop", call) : null;
+        Map<String, Object> json = withJudge(request(1, List.of(0.5)), false);
+        json.put("provider", "factsjson");
+        json.put("model", "judge-model");
+        view = awaitEnd(http, createJob(http, json), Duration.ofSeconds(60));
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/coverage/nothingToTeach").asInt()).as("no facts, in JSON").isEqualTo(1);
+        assertThat(fake.calls).hasSize(1);
+
+        fake.reset();
+        fake.script = call -> call.kind().equals("facts") ? FakeOpenAi.ok("Here are the facts:\n1. Sorry, I cannot help with that request.", "stop", call) : null;
+        view = awaitEnd(http, createJob(http, withJudge(request(1, List.of(0.5)), false)), Duration.ofSeconds(60));
+        assertThat(view.get("status").asString()).isEqualTo("FAILED");
+        assertThat(view.at("/coverage/nothingToTeach").asInt()).isZero();
+        assertThat(view.at("/failures/0/reason").asString()).contains("no usable facts");
+        assertThat(fake.calls).as("max-attempts").hasSize(2);
     }
 
     @Test
@@ -345,6 +389,8 @@ class FactJobTest {
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/judge/provider").asString()).isEqualTo("factsjson");
         assertThat(view.at("/judge/model").asString()).isEqualTo("judge-model");
+        assertThat(view.at("/judge/selfJudged").asBoolean()).isFalse();
+        assertThat(view.at("/judge/warning").isNull()).isTrue();
         assertThat(fake.calls).filteredOn(call -> call.kind().equals("judge")).hasSize(2).allSatisfy(call -> {
             assertThat(call.model()).isEqualTo("judge-model");
             assertThat(call.json()).as("the judge's provider takes a schema").isTrue();

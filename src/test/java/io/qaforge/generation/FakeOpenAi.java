@@ -421,10 +421,12 @@ public class FakeOpenAi implements AutoCloseable {
                 + call.variantHint() + " variant?";
     }
 
-    /** Grounded in the chunk: its only number is the chunk's own fact number. */
+    /**
+     * Grounded in the chunk: its words are those of every test document's facts (a team of six restarting play), its
+     * only number the chunk's own fact number.
+     */
     static String answer(Call call, int i) {
-        return call.fact() < 0 ? "Details of this kind are set out in the rules."
-                : "Details of fact " + call.fact() + " are set out in rule " + call.fact() + " of the rules.";
+        return call.fact() < 0 ? "A team of six restarts play." : "Fact " + call.fact() + " says that a team of six restarts play.";
     }
 
     private static String jsonPairs(Call call) {
@@ -492,6 +494,10 @@ public class FakeOpenAi implements AutoCloseable {
         volatile java.util.function.IntFunction<String> ending = n -> null;
         /** A failure message for the request lines to put in the error file; null: answer the line. */
         volatile Function<Call, String> lineError = call -> null;
+        /** The status the batch list answers with instead of the list; 0: the list. */
+        volatile int listStatus;
+        /** Calls to the batch list, one per page. */
+        final AtomicInteger lists = new AtomicInteger();
 
         void reset() {
             files.clear();
@@ -502,6 +508,18 @@ public class FakeOpenAi implements AutoCloseable {
             hold = false;
             ending = n -> null;
             lineError = call -> null;
+            listStatus = 0;
+            lists.set(0);
+        }
+
+        /** Batches someone else in the organisation made (of files of their own), listed before those made earlier. */
+        void madeElsewhere(int count) {
+            for (int i = 0; i < count; i++) {
+                String file = "file-elsewhere-" + ids.incrementAndGet();
+                files.put(file, new byte[0]);
+                ObjectNode batch = create(JSON.createObjectNode().put("input_file_id", file).put("endpoint", "/v1/chat/completions"));
+                created.remove(batch.path("id").asString()); // listed, but not one of ours
+            }
         }
 
         /** The request lines of a batch's input file. */
@@ -532,12 +550,12 @@ public class FakeOpenAi implements AutoCloseable {
                 } else if (method.equals("POST") && path.equals("/v1/batches")) {
                     send(exchange, 200, create(JSON.readTree(body)).toString().getBytes(StandardCharsets.UTF_8));
                 } else if (method.equals("GET") && path.equals("/v1/batches")) {
-                    ObjectNode list = JSON.createObjectNode().put("object", "list");
-                    var data = list.putArray("data");
-                    for (int i = created.size() - 1; i >= 0; i--) {
-                        data.add(batches.get(created.get(i)));
+                    lists.incrementAndGet();
+                    if (listStatus != 0) {
+                        send(exchange, listStatus, "{\"error\":{\"message\":\"Not found\"}}".getBytes());
+                    } else {
+                        send(exchange, 200, list(exchange.getRequestURI().getQuery()).toString().getBytes(StandardCharsets.UTF_8));
                     }
-                    send(exchange, 200, list.toString().getBytes(StandardCharsets.UTF_8));
                 } else if (method.equals("POST") && path.startsWith("/v1/batches/") && path.endsWith("/cancel")) {
                     ObjectNode batch = batches.get(path.substring("/v1/batches/".length(), path.length() - "/cancel".length()));
                     synchronized (this) {
@@ -557,6 +575,27 @@ public class FakeOpenAi implements AutoCloseable {
             } catch (IOException clientGone) {
                 // as a real server would, carry on
             }
+        }
+
+        /** One page of the list, newest first: {@code limit} (1 to 100, default 20) after the batch {@code after}. */
+        private ObjectNode list(String query) {
+            Map<String, String> params = new java.util.HashMap<>();
+            for (String pair : query == null ? new String[0] : query.split("&")) {
+                int eq = pair.indexOf('=');
+                params.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+            int limit = Math.clamp(Integer.parseInt(params.getOrDefault("limit", "20")), 1, 100);
+            List<String> all = batches.keySet().stream()
+                    .sorted(java.util.Comparator.comparingInt((String id) -> Integer.parseInt(id.substring("batch_".length()))).reversed())
+                    .toList();
+            int from = params.containsKey("after") ? all.indexOf(params.get("after")) + 1 : 0;
+            List<String> page = all.subList(from, Math.min(all.size(), from + limit));
+            ObjectNode list = JSON.createObjectNode().put("object", "list");
+            var data = list.putArray("data");
+            page.forEach(id -> data.add(batches.get(id)));
+            list.put("first_id", page.isEmpty() ? null : page.getFirst()).put("last_id", page.isEmpty() ? null : page.getLast())
+                    .put("has_more", from + limit < all.size());
+            return list;
         }
 
         private void send(HttpExchange exchange, int status, byte[] body) throws IOException {

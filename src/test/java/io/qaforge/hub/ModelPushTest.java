@@ -96,10 +96,12 @@ class ModelPushTest {
         String card = new String(files.get("README.md"), StandardCharsets.UTF_8);
         assertThat(card).startsWith("---\nbase_model: Qwen/Qwen2.5-0.5B-Instruct\nbase_model_relation: adapter\nlibrary_name: peft\nlicense: apache-2.0\n")
                 .contains("datasets:\n- alice/touch-qa\n")
-                .contains("| before (base model, closed book) | 2 | 0.00 | 0.10 | 0.00 | — |")
-                .contains("| in context (source text in the prompt) | 2 | 0.50 | 0.90 | 1.00 | — |")
-                .contains("| after (this model, closed book) | 2 | 0.50 | 0.70 | 0.50 | — |")
-                .contains("Recovery ratio (after − before) / (in context − before), on contained: 0.50")
+                .contains("| before (base model, closed book) | 2 | — | 0.00 | 0.10 | 0.00 | — |")
+                .contains("| in context (source text in the prompt) | 2 | — | 0.50 | 0.90 | 1.00 | — |")
+                .contains("| after (this model, closed book) | 2 | 1.00 | 0.50 | 0.70 | 0.50 | — |")
+                .contains("Recovery ratio (after − before) / (in context − before), on keyFacts: 0.50")
+                .contains("Retention (questions unrelated to the documents, answered closed book, to measure forgetting): 0.42 right "
+                        + "before training, 0.40 after (231 questions).")
                 .contains("PeftModel.from_pretrained(base, \"alice/touch-adapter\")")
                 .contains("- dataset: [alice/touch-qa](" + hub.url() + "/datasets/alice/touch-qa)")
                 .contains("- source document: touch.txt (1 page)").contains("| epochs | 3 |")
@@ -137,6 +139,7 @@ class ModelPushTest {
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x")), 400, "hub-token-missing", "HF_TOKEN");
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", FakeHub.READ_TOKEN)), 403, "hub-forbidden");
         assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", "hf_wrong")), 401, "hub-unauthorized");
+        assertProblem(fixtures.post("/api/trainings/" + run + "/hub-push", Map.of("repoId", "x", "token", "hf_\u00de\u00e9 x")), 400, "invalid-hub-token", "'token'");
         assertProblem(fixtures.post("/api/trainings/" + UUID.randomUUID() + "/hub-push", Map.of("repoId", "x", "token", FakeHub.WRITE_TOKEN)),
                 404, "not-found");
         String queued = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody().get("id").asString();
@@ -162,8 +165,9 @@ class ModelPushTest {
         Map<String, Object> recall = Map.of(
                 "before", Map.of("questions", 2, "exactMatch", 0.0, "tokenF1", 0.1, "contained", 0.0),
                 "inContext", Map.of("questions", 2, "exactMatch", 0.5, "tokenF1", 0.9, "contained", 1.0),
-                "after", Map.of("questions", 2, "exactMatch", 0.5, "tokenF1", 0.7, "contained", 0.5),
-                "recoveryRatio", 0.5);
+                "after", Map.of("questions", 2, "keyFacts", 1.0, "exactMatch", 0.5, "tokenF1", 0.7, "contained", 0.5),
+                "recoveryRatio", 0.5, "recoveryRatioMetric", "keyFacts",
+                "retention", Map.of("questions", 231, "metric", "keyFacts", "before", 0.42, "after", 0.4));
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + run + "/complete",
                 Map.of("workerId", "gpu-1", "results", List.of(), "recall", recall)).getStatusCode().value()).isEqualTo(200);
         return run;

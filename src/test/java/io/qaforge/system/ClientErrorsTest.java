@@ -74,6 +74,7 @@ class ClientErrorsTest {
         assertProblem(send("GET", "/api/documents?page=2147483647&size=1000", null, null), 400, "invalid-parameter", "page");
         assertProblem(send("GET", "/api/jobs?page=99999999999", null, null), 400, "invalid-parameter", "page");
         assertProblem(send("GET", "/api/documents?size=abc", null, null), 400, "invalid-parameter", "size");
+        assertProblem(send("GET", "/api/datasets?sort=name%25", null, null), 400, "invalid-parameter", "sort");
         assertThat(send("GET", "/api/documents?page=3&size=10&sort=createdAt,asc", null, null).statusCode()).isEqualTo(200);
     }
 
@@ -84,6 +85,23 @@ class ClientErrorsTest {
         }
         assertProblem(send("GET", "/api/documents?q=" + "x".repeat(20_000), null, null), 400, "http-400");
         assertProblem(send("GET", "/api;x/documents", null, null), 400, "invalid-path");
+    }
+
+    @Test
+    void parameterNamesTheFirewallRefusesAreBadRequestsNotErrors() throws Exception {
+        UUID job = UUID.randomUUID();
+        // unassigned code points (U+0378, U+FFFF, U+E0080) and control characters (U+0001, U+0007, U+0085)
+        for (String name : new String[]{"%CD%B8", "a%EF%BF%BFb", "%F3%A0%82%80", "x%01", "%07format", "%C2%85"}) {
+            assertProblem(send("GET", "/api/jobs/" + job + "/export?" + name + "=1", null, null), 400, "invalid-parameter",
+                    "parameter name");
+            // The firewall refuses names only where they are read; elsewhere they are ignored, never an error.
+            assertThat(send("GET", "/api/documents?" + name + "=1", null, null).statusCode()).isEqualTo(200);
+        }
+        for (String value : new String[]{"%CD%B8", "%EF%BF%BF", "%F3%A0%82%80", "%01", "%C2%85"}) {
+            int status = send("GET", "/api/jobs/" + job + "/export?format=" + value, null, null).statusCode();
+            assertThat(status).as("format=" + value).isBetween(400, 499);
+        }
+        assertThat(send("GET", "/api/jobs/" + job + "/export?format=jsonl", null, null).statusCode()).isEqualTo(404);
     }
 
     @Test

@@ -67,37 +67,10 @@ class RealWorkerTest {
 
     @Test
     void theWorkerTrainsARunDeliversItsAdapterAndTheAdapterLoadsWithPeft() throws Exception {
-        String python = PythonDatasets.python();
         Path cache = tmp.resolve("hf");
-        Path snapshot = Path.of(PythonDatasets.run(BUILD_MODEL, tmp, WORKER.toString(), cache.toString(), MODEL).get("snapshot").asString());
-        assertThat(snapshot.resolve("config.json")).exists();
-
-        StringBuilder text = new StringBuilder("Harbour Hawks club notes.\n\n");
-        List<String[]> pairs = new ArrayList<>();
-        for (String[] fact : FACTS) {
-            text.append(fact[1]).append(' ');
-            pairs.add(new String[] {fact[0], fact[1], "train"});
-            pairs.add(new String[] {"Tell me: " + fact[0].substring(0, 1).toLowerCase() + fact[0].substring(1), fact[1], "test"});
-        }
-        UUID job = fixtures.job(fixtures.document("hawks.txt", text.toString()), pairs.toArray(String[][]::new));
-        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", MODEL, "params",
-                Map.of("maxSteps", 8, "learningRate", 3e-3, "evalMaxNewTokens", 8, "loraR", 8, "pairsPerRow", 1))).getBody().get("id").asString();
-
-        ProcessBuilder serve = new ProcessBuilder(python, "-m", "qaforge_worker", "serve", "--service", "http://localhost:" + port,
-                "--token", TrainingFixtures.WORKER_TOKEN, "--worker-id", "e2e-worker", "--max-runs", "1", "--poll-seconds", "1",
-                "--heartbeat-seconds", "2", "--work-dir", tmp.resolve("runs").toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("worker.log").toFile()).directory(tmp.toFile());
-        // This checkout's worker code (the shared venv may hold another checkout's), the tiny model as a cached Hub model.
-        serve.environment().putAll(Map.of("PYTHONPATH", WORKER.resolve("src").toString(), "HF_HOME", cache.toString(),
-                "HF_HUB_OFFLINE", "1", "OMP_NUM_THREADS", "1", "TOKENIZERS_PARALLELISM", "false"));
-        Process worker = serve.start();
-        boolean exited = worker.waitFor(4, TimeUnit.MINUTES);
-        String log = Files.readString(tmp.resolve("worker.log"), StandardCharsets.UTF_8);
-        if (!exited) {
-            worker.destroyForcibly();
-        }
-        assertThat(exited).as("the worker handled its one run in time: %s", log).isTrue();
-        assertThat(worker.exitValue()).as("worker log: %s", log).isZero();
+        UUID job = hawksJob(cache);
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", MODEL, "params", PARAMS)).getBody().get("id").asString();
+        String log = serveOneRun(cache);
 
         JsonNode done = fixtures.get("/api/trainings/" + run).getBody();
         assertThat(done.get("status").asString()).as("%s\n%s", done.get("error"), log).isEqualTo("SUCCEEDED");
@@ -122,6 +95,78 @@ class RealWorkerTest {
         assertThat(loaded.get("r").asInt()).isEqualTo(8);
         assertThat(loaded.get("trained").asBoolean()).as("LoRA B matrices start at zero; training moved them").isTrue();
         assertThat(loaded.get("files").toString()).contains("adapter_model.safetensors", "chat_template.jinja", "metrics.json", "report.json");
+    }
+
+    /**
+     * A hand-written exam uploaded without contexts is scored in context on the run's document all the same, and the
+     * run answers its retention exam before and after training; the service shows the drop.
+     */
+    @Test
+    void aHandWrittenExamGetsItsCeilingFromTheRunsDocumentAndRetentionIsMeasuredBeforeAndAfter() throws Exception {
+        Path cache = tmp.resolve("hf");
+        UUID job = hawksJob(cache);
+        List<Map<String, String>> handWritten = java.util.Arrays.stream(FACTS).map(f -> Map.of("question", f[0], "answer", f[1])).toList();
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hawks by hand", "questions", handWritten)).getBody();
+        JsonNode retention = fixtures.post("/api/exams", Map.of("name", "A little general knowledge", "questions", List.of(
+                Map.of("question", "What is the capital of France?", "answer", "Paris."),
+                Map.of("question", "How many legs does a spider have?", "answer", "Eight."),
+                Map.of("question", "What is 7 times 8?", "answer", "56.")))).getBody();
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", MODEL, "examId", exam.get("id"),
+                "retentionExamId", retention.get("id"), "params", PARAMS)).getBody().get("id").asString();
+        String log = serveOneRun(cache);
+
+        JsonNode done = fixtures.get("/api/trainings/" + run).getBody();
+        assertThat(done.get("status").asString()).as("%s\n%s", done.get("error"), log).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/recall/inContext/questions").asInt()).as("a ceiling for questions uploaded without context")
+                .isEqualTo(FACTS.length);
+        assertThat(fixtures.get("/api/trainings/" + run + "/results").getBody().get("questions").findValuesAsString("contextSource"))
+                .as("the short document, whole").containsOnly("document");
+        assertThat(done.get("history").findValuesAsString("phase")).contains("evaluating-retention-before", "evaluating-retention-after");
+        assertThat(done.at("/retention/questions").asInt()).isEqualTo(3);
+        assertThat(done.at("/retention/metric").asString()).isEqualTo("keyFacts");
+        assertThat(done.at("/retention/before").isNumber()).isTrue();
+        assertThat(done.at("/retention/after").isNumber()).isTrue();
+        assertThat(done.at("/retention/drop").asDouble())
+                .isEqualTo(done.at("/retention/before").asDouble() - done.at("/retention/after").asDouble());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM training_result WHERE run_id = ?::uuid AND phase LIKE 'retention%'",
+                Integer.class, run)).as("three questions, before and after").isEqualTo(6);
+    }
+
+    static final Map<String, Object> PARAMS = Map.of("maxSteps", 8, "learningRate", 3e-3, "evalMaxNewTokens", 8, "loraR", 8, "pairsPerRow", 1);
+
+    /** The tiny model laid out as a cached Hub model, and a finished job on the Harbour Hawks notes. */
+    private UUID hawksJob(Path cache) throws Exception {
+        Path snapshot = Path.of(PythonDatasets.run(BUILD_MODEL, tmp, WORKER.toString(), cache.toString(), MODEL).get("snapshot").asString());
+        assertThat(snapshot.resolve("config.json")).exists();
+        StringBuilder text = new StringBuilder("Harbour Hawks club notes.\n\n");
+        List<String[]> pairs = new ArrayList<>();
+        for (String[] fact : FACTS) {
+            text.append(fact[1]).append(' ');
+            pairs.add(new String[] {fact[0], fact[1], "train"});
+            pairs.add(new String[] {"Tell me: " + fact[0].substring(0, 1).toLowerCase() + fact[0].substring(1), fact[1], "test"});
+        }
+        return fixtures.job(fixtures.document("hawks-" + UUID.randomUUID() + ".txt", text.toString()), pairs.toArray(String[][]::new));
+    }
+
+    /** Runs this checkout's worker against the service until it has handled one run; returns its log. */
+    private String serveOneRun(Path cache) throws Exception {
+        String python = PythonDatasets.python();
+        ProcessBuilder serve = new ProcessBuilder(python, "-m", "qaforge_worker", "serve", "--service", "http://localhost:" + port,
+                "--token", TrainingFixtures.WORKER_TOKEN, "--worker-id", "e2e-worker", "--max-runs", "1", "--poll-seconds", "1",
+                "--heartbeat-seconds", "2", "--work-dir", tmp.resolve("runs").toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("worker.log").toFile()).directory(tmp.toFile());
+        // This checkout's worker code (the shared venv may hold another checkout's), the tiny model as a cached Hub model.
+        serve.environment().putAll(Map.of("PYTHONPATH", WORKER.resolve("src").toString(), "HF_HOME", cache.toString(),
+                "HF_HUB_OFFLINE", "1", "OMP_NUM_THREADS", "1", "TOKENIZERS_PARALLELISM", "false"));
+        Process worker = serve.start();
+        boolean exited = worker.waitFor(4, TimeUnit.MINUTES);
+        String log = Files.readString(tmp.resolve("worker.log"), StandardCharsets.UTF_8);
+        if (!exited) {
+            worker.destroyForcibly();
+        }
+        assertThat(exited).as("the worker handled its one run in time: %s", log).isTrue();
+        assertThat(worker.exitValue()).as("worker log: %s", log).isZero();
+        return log;
     }
 
     /** Builds the tiny model with the worker tests' own helper and lays it out as a Hub cache entry for MODEL. */

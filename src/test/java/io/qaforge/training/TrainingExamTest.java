@@ -89,7 +89,8 @@ class TrainingExamTest {
                 "inContext", Map.of("questions", 2, "exactMatch", 1.0, "tokenF1", 1.0, "contained", 1.0),
                 "after", Map.of("questions", 2, "exactMatch", 0.0, "tokenF1", 0.58, "contained", 0.5), "recoveryRatio", 0.5);
         Map<String, Object> completion = Map.of("workerId", "gpu-1", "metrics", Map.of("training", Map.of("steps", 3)),
-                "report", Map.of("questions", 2), "results", results, "recall", recall);
+                "report", Map.of("questions", 2, "generation", Map.of("doSample", false, "repetitionPenalty", 1.0, "noRepeatNgramSize", 0,
+                        "maxNewTokens", 128, "eosTokenId", List.of(2, 151645))), "results", results, "recall", recall);
 
         ResponseEntity<JsonNode> stored = fixtures.upload(claim.get("artifactUrl").asString(), "adapter", "gpu-1", TrainingFixtures.fakeAdapter());
         assertThat(stored.getStatusCode().value()).as("%s", stored.getBody()).isEqualTo(201);
@@ -103,6 +104,9 @@ class TrainingExamTest {
         assertThat(run.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(run.at("/recall/recoveryRatio").asDouble()).isEqualTo(0.5);
         assertThat(run.at("/recall/after/contained").asDouble()).isEqualTo(0.5);
+        assertThat(run.at("/report/generation/repetitionPenalty").asDouble()).as("the decoding every phase used").isEqualTo(1.0);
+        assertThat(run.at("/report/generation/doSample").asBoolean(true)).isFalse();
+        assertThat(run.at("/report/generation/eosTokenId/1").asInt()).isEqualTo(151645);
         assertThat(run.at("/artifacts/0/kind").asString()).isEqualTo("adapter");
         assertThat(run.at("/artifacts/0/url").asString()).isEqualTo("/api/trainings/" + id + "/adapter");
 
@@ -129,6 +133,105 @@ class TrainingExamTest {
             assertThat(zip.getNextEntry()).isNotNull();
         }
         assertProblem(fixtures.get("/api/trainings/" + id + "/merged"), 404, "no-merged", "merge: true");
+    }
+
+    @Test
+    void aQuestionWithoutContextTakesTheRunsDocumentWholeOrThePassagesBm25RanksHighest() {
+        UUID book = fixtures.document("rules-" + UUID.randomUUID() + ".txt", TrainingFixtures.rules(120));
+        String bookText = String.join("\n\n", jdbc.queryForList("SELECT text FROM chunk WHERE document_id = ? ORDER BY ordinal", String.class, book));
+        String rule37 = jdbc.queryForObject("SELECT text FROM chunk WHERE document_id = ? AND text LIKE '%Fact 37.%'", String.class, book);
+        assertThat(fixtures.get("/api/documents/" + book).getBody().get("tokens").asInt()).as("too long to give whole").isGreaterThan(4_000);
+        List<Map<String, String>> handWritten = List.of(
+                Map.of("question", "How many seconds does rule 37 allow before play restarts?", "answer", "Five seconds."),
+                Map.of("question", "What do repeated breaches lead to?", "answer", "A sin bin.", "context", "Repeated breaches lead to a sin bin."));
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hand-written", "questions", handWritten)).getBody();
+
+        UUID onBook = fixtures.job(book, new String[] {"What does rule 3 say?", "Restart within 6 seconds.", "train"});
+        JsonNode questions = examOfRun(fixtures.post("/api/trainings", Map.of("jobId", onBook, "baseModel", "tiny", "examId", exam.get("id"))));
+        JsonNode retrieved = questions.get(0);
+        assertThat(retrieved.get("contextSource").asString()).isEqualTo("retrieved");
+        assertThat(retrieved.get("context").asString()).as("the passage the question asks about ranks first")
+                .startsWith(rule37)
+                .hasSizeLessThan(bookText.length() / 2);
+        assertThat(questions.get(1).get("contextSource").asString()).as("a question's own passage is kept").isEqualTo("uploaded");
+        assertThat(questions.get(1).get("context").asString()).isEqualTo("Repeated breaches lead to a sin bin.");
+
+        TrainingFixtures.endOpenRuns(jdbc);
+        UUID onShort = fixtures.job(document, new String[] {"How long is a half?", "20 minutes.", "train"});
+        ResponseEntity<JsonNode> shortRun = fixtures.post("/api/trainings", Map.of("jobId", onShort, "baseModel", "tiny", "examId", exam.get("id")));
+        JsonNode whole = examOfRun(shortRun).get(0);
+        assertThat(whole.get("contextSource").asString()).as("a document that fits is given whole").isEqualTo("document");
+        assertThat(whole.get("context").asString()).contains("six a side").contains("twenty minutes");
+
+        String runId = shortRun.getBody().get("id").asString();
+        fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + runId + "/complete", Map.of("workerId", "gpu-1", "results", List.of(
+                result(whole.get("id").asString(), "inContext", "Five.", false, 0.0, false, null))));
+        JsonNode results = fixtures.get("/api/trainings/" + runId + "/results").getBody();
+        assertThat(results.at("/questions/0/contextSource").asString()).as("the results say where the ceiling's text came from").isEqualTo("document");
+
+        JsonNode frozen = fixtures.post("/api/exams", Map.of("name", "On the book", "documentId", book, "questions", handWritten)).getBody();
+        JsonNode stored = fixtures.get("/api/exams/" + frozen.get("id").asString()).getBody();
+        assertThat(stored.at("/questions/0/contextSource").asString()).as("an exam naming a long document retrieves instead of refusing")
+                .isEqualTo("retrieved");
+        assertThat(jdbc.queryForObject("SELECT context FROM exam_question WHERE exam_id = ?::uuid AND ordinal = 1", String.class,
+                frozen.get("id").asString())).contains("rule 37 says");
+        assertThat(stored.at("/questions/1/contextSource").asString()).isEqualTo("uploaded");
+    }
+
+    @Test
+    void everyTrainingRunAnswersARetentionExamBeforeAndAfterAndADropPastTheThresholdIsFlagged() {
+        UUID job = fixtures.job(document, new String[] {"How many players?", "Six.", "test"}, new String[] {"How long is a half?", "20 minutes.", "train"});
+        JsonNode created = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny")).getBody();
+        assertThat(created.at("/retention/examName").asString()).isEqualTo("General knowledge v1 (retention)");
+        assertThat(created.at("/retention/drop").isNull()).as("nothing measured yet").isTrue();
+        String id = created.get("id").asString();
+
+        JsonNode claim = fixtures.claim("gpu-1");
+        assertThat(claim.get("retentionExamUrl").asString()).endsWith("/api/worker/trainings/" + id + "/retention-exam");
+        JsonNode retention = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/retention-exam", null).getBody();
+        assertThat(retention.get("questions")).as("the built-in exam, a few hundred questions").hasSizeGreaterThan(200);
+        assertThat(retention.get("questions").findValuesAsString("question")).contains("What is the capital of France?");
+        assertThat(retention.at("/questions/0/context").isNull()).as("closed book").isTrue();
+        String capital = retention.get("questions").get(0).get("id").asString();
+        String examQuestion = fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + id + "/exam", null).getBody().at("/questions/0/id").asString();
+
+        assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
+                "results", List.of(result(examQuestion, "retentionBefore", "Paris.", true, 1.0, true, null)))), 400, "invalid-results",
+                "not a question of the run's retention exam");
+        Map<String, Object> recall = Map.of("after", Map.of("questions", 1, "contained", 1.0),
+                "retention", Map.of("questions", 231, "metric", "keyFacts", "before", 0.61, "after", 0.49));
+        assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1", "recall", recall,
+                "results", List.of(result(capital, "retentionBefore", "Paris.", true, 1.0, true, null),
+                        result(capital, "retentionAfter", "Lyon.", false, 0.0, false, null),
+                        withKeyFacts(result(examQuestion, "after", "Six players.", false, 0.67, true, null))))).getStatusCode().value())
+                .isEqualTo(200);
+
+        JsonNode run = fixtures.get("/api/trainings/" + id).getBody();
+        assertThat(run.at("/retention/before").asDouble()).isEqualTo(0.61);
+        assertThat(run.at("/retention/after").asDouble()).isEqualTo(0.49);
+        assertThat(run.at("/retention/drop").asDouble()).isCloseTo(0.12, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(run.at("/retention/flagged").asBoolean()).as("twelve points lost, past the five-point threshold").isTrue();
+        assertThat(fixtures.get("/api/trainings/" + id + "/rounds").getBody().at("/rounds/0/retention/after").asDouble()).isEqualTo(0.49);
+        JsonNode results = fixtures.get("/api/trainings/" + id + "/results").getBody();
+        assertThat(results.get("questions")).as("retention answers are not exam answers").hasSize(1);
+        assertThat(results.at("/questions/0/phases/after/keyFacts").asBoolean()).as("the worker's default score is kept per answer").isTrue();
+
+        JsonNode own = fixtures.post("/api/exams", Map.of("name", "Our own retention", "questions", List.of(Map.of("question", "Q?", "answer", "A.")))).getBody();
+        JsonNode custom = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "retentionExamId", own.get("id"))).getBody();
+        assertThat(custom.at("/retention/examName").asString()).isEqualTo("Our own retention");
+        assertProblem(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true, "retentionExamId", own.get("id"))),
+                400, "invalid-training-source", "retentionExamId");
+        assertProblem(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "retentionExamId", UUID.randomUUID())), 404, "not-found");
+        assertThat(fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", "tiny", "evaluateOnly", true)).getBody().get("retention").isNull())
+                .as("an evaluation has no after").isTrue();
+    }
+
+    /** Claims the run just created and returns the questions its worker is given. */
+    private JsonNode examOfRun(ResponseEntity<JsonNode> created) {
+        assertThat(created.getStatusCode().value()).as("%s", created.getBody()).isEqualTo(201);
+        JsonNode claim = fixtures.claim("gpu-1");
+        assertThat(claim.get("id").asString()).isEqualTo(created.getBody().get("id").asString());
+        return fixtures.worker(HttpMethod.GET, "/api/worker/trainings/" + claim.get("id").asString() + "/exam", null).getBody().get("questions");
     }
 
     @Test
@@ -339,6 +442,11 @@ class TrainingExamTest {
         Map<String, Object> row = new java.util.HashMap<>(Map.of("questionId", question, "phase", phase, "answer", answer, "exactMatch", exact,
                 "tokenF1", f1, "contained", contained));
         row.put("judge", judge);
+        return row;
+    }
+
+    private static Map<String, Object> withKeyFacts(Map<String, Object> row) {
+        row.put("keyFacts", true);
         return row;
     }
 

@@ -23,6 +23,8 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
+import io.qaforge.ProblemDetails;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -177,6 +179,7 @@ public class TrainingFixtures {
     public static void assertProblem(ResponseEntity<JsonNode> response, int status, String slug, String... detailParts) {
         assertThat(response.getStatusCode().value()).as("%s", response.getBody()).isEqualTo(status);
         assertThat(response.getBody().get("type").asString()).as("%s", response.getBody()).isEqualTo("/problems/" + slug);
+        ProblemDetails.assertInUsersWords(response.getBody().path("detail").asString());
         if (detailParts.length > 0) {
             assertThat(response.getBody().path("detail").asString()).contains(detailParts);
         }

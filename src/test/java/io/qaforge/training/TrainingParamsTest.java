@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The service's allowlist is the worker's training options, no more and no less, with the same defaults: read from
@@ -44,6 +45,16 @@ class TrainingParamsTest {
         String source = Files.readString(OPTIONS);
         for (String name : TrainingParams.SERVICE_ONLY) {
             assertThat(source).doesNotContain(snake(name) + ":");
+        }
+    }
+
+    @Test
+    void aWarmupRatioIsAShareOfTheRunBelowOneAsTheWorkerTakesIt() {
+        assertThat(TrainingParams.validate(Map.of("warmupRatio", 0.1))).containsEntry("warmupRatio", 0.1);
+        assertThat(TrainingParams.validate(Map.of("warmupRatio", 0))).containsEntry("warmupRatio", 0);
+        for (double refused : new double[] {1.0, 1.5, 10, -0.1}) {
+            assertThatThrownBy(() -> TrainingParams.validate(Map.of("warmupRatio", refused)))
+                    .as("warmupRatio %s", refused).hasMessageContaining("params.warmupRatio must be a number from 0 up to, but not including, 1");
         }
     }
 

@@ -71,7 +71,7 @@ class ConsoleRemediationTest {
         String first = fixtures.post("/api/trainings", Map.of("jobId", job.get("id"), "baseModel", "tiny")).getBody().get("id").asString();
         JsonNode questions = claimExam(fixtures, first);
         long missedFact = questions.get(0).get("factId").asLong();
-        complete(fixtures, first, questions, q -> q.get("factId").asLong() != missedFact, 0.6);
+        complete(fixtures, first, questions, q -> q.get("factId").asLong() != missedFact, 0.6, 0.58);
         long missed = questions.findValues("factId").stream().filter(f -> f.asLong() == missedFact).count();
 
         try (Browser browser = Browser.open("remediation", "http://localhost:" + port)) {
@@ -94,17 +94,33 @@ class ConsoleRemediationTest {
             for (JsonNode jobId : next.get("jobIds")) {
                 awaitJob(fixtures, jobId.asString());
             }
-            complete(fixtures, second, claimExam(fixtures, second), q -> true, 0.9);
+            complete(fixtures, second, claimExam(fixtures, second), q -> true, 0.9, 0.4);
             browser.findText("#training-detail h2", "succeeded");
             browser.findText("#rounds-table tr[data-round='2']", "succeeded");
             assertThat(browser.all("#rounds-table tbody tr")).hasSize(2);
             assertThat(browser.find("#rounds-table tr[data-round='1'] td[data-phase=after]").getText()).endsWith("F1 0.6");
             assertThat(browser.find("#rounds-table tr[data-round='2'] td[data-phase=after]").getText()).endsWith("F1 0.9");
             assertThat(browser.find("#rounds-table tr[data-round='2']").getText()).contains("+ top-up");
+            assertThat(browser.find("#rounds-table tr[data-round='2'] td[data-phase=retention]").getText())
+                    .as("a round that bought recall with forgetting shows it").isEqualTo("60 % → 40 %");
+            assertThat(browser.find("#retention").getText()).contains("Forgetting", "60 % → 40 %", "−20 points", "5-point warning");
             browser.screenshot("remediation-2-rounds");
             browser.go("/#trainings/" + first);
             browser.findText("#remediated-by", "Remediated by round 2: " + second.substring(0, 8));
             assertThat(browser.all("#remediate")).as("remediate the latest round instead").isEmpty();
+            assertThat(browser.find("#retention").getText()).as("58 % → 60 %: nothing forgotten").doesNotContain("Forgetting");
+
+            browser.go("/#trainings");
+            browser.find("#trainings-table tr[data-id='" + first + "'] input[type=checkbox]").click();
+            browser.find("#trainings-table tr[data-id='" + second + "'] input[type=checkbox]").click();
+            browser.find("#trainings-side-by-side").click();
+            browser.findText("#side-by-side h2", "Runs side by side");
+            assertThat(browser.all("#recall-bars g.group")).hasSize(2);
+            assertThat(browser.all("#recall-bars g.group rect.col.after")).as("one after bar per run").hasSize(2);
+            assertThat(browser.all("#recall-bars g.group rect.col.retentionAfter")).hasSize(2);
+            assertThat(browser.find("#recall-bars").getText()).contains("round 1", "round 2", "forgetting");
+            assertThat(browser.find("#side-by-side-table tr[data-id='" + second + "'] td[data-phase=retention]").getText()).isEqualTo("60 % → 40 %");
+            browser.screenshot("remediation-3-side-by-side");
             assertThat(browser.consoleErrors()).as("the sign-in's visit to /actuator/health asks for a favicon; nothing else may fail")
                     .allMatch(error -> error.contains("/favicon.ico"));
         } finally {
@@ -124,7 +140,7 @@ class ConsoleRemediationTest {
 
     /** Completes the run as its worker: after training, the questions {@code recalled} accepts contain the reference. */
     private static void complete(TrainingFixtures fixtures, String run, JsonNode questions, java.util.function.Predicate<JsonNode> recalled,
-                                 double afterF1) {
+                                 double afterF1, double retentionAfter) {
         List<Map<String, Object>> results = new ArrayList<>();
         for (JsonNode q : questions) {
             boolean right = recalled.test(q);
@@ -133,7 +149,8 @@ class ConsoleRemediationTest {
             results.add(after);
         }
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + run + "/complete", Map.of("workerId", "gpu-1", "results", results,
-                "recall", Map.of("after", Map.of("questions", questions.size(), "tokenF1", afterF1, "contained", afterF1))))
+                "recall", Map.of("after", Map.of("questions", questions.size(), "tokenF1", afterF1, "contained", afterF1),
+                        "retention", Map.of("questions", 231, "before", 0.6, "after", retentionAfter))))
                 .getStatusCode().value()).isEqualTo(200);
     }
 }
