@@ -233,9 +233,10 @@ class WorkerController {
         for (int i = 0; i < rows.size(); i++) {
             ResultRow row = rows.get(i);
             Long question = row == null ? null : questionId(row.questionId());
-            boolean retained = row != null && RETENTION_PHASES.contains(row.phase());
+            boolean retained = row != null && row.phase() != null && RETENTION_PHASES.contains(row.phase());
             String problem = row == null ? "must be an object"
-                    : !PHASES.contains(row.phase()) && !retained ? "phase must be one of before, inContext, after, retentionBefore, retentionAfter"
+                    : row.phase() == null || !PHASES.contains(row.phase()) && !retained
+                    ? "phase must be one of before, inContext, after, retentionBefore, retentionAfter"
                     : question == null || !(retained ? retention : questions).contains(question)
                     ? "questionId " + row.questionId() + " is not a question of the run's " + (retained ? "retention exam" : "exam")
                     : row.answer() == null || row.exactMatch() == null || row.tokenF1() == null || row.contained() == null

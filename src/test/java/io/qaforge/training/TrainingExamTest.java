@@ -198,6 +198,10 @@ class TrainingExamTest {
         assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
                 "results", List.of(result(examQuestion, "retentionBefore", "Paris.", true, 1.0, true, null)))), 400, "invalid-results",
                 "not a question of the run's retention exam");
+        Map<String, Object> noPhase = result(capital, "x", "Paris.", true, 1.0, true, null);
+        noPhase.remove("phase");
+        assertProblem(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1",
+                "results", List.of(noPhase))), 400, "invalid-results", "phase must be one of");
         Map<String, Object> recall = Map.of("after", Map.of("questions", 1, "contained", 1.0),
                 "retention", Map.of("questions", 231, "metric", "keyFacts", "before", 0.61, "after", 0.49));
         assertThat(fixtures.worker(HttpMethod.POST, "/api/worker/trainings/" + id + "/complete", Map.of("workerId", "gpu-1", "recall", recall,
