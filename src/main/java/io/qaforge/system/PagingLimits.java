@@ -3,6 +3,7 @@ package io.qaforge.system;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -21,6 +22,9 @@ import org.springframework.web.util.UriUtils;
 @Configuration
 class PagingLimits implements WebMvcConfigurer, HandlerInterceptor {
 
+    /** Comma-separated property paths and directions, as Spring Data reads a {@code sort}. */
+    private static final Pattern SORT = Pattern.compile("[\\w.,]*");
+
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
         registry.addInterceptor(this).addPathPatterns("/api/**");
@@ -36,9 +40,12 @@ class PagingLimits implements WebMvcConfigurer, HandlerInterceptor {
                         "page × size (the first row's offset) must stay below " + Integer.MAX_VALUE);
             }
             // Spring Data decodes each sort once more: a stray '%' would fail there with a 500 (found by the API fuzzing).
+            // Spring Data JPA 4 fails with a 500 too on a property with punctuation or spaces, before it would look it up.
             for (String sort : Objects.requireNonNullElse(request.getParameterValues("sort"), new String[0])) {
                 try {
-                    UriUtils.decode(sort, StandardCharsets.UTF_8);
+                    if (!SORT.matcher(UriUtils.decode(sort, StandardCharsets.UTF_8)).matches()) {
+                        throw new IllegalArgumentException(sort);
+                    }
                 } catch (IllegalArgumentException e) {
                     throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
                             "sort must be a property name, optionally followed by ',asc' or ',desc', was '" + sort + "'");

@@ -7,6 +7,7 @@ import org.apache.tomcat.util.http.fileupload.InvalidFileNameException;
 import org.apache.tomcat.util.http.fileupload.impl.FileCountLimitExceededException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.data.core.PropertyReferenceException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -54,6 +55,13 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unknownSortProperty(PropertyReferenceException e) {
         return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
                 "sort: '" + e.getPropertyName() + "' is not a property of these results"));
+    }
+
+    /** Tomcat 11 refuses a query or form it cannot parse where Tomcat 10 skipped the bad parameter (a name missing before '='). */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> unreadableParameters(InvalidParameterException e) {
+        return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+                "The query string holds a parameter that cannot be read: a name missing before '=', or broken %-encoding"));
     }
 
     /** A body that claims to be multipart but is not (no boundary, no closing boundary, a broken part). */
