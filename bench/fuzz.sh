@@ -12,13 +12,13 @@
 # the local PostgreSQL. Prints per surface examples tried, 5xx found and other failures, and per kind of finding one
 # reproducer (the API's as a curl command, the documents' as a file under target/fuzz-findings).
 # Knobs (environment): FUZZ_API_EXAMPLES (200 per operation), FUZZ_DOCUMENTS (2000 files), FUZZ_BOMB (1; 0 leaves the
-# bomb out: until issue 18's fix it fills the 2 GB heap). Exits non-zero when anything was found.
+# bomb out). Exits non-zero when anything was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin/local-postgres
 export JAVA_HOME=$(bin/java-home)
 status=0
-# One JVM per surface, the API first: until issue 18's fix the bomb leaves its JVM thrashing at the heap limit.
+# One JVM per surface, the API first, so that a parser that ever exhausts the service's heap again spoils only its own.
 search() {
     local log
     log=$(mktemp)
