@@ -20,6 +20,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.DocumentRepository;
+import io.qaforge.generation.job.JobPlanner;
+import io.qaforge.generation.job.JobRequest;
+import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobViews;
+import io.qaforge.generation.job.Specs;
+import io.qaforge.generation.queue.GenerationEngine;
+import io.qaforge.generation.queue.Ids;
+import io.qaforge.generation.steps.TopUps;
 import io.qaforge.system.ApiProblem;
 
 /**
@@ -279,7 +287,7 @@ public class Jobs {
     }
 
     /** Ids as an SQL array parameter ({@code ?::uuid[]}). */
-    static String[] array(Collection<UUID> ids) {
+    public static String[] array(Collection<UUID> ids) {
         return ids.stream().map(UUID::toString).toArray(String[]::new);
     }
 }
