@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 import io.qaforge.document.DocumentRepository;
 import io.qaforge.generation.job.JobPlanner;
 import io.qaforge.generation.job.JobRequest;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.JobStore;
 import io.qaforge.generation.job.JobViews;
 import io.qaforge.generation.job.Specs;
@@ -220,7 +221,7 @@ public class Jobs {
         if (maxCostUsd != null && (maxCostUsd.signum() <= 0 || maxCostUsd.compareTo(new BigDecimal(JobRequest.MAX_COST_USD)) > 0)) {
             throw ApiProblem.badRequest("invalid-budget", "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
         }
-        JobStore.Spec spec = specs.of(jobId);
+        JobSpec spec = specs.of(jobId);
         Map<Long, List<Long>> targets = new TreeMap<>();
         if (spec.params().facts()) {
             Map<Long, Long> chunkOf = new HashMap<>();

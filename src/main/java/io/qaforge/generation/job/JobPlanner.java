@@ -54,25 +54,6 @@ public class JobPlanner {
     static final int MAX_TASKS = 200_000;
     static final List<String> FACT_VARIANTS = List.of("forward", "reverse", "top-up");
 
-    /**
-     * What a job was asked to do, kept with it. Jobs stored before fact jobs have no strategy, judge or coverage.
-     *
-     * @param prompts every template the job uses (recipe: by variant; fact job: {@code facts} and {@code pairs})
-     */
-    public record Params(List<UUID> documentIds, List<BigDecimal> temperatures, Integer tokensPerQuestion, Integer questionsPerChunk,
-                  List<String> variants, Map<String, String> prompts, double testFraction, long seed, Splits.By splitBy,
-                  Integer chunkLimit, Strategy strategy, Judge judge, Coverage coverage, Mode mode) {
-
-        public boolean facts() {
-            return strategy == Strategy.FACTS;
-        }
-
-        /** Jobs stored before batch mode have no mode: they ran synchronously. */
-        boolean batch() {
-            return mode == Mode.BATCH;
-        }
-    }
-
     /** The model that grades a job's pairs, and the template it grades them with. */
     public record Judge(String provider, String model, String prompt) {
     }
@@ -84,7 +65,7 @@ public class JobPlanner {
     /**
      * @param jobFacts a remediation job's facts (parent's fact ids by chunk); empty otherwise
      */
-    public record Plan(JobRequest request, Params params, Estimate estimate, List<PlannedTask> tasks, UUID parentJobId,
+    public record Plan(JobRequest request, JobParams params, Estimate estimate, List<PlannedTask> tasks, UUID parentJobId,
                 Map<Long, List<Long>> jobFacts) {
     }
 
@@ -151,11 +132,11 @@ public class JobPlanner {
                     + (judge == null ? "" : ", each pair call graded by the judge") + "); at most " + MAX_TASKS
                     + " are allowed: use chunkLimit, fewer temperatures or variants, or several jobs");
         }
-        var params = new Params(request.documentIds(), temperatures, request.questionsPerChunk() == null ? tokensPerQuestion : null,
+        var params = new JobParams(request.documentIds(), temperatures, request.questionsPerChunk() == null ? tokensPerQuestion : null,
                 request.questionsPerChunk(), variants, templates,
                 request.testFraction() == null ? DEFAULT_TEST_FRACTION : request.testFraction(),
                 request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage, mode);
-        var spec = new JobStore.Spec(null, request.provider(), request.model(), request.context(), params);
+        var spec = new JobSpec(null, request.provider(), request.model(), request.context(), params);
 
         Tally tally = new Tally();
         List<PlannedTask> tasks = new ArrayList<>();
@@ -192,17 +173,17 @@ public class JobPlanner {
      * @param factsByChunk     the targeted facts of a fact job, by chunk; the chunks of a recipe job with no facts
      * @param usedTemperatures what the parent (and the jobs it tops up) asked at, for the new job to avoid
      */
-    public Plan planTopUp(UUID parentId, JobStore.Spec parent, Map<Long, List<Long>> factsByChunk, BigDecimal maxCostUsd,
+    public Plan planTopUp(UUID parentId, JobSpec parent, Map<Long, List<Long>> factsByChunk, BigDecimal maxCostUsd,
                    Collection<BigDecimal> usedTemperatures) {
-        Params p = parent.params();
+        JobParams p = parent.params();
         ProviderClient provider = providers.require(parent.provider(), parent.model());
         requirePrices(maxCostUsd, parent.provider(), parent.model(), p.judge());
         boolean json = provider.config.structuredOutput();
         List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
-        var params = new Params(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
+        var params = new JobParams(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
                 0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
                 p.judge(), p.coverage(), p.mode());
-        var spec = new JobStore.Spec(null, parent.provider(), parent.model(), parent.context(), params);
+        var spec = new JobSpec(null, parent.provider(), parent.model(), parent.context(), params);
         Map<Long, Integer> sizes = new HashMap<>();
         chunks.findSizesByIdIn(factsByChunk.keySet()).forEach(size -> sizes.put(size.getId(), size.getTokens()));
         Tally tally = new Tally();
@@ -239,7 +220,7 @@ public class JobPlanner {
     }
 
     /** A fact job's calls for one chunk after its facts step: the sweep, the judge, the expected top-up rounds. */
-    private void factJobChunk(JobStore.Spec spec, boolean json, int chunkTokens, int facts, int perCall, int temperatures, Tally tally) {
+    private void factJobChunk(JobSpec spec, boolean json, int chunkTokens, int facts, int perCall, int temperatures, Tally tally) {
         Judge judge = spec.params().judge();
         Call sweep = factPairsCall(spec, json, chunkTokens, facts, perCall);
         for (int i = 0; i < temperatures; i++) {
@@ -256,26 +237,26 @@ public class JobPlanner {
         }
     }
 
-    Call factsCall(JobStore.Spec spec, boolean json, int chunkTokens, int facts) {
+    Call factsCall(JobSpec spec, boolean json, int chunkTokens, int facts) {
         int prompt = overhead(Prompts.facts(Prompts.FACTS_TEMPLATE, spec.context(), "", facts, json)) + chunkTokens;
         return price(spec, spec.provider(), spec.model(), prompt, facts * EXPECTED_TOKENS_PER_FACT);
     }
 
     /** A fact job's pair call: its template, the chunk, the facts it carries and the pairs it asks for. */
-    public Call factPairsCall(JobStore.Spec spec, boolean json, int chunkTokens, int facts, int pairs) {
+    public Call factPairsCall(JobSpec spec, boolean json, int chunkTokens, int facts, int pairs) {
         int prompt = overhead(Prompts.factPairs(Prompts.FACT_PAIRS_TEMPLATE, spec.context(), "", "", "", json))
                 + chunkTokens + facts * (EXPECTED_TOKENS_PER_FACT + 8);
         return price(spec, spec.provider(), spec.model(), prompt, pairs * EXPECTED_TOKENS_PER_PAIR);
     }
 
-    public Call judgeCall(JobStore.Spec spec, boolean json, int chunkTokens, int pairs) {
+    public Call judgeCall(JobSpec spec, boolean json, int chunkTokens, int pairs) {
         Judge judge = spec.params().judge();
         int prompt = overhead(Prompts.judge(judge.prompt(), spec.context(), "", "", json)) + chunkTokens
                 + pairs * (EXPECTED_TOKENS_PER_PAIR + 6);
         return price(spec, judge.provider(), judge.model(), prompt, pairs * EXPECTED_TOKENS_PER_VERDICT);
     }
 
-    private Call recipeCall(JobStore.Spec spec, boolean json, String variant, int chunkTokens, int n) {
+    private Call recipeCall(JobSpec spec, boolean json, String variant, int chunkTokens, int n) {
         // The template's own tokens once per variant, plus the chunk's (counted at ingestion with the same encoding).
         int prompt = overhead(Prompts.render(Prompts.template(variant, spec.params().prompts()), spec.context(), "", n, json)) + chunkTokens;
         return price(spec, spec.provider(), spec.model(), prompt, n * EXPECTED_TOKENS_PER_PAIR);
@@ -286,7 +267,7 @@ public class JobPlanner {
     }
 
     /** At the batch price where the job runs in batches and this provider takes them (a judge's may not). */
-    private Call price(JobStore.Spec spec, String providerName, String model, int promptTokens, int completionTokens) {
+    private Call price(JobSpec spec, String providerName, String model, int promptTokens, int completionTokens) {
         GenerationProperties.Price price = providers.price(providerName, model);
         boolean batch = spec.params().batch() && providers.batches(providerName);
         return new Call(promptTokens, completionTokens,

@@ -15,7 +15,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskQueue;
-import io.qaforge.generation.steps.PairWriter;
 
 /**
  * Creates jobs and changes them on a user's request (cancel, retry, resume); {@link JobViews} reads them. Plain JDBC
@@ -24,14 +23,6 @@ import io.qaforge.generation.steps.PairWriter;
  */
 @Component
 public class JobStore {
-
-    /** What the engine needs to run a job's tasks; fixed at creation. */
-    public record Spec(UUID id, String provider, String model, String context, JobPlanner.Params params) {
-
-        public PairWriter.SplitRule splitRule() {
-            return new PairWriter.SplitRule(params.seed(), params.splitBy(), params.testFraction());
-        }
-    }
 
     private final JdbcClient db;
     private final JdbcTemplate jdbc;

@@ -56,7 +56,7 @@ public class JobViews {
                 TaskCounts tasks, long pairsAccepted, long pairsJudging, Map<String, Long> rejects, JudgeCounts judge,
                 CoverageView coverage, long leaksRemoved, long promptTokens, long completionTokens,
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
-                Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobPlanner.Params params,
+                Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobParams params,
                 long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches,
                 List<Failure> failures) {
 
@@ -227,7 +227,7 @@ public class JobViews {
         Long elapsed = started == null ? null : Duration.between(started, finished != null ? finished : Instant.now()).toSeconds();
         String rejectsJson = rs.getString("rejects");
         Map<String, Long> rejects = rejectsJson == null ? new LinkedHashMap<>() : read(rejectsJson, REJECTS);
-        JobPlanner.Params params = read(rs.getString("params"), JobPlanner.Params.class);
+        JobParams params = read(rs.getString("params"), JobParams.class);
         JobPlanner.Judge judge = params.judge();
         long passed = rs.getLong("passed"), failed = rs.getLong("judge_failed");
         return new View(rs.getObject("id", UUID.class), status, params.facts() ? "facts" : "recipe", rs.getString("provider"),

@@ -15,27 +15,27 @@ public class Specs {
 
     private final JdbcClient db;
     private final JsonMapper json;
-    private final Map<UUID, JobStore.Spec> specs = new ConcurrentHashMap<>();
+    private final Map<UUID, JobSpec> specs = new ConcurrentHashMap<>();
 
     Specs(JdbcClient db, JsonMapper json) {
         this.db = db;
         this.json = json;
     }
 
-    public JobStore.Spec of(UUID id) {
+    public JobSpec of(UUID id) {
         return specs.computeIfAbsent(id, this::read);
     }
 
-    private JobStore.Spec read(UUID id) {
+    private JobSpec read(UUID id) {
         return db.sql("SELECT id, provider, model, context, params FROM job WHERE id = ?").param(id)
-                .query((rs, i) -> new JobStore.Spec(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
+                .query((rs, i) -> new JobSpec(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
                         params(rs.getString(5))))
                 .optional().orElseThrow(() -> new IllegalStateException("No job " + id));
     }
 
-    private JobPlanner.Params params(String value) {
+    private JobParams params(String value) {
         try {
-            return json.readValue(value, JobPlanner.Params.class);
+            return json.readValue(value, JobParams.class);
         } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }

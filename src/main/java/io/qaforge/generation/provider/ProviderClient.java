@@ -26,7 +26,6 @@ import okhttp3.Interceptor;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
-import io.qaforge.generation.quality.PairParser;
 import io.qaforge.system.RetryAfter;
 
 /**
@@ -40,8 +39,8 @@ public class ProviderClient {
     public record Completion(String content, int promptTokens, int cachedTokens, int completionTokens, String finishReason) {
 
         /** Why this answer could not be used, with how the provider said it ended (a cut-off answer rarely parses). */
-        public String unparseable(PairParser.Unparseable e) {
-            return "unparseable answer: " + e.getMessage() + (finishReason == null ? "" : " (finish_reason " + finishReason + ")");
+        public String unparseable(String reason) {
+            return "unparseable answer: " + reason + (finishReason == null ? "" : " (finish_reason " + finishReason + ")");
         }
     }
 

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.provider.OpenAiBatches;
@@ -64,7 +64,7 @@ public class BatchRunner implements SmartLifecycle {
     private volatile boolean running;
 
     BatchRunner(GenerationProperties properties, Providers providers, ProviderBatches batches, TaskQueue queue, Specs specs, Steps steps,
-                JsonMapper mapper) {
+                JsonMapper mapper, Replica replica) {
         this.properties = properties;
         this.providers = providers;
         this.batches = batches;
@@ -72,7 +72,7 @@ public class BatchRunner implements SmartLifecycle {
         this.specs = specs;
         this.steps = steps;
         this.mapper = mapper;
-        this.worker = GenerationEngine.hostName() + "-batches-" + UUID.randomUUID().toString().substring(0, 8);
+        this.worker = replica.name() + "-batches-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Override
@@ -193,7 +193,7 @@ public class BatchRunner implements SmartLifecycle {
     private void read(ProviderClient client, ProviderBatches.Leased leased, OpenAiBatches.Batch batch) {
         Map<Long, TaskQueue.Claimed> waiting = new LinkedHashMap<>();
         batches.waiting(leased.id()).forEach(task -> waiting.put(task.id(), task));
-        JobStore.Spec spec = specs.of(leased.jobId());
+        JobSpec spec = specs.of(leased.jobId());
         int[] seen = {0};
         for (String file : new String[]{batch.outputFileId(), batch.errorFileId()}) {
             if (file == null) {
@@ -214,7 +214,7 @@ public class BatchRunner implements SmartLifecycle {
     }
 
     /** One line of an output or error file: its task's answer, stored as a synchronous one is, or its failure. */
-    private void answer(ProviderClient client, JobStore.Spec spec, String lessee, Map<Long, TaskQueue.Claimed> waiting, String line) {
+    private void answer(ProviderClient client, JobSpec spec, String lessee, Map<Long, TaskQueue.Claimed> waiting, String line) {
         JsonNode root;
         TaskQueue.Claimed task;
         try {
@@ -248,7 +248,7 @@ public class BatchRunner implements SmartLifecycle {
         try {
             store = step.read(completion.content());
         } catch (PairParser.Unparseable e) {
-            queue.retryOrFail(task, lessee, completion.unparseable(e), Duration.ZERO, properties.maxAttempts(), spend);
+            queue.retryOrFail(task, lessee, completion.unparseable(e.getMessage()), Duration.ZERO, properties.maxAttempts(), spend);
             return;
         }
         queue.complete(task, lessee, spend, store);
@@ -269,7 +269,7 @@ public class BatchRunner implements SmartLifecycle {
     }
 
     private void submit(ProviderClient client, ProviderBatches.Opened batch) {
-        JobStore.Spec spec = specs.of(batch.jobId());
+        JobSpec spec = specs.of(batch.jobId());
         boolean json = client.config.structuredOutput();
         var file = new ByteArrayOutputStream();
         List<TaskQueue.Claimed> sent = new ArrayList<>(), over = new ArrayList<>();

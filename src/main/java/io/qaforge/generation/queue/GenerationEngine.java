@@ -1,6 +1,5 @@
 package io.qaforge.generation.queue;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -48,14 +47,14 @@ public class GenerationEngine implements SmartLifecycle {
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
 
-    GenerationEngine(GenerationProperties properties, Providers providers, TaskQueue queue, Specs specs, Steps steps) {
+    GenerationEngine(GenerationProperties properties, Providers providers, TaskQueue queue, Specs specs, Steps steps, Replica replica) {
         this.properties = properties;
         this.providers = providers;
         this.queue = queue;
         this.specs = specs;
         this.steps = steps;
         this.backoff = new Backoff(properties.backoff(), properties.maxBackoff());
-        this.worker = hostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.worker = replica.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Override
@@ -194,7 +193,7 @@ public class GenerationEngine implements SmartLifecycle {
             try {
                 store = step.read(completion.content());
             } catch (PairParser.Unparseable e) {
-                handle(task, new ProviderFailure(ProviderFailure.Kind.RETRYABLE, completion.unparseable(e), null), spend);
+                handle(task, new ProviderFailure(ProviderFailure.Kind.RETRYABLE, completion.unparseable(e.getMessage()), null), spend);
                 return;
             }
             if (!queue.complete(task, worker, spend, store)) {
@@ -218,15 +217,6 @@ public class GenerationEngine implements SmartLifecycle {
                 log.warn("Job {} stopped: {}", task.jobId(), failure.getMessage());
                 queue.fail(task, worker, failure.getMessage(), true);
             }
-        }
-    }
-
-    /** This machine's name, so a lease's holder can be told apart in the tables and logs. */
-    static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "worker";
         }
     }
 }

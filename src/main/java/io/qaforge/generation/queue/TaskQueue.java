@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -15,8 +16,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.steps.Coverage;
-import io.qaforge.generation.steps.ExamSplit;
-import io.qaforge.generation.steps.TopUps;
 
 /**
  * The durable work queue: tasks in PostgreSQL, claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so any number
@@ -52,14 +51,12 @@ public class TaskQueue {
 
     private final JdbcClient db;
     private final TransactionTemplate transaction;
-    private final TopUps topUps;
-    private final ExamSplit exams;
+    private final ApplicationEventPublisher events;
 
-    TaskQueue(JdbcClient db, TransactionTemplate transaction, TopUps topUps, ExamSplit exams) {
+    TaskQueue(JdbcClient db, TransactionTemplate transaction, ApplicationEventPublisher events) {
         this.db = db;
         this.transaction = transaction;
-        this.topUps = topUps;
-        this.exams = exams;
+        this.events = events;
     }
 
     /**
@@ -182,7 +179,7 @@ public class TaskQueue {
                 lockChunk(task);
                 boolean marked = markFailed(task, worker, reason + " (after " + task.attempt() + " attempts)", spend);
                 if (marked) {
-                    topUps.afterCall(task);
+                    events.publishEvent(new TaskSettled(task));
                 }
                 addSpend(task.jobId(), spend);
                 if (marked) {
@@ -209,7 +206,7 @@ public class TaskQueue {
             lockChunk(task);
             boolean marked = markFailed(task, worker, reason, Spend.NONE);
             if (marked && !wholeJob) {
-                topUps.afterCall(task);
+                events.publishEvent(new TaskSettled(task));
             }
             if (wholeJob) {
                 db.sql("""
@@ -303,9 +300,6 @@ public class TaskQueue {
                         RETURNING j.status""")
                 .param("job", jobId).param("active", JobStatus.names(JobStatus.ACTIVE))
                 .query(String.class).optional();
-        // A job split by fact holds out its exam when it ends with pairs to use (again after a resume or retry).
-        if (ended.isPresent() && JobStatus.DATASET_READY.contains(JobStatus.valueOf(ended.get()))) {
-            exams.apply(jobId);
-        }
+        ended.ifPresent(status -> events.publishEvent(new JobEnded(jobId, JobStatus.valueOf(status))));
     }
 }

@@ -11,13 +11,16 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.JobStatus;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.quality.NearDuplicates;
 import io.qaforge.generation.queue.Ids;
+import io.qaforge.generation.queue.JobEnded;
 import io.qaforge.system.Sha256;
 
 /**
@@ -44,9 +47,17 @@ public class ExamSplit {
         this.specs = specs;
     }
 
+    /** A job split by fact holds out its exam when it ends with pairs to use (again after a resume or retry). */
+    @EventListener
+    void on(JobEnded ended) {
+        if (JobStatus.DATASET_READY.contains(ended.status())) {
+            apply(ended.jobId());
+        }
+    }
+
     /** Inside the transaction that ends the job. */
-    public void apply(UUID jobId) {
-        JobStore.Spec spec = specs.of(jobId);
+    void apply(UUID jobId) {
+        JobSpec spec = specs.of(jobId);
         boolean byFact = spec.params().splitBy() == Splits.By.FACT;
         boolean hasParent = jdbc.queryForObject("SELECT parent_job_id IS NOT NULL FROM job WHERE id = ?", Boolean.class, jobId);
         if (!byFact && !hasParent) {

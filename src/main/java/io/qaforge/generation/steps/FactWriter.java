@@ -7,7 +7,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.job.JobPlanner;
-import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.queue.Ids;
@@ -37,7 +37,7 @@ public class FactWriter {
         this.providers = providers;
     }
 
-    void write(TaskQueue.Claimed task, JobStore.Spec spec, int chunkTokens, List<String> facts) {
+    void write(TaskQueue.Claimed task, JobSpec spec, int chunkTokens, List<String> facts) {
         if (facts.isEmpty()) {
             return;
         }

@@ -13,7 +13,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.job.JobPlanner;
-import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.quality.Grounding;
@@ -92,7 +92,7 @@ public class PairWriter {
      * same order and cannot deadlock); the unique index lets only one copy per job in, the others are stored as
      * duplicates. Rejected pairs are stored too, with their reason.
      */
-    void write(TaskQueue.Claimed task, JobStore.Spec spec, Grounding gate, int chunkTokens, List<Draft> drafts) {
+    void write(TaskQueue.Claimed task, JobSpec spec, Grounding gate, int chunkTokens, List<Draft> drafts) {
         boolean facts = spec.params().facts();
         boolean judging = spec.params().judge() != null;
         String model = spec.model();
@@ -147,7 +147,7 @@ public class PairWriter {
     }
 
     /** The judge's call for this task's pairs, on the judge's provider (null where that is the job's own). */
-    private void queueJudge(TaskQueue.Claimed task, JobStore.Spec spec, int chunkTokens, int pairs) {
+    private void queueJudge(TaskQueue.Claimed task, JobSpec spec, int chunkTokens, int pairs) {
         JobPlanner.Judge judge = spec.params().judge();
         ProviderClient client = providers.client(judge.provider());
         boolean json = client != null && client.config.structuredOutput();

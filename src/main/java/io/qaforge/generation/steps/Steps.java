@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 
 import io.qaforge.document.Chunk;
 import io.qaforge.document.ChunkRepository;
-import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.quality.FactList;
 import io.qaforge.generation.quality.Grounding;
@@ -74,7 +74,7 @@ public class Steps {
         this.minLexicalSupport = properties.minLexicalSupport();
     }
 
-    public Step prepare(JobStore.Spec spec, TaskQueue.Claimed task, boolean json) {
+    public Step prepare(JobSpec spec, TaskQueue.Claimed task, boolean json) {
         Chunk chunk = chunks.findById(task.chunkId()).orElseThrow();
         return switch (task.kind()) {
             case "facts" -> factsStep(spec, task, chunk, json);
@@ -83,7 +83,7 @@ public class Steps {
         };
     }
 
-    private Step recipeStep(JobStore.Spec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
+    private Step recipeStep(JobSpec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
         String prompt = Prompts.render(Prompts.template(task.variant(), spec.params().prompts()), spec.context(), chunk.getText(),
                 task.questions(), json);
         Grounding gate = gate(spec, chunk, List.of());
@@ -94,7 +94,7 @@ public class Steps {
         });
     }
 
-    private Step factsStep(JobStore.Spec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
+    private Step factsStep(JobSpec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
         String prompt = Prompts.facts(spec.params().prompts().get(Prompts.FACTS), spec.context(), chunk.getText(), task.questions(), json);
         Grounding gate = gate(spec, chunk, List.of());
         return new Step(spec.model(), 0, prompt, json ? Prompts.FACTS_SCHEMA : null, content -> {
@@ -107,7 +107,7 @@ public class Steps {
      * A pair call of a fact job: the chunk's facts, numbered, then what this call asks for. The sweep asks one pair per
      * fact in the task's direction; a top-up round asks only for what each fact still lacks.
      */
-    private Step factPairsStep(JobStore.Spec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
+    private Step factPairsStep(JobSpec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
         List<ListedFact> listed = listed(task);
         StringBuilder block = new StringBuilder();
         for (int i = 0; i < listed.size(); i++) {
@@ -158,7 +158,7 @@ public class Steps {
         });
     }
 
-    private Step judgeStep(JobStore.Spec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
+    private Step judgeStep(JobSpec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
         List<JudgeWriter.Graded> graded = judge.pending(task.gradedTaskId());
         StringBuilder block = new StringBuilder();
         for (int i = 0; i < graded.size(); i++) {
@@ -234,7 +234,7 @@ public class Steps {
     }
 
     /** The gate of a call: its chunk and facts, and every prompt text the job sends (a pair must not echo them). */
-    private Grounding gate(JobStore.Spec spec, Chunk chunk, List<String> facts) {
+    private Grounding gate(JobSpec spec, Chunk chunk, List<String> facts) {
         Collection<String> prompts = new ArrayList<>(spec.params().prompts().values());
         prompts.add(spec.context());
         prompts.addAll(Prompts.formats());

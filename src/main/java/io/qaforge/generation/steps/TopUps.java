@@ -6,18 +6,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.job.JobPlanner;
-import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.job.Temperatures;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskQueue;
+import io.qaforge.generation.queue.TaskSettled;
 
 /**
  * A fact job's coverage rounds. Once a chunk's calls of a round are over (its pair calls and their judges done or
@@ -53,8 +55,14 @@ public class TopUps {
         this.chunks = chunks;
     }
 
-    public void afterCall(TaskQueue.Claimed task) {
-        JobStore.Spec spec = specs.of(task.jobId());
+    /** A call that failed for good ends its part of the chunk's round, as a completed one does through its writer. */
+    @EventListener
+    void on(TaskSettled settled) {
+        afterCall(settled.task());
+    }
+
+    void afterCall(TaskQueue.Claimed task) {
+        JobSpec spec = specs.of(task.jobId());
         if (!spec.params().facts() || task.kind().equals("facts")) {
             return;
         }
@@ -85,7 +93,7 @@ public class TopUps {
     }
 
     /** What each of the job's facts in the chunk lacks of the target, counting its accepted pairs (in chunk order). */
-    Map<Long, Coverage.Missing> missing(JobStore.Spec spec, UUID jobId, long chunkId) {
+    Map<Long, Coverage.Missing> missing(JobSpec spec, UUID jobId, long chunkId) {
         Coverage target = spec.params().coverage();
         Map<Long, Coverage.Missing> missing = new LinkedHashMap<>();
         db.sql("""
