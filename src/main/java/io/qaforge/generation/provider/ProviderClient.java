@@ -3,6 +3,7 @@ package io.qaforge.generation.provider;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -67,13 +68,13 @@ public class ProviderClient {
     private final OpenAiChatModel chat;
 
     ProviderClient(String name, GenerationProperties.Provider config, String baseUrl, String apiKey, ProviderBudget budget,
-                   JsonMapper json) {
+                   JsonMapper json, Clock clock) {
         this.name = name;
         this.config = config;
         this.budget = budget;
         this.json = json;
         this.keyless = apiKey == null || apiKey.isBlank();
-        this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute());
+        this.limiter = new RateLimiter(config.maxConcurrency(), config.requestsPerMinute(), config.tokensPerMinute(), clock);
         this.batches = new OpenAiBatches(baseUrl, apiKey, config.timeout(), json);
         // The OpenAI SDK wants a key and would take OPENAI_API_KEY from the environment: a keyless server (vLLM, Ollama)
         // gets a placeholder, which the interceptor takes off again so that no Authorization header goes out. Its base

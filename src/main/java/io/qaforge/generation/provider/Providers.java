@@ -1,5 +1,6 @@
 package io.qaforge.generation.provider;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,12 +24,14 @@ public class Providers {
     private final GenerationProperties properties;
     private final ProviderBudget budget;
     private final JsonMapper json;
+    private final Clock clock;
     private final Map<String, ProviderClient> clients = new ConcurrentHashMap<>();
 
-    Providers(GenerationProperties properties, ProviderBudget budget, JsonMapper json) {
+    Providers(GenerationProperties properties, ProviderBudget budget, JsonMapper json, Clock clock) {
         this.properties = properties;
         this.budget = budget;
         this.json = json;
+        this.clock = clock;
     }
 
     public Set<String> names() {
@@ -99,7 +102,7 @@ public class Providers {
         if (config == null || blank(baseUrl(name, config))) {
             return null;
         }
-        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey(), budget, json));
+        return clients.computeIfAbsent(name, n -> new ProviderClient(n, config, baseUrl(n, config), config.apiKey(), budget, json, clock));
     }
 
     private static String baseUrl(String name, GenerationProperties.Provider config) {

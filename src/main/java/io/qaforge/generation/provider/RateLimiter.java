@@ -1,5 +1,7 @@
 package io.qaforge.generation.provider;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -54,13 +56,17 @@ public class RateLimiter {
      */
     private double lowestThisWindow;
     private double lowestLastWindow;
-    private long windowStartNanos = System.nanoTime();
+    private long windowStartNanos;
     /** Since when a rate has been known: 429s of calls sent before it are no evidence against the pace. */
     private long rateKnownSinceNanos;
     private double tokensPerCall;
     private long lastCutNanos = Long.MIN_VALUE / 2;
 
-    RateLimiter(int maxConcurrency, int requestsPerMinute, int tokensPerMinute) {
+    private final Clock clock;
+
+    RateLimiter(int maxConcurrency, int requestsPerMinute, int tokensPerMinute, Clock clock) {
+        this.clock = clock;
+        this.windowStartNanos = nanos();
         this.maxConcurrency = Math.max(1, maxConcurrency);
         this.configuredRequestsPerMinute = Math.max(0, requestsPerMinute);
         this.configuredTokensPerMinute = Math.max(0, tokensPerMinute);
@@ -139,7 +145,7 @@ public class RateLimiter {
     synchronized void announced(Integer requestsPerMinute, Integer tokensPerMinute) {
         if ((requestsPerMinute != null && requestsPerMinute > 0 || tokensPerMinute != null && tokensPerMinute > 0)
                 && rateKnownSinceNanos == Long.MAX_VALUE) {
-            rateKnownSinceNanos = System.nanoTime();
+            rateKnownSinceNanos = nanos();
         }
         if (requestsPerMinute != null && requestsPerMinute > 0) {
             announcedRequestsPerMinute = requestsPerMinute;
@@ -151,7 +157,7 @@ public class RateLimiter {
 
     /** What became of one call: how long it took (seconds) and, for an answer, the tokens it used. */
     synchronized void sample(Outcome outcome, double seconds, long tokens) {
-        long now = System.nanoTime();
+        long now = nanos();
         if (outcome == Outcome.OK) {
             latency = latency == 0 ? seconds : latency + (seconds - latency) * 0.1;
             if (now - windowStartNanos > LOWEST_WINDOW_NANOS) {
@@ -210,5 +216,10 @@ public class RateLimiter {
         }
         lastCutNanos = now;
         return true;
+    }
+
+    private long nanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 }

@@ -1,6 +1,9 @@
 package io.qaforge.generation.provider;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -11,9 +14,12 @@ import static org.awaitility.Awaitility.await;
 
 class RateLimiterTest {
 
+    /** Time stands still: every call's send time follows from its reported latency alone. */
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+
     @Test
     void aSlotIsGivenBackExactlyOnceHoweverOftenItIsClosed() throws Exception {
-        RateLimiter limiter = new RateLimiter(1, 0, 0);
+        RateLimiter limiter = new RateLimiter(1, 0, 0, CLOCK);
         try (RateLimiter.Slot slot = limiter.acquireSlot()) {
             slot.close();
             slot.close();
@@ -26,7 +32,7 @@ class RateLimiterTest {
 
     @Test
     void aHandedOverSlotBelongsToItsNewHolder() throws Exception {
-        RateLimiter limiter = new RateLimiter(1, 0, 0);
+        RateLimiter limiter = new RateLimiter(1, 0, 0, CLOCK);
         RateLimiter.Slot claim = limiter.acquireSlot();
         RateLimiter.Slot task = claim.handOver();
         claim.close();
@@ -38,7 +44,7 @@ class RateLimiterTest {
 
     @Test
     void theProvidersAnnouncedLimitsReplaceTheConfiguredGuess() {
-        RateLimiter limiter = new RateLimiter(256, 500, 200_000);
+        RateLimiter limiter = new RateLimiter(256, 500, 200_000, CLOCK);
         assertThat(limiter.requestsPerMinute()).isEqualTo(500);
         limiter.announced(3000, 1_000_000);
         assertThat(limiter.requestsPerMinute()).as("above the configured guess: the provider knows best").isEqualTo(3000);
@@ -46,12 +52,12 @@ class RateLimiterTest {
         assertThat(limiter.secondsPerRequest()).isEqualTo(0.02);
         limiter.announced(null, null);
         assertThat(limiter.requestsPerMinute()).as("an answer without headers changes nothing").isEqualTo(3000);
-        assertThat(new RateLimiter(8, 0, 0).secondsPerRequest()).as("no guess, nothing announced: not paced").isZero();
+        assertThat(new RateLimiter(8, 0, 0, CLOCK).secondsPerRequest()).as("no guess, nothing announced: not paced").isZero();
     }
 
     @Test
     void concurrencyFollowsTheRateTimesTheLatency() {
-        RateLimiter limiter = new RateLimiter(256, 0, 0);
+        RateLimiter limiter = new RateLimiter(256, 0, 0, CLOCK);
         assertThat(limiter.concurrency()).isEqualTo(RateLimiter.INITIAL_CONCURRENCY);
         limiter.announced(3000, null);
         limiter.sample(RateLimiter.Outcome.OK, 2.0, 500);
@@ -62,7 +68,7 @@ class RateLimiterTest {
         }
         assertThat(limiter.concurrency()).as("at 100 ms, 5 in flight, with headroom").isBetween(6, 20);
 
-        RateLimiter capped = new RateLimiter(64, 0, 0);
+        RateLimiter capped = new RateLimiter(64, 0, 0, CLOCK);
         capped.announced(3000, null);
         capped.sample(RateLimiter.Outcome.OK, 2.0, 500);
         assertThat(capped.concurrency()).as("max-concurrency caps it").isEqualTo(64);
@@ -70,7 +76,7 @@ class RateLimiterTest {
 
     @Test
     void aRateLimitedAnswerHalvesConcurrencyWhichGrowsBackByOnePerRoundTrip() throws Exception {
-        RateLimiter limiter = new RateLimiter(256, 6000, 0);
+        RateLimiter limiter = new RateLimiter(256, 6000, 0, CLOCK);
         limiter.sample(RateLimiter.Outcome.OK, 1.0, 500);
         int full = limiter.concurrency();
         List<RateLimiter.Slot> slots = new java.util.ArrayList<>();
@@ -91,7 +97,7 @@ class RateLimiterTest {
 
     @Test
     void a429ForACallSentBeforeTheLimitWasKnownIsNoReasonToCut() {
-        RateLimiter limiter = new RateLimiter(256, 0, 0);
+        RateLimiter limiter = new RateLimiter(256, 0, 0, CLOCK);
         limiter.announced(600, null);
         limiter.sample(RateLimiter.Outcome.OK, 0.1, 500);
         int paced = limiter.concurrency();
@@ -104,7 +110,7 @@ class RateLimiterTest {
 
     @Test
     void withNoRateKnownConcurrencyGrowsWhileLatencyHoldsAndShrinksWhenItClimbsOrErrorsCome() throws Exception {
-        RateLimiter limiter = new RateLimiter(256, 0, 0);
+        RateLimiter limiter = new RateLimiter(256, 0, 0, CLOCK);
         for (int i = 0; i < 20; i++) {
             limiter.sample(RateLimiter.Outcome.OK, 1.0, 500);
         }
@@ -125,7 +131,7 @@ class RateLimiterTest {
         int shrunk = limiter.concurrency();
         assertThat(shrunk).as("latency climbs: it shrinks").isLessThan(grown);
 
-        RateLimiter failing = new RateLimiter(256, 0, 0);
+        RateLimiter failing = new RateLimiter(256, 0, 0, CLOCK);
         failing.sample(RateLimiter.Outcome.ERROR, 1.0, 0);
         assertThat(failing.concurrency()).as("errors halve it").isEqualTo(RateLimiter.INITIAL_CONCURRENCY / 2);
     }
