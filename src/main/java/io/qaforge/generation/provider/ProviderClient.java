@@ -266,7 +266,7 @@ public class ProviderClient {
     }
 
     /** Go-style durations as OpenAI sends them: "12ms", "9.816s", "6m0s". */
-    public static Duration goDuration(String value) {
+    static Duration goDuration(String value) {
         if (value == null) {
             return null;
         }

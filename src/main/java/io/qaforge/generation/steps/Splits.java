@@ -18,7 +18,7 @@ public final class Splits {
     private Splits() {
     }
 
-    public static String assign(long seed, By by, long chunkId, long dedupeKey, double testFraction) {
+    static String assign(long seed, By by, long chunkId, long dedupeKey, double testFraction) {
         if (by == By.FACT) {
             return "train";
         }

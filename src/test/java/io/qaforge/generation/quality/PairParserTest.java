@@ -5,9 +5,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.qaforge.generation.provider.ProviderClient;
-import io.qaforge.generation.steps.Splits;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -82,24 +79,5 @@ class PairParserTest {
         assertThat(PairFilter.rejectReason(new PairParser.Pair("What does \"touch mean?", "A touch."))).isEqualTo("truncated");
         assertThat(PairFilter.rejectReason(new PairParser.Pair("What is **bold?", "Bold."))).isEqualTo("truncated");
         assertThat(PairFilter.rejectReason(new PairParser.Pair("Describe the touch rule", "A touch is ..."))).isNull();
-    }
-
-    @Test
-    void splitsAreDeterministicAndNearTheFraction() {
-        int test = 0;
-        for (long key = 0; key < 10_000; key++) {
-            String split = Splits.assign(7, Splits.By.PAIR, 1, key, 0.1);
-            assertThat(Splits.assign(7, Splits.By.PAIR, 1, key, 0.1)).isEqualTo(split);
-            test += split.equals("test") ? 1 : 0;
-        }
-        assertThat(test).isBetween(900, 1100);
-        assertThat(Splits.assign(7, Splits.By.CHUNK, 5, 1, 0.5)).isEqualTo(Splits.assign(7, Splits.By.CHUNK, 5, 2, 0.5));
-    }
-
-    @Test
-    void goDurationsAsOpenAiSendsThem() {
-        assertThat(ProviderClient.goDuration("6m0s")).hasSeconds(360);
-        assertThat(ProviderClient.goDuration("12ms")).hasMillis(12);
-        assertThat(ProviderClient.goDuration("9.816s")).hasMillis(9816);
     }
 }
