@@ -8,7 +8,7 @@ import java.util.Locale;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.generation.job.JobPlanner;
+import io.qaforge.generation.job.RequestValidator;
 import io.qaforge.generation.job.JobRequest;
 import io.qaforge.generation.job.Mode;
 import io.qaforge.generation.job.Strategy;
@@ -68,7 +68,7 @@ public record JobChoices(
         this(JobRequest.CONTEXT_MAX_LENGTH,
                 new TemperatureLimits(Temperatures.MIN, Temperatures.MAX, Temperatures.MAX_COUNT,
                         Temperatures.DEFAULT_COUNT, Temperatures.DEFAULT_MIN, Temperatures.DEFAULT_MAX),
-                Prompts.BUILT_IN, Prompts.DEFAULT_VARIANTS, JobPlanner.DEFAULT_TEST_FRACTION, providers.usable(),
+                Prompts.BUILT_IN, Prompts.DEFAULT_VARIANTS, RequestValidator.DEFAULT_TEST_FRACTION, providers.usable(),
                 List.of(JobStatus.values()), Arrays.stream(JobStatus.values()).filter(JobStatus::terminal).toList(),
                 Arrays.stream(Strategy.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(), Coverage.DEFAULT,
                 JobRequest.MAX_PHRASINGS, Arrays.stream(Splits.By.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(),

@@ -26,6 +26,7 @@ import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.JobStore;
 import io.qaforge.generation.job.JobViews;
 import io.qaforge.generation.job.Specs;
+import io.qaforge.generation.job.TopUpPlanner;
 import io.qaforge.generation.queue.GenerationEngine;
 import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.steps.TopUps;
@@ -74,18 +75,18 @@ public class Jobs {
     private final JsonMapper json;
     private final JobViews views;
     private final Specs specs;
-    private final JobPlanner planner;
+    private final TopUpPlanner topUps;
     private final JobStore store;
     private final GenerationEngine engine;
 
-    Jobs(JdbcTemplate jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, JobPlanner planner,
+    Jobs(JdbcTemplate jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, TopUpPlanner topUps,
          JobStore store, GenerationEngine engine) {
         this.jdbc = jdbc;
         this.documents = documents;
         this.json = json;
         this.views = views;
         this.specs = specs;
-        this.planner = planner;
+        this.topUps = topUps;
         this.store = store;
         this.engine = engine;
     }
@@ -260,7 +261,7 @@ public class Jobs {
                         SELECT DISTINCT temperature FROM task
                         WHERE job_id IN (SELECT id FROM lineage UNION SELECT id FROM descendants) AND kind = 'pairs'""",
                 BigDecimal.class, jobId, jobId);
-        return planner.planTopUp(jobId, spec, targets, maxCostUsd, used);
+        return topUps.plan(jobId, spec, targets, maxCostUsd, used);
     }
 
     private static void unknown(String what, List<Long> ids, UUID jobId) {

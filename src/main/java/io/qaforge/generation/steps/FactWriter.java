@@ -6,7 +6,7 @@ import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.generation.job.JobPlanner;
+import io.qaforge.generation.job.CallEstimates;
 import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
@@ -26,14 +26,14 @@ public class FactWriter {
     private final JdbcTemplate jdbc;
     private final Ids ids;
     private final NewTasks tasks;
-    private final JobPlanner planner;
+    private final CallEstimates estimates;
     private final Providers providers;
 
-    FactWriter(JdbcTemplate jdbc, Ids ids, NewTasks tasks, JobPlanner planner, Providers providers) {
+    FactWriter(JdbcTemplate jdbc, Ids ids, NewTasks tasks, CallEstimates estimates, Providers providers) {
         this.jdbc = jdbc;
         this.ids = ids;
         this.tasks = tasks;
-        this.planner = planner;
+        this.estimates = estimates;
         this.providers = providers;
     }
 
@@ -54,7 +54,7 @@ public class FactWriter {
         var temperatures = spec.params().temperatures();
         List<String> directions = spec.params().coverage().sweepDirections(temperatures.size());
         ProviderClient client = providers.client(spec.provider());
-        JobPlanner.Call call = planner.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
+        CallEstimates.Call call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
                 facts.size(), facts.size());
         List<NewTasks.Row> sweep = new ArrayList<>();
         for (int i = 0; i < temperatures.size(); i++) {

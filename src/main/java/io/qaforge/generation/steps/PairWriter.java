@@ -12,6 +12,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import io.qaforge.generation.job.CallEstimates;
 import io.qaforge.generation.job.JobPlanner;
 import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.ProviderClient;
@@ -74,15 +75,15 @@ public class PairWriter {
     private final JdbcTemplate jdbc;
     private final Ids ids;
     private final NewTasks tasks;
-    private final JobPlanner planner;
+    private final CallEstimates estimates;
     private final Providers providers;
     private final TopUps topUps;
 
-    PairWriter(JdbcTemplate jdbc, Ids ids, NewTasks tasks, JobPlanner planner, Providers providers, TopUps topUps) {
+    PairWriter(JdbcTemplate jdbc, Ids ids, NewTasks tasks, CallEstimates estimates, Providers providers, TopUps topUps) {
         this.jdbc = jdbc;
         this.ids = ids;
         this.tasks = tasks;
-        this.planner = planner;
+        this.estimates = estimates;
         this.providers = providers;
         this.topUps = topUps;
     }
@@ -151,7 +152,7 @@ public class PairWriter {
         JobPlanner.Judge judge = spec.params().judge();
         ProviderClient client = providers.client(judge.provider());
         boolean json = client != null && client.config.structuredOutput();
-        JobPlanner.Call call = planner.judgeCall(spec, json, chunkTokens, pairs);
+        CallEstimates.Call call = estimates.judgeCall(spec, json, chunkTokens, pairs);
         tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), BigDecimal.ZERO.setScale(3), task.variant(), "judge",
                 task.round(), judge.provider().equals(spec.provider()) ? null : judge.provider(), task.id(), pairs,
                 call.tokens(), call.cost())));

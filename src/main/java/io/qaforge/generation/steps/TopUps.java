@@ -11,7 +11,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
-import io.qaforge.generation.job.JobPlanner;
+import io.qaforge.generation.job.CallEstimates;
 import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.job.Temperatures;
@@ -42,15 +42,15 @@ public class TopUps {
     private final JdbcClient db;
     private final Specs specs;
     private final NewTasks tasks;
-    private final JobPlanner planner;
+    private final CallEstimates estimates;
     private final Providers providers;
     private final ChunkRepository chunks;
 
-    TopUps(JdbcClient db, Specs specs, NewTasks tasks, JobPlanner planner, Providers providers, ChunkRepository chunks) {
+    TopUps(JdbcClient db, Specs specs, NewTasks tasks, CallEstimates estimates, Providers providers, ChunkRepository chunks) {
         this.db = db;
         this.specs = specs;
         this.tasks = tasks;
-        this.planner = planner;
+        this.estimates = estimates;
         this.providers = providers;
         this.chunks = chunks;
     }
@@ -85,7 +85,7 @@ public class TopUps {
         }
         ProviderClient client = providers.client(spec.provider());
         int chunkTokens = chunks.findSizesByIdIn(List.of(task.chunkId())).getFirst().getTokens();
-        JobPlanner.Call call = planner.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
+        CallEstimates.Call call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
                 missing.size(), asked);
         BigDecimal temperature = Temperatures.fresh(used, 1).getFirst();
         tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), temperature, "top-up", "pairs", round + 1, null, null,
