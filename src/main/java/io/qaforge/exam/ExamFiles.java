@@ -25,7 +25,8 @@ final class ExamFiles {
 
     ExamFiles(JsonMapper json) {
         this.files = new PairFiles<>(new PairFiles.Spec<>(List.of("question", "answer", "factId", "direction", "context"), IGNORED,
-                QuestionInput.MAX_QUESTIONS, "an exam holds at most " + QuestionInput.MAX_QUESTIONS + " questions", ExamFiles::invalid,
+                "questions", QuestionInput.MAX_QUESTIONS, "an exam holds at most " + QuestionInput.MAX_QUESTIONS + " questions",
+                ExamFiles::invalid,
                 values -> {
                     String direction = values.get("direction") == null ? null : values.get("direction").strip().toLowerCase(Locale.ROOT);
                     QuestionInput question = new QuestionInput(values.get("question"), values.get("answer"),

@@ -117,13 +117,13 @@ public class Exporter {
             connection.setReadOnly(true);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Shuffler shuffler = new Shuffler(count(connection, jobs, options.split())
-                    + (handWrittenOf == null ? 0 : handWritten(connection, handWrittenOf, options, null)));
+                    + (handWrittenOf == null ? 0 : countHandWritten(connection, handWrittenOf, options)));
             try {
                 for (UUID job : jobs) {
                     pack(connection, job, options, facts, shuffler);
                 }
                 if (handWrittenOf != null) {
-                    handWritten(connection, handWrittenOf, options, shuffler);
+                    packHandWritten(connection, handWrittenOf, options, shuffler);
                 }
                 connection.commit();
                 return shuffler;
@@ -202,15 +202,31 @@ public class Exporter {
         }
     }
 
+    /** The rows a dataset's hand-written pairs make: each train pair {@code handWrittenRepeat} times. */
+    private static long countHandWritten(Connection connection, UUID dataset, ExportOptions options) throws SQLException {
+        String sql = "SELECT coalesce(sum(CASE WHEN split = 'train' THEN ? ELSE 1 END), 0) FROM dataset_pair WHERE dataset_id = ?"
+                + (options.split().equals("all") ? "" : " AND split = ?");
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setInt(1, options.handWrittenRepeat());
+            statement.setObject(2, dataset);
+            if (!options.split().equals("all")) {
+                statement.setString(3, options.split());
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /**
-     * Adds a dataset's hand-written pairs, one per row, each train row {@code handWrittenRepeat} times under keys of its
-     * own so the copies spread over the epoch; returns the rows added (only counts them when {@code shuffler} is null).
+     * Adds a dataset's hand-written pairs, one per row (they have no chunk to pack by), each train pair
+     * {@code handWrittenRepeat} times under shuffle keys of its own, so the copies spread over the epoch.
      */
-    private static long handWritten(Connection connection, UUID dataset, ExportOptions options, Shuffler shuffler)
+    private static void packHandWritten(Connection connection, UUID dataset, ExportOptions options, Shuffler shuffler)
             throws SQLException, IOException {
         String sql = "SELECT id, split, question, answer, fact_id, direction FROM dataset_pair WHERE dataset_id = ?"
                 + (options.split().equals("all") ? "" : " AND split = ?") + " ORDER BY ordinal";
-        long rows = 0;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setObject(1, dataset);
             if (!options.split().equals("all")) {
@@ -221,19 +237,17 @@ public class Exporter {
                     String split = rs.getString("split");
                     long factId = rs.getLong("fact_id");
                     long[] factIds = rs.wasNull() ? null : new long[] {factId};
-                    QaPair pair = new QaPair(0, split, rs.getString("question").getBytes(StandardCharsets.UTF_8),
+                    List<QaPair> row = List.of(new QaPair(0, split, rs.getString("question").getBytes(StandardCharsets.UTF_8),
                             rs.getString("answer").getBytes(StandardCharsets.UTF_8), 0, HandWrittenPairs.VARIANT, 0, 0, factIds,
-                            rs.getString("direction"));
+                            rs.getString("direction")));
                     int copies = split.equals("train") ? options.handWrittenRepeat() : 1;
-                    for (int copy = 0; copy < copies && shuffler != null; copy++) {
+                    for (int copy = 0; copy < copies; copy++) {
                         shuffler.add(Shuffler.key(options.seed(), dataset.getMostSignificantBits(), dataset.getLeastSignificantBits(),
-                                rs.getLong("id"), copy), List.of(pair));
+                                rs.getLong("id"), copy), row);
                     }
-                    rows += copies;
                 }
             }
         }
-        return rows;
     }
 
     /** Decodes a text field that takes few distinct values (split, variant, direction) once per value. */

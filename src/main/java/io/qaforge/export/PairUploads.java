@@ -51,7 +51,7 @@ final class PairUploads {
     private final PairFiles<HandWrittenPairs.Pair> files;
 
     PairUploads(JsonMapper json) {
-        this.files = new PairFiles<>(new PairFiles.Spec<>(COLUMNS, Set.of(), PairFiles.MAX_ROWS,
+        this.files = new PairFiles<>(new PairFiles.Spec<>(COLUMNS, Set.of(), "pairs", PairFiles.MAX_ROWS,
                 "a dataset holds at most " + PairFiles.MAX_ROWS + " hand-written pairs", PairUploads::invalid, PairUploads::pair), json);
     }
 

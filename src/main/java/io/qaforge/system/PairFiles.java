@@ -55,13 +55,14 @@ public final class PairFiles<T> {
      *
      * @param columns  the columns it takes, as spelled in JSONL (a CSV header may also use any case and underscores)
      * @param ignored  columns that may be present but are not read
+     * @param rowsName what the rows are, in the feature's words ("questions")
      * @param maxRows  at most this many rows; {@code tooMany} says so in the feature's words
      * @param invalid  the feature's problem for a bad file, given the detail
      * @param row      a row's values (blank cells absent) into what the feature keeps; throws
      *                 {@link IllegalArgumentException} with the problem, which the line number then prefixes
      */
-    public record Spec<T>(List<String> columns, Set<String> ignored, int maxRows, String tooMany, Function<String, ApiProblem> invalid,
-                          Function<Map<String, String>, T> row) {
+    public record Spec<T>(List<String> columns, Set<String> ignored, String rowsName, int maxRows, String tooMany,
+                          Function<String, ApiProblem> invalid, Function<Map<String, String>, T> row) {
     }
 
     /** The rows of the file and its format ({@code csv}, {@code jsonl}, or one its feature decoded). */
@@ -113,7 +114,7 @@ public final class PairFiles<T> {
 
         public Parsed<T> done(String format) {
             if (rows.isEmpty()) {
-                throw spec.invalid().apply("the file holds no rows");
+                throw spec.invalid().apply("the file holds no " + spec.rowsName());
             }
             return new Parsed<>(format, List.copyOf(rows));
         }
@@ -134,7 +135,7 @@ public final class PairFiles<T> {
         BufferedReader reader = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8));
         Parsed<T> parsed = start.startsWith("{") ? new Parsed<>("jsonl", jsonl(reader)) : new Parsed<>("csv", csv(reader, firstLine(start)));
         if (parsed.rows().isEmpty()) {
-            throw spec.invalid().apply("the file holds no rows");
+            throw spec.invalid().apply("the file holds no " + spec.rowsName());
         }
         return parsed;
     }

@@ -32,6 +32,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import io.qaforge.PythonDatasets;
 import io.qaforge.training.TrainingFixtures;
@@ -118,7 +119,7 @@ class HandWrittenDatasetTest {
         assertProblem(upload("a.jsonl", "{\"question\": \"One?\", \"answer\": \"1\"}\n{\"question\": \"Two?\"\n"), 400, "invalid-pairs-file",
                 "line 2", "not valid JSON");
         assertProblem(upload("a.csv", ""), 400, "invalid-pairs-file", "empty");
-        assertProblem(upload("a.csv", "question,answer\n"), 400, "invalid-pairs-file", "no rows");
+        assertProblem(upload("a.csv", "question,answer\n"), 400, "invalid-pairs-file", "no pairs");
         assertProblem(upload("a.csv", "question,answer\nOne?,1\nTwo?,2\u0000\n"), 400, "invalid-text", "line 3: answer");
         byte[] latin1 = "question,answer\nCaf\u00e9?,1\n".getBytes(StandardCharsets.ISO_8859_1);
         assertProblem(upload("a.csv", latin1, null, List.of()), 400, "invalid-pairs-file", "line 2", "UTF-8");
@@ -180,12 +181,14 @@ class HandWrittenDatasetTest {
         var out = new java.io.ByteArrayOutputStream();
         ExportSummary summary = exporter.export(List.of(), dataset, new ExportOptions(ExportFormat.JSONL, "all", 5, 42, null, true, 4), out);
 
-        List<String> questions = out.toString(StandardCharsets.UTF_8).lines().map(line -> line.substring(0, line.indexOf("\",\"answer"))).toList();
+        JsonMapper json = new JsonMapper();
+        List<String> questions = out.toString(StandardCharsets.UTF_8).lines().map(line -> json.readTree(line).get("question").asString()).toList();
         assertThat(summary.rows()).isEqualTo(2 * 4 + 1);
-        assertThat(Collections.frequency(questions, "{\"question\":\"How long is a half?")).as("%s", questions).isEqualTo(4);
-        assertThat(Collections.frequency(questions, "{\"question\":\"Who founded the club, and when?")).isEqualTo(4);
-        assertThat(Collections.frequency(questions, "{\"question\":\"What colour is the ball?")).as("test rows are not weighted").isEqualTo(1);
-        assertThat(questions.subList(0, 4)).as("copies spread over the file, not in a block").doesNotHaveDuplicates();
+        assertThat(Collections.frequency(questions, "How long is a half?")).as("%s", questions).isEqualTo(4);
+        assertThat(Collections.frequency(questions, "Who founded the club, and when?")).isEqualTo(4);
+        assertThat(Collections.frequency(questions, "What colour is the ball?")).as("test rows are not weighted").isEqualTo(1);
+        assertThat(questions.lastIndexOf("How long is a half?") - questions.indexOf("How long is a half?"))
+                .as("copies spread over the file, not in a block: %s", questions).isGreaterThan(3);
     }
 
     static final String LOAD = """
