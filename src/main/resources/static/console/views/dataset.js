@@ -1,6 +1,6 @@
 // #datasets/<id>: a dataset's jobs, its pair counts, and the pairs written by hand, page by page.
 
-import {api} from '../api.js';
+import {api, download} from '../api.js';
 import {h} from '../dom.js';
 import {fmt, fmtTime, short} from '../format.js';
 import {isAbort} from '../wait.js';
@@ -19,8 +19,9 @@ export async function mount(element, signal, {id}) {
                 ['Generated pairs', `${count(dataset.pairs, 'train')} train · ${count(dataset.pairs, 'test')} test`, 'generated'],
                 ['Hand-written pairs', `${count(dataset.handWritten, 'train')} train · ${count(dataset.handWritten, 'test')} test`, 'hand-written'],
                 ['Created', fmtTime(dataset.createdAt)]]),
-            h('p', {}, 'Train on it from the ', h('a', {href: '#trainings'}, 'Trainings'), ' tab (alone, or mixed with its jobs), or ',
-                h('a', {href: `/api/datasets/${id}/export?flat=true&format=csv`}, 'download it flat'), '.'),
+            h('p', {}, 'Train on it from the ', h('a', {href: '#trainings'}, 'Trainings'), ' tab (alone, or mixed with its jobs). ',
+                h('button', {type: 'button', class: 'small', onclick: () => download(`/api/datasets/${id}/export?flat=true&format=csv`,
+                    'dataset-all-flat.csv').catch(e => root.append(errorBox(e)))}, 'Download it flat (CSV)')),
             h('h3', {}, 'Written by hand'),
             h('table', {id: 'dataset-pairs', class: 'data'},
                 h('thead', {}, h('tr', {}, h('th', {class: 'num'}, '#'), h('th', {}, 'Question'), h('th', {}, 'Answer'),
