@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -24,7 +25,6 @@ import org.springframework.data.domain.Sort;
 import org.springframework.data.web.PageableDefault;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -86,11 +86,10 @@ class DatasetController {
     @Operation(summary = "Create a dataset of hand-written pairs: an uploaded CSV, JSONL or Parquet file (question, answer, optional "
             + "factId, direction, split), optionally combined with jobs")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    @Transactional
     ResponseEntity<DatasetView> upload(@RequestParam("file") MultipartFile file, @RequestParam(value = "name", required = false) String name,
                                        @RequestParam(value = "jobIds", required = false) List<UUID> jobIds) throws IOException {
-        String datasetName = name == null || name.isBlank() ? fileStem(String.valueOf(file.getOriginalFilename()).replaceFirst("\\.[^.]*$", ""))
-                : name.strip();
+        String datasetName = name == null || name.isBlank()
+                ? fileStem(Objects.requireNonNullElse(file.getOriginalFilename(), "").replaceFirst("\\.[^.]*$", "")) : name.strip();
         if (datasetName.length() > MAX_NAME) {
             throw ApiProblem.badRequest("invalid-request", "Invalid request", "name is limited to " + MAX_NAME + " characters");
         }
@@ -99,10 +98,8 @@ class DatasetController {
             throw ApiProblem.badRequest("invalid-request", "Invalid request", "jobIds: at most " + MAX_JOBS + " jobs");
         }
         requireJobs(jobs);
-        List<HandWrittenPairs.Pair> pairs = uploads.read(file).rows();
-        Dataset dataset = datasets.saveAndFlush(new Dataset(datasetName, jobs));
-        handWritten.insert(dataset.getId(), pairs);
-        return created(dataset);
+        List<HandWrittenPairs.Pair> pairs = uploads.read(file).rows(); // the whole file, before anything is stored
+        return created(handWritten.store(new Dataset(datasetName, jobs), pairs));
     }
 
     @Operation(summary = "The hand-written pairs of a dataset, in the uploaded file's order")

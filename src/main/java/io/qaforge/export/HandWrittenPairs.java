@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
 
 /** The question/answer pairs users wrote and uploaded into a dataset ({@code dataset_pair}). */
 @Component
@@ -20,19 +21,23 @@ public class HandWrittenPairs {
     }
 
     private final JdbcClient db;
+    private final DatasetRepository datasets;
 
-    HandWrittenPairs(JdbcClient db) {
+    HandWrittenPairs(JdbcClient db, DatasetRepository datasets) {
         this.db = db;
+        this.datasets = datasets;
     }
 
-    /** Stores a file's pairs in one statement (part of the caller's transaction). */
-    void insert(UUID datasetId, List<Pair> pairs) {
+    /** A new dataset and its pairs, in one transaction; the pairs in one statement. */
+    @Transactional
+    Dataset store(Dataset dataset, List<Pair> pairs) {
+        Dataset stored = datasets.saveAndFlush(dataset);
         db.sql("""
                 INSERT INTO dataset_pair (dataset_id, ordinal, question, answer, fact_id, direction, split)
                 SELECT :dataset, p.ordinal, p.question, p.answer, p.fact_id, p.direction, p.split
                 FROM unnest(:ordinals::int[], :questions::text[], :answers::text[], :facts::bigint[], :directions::text[], :splits::text[])
                      AS p (ordinal, question, answer, fact_id, direction, split)""")
-                .param("dataset", datasetId)
+                .param("dataset", stored.getId())
                 .param("ordinals", pairs.stream().map(Pair::ordinal).toArray(Integer[]::new))
                 .param("questions", pairs.stream().map(Pair::question).toArray(String[]::new))
                 .param("answers", pairs.stream().map(Pair::answer).toArray(String[]::new))
@@ -40,6 +45,7 @@ public class HandWrittenPairs {
                 .param("directions", pairs.stream().map(Pair::direction).toArray(String[]::new))
                 .param("splits", pairs.stream().map(Pair::split).toArray(String[]::new))
                 .update();
+        return stored;
     }
 
     /** How many a dataset holds, by split (splits without any left out). */
