@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 
+from . import ranks
 from .options import SERVE_LOCAL, LocalOptions, make_parser, parse
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         print(convert_gguf(args.gguf_file, args.output))
         return 0
     options, rest = parse(parser, head.args)
-    if head.command == "train":
-        from . import ranks
+    try:
+        return _run(head.command, parser, options, rest)
+    finally:
+        ranks.close()
+
+
+def _run(command: str, parser, options, rest) -> int:
+    if command == "train":
         from .progress import Reporter
         from .train import run_training
 

@@ -75,6 +75,12 @@ def gather(items: list) -> list:
     return gather_object(items)
 
 
+def close() -> None:
+    """At exit: leave the process group cleanly (gloo aborts a process that exits while still in one)."""
+    if several():
+        state().destroy_process_group()
+
+
 def barrier() -> None:
     if several():
         state().wait_for_everyone()
