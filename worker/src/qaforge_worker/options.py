@@ -16,20 +16,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-log = logging.getLogger(__name__)
 
-
-def _help(text: str, default=None, env: str | None = None, factory=None):
+def _help(text: str, default=None, env: str | None = None):
+    """A dataclass field with TrlParser's help text; `env` names an environment variable that overrides the default."""
     if env:
         return field(default_factory=lambda: os.environ.get(env, default), metadata={"help": f"{text} (env {env})"})
-    if factory:
-        return field(default_factory=factory, metadata={"help": text})
     return field(default=default, metadata={"help": text})
 
 

@@ -107,6 +107,10 @@ def needs_checkpointing(model, options: RunOptions) -> bool:
     return activations > 0.8 * free
 
 
+HELD_OUT = "heldOut"
+HELD_OUT_SHARE = 0.1  # of the training rows, at least one, when early stopping is on
+
+
 def trainer_args(options: RunOptions, checkpoints: Path, eval_sets: list[str], assistant_only_loss: bool,
                  checkpointing: bool):
     """The run's SFTConfig: TRL's as parsed, plus what the worker decides: probe schedule, evaluation, early
@@ -137,10 +141,6 @@ def trainer_args(options: RunOptions, checkpoints: Path, eval_sets: list[str], a
         "push_to_hub": False,  # the worker pushes the finished adapter itself, never checkpoints
         **evaluation,
     })
-
-
-HELD_OUT = "heldOut"
-HELD_OUT_SHARE = 0.1  # of the training rows, at least one, when early stopping is on
 
 
 def hold_out(rows: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
