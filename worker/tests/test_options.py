@@ -37,7 +37,7 @@ def test_service_params_map_onto_trl_fields(recipe):
     assert o.worker.probe and o.worker.early_stopping_patience == 3
     assert sorted(ignored) == ["baseModel", "output", "somethingNew"]  # never a path, a model or a URL
     assert o.key() != recipe.key()  # checkpoints of the recipe are not resumed with these options
-    assert with_params({}, recipe).key() == recipe.key()
+    assert with_params({"evalLimit": 5, "merge": True}, recipe).key() == recipe.key()  # scoring, not training
 
 
 @pytest.mark.parametrize("name, value, says", [

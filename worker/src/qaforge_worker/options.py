@@ -179,6 +179,10 @@ PARAMS: dict[str, Param] = {
 }
 
 
+# Worker options that change how the exam is scored or what is saved, not the weights trained.
+_SCORING_ONLY = ("eval_limit", "eval_max_new_tokens", "eval_batch_size", "judge", "merge")
+
+
 @dataclass
 class RunOptions:
     """One run's configuration: TRL's dataclasses plus the worker's."""
@@ -201,8 +205,8 @@ class RunOptions:
         """A hash of everything that shapes training: checkpoints are kept under it, so that a re-queued run with
         other params never resumes from a mismatched checkpoint."""
         sft = {k: v for k, v in self.sft.to_dict().items() if k not in ("output_dir", "logging_dir")}
-        blob = json.dumps([sft, dataclasses.asdict(self.model), dataclasses.asdict(self.worker)], sort_keys=True,
-                          default=str)
+        worker = {k: v for k, v in dataclasses.asdict(self.worker).items() if k not in _SCORING_ONLY}
+        blob = json.dumps([sft, dataclasses.asdict(self.model), worker], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -11,6 +11,7 @@ from transformers import TrainerCallback
 
 from . import ranks
 
+
 class RunStopped(Exception):
     """Raised when a run must stop early: reason is "cancelled", "lease-lost" or "released" (the worker is
     shutting down and gives the run back)."""
@@ -131,7 +132,8 @@ class ProgressCallback(TrainerCallback):
             fields["loss"] = float(logs["loss"])
         if "learning_rate" in logs:
             fields["learningRate"] = float(logs["learning_rate"])
-        if "eval_loss" in logs:
-            fields["evalLoss"] = float(logs["eval_loss"])
+        for key in ("eval_loss", "eval_test_loss"):  # the test split's, alone or beside early stopping's held-out set
+            if key in logs:
+                fields["evalLoss"] = float(logs[key])
         if fields:
             self.reporter.update(**fields)
