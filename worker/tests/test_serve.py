@@ -309,7 +309,7 @@ def test_sigterm_releases_the_run_and_the_next_claim_resumes_from_its_checkpoint
         assert worker.returncode == 0, log[-3000:]
         assert svc.bodies("release", run.id) == [{"workerId": "w1"}]
         assert svc.bodies("complete") == [] and svc.bodies("fail") == []
-        checkpoints = list((tmp_path / "runs" / run.id / "checkpoints").glob("checkpoint-*"))
+        checkpoints = list((tmp_path / "runs" / run.id).glob("checkpoints-*/checkpoint-*"))  # keyed by the options
         assert len(checkpoints) == 1
         released_at = int(checkpoints[0].name.split("-")[1])
         assert 5 <= released_at < 300
