@@ -185,7 +185,7 @@ def _follow(claim: dict, defaults: RunOptions, work_dir: Path, local: LocalOptio
         run_training(options, run_local, Reporter(), data=data, exam=exam, state_dir=Path(work_dir) / str(claim["id"]),
                      retention=retention)
     except Exception as exc:  # noqa: BLE001 - the main process reports the run's outcome
-        log.debug("run %s on rank %s ended: %s", claim.get("id"), ranks.state().process_index, exc)
+        log.info("run %s on rank %s ended: %s", claim.get("id"), ranks.state().process_index, exc)
     finally:
         release_memory()
     return "follower"
