@@ -23,7 +23,7 @@ from realmodel import run, smollm2_dir  # noqa: E402
 
 
 def main() -> int:
-    from qaforge_worker.options import TrainOptions
+    from qaforge_worker.options import with_params
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=float, default=6.0)
@@ -33,8 +33,8 @@ def main() -> int:
     args = parser.parse_args()
 
     smollm2_dir()  # convert once before timing
-    options = TrainOptions(epochs=args.epochs, learning_rate=args.learning_rate, eval_max_new_tokens=48,
-                           eval_loss=False, logging_steps=10)
+    options = with_params({"epochs": args.epochs, "learningRate": args.learning_rate, "evalMaxNewTokens": 48,
+                           "evalLoss": False, "loggingSteps": 10})
     with tempfile.TemporaryDirectory() as tmp:
         figures = run(Path(args.output or tmp), options)
     recall, training = figures["recall"], figures["metrics"]["training"]

@@ -66,9 +66,8 @@ def run(output: Path, options, facts: int | None = None) -> dict:
 
     model = smollm2_dir()
     data = job(Path(output) / "job", facts)
-    local = LocalOptions(dataset=str(data), base_model=str(model), output=str(Path(output) / "run"),
-                         eval_questions=str(data / "exam.jsonl"))
+    local = LocalOptions(dataset=str(data), eval_questions=str(data / "exam.jsonl"))
     cpu, wall = time.process_time(), time.monotonic()
-    result = run_training(options, local, StdoutReporter(stream=io.StringIO()))
+    result = run_training(options.for_run(model, Path(output) / "run"), local, StdoutReporter(stream=io.StringIO()))
     return {"recall": result.recall, "metrics": result.metrics, "report": result.report,
             "cpuMinutes": round((time.process_time() - cpu) / 60, 2), "wallMinutes": round((time.monotonic() - wall) / 60, 2)}

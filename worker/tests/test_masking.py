@@ -26,3 +26,19 @@ def test_fallback_mask_covers_exactly_the_answers_and_end_of_turn(tiny_model_pla
     trained = tok.decode([t for t, m in zip(item["input_ids"], item["assistant_masks"]) if m])
     assert trained == PAIRS[0][1] + "<|im_end|>\n" + PAIRS[1][1] + "<|im_end|>\n"
     assert PAIRS[0][0] not in trained
+
+
+def test_a_template_whose_markers_leave_out_the_end_of_turn_token_is_masked_by_prefix_diff(tiny_model):
+    """TRL's `is_chat_template_stop_token_trained` finds `<|im_end|>` outside the markers: with the template's own
+    masks the model would never learn to stop, so the worker masks by prefix diff, which includes it."""
+    from qaforge_worker.masking import DEFAULT_CHATML
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    tok.chat_template = DEFAULT_CHATML.replace(
+        "{%- generation %}{{- message['content'] + '<|im_end|>' }}{%- endgeneration %}",
+        "{%- generation %}{{- message['content'] }}{%- endgeneration %}{{- '<|im_end|>' }}")
+    assert "{%- endgeneration %}{{- '<|im_end|>' }}" in tok.chat_template
+    assert choose_strategy(tok) == "prefix-diff"
+    item = tokenize_with_assistant_mask(tok, chat(PAIRS[0])["messages"])
+    trained = tok.decode([t for t, m in zip(item["input_ids"], item["assistant_masks"]) if m])
+    assert trained.startswith(PAIRS[0][1] + "<|im_end|>")

@@ -8,11 +8,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 from realmodel import run  # noqa: E402
-from qaforge_worker.options import TrainOptions  # noqa: E402
+from qaforge_worker.options import with_params  # noqa: E402
 
 
 def test_smollm2_recalls_paraphrased_questions_after_training(tmp_path):
-    options = TrainOptions(epochs=6, learning_rate=1e-3, eval_max_new_tokens=24, eval_loss=False, logging_steps=10)
+    options = with_params({"epochs": 6, "learningRate": 1e-3, "evalMaxNewTokens": 24, "evalLoss": False, "loggingSteps": 10})
     figures = run(tmp_path, options, facts=5)
     recall = figures["recall"]
     print({p: recall[p] for p in ("before", "inContext", "after")}, figures["cpuMinutes"], "CPU minutes")

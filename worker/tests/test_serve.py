@@ -13,7 +13,7 @@ import requests
 
 from conftest import PAIRS, exam, wait_until
 from fake_service import FakeRun, FakeService
-from qaforge_worker.options import LocalOptions, TrainOptions
+from qaforge_worker.options import LocalOptions, defaults
 from qaforge_worker.service import ServiceClient, serve
 
 TOKEN = "worker-secret"
@@ -26,7 +26,7 @@ def client_for(svc: FakeService, **kw) -> ServiceClient:
 
 
 def run_serve(svc, tmp_path, max_runs, heartbeat_seconds=0.5, local=None, **kw):
-    return serve(client_for(svc), TrainOptions(), local, work_dir=tmp_path / "runs", poll_seconds=0.05,
+    return serve(client_for(svc), defaults(), local, work_dir=tmp_path / "runs", poll_seconds=0.05,
                  heartbeat_seconds=heartbeat_seconds, max_runs=max_runs, **kw)
 
 
@@ -309,7 +309,7 @@ def test_sigterm_releases_the_run_and_the_next_claim_resumes_from_its_checkpoint
         assert worker.returncode == 0, log[-3000:]
         assert svc.bodies("release", run.id) == [{"workerId": "w1"}]
         assert svc.bodies("complete") == [] and svc.bodies("fail") == []
-        checkpoints = list((tmp_path / "runs" / run.id / "checkpoints").glob("checkpoint-*"))
+        checkpoints = list((tmp_path / "runs" / run.id).glob("checkpoints-*/checkpoint-*"))  # keyed by the options
         assert len(checkpoints) == 1
         released_at = int(checkpoints[0].name.split("-")[1])
         assert 5 <= released_at < 300
@@ -326,7 +326,7 @@ def test_idle_polling_survives_a_service_outage(tmp_path):
         svc.fail_next = {"claim": 100}  # the service answers 503 for a while
         stop = threading.Event()
         client = ServiceClient(svc.url, TOKEN, "w", backoff=0.01, attempts=2)
-        t = threading.Thread(target=serve, args=(client, TrainOptions()),
+        t = threading.Thread(target=serve, args=(client, defaults()),
                              kwargs=dict(work_dir=tmp_path, poll_seconds=0.01, stop=stop), daemon=True)
         t.start()
         wait_until(lambda: len(svc.bodies("claim")) > 6)  # several failed rounds of retries ...

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import PAIRS
 from qaforge_worker.cli import main
-from qaforge_worker.options import LocalOptions, TrainOptions
+from qaforge_worker.options import LocalOptions, with_params
 from qaforge_worker.progress import StdoutReporter
 from qaforge_worker.train import run_training
 
@@ -17,9 +17,8 @@ def trained(tiny_model, dataset_dir, tmp_path_factory):
     """200 steps at lr 3e-3 on five repeated facts: enough for a tiny model to memorise them."""
     out = tmp_path_factory.mktemp("run")
     stream = io.StringIO()
-    options = TrainOptions(max_steps=200, learning_rate=3e-3, logging_steps=5)
-    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_model), output=str(out))
-    result = run_training(options, local, StdoutReporter(stream=stream, min_interval=0))
+    options = with_params({"maxSteps": 200, "learningRate": 3e-3, "loggingSteps": 5}).for_run(tiny_model, out)
+    result = run_training(options, LocalOptions(dataset=str(dataset_dir)), StdoutReporter(stream=stream, min_interval=0))
     return out, result, stream.getvalue()
 
 
@@ -93,9 +92,9 @@ def test_progress_lines_on_stdout(trained):
 
 
 def test_probe_mode_keeps_lr_constant_and_measures_eval_loss(tiny_model, dataset_dir, tmp_path):
-    options = TrainOptions(probe=True, probe_epochs=2, probe_evals_per_epoch=2, learning_rate=1e-3, eval_limit=0)
-    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_model), output=str(tmp_path))
-    result = run_training(options, local, StdoutReporter(stream=io.StringIO()))
+    options = with_params({"probe": True, "probeEpochs": 2, "probeEvalsPerEpoch": 2, "learningRate": 1e-3,
+                           "evalLimit": 0}).for_run(tiny_model, tmp_path)
+    result = run_training(options, LocalOptions(dataset=str(dataset_dir)), StdoutReporter(stream=io.StringIO()))
     lrs = {e["learningRate"] for e in result.metrics["lossHistory"]}
     assert lrs == {1e-3}  # constant schedule, no warm-up
     probe = result.metrics["probe"]
@@ -107,9 +106,9 @@ def test_probe_mode_keeps_lr_constant_and_measures_eval_loss(tiny_model, dataset
 
 def test_packing_and_markerless_template_via_cli(tiny_model_plain_template, dataset_dir, tmp_path, capsys):
     """A chat template without {% generation %} markers falls back to our own assistant masks."""
-    code = main(["train", "--dataset", str(dataset_dir), "--base-model", str(tiny_model_plain_template),
-                 "--output", str(tmp_path), "--max-steps", "30", "--learning-rate", "3e-3",
-                 "--packing", "--max-length", "128", "--eval-limit", "2"])
+    code = main(["train", "--dataset", str(dataset_dir), "--model_name_or_path", str(tiny_model_plain_template),
+                 "--output_dir", str(tmp_path), "--max_steps", "30", "--learning_rate", "3e-3",
+                 "--packing", "--max_length", "128", "--eval_limit", "2"])
     assert code == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["result"]
     assert result["training"]["assistantMasking"] == "prefix-diff"
@@ -123,9 +122,9 @@ def test_a_base_model_without_chat_template_learns_to_stop(tiny_base_model, data
     """Its turns end with its own EOS, so answers stop after the fact instead of running to the length cap."""
     from transformers import AutoTokenizer
 
-    options = TrainOptions(max_steps=200, learning_rate=3e-3, logging_steps=50, eval_max_new_tokens=40)
-    local = LocalOptions(dataset=str(dataset_dir), base_model=str(tiny_base_model), output=str(tmp_path))
-    result = run_training(options, local, StdoutReporter(stream=io.StringIO()))
+    options = with_params({"maxSteps": 200, "learningRate": 3e-3, "loggingSteps": 50,
+                           "evalMaxNewTokens": 40}).for_run(tiny_base_model, tmp_path)
+    result = run_training(options, LocalOptions(dataset=str(dataset_dir)), StdoutReporter(stream=io.StringIO()))
     after = result.metrics["after"]
     answers = [q["after"]["answer"] for q in result.report["questions"]]
     print(answers)
@@ -134,3 +133,22 @@ def test_a_base_model_without_chat_template_learns_to_stop(tiny_base_model, data
     saved = AutoTokenizer.from_pretrained(tmp_path)
     assert "<|endoftext|>" in saved.apply_chat_template([{"role": "user", "content": "q"},
                                                          {"role": "assistant", "content": "a"}], tokenize=False)
+
+
+def test_a_long_low_rate_schedule_stops_early_on_the_held_out_loss(tiny_model, dataset_dir, tmp_path):
+    """A 100-epoch constant-rate run stops once the loss on a held-out training row has not improved for two
+    epochs; the report says where, and what it cost."""
+    options = with_params({"epochs": 100, "learningRate": 3e-3, "lrScheduler": "constant", "warmupRatio": 0,
+                           "earlyStoppingPatience": 2, "evalLimit": 0, "evalLoss": False, "loggingSteps": 4}
+                          ).for_run(tiny_model, tmp_path)
+    result = run_training(options, LocalOptions(dataset=str(dataset_dir)), StdoutReporter(stream=io.StringIO()))
+    training = result.metrics["training"]
+    early = training["earlyStopping"]
+    print({k: v for k, v in early.items() if k != "heldOutLosses"}, training["steps"], training["seconds"])
+    assert training["trainRows"] == 4 and early["heldOutRows"] == 1  # one of the five rows held out
+    assert early["stoppedEarly"] and training["steps"] < early["plannedSteps"] == 400
+    losses = [e["heldOutLoss"] for e in early["heldOutLosses"]]
+    best = losses.index(min(losses))
+    assert len(losses) - 1 - best >= 2  # two evaluations without improvement, then it stopped
+    assert early["bestStep"] == early["heldOutLosses"][best]["step"]
+    assert training["seconds"] > 0 and training["tokensPerSecond"] > 0

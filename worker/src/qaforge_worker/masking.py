@@ -5,6 +5,8 @@ TRL's `assistant_only_loss` needs `{% generation %}` markers in the chat templat
 1. the template has the markers -> TRL does the masking itself (`"template"`);
 2. TRL knows a training twin of the template (Qwen2.5/3, Llama 3, Gemma, Phi-3, ...) -> TRL swaps it in for
    training only; the saved tokenizer keeps the model's own template (`"trl-training-template"`);
+   in both cases only if TRL's `is_chat_template_stop_token_trained` finds the end-of-turn token inside the
+   markers: a template that leaves it to the next message would never teach the model to stop;
 3. otherwise -> we tokenize ourselves (`"prefix-diff"`): render the conversation up to each assistant turn with
    `add_generation_prompt=True` and up to the end of that turn; the characters in between are the assistant's
    reply (including its end-of-turn token, so the model learns to stop). Tokens whose character span starts
@@ -45,7 +47,8 @@ def chatml_ending_with(end_of_turn: str) -> str:
 
 
 def choose_strategy(tokenizer) -> str:
-    from trl.chat_template_utils import get_training_chat_template, has_generation_markers
+    from trl.chat_template_utils import (get_training_chat_template, has_generation_markers,
+                                         is_chat_template_stop_token_trained)
 
     if not tokenizer.chat_template:
         if tokenizer.eos_token is None:
@@ -56,12 +59,16 @@ def choose_strategy(tokenizer) -> str:
         tokenizer.chat_template = chatml_ending_with(tokenizer.eos_token)
         return "default-chatml"
     if has_generation_markers(tokenizer.chat_template):
-        return "template"
-    try:
-        get_training_chat_template(tokenizer)
-        return "trl-training-template"
-    except ValueError:
+        template, strategy = tokenizer.chat_template, "template"
+    else:
+        try:
+            template, strategy = get_training_chat_template(tokenizer), "trl-training-template"
+        except ValueError:
+            return "prefix-diff"
+    if not is_chat_template_stop_token_trained(tokenizer, template):
+        log.warning("the chat template's end-of-turn token is outside its assistant markers; masking by prefix diff")
         return "prefix-diff"
+    return strategy
 
 
 # The chat-template arguments of every rendering, training and evaluation alike, so that a question is asked with

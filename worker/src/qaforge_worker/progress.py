@@ -9,6 +9,9 @@ import time
 
 from transformers import TrainerCallback
 
+from . import ranks
+
+
 class RunStopped(Exception):
     """Raised when a run must stop early: reason is "cancelled", "lease-lost" or "released" (the worker is
     shutting down and gives the run back)."""
@@ -115,10 +118,11 @@ class ProgressCallback(TrainerCallback):
         self.reporter.update(step=state.global_step, totalSteps=state.max_steps,
                              tokensPerSecond=round(tokens / elapsed, 1) if tokens else None,
                              etaSeconds=round(eta, 1) if eta is not None else None, gpuMemoryMb=gpu_memory_mb())
-        if self.reporter.stop_reason:
+        reason = ranks.stop_reason(self.reporter)  # the main process's, so that every rank stops at the same step
+        if reason:
             control.should_training_stop = True
             # Given back on shutdown: checkpoint this step, so the next claim on this machine resumes from it.
-            control.should_save = self.reporter.stop_reason == "released"
+            control.should_save = reason == "released"
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -128,10 +132,8 @@ class ProgressCallback(TrainerCallback):
             fields["loss"] = float(logs["loss"])
         if "learning_rate" in logs:
             fields["learningRate"] = float(logs["learning_rate"])
-        if "eval_loss" in logs:
-            fields["evalLoss"] = float(logs["eval_loss"])
+        for key in ("eval_loss", "eval_test_loss"):  # the test split's, alone or beside early stopping's held-out set
+            if key in logs:
+                fields["evalLoss"] = float(logs[key])
         if fields:
             self.reporter.update(**fields)
-        if self.reporter.stop_reason:
-            control.should_training_stop = True
-        return control

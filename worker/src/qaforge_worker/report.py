@@ -159,8 +159,23 @@ def write_reports(out: Path, metrics: dict, report: dict, plot_title: str) -> No
 def loss_history(log_history: list[dict]) -> tuple[list[dict], list[dict]]:
     train = [{"step": e["step"], "epoch": e.get("epoch"), "loss": e["loss"], "learningRate": e.get("learning_rate")}
              for e in log_history if "loss" in e]
-    evals = [{"step": e["step"], "epoch": e.get("epoch"), "evalLoss": e["eval_loss"]} for e in log_history if "eval_loss" in e]
+    evals = [{"step": e["step"], "epoch": e.get("epoch"), "evalLoss": e.get("eval_loss", e.get("eval_test_loss"))}
+             for e in log_history if "eval_loss" in e or "eval_test_loss" in e]
     return train, evals
+
+
+def held_out_history(log_history: list[dict]) -> list[dict]:
+    """The loss on the held-out slice of the training rows, at each evaluation (early stopping watches it)."""
+    return [{"step": e["step"], "epoch": e.get("epoch"), "heldOutLoss": e["eval_heldOut_loss"]}
+            for e in log_history if "eval_heldOut_loss" in e]
+
+
+def early_stopping_summary(state, held_out: list[dict], patience: int, rows: int) -> dict:
+    """Whether the run stopped before its planned steps, and where the held-out loss was best (the adapter kept)."""
+    best = min(held_out, key=lambda e: e["heldOutLoss"]) if held_out else None
+    return {"patience": patience, "heldOutRows": rows, "stoppedEarly": state.global_step < state.max_steps,
+            "plannedSteps": state.max_steps, "bestStep": best["step"] if best else None,
+            "bestHeldOutLoss": best["heldOutLoss"] if best else None, "heldOutLosses": held_out}
 
 
 def probe_result(evals: list[dict]) -> dict:

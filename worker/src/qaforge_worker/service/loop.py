@@ -12,9 +12,10 @@ from pathlib import Path
 
 import requests
 
+from .. import ranks
 from ..data import load_from_urls, read_exam
-from ..options import LocalOptions, TrainOptions, apply_params
-from ..progress import RunStopped, release_memory
+from ..options import LocalOptions, RunOptions, apply_params
+from ..progress import Reporter, RunStopped, release_memory
 from ..report import thin_metrics
 from .client import LeaseLost, ServiceClient
 from .heartbeat import ServiceReporter
@@ -70,7 +71,7 @@ def deliver(client: ServiceClient, reporter: ServiceReporter, run_id: str, send,
         wait = min(wait * 2, max_wait)
 
 
-def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work_dir: Path,
+def run_claimed(client: ServiceClient, claim: dict, defaults: RunOptions, work_dir: Path,
                 heartbeat_seconds: float = 15.0, local: LocalOptions | None = None,
                 shutdown: threading.Event | None = None) -> str:
     """Take one claimed run to its end. Returns "completed", "failed", "cancelled", "released" or "lease-lost".
@@ -78,7 +79,13 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
     Everything of the run lives in `<work_dir>/<run id>`: data, checkpoints and scores (so a re-claim on this
     machine resumes), output. It is removed once the run is completed, failed or cancelled; kept when the run
     was released, and when a finished result could not be delivered (its path is logged).
+
+    With several processes every rank calls this with the same claim; only the main one talks to the service
+    (heartbeats, data, upload, complete) and touches the run's directory. The others train and score their share
+    and return "follower".
     """
+    if not ranks.is_main():
+        return _follow(claim, defaults, work_dir, local)
     from ..train import run_training
 
     run_id = str(claim["id"])
@@ -88,22 +95,20 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
     finished = False  # a result exists: never throw it away
     keep = False
     try:
-        options, ignored = apply_params(defaults, claim.get("params"))
-        if ignored:  # names only: a value may be a secret or a URL someone hoped the worker would call
-            log.warning("run %s: ignoring params that are not training options: %s", run_id, ", ".join(sorted(ignored)))
-        if not claim.get("baseModel"):
-            raise ValueError("claim has no baseModel")
-        evaluate_only = bool(claim.get("evaluateOnly"))
+        options, run_local = _run_options(claim, defaults, run_dir, local)
+        evaluate_only = run_local.evaluate_only
         log.info("run %s: attempt %s%s", run_id, claim.get("attempt", 1), " (evaluate only)" if evaluate_only else "")
-        run_local = dataclasses.replace(local or LocalOptions(), base_model=claim["baseModel"], dataset="",
-                                        output=str(run_dir / "output"), eval_questions=None, push_to_hub=None,
-                                        evaluate_only=evaluate_only)
-        urls = claim.get("datasetUrls") or {}
-        data = load_from_urls(urls, run_dir / "data", client.http) if urls or not evaluate_only else None
-        exam = read_exam(client.exam(claim["examUrl"])) if claim.get("examUrl") else None
-        retention = read_exam(client.exam(claim["retentionExamUrl"])) \
-            if claim.get("retentionExamUrl") and not evaluate_only else None
-        reporter.check()
+
+        def fetch():
+            urls = claim.get("datasetUrls") or {}
+            data = load_from_urls(urls, run_dir / "data", client.http) if urls or not evaluate_only else None
+            exam = read_exam(client.exam(claim["examUrl"])) if claim.get("examUrl") else None
+            retention = read_exam(client.exam(claim["retentionExamUrl"])) \
+                if claim.get("retentionExamUrl") and not evaluate_only else None
+            return data, exam, retention
+
+        data, exam, retention = ranks.from_main(fetch)  # the other ranks get the same rows
+        ranks.check(reporter)
         result = run_training(options, run_local, reporter, data=data, exam=exam, state_dir=run_dir,
                               retention=retention)
         finished = True
@@ -111,7 +116,7 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
         reporter.flush()  # every phase reaches the service before complete
         if not evaluate_only:
             artifact_url = claim.get("artifactUrl") or client.run_url(run_id, "artifacts")
-            for kind, path in artifact_zips(result.output, options.merge, run_dir / "zips").items():
+            for kind, path in artifact_zips(result.output, options.worker.merge, run_dir / "zips").items():
                 stored = deliver(client, reporter, run_id, lambda: client.upload(artifact_url, kind, path))
                 log.info("run %s: %s uploaded (%s bytes, sha256 %s)", run_id, kind, stored.get("bytes"),
                          stored.get("sha256"))
@@ -156,6 +161,36 @@ def run_claimed(client: ServiceClient, claim: dict, defaults: TrainOptions, work
         release_memory()
 
 
+def _run_options(claim: dict, defaults: RunOptions, run_dir: Path, local: LocalOptions | None):
+    """The run's options (the worker's defaults with the claim's params) and local configuration."""
+    options, ignored = apply_params(defaults, claim.get("params"))
+    if ignored and ranks.is_main():  # names only: a value may be a secret or a URL someone hoped the worker would call
+        log.warning("run %s: ignoring params that are not training options: %s", claim["id"], ", ".join(sorted(ignored)))
+    if not claim.get("baseModel"):
+        raise ValueError("claim has no baseModel")
+    options = options.for_run(claim["baseModel"], run_dir / "output")
+    run_local = dataclasses.replace(local or LocalOptions(), dataset="", eval_questions=None, push_adapter_to=None,
+                                    evaluate_only=bool(claim.get("evaluateOnly")))
+    return options, run_local
+
+
+def _follow(claim: dict, defaults: RunOptions, work_dir: Path, local: LocalOptions | None) -> str:
+    """A non-main rank's part of a run: the same collectives as the main process, no service calls, no files."""
+    from ..train import run_training
+
+    try:
+        options, run_local = _run_options(claim, defaults, Path(work_dir) / str(claim["id"]), local)
+        data, exam, retention = ranks.from_main(lambda: None)
+        ranks.check(Reporter())  # as the main process does: stop with it
+        run_training(options, run_local, Reporter(), data=data, exam=exam, state_dir=Path(work_dir) / str(claim["id"]),
+                     retention=retention)
+    except Exception as exc:  # noqa: BLE001 - the main process reports the run's outcome
+        log.info("run %s on rank %s ended: %s", claim.get("id"), ranks.state().process_index, exc)
+    finally:
+        release_memory()
+    return "follower"
+
+
 def _report_failure(client: ServiceClient, run_id: str, reason: str) -> None:
     try:
         client.fail(run_id, reason)
@@ -163,30 +198,39 @@ def _report_failure(client: ServiceClient, run_id: str, reason: str) -> None:
         log.error("run %s: could not report failure (%s): %s", run_id, reason, exc)
 
 
-def serve(client: ServiceClient, defaults: TrainOptions, local: LocalOptions | None = None, *,
+def serve(client: ServiceClient, defaults: RunOptions, local: LocalOptions | None = None, *,
           work_dir: str | Path, poll_seconds: float = 10.0, lease_seconds: int = 120, heartbeat_seconds: float = 15.0,
           max_runs: int = 0, stop: threading.Event | None = None) -> list[str]:
     """Poll for runs until `stop` is set or `max_runs` runs were handled. Returns each run's outcome.
 
     Setting `stop` during a run (SIGTERM/SIGINT in the CLI) gives the run back to the service at the next
     training step or evaluation batch, after a checkpoint.
+
+    With several processes only the main one claims; it hands each claim (or "wait", or "stop") to every rank, so
+    that all of them work on the same run.
     """
     stop = stop or threading.Event()
     outcomes: list[str] = []
-    log.info("worker %s polling %s", client.worker_id, client.base)
-    while not stop.is_set() and (max_runs <= 0 or len(outcomes) < max_runs):
-        try:
-            claim = client.claim(lease_seconds)
-        except Exception as exc:  # noqa: BLE001 - the service may be restarting; keep polling
-            log.warning("claim failed: %s", exc)
-            claim = None
+    if ranks.is_main():
+        log.info("worker %s polling %s with %d process(es)", client.worker_id, client.base, ranks.state().num_processes)
+    while True:
+        done = stop.is_set() or 0 < max_runs <= len(outcomes)
+        claim = None
+        if ranks.is_main() and not done:
+            try:
+                claim = client.claim(lease_seconds)
+            except Exception as exc:  # noqa: BLE001 - the service may be restarting; keep polling
+                log.warning("claim failed: %s", exc)
+        done, claim = ranks.broadcast((done, claim))
+        if done:
+            return outcomes
         if claim is None:
             stop.wait(poll_seconds)
             continue
-        log.info("claimed run %s (base model %s)", claim.get("id"), claim.get("baseModel"))
+        if ranks.is_main():
+            log.info("claimed run %s (base model %s)", claim.get("id"), claim.get("baseModel"))
         try:
             outcomes.append(run_claimed(client, claim, defaults, Path(work_dir), heartbeat_seconds, local, stop))
         except Exception:  # noqa: BLE001 - e.g. a claim without an id; never stop polling
             log.exception("could not handle claim %r", claim)
             outcomes.append("failed")
-    return outcomes

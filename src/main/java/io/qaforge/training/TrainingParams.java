@@ -14,8 +14,8 @@ import io.qaforge.system.ApiProblem;
 
 /**
  * The hyperparameters a caller may set on a run, with their ranges and the worker's defaults: exactly the worker's
- * training options ({@code TrainOptions} in {@code worker/src/qaforge_worker/options.py}; a test keeps the two in
- * step), plus {@link #SERVICE_ONLY} ones the service itself applies when it serves the dataset. Where a worker sends
+ * params ({@code PARAMS} in {@code worker/src/qaforge_worker/options.py}, each mapped there onto a field of TRL's
+ * {@code SFTConfig} or {@code ModelConfig} or the worker's own options; a test keeps the two in step), plus {@link #SERVICE_ONLY} ones the service itself applies when it serves the dataset. Where a worker sends
  * data or credentials (a judge endpoint, a Hub repo, files on its disk) is the worker's own configuration: a caller
  * naming such an option is refused, so no API caller can make a worker send its keys or tokens elsewhere.
  */
@@ -83,7 +83,7 @@ public final class TrainingParams {
             v -> v instanceof Number n && Rule.between(n, 0, 1) && n.doubleValue() < 1);
 
     private static final Map<String, Option> OPTIONS = new TreeMap<>(Map.ofEntries(
-            Map.entry("epochs", key(Rule.number(0.01, 100), 1.0)),
+            Map.entry("epochs", key(Rule.number(0.01, 1000), 1.0)),
             Map.entry("maxSteps", option(Rule.integer(-1, 1_000_000), -1)),
             Map.entry("learningRate", key(Rule.number(1e-9, 1), 1e-4)),
             Map.entry("lrScheduler", option(Rule.oneOf("linear", "cosine", "cosine_with_restarts", "cosine_with_min_lr", "polynomial",
@@ -97,18 +97,30 @@ public final class TrainingParams {
             Map.entry("loraDropout", option(Rule.number(0, 0.99), 0.0)),
             Map.entry("targetModules", option(Rule.matching("'all-linear' or a comma-separated list of module names",
                     Pattern.compile("all-linear|[A-Za-z0-9_.]{1,100}(,[A-Za-z0-9_.]{1,100}){0,49}")), "all-linear")),
+            Map.entry("useDora", option(Rule.bool(), false)),
+            Map.entry("useRslora", option(Rule.bool(), false)),
+            Map.entry("loadIn4bit", option(Rule.bool(), false)),
             Map.entry("packing", key(Rule.bool(), false)),
             Map.entry("neftuneNoiseAlpha", option(Rule.number(0, 100), null)),
-            Map.entry("gradientCheckpointing", option(Rule.bool(), null)),
+            // On when asked, or when the worker finds a step's activations would not fit in GPU memory.
+            Map.entry("gradientCheckpointing", option(Rule.bool(), false)),
             Map.entry("bf16", option(Rule.bool(), null)),
-            Map.entry("attnImplementation", option(Rule.oneOf("eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"), "sdpa")),
+            Map.entry("optim", option(Rule.oneOf("adamw_torch", "adamw_torch_fused", "adafactor", "adamw_8bit", "paged_adamw_8bit"),
+                    "adamw_torch_fused")),
+            Map.entry("weightDecay", option(Rule.number(0, 1), 0.0)),
+            Map.entry("maxGradNorm", option(Rule.number(0, 1000), 1.0)),
+            Map.entry("useLigerKernel", option(Rule.bool(), false)),
+            Map.entry("torchCompile", option(Rule.bool(), false)),
+            // Kernels that ship with torch or flash-attn only: a Hub kernel repo named here would run its code on the worker.
+            Map.entry("attnImplementation", option(Rule.oneOf("eager", "sdpa", "flash_attention_2"), "sdpa")),
             Map.entry("seed", option(Rule.integer(0, 4_294_967_295L), 42)),
             Map.entry("loggingSteps", option(Rule.integer(1, 10_000), 1)),
-            Map.entry("saveSteps", option(SAVE_STEPS, null)),
+            Map.entry("saveSteps", option(SAVE_STEPS, 0.1)),
             Map.entry("probe", option(Rule.bool(), false)),
             Map.entry("probeEpochs", option(Rule.number(0.01, 100), 5.0)),
             Map.entry("probeEvalsPerEpoch", option(Rule.integer(1, 100), 4)),
             Map.entry("evalLoss", option(Rule.bool(), true)),
+            Map.entry("earlyStoppingPatience", option(Rule.integer(0, 1000), 0)),
             Map.entry("evalLimit", key(Rule.integer(0, 100_000), 200)),
             Map.entry("evalMaxNewTokens", key(Rule.integer(1, 4096), 128)),
             Map.entry("evalBatchSize", option(Rule.integer(1, 1024), 8)),

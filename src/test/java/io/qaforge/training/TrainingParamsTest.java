@@ -14,30 +14,54 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The service's allowlist is the worker's training options, no more and no less, with the same defaults: read from
- * the worker's own declaration ({@code TrainOptions} in options.py), so a new worker option cannot be forgotten here.
+ * The service's allowlist is the worker's params, no more and no less, with the same defaults and ranges: read from
+ * the worker's own declaration ({@code PARAMS} in options.py), so a new worker param cannot be forgotten here.
  */
 class TrainingParamsTest {
 
     static final Path OPTIONS = Path.of("worker/src/qaforge_worker/options.py");
-    /** {@code    learning_rate: float = option(1e-4, "..."}: a field and the literal its default starts with. */
-    static final Pattern FIELD = Pattern.compile("(?m)^    (\\w+): [^=\\n]+= option\\(([^,]+),");
+    /**
+     * {@code    "epochs": Param("sft", "num_train_epochs", 1.0, number(0.01, 1000)),}: a param, its default, and (for
+     * numbers) its range.
+     */
+    static final Pattern PARAM = Pattern.compile(
+            "(?m)^    \"(\\w+)\": Param\\(\"\\w+\", \"\\w+\", ([^,]+), (?:(?:number|integer)\\(([-\\w.]+), ([-\\w.]+)[,)])?");
 
     @Test
-    void everyWorkerTrainingOptionIsAParamWithTheWorkersDefaultAndNothingElseIs() throws IOException {
+    void everyWorkerParamIsAServiceParamWithTheWorkersDefaultAndRangeAndNothingElseIs() throws IOException {
         String source = Files.readString(OPTIONS);
-        String trainOptions = source.substring(source.indexOf("class TrainOptions"), source.indexOf("def to_dict"));
         Map<String, Object> worker = new TreeMap<>();
-        Matcher field = FIELD.matcher(trainOptions);
-        while (field.find()) {
-            worker.put(camel(field.group(1)), literal(field.group(2).strip()));
+        Map<String, String> workerRanges = new TreeMap<>();
+        Matcher param = PARAM.matcher(source.substring(source.indexOf("PARAMS: dict")));
+        while (param.find()) {
+            worker.put(param.group(1), literal(param.group(2).strip()));
+            if (param.group(3) != null) {
+                workerRanges.put(param.group(1), number(param.group(3)) + ".." + number(param.group(4)));
+            }
         }
-        assertThat(worker).as("parsed the worker's options").containsKeys("epochs", "learningRate", "loraR", "merge", "saveSteps");
+        assertThat(worker).as("parsed the worker's params").containsKeys("epochs", "learningRate", "loraR", "merge", "saveSteps",
+                "earlyStoppingPatience", "loadIn4bit", "useLigerKernel");
 
         Map<String, Object> service = new TreeMap<>();
-        TrainingParams.ALL.stream().filter(p -> !TrainingParams.SERVICE_ONLY.contains(p.name()))
-                .forEach(p -> service.put(p.name(), p.defaultValue() instanceof Number n ? n.doubleValue() : p.defaultValue()));
+        Map<String, String> serviceRanges = new TreeMap<>();
+        TrainingParams.ALL.stream().filter(p -> !TrainingParams.SERVICE_ONLY.contains(p.name())).forEach(p -> {
+            service.put(p.name(), p.defaultValue() instanceof Number n ? n.doubleValue() : p.defaultValue());
+            if (p.min() != null) {
+                serviceRanges.put(p.name(), p.min() + ".." + p.max());
+            }
+        });
         assertThat(service).isEqualTo(worker);
+        assertThat(serviceRanges).isEqualTo(workerRanges);
+    }
+
+    @Test
+    void longLowRateSchedulesAndTheTrlOptionsAreAccepted() {
+        Map<String, Object> params = Map.of("epochs", 1000, "learningRate", 1e-8, "lrScheduler", "constant", "earlyStoppingPatience", 5,
+                "loadIn4bit", true, "useLigerKernel", true, "optim", "adamw_torch_fused", "useDora", true, "maxGradNorm", 0.3, "weightDecay", 0.01);
+        assertThat(TrainingParams.validate(params)).isEqualTo(params);
+        assertThatThrownBy(() -> TrainingParams.validate(Map.of("epochs", 1001))).hasMessageContaining("params.epochs must be a number from 0.01 to 1000");
+        assertThatThrownBy(() -> TrainingParams.validate(Map.of("attnImplementation", "kernels-community/flash-attn3")))
+                .hasMessageContaining("params.attnImplementation must be one of eager, flash_attention_2, sdpa");
     }
 
     @Test
@@ -67,12 +91,8 @@ class TrainingParamsTest {
         };
     }
 
-    private static String camel(String snake) {
-        StringBuilder name = new StringBuilder();
-        for (String part : snake.split("_")) {
-            name.append(name.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
-        }
-        return name.toString();
+    private static double number(String python) {
+        return Double.parseDouble(python.replace("_", ""));
     }
 
     private static String snake(String camel) {
