@@ -53,6 +53,15 @@ class FactWriter {
             sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), temperatures.get(i), directions.get(i), "pairs", 0, null, null,
                     facts.size(), call.tokens(), call.cost()));
         }
+        if (spec.params().study() != null) {
+            int index = jdbc.queryForObject("SELECT count(*) FROM task WHERE job_id = ? AND kind = 'facts' AND chunk_id < ?",
+                    Integer.class, task.jobId(), task.chunkId());
+            boolean json = client != null && client.config.structuredOutput();
+            for (JobPlanner.PlannedTask study : planner.studyTasks(spec, json, task.chunkId(), chunkTokens, index, facts.size())) {
+                sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), study.temperature(), study.variant(), "study", 0, null, null,
+                        1, study.estTokens(), study.estCost()));
+            }
+        }
         tasks.insert(sweep);
     }
 }

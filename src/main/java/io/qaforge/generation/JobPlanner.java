@@ -39,6 +39,8 @@ class JobPlanner {
     static final int EXPECTED_TOKENS_PER_FACT = 25;
     /** Completion tokens of one judge verdict line. */
     static final int EXPECTED_TOKENS_PER_VERDICT = 12;
+    /** Completion tokens of one study passage (about 250 words). */
+    static final int EXPECTED_TOKENS_PER_PASSAGE = 350;
     /** The share of asked-for pairs a fact job expects to accept (gate and judge): it sizes the expected top-ups. */
     static final double EXPECTED_YIELD = 0.7;
     /** Chat formatting tokens around each message. */
@@ -46,15 +48,19 @@ class JobPlanner {
     /** Calls one job may plan: ten times a million-token book at nine temperatures. */
     static final int MAX_TASKS = 200_000;
     static final List<String> FACT_VARIANTS = List.of("forward", "reverse", "top-up");
+    /** Focal study passages a remediation round writes per chunk it tops up. */
+    static final int FOCAL_PASSAGES = 2;
 
     /**
      * What a job was asked to do, kept with it. Jobs stored before fact jobs have no strategy, judge or coverage.
      *
-     * @param prompts every template the job uses (recipe: by variant; fact job: {@code facts} and {@code pairs})
+     * @param prompts  every template the job uses (recipe: by variant; fact job: {@code facts} and {@code pairs})
+     * @param language the ISO 639-1 code the job writes in; null: each document's own
+     * @param study    the study passages it writes; null: none (and jobs stored before them)
      */
     record Params(List<UUID> documentIds, List<BigDecimal> temperatures, Integer tokensPerQuestion, Integer questionsPerChunk,
                   List<String> variants, Map<String, String> prompts, double testFraction, long seed, Splits.By splitBy,
-                  Integer chunkLimit, Strategy strategy, Judge judge, Coverage coverage, Mode mode) {
+                  Integer chunkLimit, Strategy strategy, Judge judge, Coverage coverage, Mode mode, String language, Study study) {
 
         boolean facts() {
             return strategy == Strategy.FACTS;
@@ -114,6 +120,8 @@ class JobPlanner {
         Judge judge = judge(request, strategy);
         Coverage coverage = coverage(request.coverage(), strategy);
         Splits.By splitBy = splitBy(request.splitBy(), strategy);
+        String language = Languages.parse(request.language());
+        Study study = Study.parse(request.study());
         requirePrices(request.maxCostUsd(), request.provider(), request.model(), judge);
         int tokensPerQuestion = request.tokensPerQuestion() == null ? DEFAULT_TOKENS_PER_QUESTION : request.tokensPerQuestion();
         boolean json = provider.config.structuredOutput();
@@ -137,6 +145,7 @@ class JobPlanner {
         long planned = strategy == Strategy.FACTS
                 ? (long) selected.size() * (1 + temperatures.size() * (judge == null ? 1 : 2))
                 : (long) selected.size() * temperatures.size() * variants.size() * (judge == null ? 1 : 2);
+        planned += study == null ? 0 : (long) selected.size() * study.perChunk() * (judge == null ? 1 : 2);
         if (planned > MAX_TASKS) {
             throw ApiProblem.badRequest("too-many-tasks", "Too many tasks", "The job would make " + planned + " calls ("
                     + selected.size() + " chunks × " + (strategy == Strategy.FACTS ? "a facts call and " + temperatures.size()
@@ -147,14 +156,24 @@ class JobPlanner {
         var params = new Params(request.documentIds(), temperatures, request.questionsPerChunk() == null ? tokensPerQuestion : null,
                 request.questionsPerChunk(), variants, templates,
                 request.testFraction() == null ? DEFAULT_TEST_FRACTION : request.testFraction(),
-                request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage, mode);
+                request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage, mode,
+                language, study);
         var spec = new JobStore.Spec(null, request.provider(), request.model(), request.context(), params);
 
         Tally tally = new Tally();
         List<PlannedTask> tasks = new ArrayList<>();
-        for (ChunkRepository.Size chunk : selected) {
+        for (int index = 0; index < selected.size(); index++) {
+            ChunkRepository.Size chunk = selected.get(index);
             int n = request.questionsPerChunk() != null ? request.questionsPerChunk()
                     : Math.max(1, Math.round((float) chunk.getTokens() / tokensPerQuestion));
+            if (study != null) {
+                // A fact job's passages are queued with the chunk's facts (its relations passages use them), a recipe job's now.
+                List<PlannedTask> passages = studyTasks(spec, json, chunk.getId(), chunk.getTokens(), index, strategy == Strategy.FACTS ? n : 0);
+                passages.forEach(task -> tally.add(task, judge == null ? null : studyJudgeCall(spec, json, chunk.getTokens())));
+                if (strategy != Strategy.FACTS) {
+                    tasks.addAll(passages);
+                }
+            }
             if (strategy == Strategy.FACTS) {
                 Call facts = factsCall(spec, json, chunk.getTokens(), n);
                 tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, "facts", n, facts.tokens(), facts.cost()));
@@ -194,7 +213,7 @@ class JobPlanner {
         List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
         var params = new Params(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
                 0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
-                p.judge(), p.coverage(), p.mode());
+                p.judge(), p.coverage(), p.mode(), p.language(), p.study());
         var spec = new JobStore.Spec(null, parent.provider(), parent.model(), parent.context(), params);
         Map<Long, Integer> sizes = new HashMap<>();
         chunks.findSizesByIdIn(factsByChunk.keySet()).forEach(size -> sizes.put(size.getId(), size.getTokens()));
@@ -202,6 +221,17 @@ class JobPlanner {
         List<PlannedTask> tasks = new ArrayList<>();
         for (var target : factsByChunk.entrySet()) {
             int chunkTokens = sizes.get(target.getKey());
+            if (params.study() != null) {
+                // Focal passages: centred on the facts the model missed (a recipe job's: on its missed chunk).
+                int facts = params.facts() ? target.getValue().size() : 0;
+                for (int i = 0; i < FOCAL_PASSAGES; i++) {
+                    Call call = studyCall(spec, json, chunkTokens, facts);
+                    PlannedTask task = new PlannedTask(target.getKey(), Study.temperature(i, FOCAL_PASSAGES), StudyStrategy.FOCAL.label(),
+                            "study", 1, call.tokens(), call.cost());
+                    tasks.add(task);
+                    tally.add(task, p.judge() == null ? null : studyJudgeCall(spec, json, chunkTokens));
+                }
+            }
             if (params.facts()) {
                 int facts = target.getValue().size();
                 List<String> directions = params.coverage().sweepDirections(temperatures.size());
@@ -226,7 +256,8 @@ class JobPlanner {
             }
         }
         var request = new JobRequest(p.documentIds(), parent.context(), parent.provider(), parent.model(), null, null, null,
-                null, null, null, null, null, null, null, maxCostUsd, null, null, null, null, p.batch() ? Mode.BATCH.column() : null);
+                null, null, null, null, null, null, null, maxCostUsd, null, null, null, null, p.batch() ? Mode.BATCH.column() : null,
+                null, null);
         return new Plan(request, params, tally.estimate(factsByChunk.size()), tasks, parentId,
                 params.facts() ? factsByChunk : Map.of());
     }
@@ -247,6 +278,35 @@ class JobPlanner {
                 tally.add(judgeCall(spec, json, chunkTokens, asked * facts), 0, "judge");
             }
         }
+    }
+
+    /**
+     * A chunk's study calls, one per passage, each at its own temperature; {@code facts}: how many facts a relations or
+     * focal passage's prompt carries.
+     */
+    List<PlannedTask> studyTasks(JobStore.Spec spec, boolean json, long chunkId, int chunkTokens, int chunkIndex, int facts) {
+        Study study = spec.params().study();
+        List<StudyStrategy> strategies = study.of(chunkIndex);
+        List<PlannedTask> tasks = new ArrayList<>();
+        for (int i = 0; i < strategies.size(); i++) {
+            StudyStrategy strategy = strategies.get(i);
+            Call call = studyCall(spec, json, chunkTokens, strategy == StudyStrategy.RELATIONS ? facts : 0);
+            tasks.add(new PlannedTask(chunkId, Study.temperature(i, strategies.size()), strategy.label(), "study", 1,
+                    call.tokens(), call.cost()));
+        }
+        return tasks;
+    }
+
+    Call studyCall(JobStore.Spec spec, boolean json, int chunkTokens, int facts) {
+        int prompt = overhead(StudyPrompts.study(spec.context(), "", StudyStrategy.CONCEPTS, "")) + chunkTokens
+                + facts * (EXPECTED_TOKENS_PER_FACT + 4);
+        return price(spec, spec.provider(), spec.model(), prompt, EXPECTED_TOKENS_PER_PASSAGE);
+    }
+
+    Call studyJudgeCall(JobStore.Spec spec, boolean json, int chunkTokens) {
+        Judge judge = spec.params().judge();
+        int prompt = overhead(StudyPrompts.judge(spec.context(), "", "", json)) + chunkTokens + EXPECTED_TOKENS_PER_PASSAGE;
+        return price(spec, judge.provider(), judge.model(), prompt, EXPECTED_TOKENS_PER_VERDICT);
     }
 
     Call factsCall(JobStore.Spec spec, boolean json, int chunkTokens, int facts) {
@@ -288,7 +348,7 @@ class JobPlanner {
 
     /** The calls of a plan, added up by kind. */
     private static final class Tally {
-        long questions, promptTokens, completionTokens, factCalls, pairCalls, judgeCalls, topUpCalls;
+        long questions, promptTokens, completionTokens, factCalls, pairCalls, judgeCalls, topUpCalls, studyCalls;
         BigDecimal cost = BigDecimal.ZERO;
         boolean priced = true;
 
@@ -306,13 +366,28 @@ class JobPlanner {
             priced &= call.priced();
         }
 
+        /** A study call, and its judge's where the job has one (counted with the study calls: they are what study costs). */
+        void add(PlannedTask study, Call judge) {
+            studyCalls++;
+            promptTokens += study.estTokens() - EXPECTED_TOKENS_PER_PASSAGE;
+            completionTokens += EXPECTED_TOKENS_PER_PASSAGE;
+            cost = cost.add(study.estCost());
+            if (judge != null) {
+                studyCalls++;
+                promptTokens += judge.promptTokens();
+                completionTokens += judge.completionTokens();
+                cost = cost.add(judge.cost());
+                priced &= judge.priced();
+            }
+        }
+
         long calls() {
-            return factCalls + pairCalls + judgeCalls + topUpCalls;
+            return factCalls + pairCalls + judgeCalls + topUpCalls + studyCalls;
         }
 
         Estimate estimate(int chunks) {
             return new Estimate(chunks, calls(), questions, promptTokens, completionTokens, cost.setScale(6, RoundingMode.HALF_UP),
-                    priced, factCalls, pairCalls, judgeCalls, topUpCalls);
+                    priced, factCalls, pairCalls, judgeCalls, topUpCalls, studyCalls);
         }
     }
 

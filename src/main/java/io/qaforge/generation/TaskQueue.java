@@ -48,12 +48,16 @@ class TaskQueue {
     private final TransactionTemplate transaction;
     private final TopUps topUps;
     private final ExamSplit exams;
+    private final JobDiversity diversity;
+    private final StudyLeaks studyLeaks;
 
-    TaskQueue(JdbcClient db, TransactionTemplate transaction, TopUps topUps, ExamSplit exams) {
+    TaskQueue(JdbcClient db, TransactionTemplate transaction, TopUps topUps, ExamSplit exams, JobDiversity diversity, StudyLeaks studyLeaks) {
         this.db = db;
         this.transaction = transaction;
         this.topUps = topUps;
         this.exams = exams;
+        this.diversity = diversity;
+        this.studyLeaks = studyLeaks;
     }
 
     /**
@@ -300,6 +304,8 @@ class TaskQueue {
         // A job split by fact holds out its exam when it ends with pairs to use (again after a resume or retry).
         if (ended.isPresent() && JobStatus.DATASET_READY.contains(JobStatus.valueOf(ended.get()))) {
             exams.apply(jobId);
+            studyLeaks.apply(jobId);
+            diversity.record(jobId);
         }
     }
 }
