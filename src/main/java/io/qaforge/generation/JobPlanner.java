@@ -121,7 +121,7 @@ class JobPlanner {
         Coverage coverage = coverage(request.coverage(), strategy);
         Splits.By splitBy = splitBy(request.splitBy(), strategy);
         String language = Languages.parse(request.language());
-        Study study = Study.parse(request.study());
+        Study study = Study.parse(request.study(), strategy);
         requirePrices(request.maxCostUsd(), request.provider(), request.model(), judge);
         int tokensPerQuestion = request.tokensPerQuestion() == null ? DEFAULT_TOKENS_PER_QUESTION : request.tokensPerQuestion();
         boolean json = provider.config.structuredOutput();

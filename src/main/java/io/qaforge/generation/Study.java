@@ -23,9 +23,15 @@ record Study(List<String> strategies, int perChunk) {
     static final Study DEFAULT = new Study(Arrays.stream(StudyStrategy.values()).filter(StudyStrategy::chosen)
             .map(StudyStrategy::label).toList(), (int) Arrays.stream(StudyStrategy.values()).filter(StudyStrategy::chosen).count());
 
-    /** The request's {@code study}: on by default, off with {@code false}. */
-    static Study parse(JsonNode spec) {
-        if (spec == null || spec.isNull() || spec.isBoolean() && spec.booleanValue()) {
+    /**
+     * The request's {@code study}: on by default in fact jobs, off with {@code false}; a recipe job keeps the reference
+     * recipe unless it asks for passages.
+     */
+    static Study parse(JsonNode spec, Strategy strategy) {
+        if (spec == null || spec.isNull()) {
+            return strategy == Strategy.FACTS ? DEFAULT : null;
+        }
+        if (spec.isBoolean() && spec.booleanValue()) {
             return DEFAULT;
         }
         if (spec.isBoolean()) {

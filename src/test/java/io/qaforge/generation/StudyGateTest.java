@@ -98,10 +98,11 @@ class StudyGateTest {
 
     @Test
     void studyDefaultsToEveryStrategyAndEachChunkStartsOneFurther() {
-        assertThat(Study.parse(null).strategies()).containsExactly("concepts", "implications", "teacher", "case", "discussion",
+        assertThat(Study.parse(null, Strategy.FACTS).strategies()).containsExactly("concepts", "implications", "teacher", "case", "discussion",
                 "outline", "relations");
-        assertThat(Study.parse(GenerationFixtures.JSON.readTree("false"))).isNull();
-        Study two = Study.parse(GenerationFixtures.JSON.readTree("{\"strategies\":[\"teacher\",\"outline\",\"case\"],\"perChunk\":2}"));
+        assertThat(Study.parse(GenerationFixtures.JSON.readTree("false"), Strategy.FACTS)).isNull();
+        assertThat(Study.parse(null, Strategy.RECIPE)).as("the reference recipe, unless asked").isNull();
+        Study two = Study.parse(GenerationFixtures.JSON.readTree("{\"strategies\":[\"teacher\",\"outline\",\"case\"],\"perChunk\":2}"), Strategy.RECIPE);
         assertThat(two.of(0)).containsExactly(StudyStrategy.TEACHER, StudyStrategy.OUTLINE);
         assertThat(two.of(1)).containsExactly(StudyStrategy.OUTLINE, StudyStrategy.CASE);
         assertThat(Study.temperature(0, 7)).isNotEqualByComparingTo(Study.temperature(1, 7));
