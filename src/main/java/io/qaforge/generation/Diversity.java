@@ -18,7 +18,7 @@ import java.util.zip.Deflater;
  * </ul>
  * Texts are added one at a time, and counting stops at {@link #MAX_WORDS}, so measuring a large job takes bounded memory.
  */
-final class Diversity {
+public final class Diversity {
 
     /**
      * @param texts       how many texts were measured (stopping at {@link #MAX_WORDS})
@@ -27,7 +27,11 @@ final class Diversity {
      * @param distinct2   distinct word pairs over word pairs
      * @param compression UTF-8 bytes over DEFLATE bytes of the texts, one per line
      */
-    record Figure(long texts, long words, double distinct1, double distinct2, double compression) {
+    public record Figure(long texts, long words, double distinct1, double distinct2, double compression) {
+    }
+
+    /** @param pairs each accepted pair's question and answer; @param passages accepted study passages; null where none */
+    public record Figures(Figure pairs, Figure passages) {
     }
 
     /** Enough words for a stable figure (SPA measures a few thousand passages); a larger job is measured on its first. */

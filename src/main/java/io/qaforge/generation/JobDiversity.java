@@ -1,5 +1,7 @@
 package io.qaforge.generation;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.UUID;
 
 import tools.jackson.databind.json.JsonMapper;
@@ -13,10 +15,6 @@ import org.springframework.stereotype.Component;
 @Component
 class JobDiversity {
 
-    /** @param pairs each accepted pair's question and answer; @param passages accepted study passages; null where none */
-    record Figures(Diversity.Figure pairs, Diversity.Figure passages) {
-    }
-
     private final JdbcClient db;
     private final JsonMapper json;
 
@@ -26,17 +24,23 @@ class JobDiversity {
     }
 
     void record(UUID jobId) {
+        db.sql("UPDATE job SET diversity = ?::jsonb WHERE id = ?")
+                .params(json.writeValueAsString(measure(List.of(jobId))), jobId).update();
+    }
+
+    /** The figures of these jobs' accepted text together (a dataset of several jobs). */
+    Diversity.Figures measure(Collection<UUID> jobIds) {
+        String[] ids = jobIds.stream().map(UUID::toString).distinct().sorted().toArray(String[]::new);
         Diversity pairs = new Diversity();
-        db.sql("SELECT question, answer FROM accepted_pair WHERE job_id = ? ORDER BY id").param(jobId)
+        db.sql("SELECT question, answer FROM accepted_pair WHERE job_id = ANY(?::uuid[]) ORDER BY job_id, id").param(ids)
                 .query(rs -> {
                     pairs.add(rs.getString("question") + "\n" + rs.getString("answer"));
                 });
         Diversity passages = new Diversity();
-        db.sql("SELECT text FROM accepted_passage WHERE job_id = ? ORDER BY id").param(jobId)
+        db.sql("SELECT text FROM accepted_passage WHERE job_id = ANY(?::uuid[]) ORDER BY job_id, id").param(ids)
                 .query(rs -> {
                     passages.add(rs.getString("text"));
                 });
-        db.sql("UPDATE job SET diversity = ?::jsonb WHERE id = ?")
-                .params(json.writeValueAsString(new Figures(pairs.figure(), passages.figure())), jobId).update();
+        return new Diversity.Figures(pairs.figure(), passages.figure());
     }
 }

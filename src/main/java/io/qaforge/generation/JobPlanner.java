@@ -221,11 +221,10 @@ class JobPlanner {
         List<PlannedTask> tasks = new ArrayList<>();
         for (var target : factsByChunk.entrySet()) {
             int chunkTokens = sizes.get(target.getKey());
-            if (params.study() != null) {
-                // Focal passages: centred on the facts the model missed (a recipe job's: on its missed chunk).
-                int facts = params.facts() ? target.getValue().size() : 0;
+            if (params.study() != null && params.facts()) {
+                // Focal passages: centred on the facts the model missed (a recipe job has none to centre on).
                 for (int i = 0; i < FOCAL_PASSAGES; i++) {
-                    Call call = studyCall(spec, json, chunkTokens, facts);
+                    Call call = studyCall(spec, json, chunkTokens, target.getValue().size());
                     PlannedTask task = new PlannedTask(target.getKey(), Study.temperature(i, FOCAL_PASSAGES), StudyStrategy.FOCAL.label(),
                             "study", 1, call.tokens(), call.cost());
                     tasks.add(task);

@@ -52,7 +52,7 @@ class JobViews {
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
                 Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobPlanner.Params params,
                 long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches,
-                List<Failure> failures, StudyView study, JobDiversity.Figures diversity) {
+                List<Failure> failures, StudyView study, Diversity.Figures diversity) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
@@ -264,7 +264,7 @@ class JobViews {
                         rs.getString("study_rejects") == null ? Map.of() : read(rs.getString("study_rejects"), REJECTS),
                         rs.getObject("faithfulness") == null ? null : Math.round(rs.getDouble("faithfulness") * 1000) / 1000.0,
                         rs.getLong("study_calls"), rs.getBigDecimal("study_cost")),
-                rs.getString("diversity") == null ? null : read(rs.getString("diversity"), JobDiversity.Figures.class));
+                rs.getString("diversity") == null ? null : read(rs.getString("diversity"), Diversity.Figures.class));
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */

@@ -68,9 +68,11 @@ public class Jobs {
     private final JobPlanner planner;
     private final JobStore store;
     private final GenerationEngine engine;
+    private final JobDiversity diversity;
 
     Jobs(JdbcTemplate jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, JobPlanner planner,
-         JobStore store, GenerationEngine engine) {
+         JobStore store, GenerationEngine engine, JobDiversity diversity) {
+        this.diversity = diversity;
         this.jdbc = jdbc;
         this.documents = documents;
         this.json = json;
@@ -102,6 +104,16 @@ public class Jobs {
                     counts.put(rs.getString(1), rs.getLong(2));
                 }, (Object) array(jobIds));
         return counts;
+    }
+
+    /** How varied these jobs' accepted pairs and study passages are, measured together. */
+    public Diversity.Figures diversity(Collection<UUID> jobIds) {
+        return diversity.measure(jobIds);
+    }
+
+    /** The jobs' accepted study passages; none where they write none. */
+    public long acceptedPassages(Collection<UUID> jobIds) {
+        return jdbc.queryForObject("SELECT count(*) FROM accepted_passage WHERE job_id = ANY(?::uuid[])", Long.class, (Object) array(jobIds));
     }
 
     /** The documents these jobs generate from. */

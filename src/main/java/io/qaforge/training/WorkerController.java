@@ -34,6 +34,7 @@ import io.qaforge.generation.Jobs;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
+import io.qaforge.export.StudyExport;
 import io.qaforge.system.ApiProblem;
 
 /**
@@ -95,9 +96,11 @@ class WorkerController {
     private final Jobs jobs;
     private final Artifacts artifacts;
     private final TrainingProperties properties;
+    private final StudyExport study;
 
     WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Jobs jobs, Artifacts artifacts,
-                     TrainingProperties properties) {
+                     TrainingProperties properties, StudyExport study) {
+        this.study = study;
         this.queue = queue;
         this.runs = runs;
         this.exporter = exporter;
@@ -209,7 +212,8 @@ class WorkerController {
 
     /**
      * The run's jobs exported as chat-row JSONL (their union), the same file a user downloads; the run's
-     * {@code pairsPerRow} and {@code seed} params shape it as they would an export.
+     * {@code pairsPerRow} and {@code seed} params shape it as they would an export. The train split also carries the
+     * jobs' study passages as text rows ({@code {"text", "strategy", "chunkId"}}), after the chat rows.
      */
     @GetMapping(value = "/{id}/dataset", produces = "application/x-ndjson")
     void dataset(@PathVariable UUID id, @RequestParam String split, HttpServletResponse response) throws IOException {
@@ -217,6 +221,9 @@ class WorkerController {
         var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", ExportOptions.DEFAULT_PAIRS_PER_ROW),
                 numberParam(run, "seed", ExportOptions.DEFAULT_SEED), null, false);
         exporter.export(run.getJobIds(), options, response.getOutputStream());
+        if (options.split().equals("train")) {
+            study.write(run.getJobIds(), ExportFormat.JSONL, response.getOutputStream());
+        }
     }
 
     /**

@@ -79,6 +79,8 @@ class StudyJobTest {
     TestRestTemplate http;
     @Autowired
     JdbcClient db;
+    @Autowired
+    Jobs jobs;
 
     @BeforeEach
     void setUp() {
@@ -187,6 +189,34 @@ class StudyJobTest {
         assertThat(view.get("pairsAccepted").asInt()).isZero();
         assertThat(view.at("/rejects/wrong_language").asInt()).isPositive();
         assertThat(view.at("/study/rejects/wrong_language").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aRemediationRoundWritesFocalPassagesOnTheMissedFactsBothWays() {
+        UUID document = GenerationFixtures.upload(http, "rugby.txt", GenerationFixtures.document("international touch rugby", 2));
+        Map<String, Object> request = request(document, "study");
+        request.put("chunkLimit", 2);
+        request.put("study", Map.of("strategies", List.of("concepts"), "perChunk", 1));
+        UUID parent = createJob(http, request);
+        assertThat(awaitEnd(http, parent, Duration.ofSeconds(60)).get("status").asString()).isEqualTo("SUCCEEDED");
+        JsonNode fact = http.getForObject("/api/jobs/" + parent + "/facts?size=1&page=1", JsonNode.class).at("/content/0");
+        long factId = fact.get("id").asLong();
+
+        assertThat(jobs.estimateRemediation(parent, List.of(factId), List.of()).studyCalls()).as("two focal passages and their judges")
+                .isEqualTo(4);
+        fake.reset();
+        UUID child = jobs.remediate(parent, List.of(factId), List.of(), null);
+        JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(view.at("/study/accepted").asInt()).as(view.get("study").toString()).isEqualTo(2);
+        List<FakeOpenAi.Call> focal = fake.calls.stream().filter(call -> call.kind().equals("study")).toList();
+        assertThat(focal).hasSize(2).allSatisfy(call -> {
+            assertThat(call.strategy()).isEqualTo("focal");
+            assertThat(call.prompt()).contains("first from its subject to what the text says of it, then the other way round");
+            assertThat(call.facts()).containsExactly(Map.entry(1, fact.get("text").asString()));
+        });
+        assertThat(db.sql("SELECT strategy, focus_fact_ids[1] FROM study_passage WHERE job_id = ?").param(child)
+                .query((rs, i) -> rs.getString(1) + ":" + rs.getLong(2)).list()).containsOnly("focal:" + factId);
     }
 
     @Test
