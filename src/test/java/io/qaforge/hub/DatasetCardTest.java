@@ -51,7 +51,7 @@ class DatasetCardTest {
                 ---""").contains("load_dataset(\"alice/touch-qa\", \"documents\")")
                 .contains("| question/answer pairs | 500 | 9000 | 0.210 | 0.550 | 3.80 |")
                 .contains("| study passages | 70 | 16000 | 0.180 | 0.490 | 4.40 |");
-        assertThat(DatasetCard.render(plain)).contains("- config_name: default\n").doesNotContain("documents", "## Diversity");
+        assertThat(DatasetCard.render(plain)).contains("- config_name: default\n").doesNotContain("config_name: documents", "## Diversity");
     }
 
     @Test
