@@ -133,6 +133,18 @@ class StudyJobTest {
             assertThat(view.at("/diversity/passages/texts").asInt()).isEqualTo(7);
             assertThat(view.at("/diversity/passages/compression").asDouble()).isGreaterThan(1);
             assertThat(view.at("/diversity/pairs/distinct2").asDouble()).isBetween(0.0, 1.0);
+
+            // Text rows in every export format.
+            List<String> jsonl = http.getForObject("/api/jobs/" + id + "/documents?format=jsonl", String.class).lines().toList();
+            assertThat(jsonl).hasSize(7).allSatisfy(row -> {
+                JsonNode text = GenerationFixtures.JSON.readTree(row);
+                assertThat(text.propertyNames()).containsExactly("text", "strategy", "chunkId");
+                assertThat(STRATEGIES).contains(text.get("strategy").asString());
+            });
+            String csv = http.getForObject("/api/jobs/" + id + "/documents?format=csv", String.class);
+            assertThat(csv).startsWith("text,strategy,chunkId\r\n").contains(",outline,", ",relations,");
+            byte[] parquet = http.getForObject("/api/jobs/" + id + "/documents?format=parquet", byte[].class);
+            assertThat(new String(parquet, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PAR1");
         }
     }
 
