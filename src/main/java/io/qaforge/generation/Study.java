@@ -56,13 +56,13 @@ record Study(List<String> strategies, int perChunk) {
             }
             strategies = List.copyOf(chosen);
         }
-        int perChunk = spec.has("perChunk") ? spec.get("perChunk").asInt() : strategies.size();
-        if (!spec.has("perChunk") || spec.get("perChunk").canConvertToInt()) {
-            if (perChunk < 1 || perChunk > MAX_PER_CHUNK) {
-                throw invalid("study.perChunk is 1 to " + MAX_PER_CHUNK + ", was " + perChunk);
+        int perChunk = strategies.size();
+        if (spec.has("perChunk")) {
+            JsonNode asked = spec.get("perChunk");
+            if (!asked.canConvertToInt() || asked.asInt() < 1 || asked.asInt() > MAX_PER_CHUNK) {
+                throw invalid("study.perChunk is 1 to " + MAX_PER_CHUNK + ", was " + asked);
             }
-        } else {
-            throw invalid("study.perChunk is 1 to " + MAX_PER_CHUNK);
+            perChunk = asked.asInt();
         }
         return new Study(strategies, perChunk);
     }
