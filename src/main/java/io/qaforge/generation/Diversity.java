@@ -45,7 +45,7 @@ public final class Diversity {
     private long texts, words, pairs, bytes, compressed;
 
     /** Adds a text; false once the measure is full and further texts are left out. */
-    boolean add(String text) {
+    public boolean add(String text) {
         if (words >= MAX_WORDS) {
             return false;
         }
@@ -71,7 +71,7 @@ public final class Diversity {
     }
 
     /** The figure of the texts added; null for none. Ends the measure. */
-    Figure figure() {
+    public Figure figure() {
         deflater.finish();
         while (!deflater.finished()) {
             compressed += deflater.deflate(buffer);
