@@ -36,6 +36,7 @@ import org.springframework.web.multipart.MultipartFile;
 import io.qaforge.document.Document;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.PairFiles;
 
 /**
  * Exams: uploaded (JSON, or a CSV/JSONL file) or made from a job's held-out test pairs. A refused exam stores nothing:
@@ -118,8 +119,8 @@ class ExamController {
         if (examName.length() > MAX_NAME) {
             throw ApiProblem.badRequest("invalid-exam", "Invalid exam", "name is limited to " + MAX_NAME + " characters");
         }
-        ExamFiles.Parsed parsed = files.read(file);
-        return created(examName, parsed.format(), parsed.questions(), documentId);
+        PairFiles.Parsed<QuestionInput> parsed = files.read(file);
+        return created(examName, parsed.format(), parsed.rows(), documentId);
     }
 
     @Operation(summary = "Make an exam of a finished job's held-out test pairs, each with its source text as context")

@@ -17,14 +17,15 @@ final class Downloads {
     private Downloads() {
     }
 
-    static void send(Exporter exporter, Collection<UUID> jobIds, String stem, ExportOptions options, HttpServletResponse response)
-            throws IOException {
+    /** @param handWrittenOf the dataset whose hand-written pairs join the jobs' pairs, or null */
+    static void send(Exporter exporter, Collection<UUID> jobIds, UUID handWrittenOf, String stem, ExportOptions options,
+                     HttpServletResponse response) throws IOException {
         response.setContentType(options.format().mediaType());
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                 .filename(stem + "-" + options.split() + (options.flat() ? "-flat" : "") + "." + options.format().extension())
                 .build().toString());
         try {
-            exporter.export(jobIds, options, response.getOutputStream());
+            exporter.export(jobIds, handWrittenOf, options, response.getOutputStream());
         } catch (IOException | RuntimeException e) {
             if (!response.isCommitted()) {
                 response.reset(); // nothing sent yet: let the error go out as problem+json, not as a broken file

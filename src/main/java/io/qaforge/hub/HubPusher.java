@@ -25,6 +25,7 @@ import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.ExportSummary;
 import io.qaforge.export.Exporter;
+import io.qaforge.export.HandWrittenPairs;
 import io.qaforge.export.StudyExport;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.Sha256;
@@ -62,15 +63,17 @@ class HubPusher {
     private final HubClient hub;
     private final HubPushRepository pushes;
     private final Exporter exporter;
+    private final HandWrittenPairs handWritten;
     private final Jobs jobs;
     private final AsyncTaskExecutor executor;
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private final StudyExport study;
 
-    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, Jobs jobs,
+    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, HandWrittenPairs handWritten, Jobs jobs,
               @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor, StudyExport study) {
         this.study = study;
         this.hub = hub;
+        this.handWritten = handWritten;
         this.pushes = pushes;
         this.exporter = exporter;
         this.jobs = jobs;
@@ -118,9 +121,9 @@ class HubPusher {
 
     /**
      * A dataset repo: each split exported to its file, the study passages (if the jobs wrote any) to theirs as the
-     * {@code documents} config beside the pairs' {@code qa}, and the dataset card.
+     * {@code documents} config beside the pairs' {@code qa}, and the dataset card; {@code handWrittenOf} null for a job's.
      */
-    Content dataset(Collection<UUID> jobIds, String repoId, DatasetPlan plan) {
+    Content dataset(Collection<UUID> jobIds, UUID handWrittenOf, String repoId, DatasetPlan plan) {
         return (dir, files) -> {
             Map<String, Long> rows = new LinkedHashMap<>();
             Map<String, Long> pairs = new LinkedHashMap<>();
@@ -128,7 +131,7 @@ class HubPusher {
             for (String split : List.of("train", "test")) {
                 ExportOptions options = new ExportOptions(plan.format(), split, plan.pairsPerRow(), plan.seed(), plan.system(), false);
                 Path file = dir.resolve(split + "." + extension);
-                ExportSummary summary = exporter.export(jobIds, options, file);
+                ExportSummary summary = exporter.export(jobIds, handWrittenOf, options, file);
                 if (summary.rows() == 0) {
                     Files.delete(file); // an empty split is left out rather than declared empty
                     continue;
@@ -143,7 +146,8 @@ class HubPusher {
                 // The same format as the pairs: datasets reads a repo's configs with one builder.
                 files.add(upload("data/" + DatasetCard.DOCUMENTS + "-00000-of-00001." + extension, documents));
             }
-            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, repoId, plan, rows, pairs, passages)));
+            Path card = Files.writeString(dir.resolve("README.md"),
+                    DatasetCard.render(facts(jobIds, handWrittenOf, repoId, plan, rows, pairs, passages)));
             files.add(upload("README.md", card));
             return "Upload qaforge dataset (" + rows.values().stream().mapToLong(Long::longValue).sum() + " rows)";
         };
@@ -154,15 +158,15 @@ class HubPusher {
     }
 
     /** What the card tells: the jobs as generation describes them, and the files just written. */
-    private DatasetCard.Facts facts(Collection<UUID> jobIds, String repoId, DatasetPlan plan, Map<String, Long> rows, Map<String, Long> pairs,
-                                    long passages) {
+    private DatasetCard.Facts facts(Collection<UUID> jobIds, UUID handWrittenOf, String repoId, DatasetPlan plan, Map<String, Long> rows,
+                                    Map<String, Long> pairs, long passages) {
         Jobs.Description jobs = this.jobs.describe(jobIds);
         List<DatasetCard.Document> documents = jobs.documents().stream()
                 .map(d -> new DatasetCard.Document(d.name(), d.sha256(), d.pages())).toList();
         return new DatasetCard.Facts(repoId, plan.license(), plan.format().extension(), rows, pairs,
                 plan.pairsPerRow(), plan.system(), documents, jobs.models(), jobs.contexts(), jobs.temperatures(), jobs.variants(),
-                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList(), jobs.grounding(), passages,
-                this.jobs.diversity(jobIds));
+                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList(), jobs.grounding(),
+                handWrittenOf == null ? Map.of() : handWritten.counts(handWrittenOf), passages, this.jobs.diversity(jobIds));
     }
 
     @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)

@@ -2,6 +2,7 @@ package io.qaforge.hub;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,10 +15,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DatasetCardTest {
 
     static DatasetCard.Facts facts(Jobs.Grounding grounding) {
+        return facts(grounding, Map.of());
+    }
+
+    static DatasetCard.Facts facts(Jobs.Grounding grounding, Map<String, Long> handWritten) {
         return new DatasetCard.Facts("alice/touch-qa", "cc-by-4.0", "parquet", Map.of("train", 90L, "test", 10L),
                 Map.of("train", 450L, "test", 50L), 5, null, List.of(new DatasetCard.Document("rules.pdf", "ab".repeat(32), 12)),
                 List.of("gpt-4o-mini (openai)"), List.of("Touch rugby rules"), List.of("0.01", "1.2"), List.of("forward", "reverse"),
-                List.of("You write question/answer pairs …"), List.of("job-1"), grounding, 0, null);
+                List.of("You write question/answer pairs …"), List.of("job-1"), grounding, handWritten, 0, null);
     }
 
     @Test
@@ -37,7 +42,7 @@ class DatasetCardTest {
         var diversity = new Diversity.Figures(new Diversity.Figure(500, 9000, 0.21, 0.55, 3.8), new Diversity.Figure(70, 16000, 0.18, 0.49, 4.4));
         String card = DatasetCard.render(new DatasetCard.Facts(plain.repoId(), plain.license(), plain.format(), plain.rows(),
                 plain.pairs(), plain.pairsPerRow(), plain.system(), plain.documents(), plain.models(), plain.contexts(),
-                plain.temperatures(), plain.variants(), plain.prompts(), plain.jobIds(), null, 70, diversity));
+                plain.temperatures(), plain.variants(), plain.prompts(), plain.jobIds(), null, Map.of(), 70, diversity));
         assertThat(card).contains("""
                 configs:
                 - config_name: qa
@@ -57,6 +62,14 @@ class DatasetCardTest {
     @Test
     void aRecipeJobsCardSaysNothingOfFacts() {
         String card = DatasetCard.render(facts(null));
-        assertThat(card).doesNotContain("Facts and grounding").contains("Train and test pairs come from the same passages");
+        assertThat(card).doesNotContain("Facts and grounding").contains("Train and test pairs come from the same passages")
+                .doesNotContain("Written by hand");
+    }
+
+    @Test
+    void aDatasetWithHandWrittenPairsSaysWhichRowsAPersonWrote() {
+        String card = DatasetCard.render(facts(null, new TreeMap<>(Map.of("train", 12L, "test", 3L))));
+        assertThat(card).contains("## Written by hand").contains("3 test and 12 train question/answer pairs were written by hand")
+                .contains("variant is `hand-written`");
     }
 }
