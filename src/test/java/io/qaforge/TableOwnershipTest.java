@@ -32,8 +32,8 @@ class TableOwnershipTest {
     static final Map<String, Owned> OWNERS = Map.of(
             "document", new Owned(Set.of("document", "document_text", "chunk"), Set.of("chunk_location")),
             "generation", new Owned(Set.of("job", "job_document", "task", "qa_pair", "fact", "job_fact", "provider_budget",
-                    "provider_batch"),
-                    Set.of("accepted_pair", "job_state")),
+                    "provider_batch", "study_passage"),
+                    Set.of("accepted_pair", "job_state", "accepted_passage")),
             "export", new Owned(Set.of("dataset", "dataset_job", "dataset_pair"), Set.of()),
             "hub", new Owned(Set.of("hub_push"), Set.of()),
             "exam", new Owned(Set.of("exam", "exam_question"), Set.of()),

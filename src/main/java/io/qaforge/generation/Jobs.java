@@ -29,6 +29,7 @@ import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.job.TopUpPlanner;
 import io.qaforge.generation.queue.GenerationEngine;
 import io.qaforge.generation.queue.Ids;
+import io.qaforge.generation.steps.JobDiversity;
 import io.qaforge.generation.steps.TopUps;
 import io.qaforge.system.ApiProblem;
 
@@ -78,9 +79,11 @@ public class Jobs {
     private final TopUpPlanner topUps;
     private final JobStore store;
     private final GenerationEngine engine;
+    private final JobDiversity diversity;
 
     Jobs(JdbcTemplate jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, TopUpPlanner topUps,
-         JobStore store, GenerationEngine engine) {
+         JobStore store, GenerationEngine engine, JobDiversity diversity) {
+        this.diversity = diversity;
         this.jdbc = jdbc;
         this.documents = documents;
         this.json = json;
@@ -112,6 +115,16 @@ public class Jobs {
                     counts.put(rs.getString(1), rs.getLong(2));
                 }, (Object) array(jobIds));
         return counts;
+    }
+
+    /** How varied these jobs' accepted pairs and study passages are, measured together. */
+    public Diversity.Figures diversity(Collection<UUID> jobIds) {
+        return diversity.measure(jobIds);
+    }
+
+    /** The jobs' accepted study passages; none where they write none. */
+    public long acceptedPassages(Collection<UUID> jobIds) {
+        return jdbc.queryForObject("SELECT count(*) FROM accepted_passage WHERE job_id = ANY(?::uuid[])", Long.class, (Object) array(jobIds));
     }
 
     /** The documents these jobs generate from. */

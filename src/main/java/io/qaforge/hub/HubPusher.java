@@ -26,6 +26,7 @@ import io.qaforge.export.ExportOptions;
 import io.qaforge.export.ExportSummary;
 import io.qaforge.export.Exporter;
 import io.qaforge.export.HandWrittenPairs;
+import io.qaforge.export.StudyExport;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.Sha256;
 
@@ -66,9 +67,11 @@ class HubPusher {
     private final Jobs jobs;
     private final AsyncTaskExecutor executor;
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    private final StudyExport study;
 
     HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, HandWrittenPairs handWritten, Jobs jobs,
-              @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor) {
+              @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor, StudyExport study) {
+        this.study = study;
         this.hub = hub;
         this.handWritten = handWritten;
         this.pushes = pushes;
@@ -116,7 +119,10 @@ class HubPusher {
         }
     }
 
-    /** A dataset repo: each split exported to its file, and the dataset card; {@code handWrittenOf} null for a job's. */
+    /**
+     * A dataset repo: each split exported to its file, the study passages (if the jobs wrote any) to theirs as the
+     * {@code documents} config beside the pairs' {@code qa}, and the dataset card; {@code handWrittenOf} null for a job's.
+     */
     Content dataset(Collection<UUID> jobIds, UUID handWrittenOf, String repoId, DatasetPlan plan) {
         return (dir, files) -> {
             Map<String, Long> rows = new LinkedHashMap<>();
@@ -134,7 +140,14 @@ class HubPusher {
                 pairs.put(split, summary.pairs());
                 files.add(upload("data/" + split + "-00000-of-00001." + extension, file));
             }
-            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, handWrittenOf, repoId, plan, rows, pairs)));
+            Path documents = dir.resolve("documents." + extension);
+            long passages = study.write(jobIds, plan.format(), documents);
+            if (passages > 0) {
+                // The same format as the pairs: datasets reads a repo's configs with one builder.
+                files.add(upload("data/" + DatasetCard.DOCUMENTS + "-00000-of-00001." + extension, documents));
+            }
+            Path card = Files.writeString(dir.resolve("README.md"),
+                    DatasetCard.render(facts(jobIds, handWrittenOf, repoId, plan, rows, pairs, passages)));
             files.add(upload("README.md", card));
             return "Upload qaforge dataset (" + rows.values().stream().mapToLong(Long::longValue).sum() + " rows)";
         };
@@ -146,14 +159,14 @@ class HubPusher {
 
     /** What the card tells: the jobs as generation describes them, and the files just written. */
     private DatasetCard.Facts facts(Collection<UUID> jobIds, UUID handWrittenOf, String repoId, DatasetPlan plan, Map<String, Long> rows,
-                                    Map<String, Long> pairs) {
+                                    Map<String, Long> pairs, long passages) {
         Jobs.Description jobs = this.jobs.describe(jobIds);
         List<DatasetCard.Document> documents = jobs.documents().stream()
                 .map(d -> new DatasetCard.Document(d.name(), d.sha256(), d.pages())).toList();
         return new DatasetCard.Facts(repoId, plan.license(), plan.format().extension(), rows, pairs,
                 plan.pairsPerRow(), plan.system(), documents, jobs.models(), jobs.contexts(), jobs.temperatures(), jobs.variants(),
                 jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList(), jobs.grounding(),
-                handWrittenOf == null ? Map.of() : handWritten.counts(handWrittenOf));
+                handWrittenOf == null ? Map.of() : handWritten.counts(handWrittenOf), passages, this.jobs.diversity(jobIds));
     }
 
     @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)

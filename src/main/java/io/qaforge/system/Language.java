@@ -35,23 +35,61 @@ public enum Language {
 
     ENGLISH(com.github.pemistahl.lingua.api.Language.ENGLISH,
             // Lucene's default English list is 33 words; Snowball's (as every other analyzer here uses) has "what", "which", "does".
-            () -> new EnglishAnalyzer(snowballStopwords("english_stop.txt"))),
-    GERMAN(com.github.pemistahl.lingua.api.Language.GERMAN, GermanAnalyzer::new),
-    FRENCH(com.github.pemistahl.lingua.api.Language.FRENCH, FrenchAnalyzer::new),
-    SPANISH(com.github.pemistahl.lingua.api.Language.SPANISH, SpanishAnalyzer::new),
-    ITALIAN(com.github.pemistahl.lingua.api.Language.ITALIAN, ItalianAnalyzer::new),
-    PORTUGUESE(com.github.pemistahl.lingua.api.Language.PORTUGUESE, PortugueseAnalyzer::new),
-    DUTCH(com.github.pemistahl.lingua.api.Language.DUTCH, DutchAnalyzer::new),
-    SWEDISH(com.github.pemistahl.lingua.api.Language.SWEDISH, SwedishAnalyzer::new),
-    RUSSIAN(com.github.pemistahl.lingua.api.Language.RUSSIAN, RussianAnalyzer::new);
+            () -> new EnglishAnalyzer(snowballStopwords("english_stop.txt")), "Write everything in English."),
+    GERMAN(com.github.pemistahl.lingua.api.Language.GERMAN, GermanAnalyzer::new, "Schreibe alles auf Deutsch."),
+    FRENCH(com.github.pemistahl.lingua.api.Language.FRENCH, FrenchAnalyzer::new, "Écris tout en français."),
+    SPANISH(com.github.pemistahl.lingua.api.Language.SPANISH, SpanishAnalyzer::new, "Escribe todo en español."),
+    ITALIAN(com.github.pemistahl.lingua.api.Language.ITALIAN, ItalianAnalyzer::new, "Scrivi tutto in italiano."),
+    PORTUGUESE(com.github.pemistahl.lingua.api.Language.PORTUGUESE, PortugueseAnalyzer::new, "Escreve tudo em português."),
+    DUTCH(com.github.pemistahl.lingua.api.Language.DUTCH, DutchAnalyzer::new, "Schrijf alles in het Nederlands."),
+    SWEDISH(com.github.pemistahl.lingua.api.Language.SWEDISH, SwedishAnalyzer::new, "Skriv allt på svenska."),
+    RUSSIAN(com.github.pemistahl.lingua.api.Language.RUSSIAN, RussianAnalyzer::new, "Пиши всё по-русски.");
+
+    /**
+     * Below this many letters Lingua's guess is no evidence: "IANA.", "Die IANA." and a list of names read as any
+     * language, so shorter texts are never judged to be in the wrong one.
+     */
+    public static final int MIN_DETECTABLE_LETTERS = 40;
 
     private final com.github.pemistahl.lingua.api.Language lingua;
     /** Thread-safe: Lucene keeps each thread's token stream apart. */
     private final Analyzer analyzer;
+    private final String ownWords;
 
-    Language(com.github.pemistahl.lingua.api.Language lingua, Supplier<Analyzer> analyzer) {
+    Language(com.github.pemistahl.lingua.api.Language lingua, Supplier<Analyzer> analyzer, String ownWords) {
         this.lingua = lingua;
         this.analyzer = analyzer.get();
+        this.ownWords = ownWords;
+    }
+
+    /**
+     * The language of a text, where Lingua can tell it among these with confidence; empty for a short or mixed text, or
+     * one in another language.
+     */
+    public static java.util.Optional<Language> detect(String text) {
+        if (text.codePoints().filter(Character::isLetter).count() < MIN_DETECTABLE_LETTERS) {
+            return java.util.Optional.empty();
+        }
+        com.github.pemistahl.lingua.api.Language detected = Detector.INSTANCE.detectLanguageOf(text);
+        return java.util.Arrays.stream(values()).filter(language -> language.lingua == detected).findFirst();
+    }
+
+    /** The language with this ISO 639-1 code ({@code de}), case-insensitive; empty for one qaforge does not compare. */
+    public static java.util.Optional<Language> ofCode(String code) {
+        return java.util.Arrays.stream(values()).filter(language -> language.code().equalsIgnoreCase(code.strip())).findFirst();
+    }
+
+    /** The language's name in English ({@code German}), for prompts and messages. */
+    public String displayName() {
+        return name().charAt(0) + name().substring(1).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * What a prompt says so that the answer comes back in this language: the request in English, which every model
+     * reads, and in the language itself, which makes weaker models switch.
+     */
+    public String instruction() {
+        return "Write every answer in " + displayName() + ", the language of the text. " + ownWords;
     }
 
     /** The text's language, or English when it cannot be told apart. */

@@ -34,6 +34,7 @@ import io.qaforge.generation.Jobs;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
+import io.qaforge.export.StudyExport;
 import io.qaforge.system.ApiProblem;
 
 /**
@@ -95,9 +96,11 @@ class WorkerController {
     private final Jobs jobs;
     private final Artifacts artifacts;
     private final TrainingProperties properties;
+    private final StudyExport study;
 
     WorkerController(TrainingQueue queue, TrainingRunRepository runs, Exporter exporter, Exams exams, Jobs jobs, Artifacts artifacts,
-                     TrainingProperties properties) {
+                     TrainingProperties properties, StudyExport study) {
+        this.study = study;
         this.queue = queue;
         this.runs = runs;
         this.exporter = exporter;
@@ -211,6 +214,8 @@ class WorkerController {
      * The run's jobs exported as chat-row JSONL (their union, with its dataset's hand-written pairs), the same file a user
      * downloads; the run's {@code pairsPerRow} and {@code seed} params shape it as they would an export, and its
      * {@code handWrittenRepeat} writes each hand-written train pair that many times (the one place a source is weighted).
+     * The train split also carries the jobs' study passages as text rows ({@code {"text", "strategy", "chunkId"}}), after
+     * the chat rows.
      */
     @GetMapping(value = "/{id}/dataset", produces = "application/x-ndjson")
     void dataset(@PathVariable UUID id, @RequestParam String split, HttpServletResponse response) throws IOException {
@@ -218,6 +223,9 @@ class WorkerController {
         var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", ExportOptions.DEFAULT_PAIRS_PER_ROW),
                 numberParam(run, "seed", ExportOptions.DEFAULT_SEED), null, false, run.getHandWrittenRepeat());
         exporter.export(run.getJobIds(), run.getDatasetId(), options, response.getOutputStream());
+        if (options.split().equals("train")) {
+            study.write(run.getJobIds(), ExportFormat.JSONL, response.getOutputStream());
+        }
     }
 
     /**

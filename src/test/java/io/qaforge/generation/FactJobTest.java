@@ -94,6 +94,7 @@ class FactJobTest {
         request.put("temperatures", temperatures);
         request.put("questionsPerChunk", 4);
         request.put("chunkLimit", chunks);
+        request.put("study", false); // these tests count pair calls; StudyJobTest covers study passages
         return request;
     }
 

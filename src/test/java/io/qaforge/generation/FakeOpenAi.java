@@ -46,10 +46,32 @@ public class FakeOpenAi implements AutoCloseable {
             return prompt.contains("simple question/answer") ? "simple" : "standard";
         }
 
-        /** {@code facts}, {@code pairs} (a fact job's), {@code judge} or {@code recipe}. */
+        /** {@code facts}, {@code pairs} (a fact job's), {@code judge}, {@code study}, {@code study-judge} or {@code recipe}. */
         String kind() {
             return prompt.startsWith("You list the facts") ? "facts" : prompt.startsWith("You check question/answer pairs") ? "judge"
-                    : prompt.startsWith("You write question/answer pairs") ? "pairs" : "recipe";
+                    : prompt.startsWith("You write question/answer pairs") ? "pairs" : prompt.startsWith("You write a study passage")
+                    ? "study" : prompt.startsWith("You check a study passage") ? "study-judge" : "recipe";
+        }
+
+        /** The language the prompt asks to be answered in: {@code de}, {@code fr} or (by default) {@code en}. */
+        String language() {
+            return prompt.contains("Schreibe alles auf Deutsch") ? "de" : prompt.contains("Écris tout en français") ? "fr" : "en";
+        }
+
+        /** The study strategy a study prompt asks for, by its instructions' first words. */
+        String strategy() {
+            for (String[] opening : STRATEGIES) {
+                if (prompt.contains(opening[1])) {
+                    return opening[0];
+                }
+            }
+            return "";
+        }
+
+        /** The passage a study judge prompt checks. */
+        String passage() {
+            Matcher m = PASSAGE.matcher(prompt);
+            return m.find() ? m.group(1) : "";
         }
 
         /** The chunk the prompt carries. */
@@ -115,6 +137,10 @@ public class FakeOpenAi implements AutoCloseable {
     private static final Pattern TAG = Pattern.compile("F(\\d+)");
     private static final Pattern TOP_UP = Pattern.compile("(?m)^- F(\\d+): (.+)$");
     private static final Pattern PART = Pattern.compile("(\\d+) (forward|reverse)");
+    private static final Pattern PASSAGE = Pattern.compile("<<<PASSAGE\\n(.*?)\\nPASSAGE>>>", Pattern.DOTALL);
+    private static final String[][] STRATEGIES = {{"concepts", "Explain the key concepts"}, {"implications", "Write what follows"},
+            {"teacher", "Write as a teacher"}, {"case", "Write a worked case study"}, {"discussion", "Write a discussion"},
+            {"outline", "Write a mind map"}, {"relations", "Write how the entities"}, {"focal", "Write a passage centred"}};
     private static final Pattern GRADED = Pattern.compile("(?m)^(\\d+)\\. Q: (.*)\\n\\s+A: (.*)$");
     private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
 
@@ -299,6 +325,8 @@ public class FakeOpenAi implements AutoCloseable {
             case "facts" -> facts(call);
             case "pairs" -> factPairs(call, 0);
             case "judge" -> verdicts(call);
+            case "study" -> passage(call);
+            case "study-judge" -> faithfulness(call);
             default -> call.json() ? jsonPairs(call) : linePairs(call);
         };
     }
@@ -364,7 +392,15 @@ public class FakeOpenAi implements AutoCloseable {
                 for (int j = 1; j <= wanted[d]; j++) {
                     int phrasing = firstPhrasing + j;
                     String asked = " (phrasing " + phrasing + " at temperature " + call.temperature() + ")?";
-                    String question = "Phrasing " + phrasing + " at temperature " + call.temperature() + ": " + (d == 0
+                    String opening = String.join(" ", java.util.Arrays.copyOfRange(words, 0, Math.min(5, words.length)));
+                    String ending = String.join(" ", java.util.Arrays.copyOfRange(words, Math.max(0, words.length - 5), words.length));
+                    String question = call.language().equals("de")
+                            ? "Formulierung " + phrasing + " bei Temperatur " + call.temperature() + ": " + (d == 0
+                            ? "Was sagt die Aussage, die mit \"" + opening + "\" beginnt?" : "Welche Aussage endet mit \"" + ending + "\"?")
+                            : call.language().equals("fr")
+                            ? "Formulation " + phrasing + " à la température " + call.temperature() + " : " + (d == 0
+                            ? "que dit l'énoncé qui commence par \"" + opening + "\" ?" : "quel énoncé se termine par \"" + ending + "\" ?")
+                            : "Phrasing " + phrasing + " at temperature " + call.temperature() + ": " + (d == 0
                             ? "what does the statement opening with \"" + String.join(" ", java.util.Arrays.copyOfRange(words, 0,
                             Math.min(5, words.length))) + "\" say" + asked
                             : "which statement ends with \"" + String.join(" ", java.util.Arrays.copyOfRange(words,
@@ -377,6 +413,46 @@ public class FakeOpenAi implements AutoCloseable {
             }
         });
         return call.json() ? root.toString() : text.toString();
+    }
+
+    /**
+     * A careful passage: the chunk's sentences (and the facts a relations or focal prompt lists) in the strategy's
+     * shape, until it is long enough: a discussion's turns, an outline's indented lines, a teacher's steps.
+     */
+    static String passage(Call call) {
+        List<String> sentences = new ArrayList<>();
+        for (String sentence : call.chunk().split("(?<=[.!?])\\s+")) {
+            if (!sentence.isBlank()) {
+                sentences.add(sentence.strip());
+            }
+        }
+        sentences.addAll(call.facts().values());
+        StringBuilder text = new StringBuilder();
+        int words = 0;
+        for (int i = 0; words < 90; i++) {
+            String sentence = sentences.get(i % sentences.size());
+            switch (call.strategy()) {
+                case "discussion" -> text.append(i % 2 == 0 ? "Alex: " : "Sam: ").append(sentence).append('\n');
+                case "outline" -> text.append(i == 0 ? "" : "  ").append(sentence).append('\n');
+                default -> text.append(sentence).append(' ');
+            }
+            words += sentence.split("\\s+").length;
+        }
+        return text.toString().strip();
+    }
+
+    /** The passage's sentences as claims, supported where their numbers and most of their words are the chunk's. */
+    static String faithfulness(Call call) {
+        String chunk = call.chunk().toLowerCase(java.util.Locale.ROOT);
+        int claims = 0, supported = 0;
+        for (String sentence : call.passage().split("(?<=[.!?])\\s+|\\n")) {
+            if (!sentence.isBlank()) {
+                claims++;
+                supported += supported(sentence.replaceFirst("^\\s*(Alex|Sam): ", ""), chunk) ? 1 : 0;
+            }
+        }
+        return call.json() ? "{\"claims\":" + claims + ",\"supported\":" + supported + "}"
+                : "claims: " + claims + "\nsupported: " + supported;
     }
 
     /** A verdict per pair: supported where the answer's numbers and most of its words are the chunk's. */

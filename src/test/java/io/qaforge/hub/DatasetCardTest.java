@@ -6,6 +6,7 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
+import io.qaforge.generation.Diversity;
 import io.qaforge.generation.Jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,7 +22,7 @@ class DatasetCardTest {
         return new DatasetCard.Facts("alice/touch-qa", "cc-by-4.0", "parquet", Map.of("train", 90L, "test", 10L),
                 Map.of("train", 450L, "test", 50L), 5, null, List.of(new DatasetCard.Document("rules.pdf", "ab".repeat(32), 12)),
                 List.of("gpt-4o-mini (openai)"), List.of("Touch rugby rules"), List.of("0.01", "1.2"), List.of("forward", "reverse"),
-                List.of("You write question/answer pairs …"), List.of("job-1"), grounding, handWritten);
+                List.of("You write question/answer pairs …"), List.of("job-1"), grounding, handWritten, 0, null);
     }
 
     @Test
@@ -33,6 +34,29 @@ class DatasetCardTest {
                 .contains("- judge: gpt-4.1 (openai) passed 540 of 600 graded pairs (90.0 %)")
                 .contains("- train pairs removed as near-copies of a test question: 12")
                 .contains("The test split holds out phrasings of each fact");
+    }
+
+    @Test
+    void studyPassagesAreTheDocumentsConfigBesideTheQaOneAndTheDiversityIsShown() {
+        DatasetCard.Facts plain = facts(null);
+        var diversity = new Diversity.Figures(new Diversity.Figure(500, 9000, 0.21, 0.55, 3.8), new Diversity.Figure(70, 16000, 0.18, 0.49, 4.4));
+        String card = DatasetCard.render(new DatasetCard.Facts(plain.repoId(), plain.license(), plain.format(), plain.rows(),
+                plain.pairs(), plain.pairsPerRow(), plain.system(), plain.documents(), plain.models(), plain.contexts(),
+                plain.temperatures(), plain.variants(), plain.prompts(), plain.jobIds(), null, Map.of(), 70, diversity));
+        assertThat(card).contains("""
+                configs:
+                - config_name: qa
+                  default: true
+                  data_files:
+                """).contains("""
+                - config_name: documents
+                  data_files:
+                  - split: train
+                    path: "data/documents-*.parquet"
+                ---""").contains("load_dataset(\"alice/touch-qa\", \"documents\")")
+                .contains("| question/answer pairs | 500 | 9000 | 0.210 | 0.550 | 3.80 |")
+                .contains("| study passages | 70 | 16000 | 0.180 | 0.490 | 4.40 |");
+        assertThat(DatasetCard.render(plain)).contains("- config_name: default\n").doesNotContain("config_name: documents", "## Diversity");
     }
 
     @Test

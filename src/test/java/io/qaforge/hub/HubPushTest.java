@@ -193,6 +193,11 @@ class HubPushTest {
     @Test
     void datasetsLoadsAPushedRepoIntoTrainAndTest() throws Exception {
         PythonDatasets.python();
+        // Two study passages of the job: the repo gets the "documents" config beside "qa" (the default).
+        jdbc.update("""
+                INSERT INTO study_passage (job_id, task_id, chunk_id, strategy, text, temperature, model, judge_verdict)
+                SELECT job_id, id, chunk_id, 'teacher', 'A teacher explains passage ' || id || ' of the manual.', 0.6, 'm', 'pass'
+                FROM task WHERE job_id = ? ORDER BY id LIMIT 2""", job);
         for (String format : List.of("parquet", "jsonl")) {
             String repoId = "alice/loadable-" + format;
             JsonNode done = awaitFinished(push(Map.of("repoId", repoId, "format", format, "pairsPerRow", 3)).get("id").asString());
@@ -207,11 +212,16 @@ class HubPushTest {
                     import json, sys
                     from datasets import load_dataset
                     ds = load_dataset(sys.argv[1])
-                    print(json.dumps({s: ds[s].num_rows for s in ds}))
+                    docs = load_dataset(sys.argv[1], "documents")["train"]
+                    print(json.dumps({**{s: ds[s].num_rows for s in ds}, "documents": docs.num_rows,
+                                      "columns": sorted(docs.column_names), "strategy": docs[0]["strategy"]}))
                     """, tmp, repo.toString());
+            assertThat(loaded.get("documents").asInt()).isEqualTo(2);
+            assertThat(loaded.get("columns").toString()).isEqualTo("[\"chunkId\",\"strategy\",\"text\"]");
+            assertThat(loaded.get("strategy").asString()).isEqualTo("teacher");
 
             String card = Files.readString(repo.resolve("README.md"));
-            assertThat(loaded.size()).isEqualTo(2);
+            assertThat(loaded.size()).isEqualTo(5);
             for (String split : List.of("train", "test")) {
                 assertThat(loaded.get(split).asLong()).isPositive();
                 assertThat(card).contains("| " + split + " | " + loaded.get(split).asLong() + " | ");

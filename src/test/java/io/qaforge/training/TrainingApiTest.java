@@ -47,12 +47,17 @@ class TrainingApiTest {
         assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-2"), "worker-secret").getStatusCode().value())
                 .as("nothing else queued").isEqualTo(204);
 
+        // A study passage of the job: the train split carries it as a text row after the chat rows, the test split not.
+        jdbc.update("""
+                INSERT INTO study_passage (job_id, task_id, chunk_id, strategy, text, temperature, model)
+                SELECT job_id, id, chunk_id, 'teacher', 'A team has six players.', 0.6, 'm' FROM task WHERE job_id = ? ORDER BY id LIMIT 1""", job);
         String train = dataset(claim.getBody().at("/datasetUrls/train").asString());
-        assertThat(train.lines()).hasSize(1).first().satisfies(row -> assertThat(row)
+        assertThat(train.lines()).hasSize(2).first().satisfies(row -> assertThat(row)
                 .startsWith("{\"messages\":[{\"role\":\"user\",\"content\":\"How many players?\"}")
                 .contains("{\"role\":\"assistant\",\"content\":\"Six.\"}")
                 .doesNotContain("Rejected"));
-        assertThat(dataset(claim.getBody().at("/datasetUrls/test").asString())).contains("Which line?").doesNotContain("How many");
+        assertThat(train.lines().toList().getLast()).matches("\\{\"text\":\"A team has six players.\",\"strategy\":\"teacher\",\"chunkId\":\"\\d+\"}");
+        assertThat(dataset(claim.getBody().at("/datasetUrls/test").asString())).contains("Which line?").doesNotContain("How many", "six players");
 
         ResponseEntity<JsonNode> beat = post("/api/worker/trainings/" + id + "/heartbeat",
                 Map.of("workerId", "gpu-1", "step", 10, "totalSteps", 100, "loss", 2.5, "phase", "training"), "worker-secret");

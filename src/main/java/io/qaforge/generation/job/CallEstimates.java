@@ -1,6 +1,8 @@
 package io.qaforge.generation.job;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,6 +13,7 @@ import io.qaforge.generation.job.JobPlanner.Judge;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.steps.Prompts;
+import io.qaforge.generation.steps.StudyPrompts;
 
 /**
  * What one call is expected to take and cost, before it is made: the planners add these up into a job's estimate,
@@ -30,6 +33,14 @@ public class CallEstimates {
     static final double EXPECTED_YIELD = 0.7;
     /** Chat formatting tokens around each message. */
     static final int MESSAGE_OVERHEAD_TOKENS = 8;
+    /** Completion tokens of one study passage (about 250 words). */
+    static final int EXPECTED_TOKENS_PER_PASSAGE = 350;
+    /** Focal study passages a remediation round writes per chunk it tops up. */
+    static final int FOCAL_PASSAGES = 2;
+
+    /** A study call to make: its strategy and temperature, and what it is expected to take. */
+    public record StudyCall(StudyStrategy strategy, BigDecimal temperature, Call call) {
+    }
 
     /** One call's expected tokens and price (zero when unpriced). */
     public record Call(int promptTokens, int completionTokens, BigDecimal cost, boolean priced) {
@@ -63,6 +74,42 @@ public class CallEstimates {
                 tally.add(judgeCall(spec, json, chunkTokens, asked * facts), 0, "judge");
             }
         }
+    }
+
+    /**
+     * A chunk's study calls, one per passage, each at its own temperature; {@code facts}: how many facts a relations
+     * passage's prompt carries.
+     */
+    public List<StudyCall> studyCalls(JobSpec spec, boolean json, int chunkTokens, int chunkIndex, int facts) {
+        List<StudyStrategy> strategies = spec.params().study().of(chunkIndex);
+        List<StudyCall> calls = new ArrayList<>();
+        for (int i = 0; i < strategies.size(); i++) {
+            StudyStrategy strategy = strategies.get(i);
+            calls.add(new StudyCall(strategy, Study.temperature(i, strategies.size()),
+                    studyCall(spec, chunkTokens, strategy == StudyStrategy.RELATIONS ? facts : 0)));
+        }
+        return calls;
+    }
+
+    /** A remediation round's focal passages of a chunk, centred on {@code facts} facts. */
+    List<StudyCall> focalCalls(JobSpec spec, int chunkTokens, int facts) {
+        List<StudyCall> calls = new ArrayList<>();
+        for (int i = 0; i < FOCAL_PASSAGES; i++) {
+            calls.add(new StudyCall(StudyStrategy.FOCAL, Study.temperature(i, FOCAL_PASSAGES), studyCall(spec, chunkTokens, facts)));
+        }
+        return calls;
+    }
+
+    private Call studyCall(JobSpec spec, int chunkTokens, int facts) {
+        int prompt = overhead(StudyPrompts.study(spec.context(), "", StudyStrategy.CONCEPTS, "")) + chunkTokens
+                + facts * (EXPECTED_TOKENS_PER_FACT + 4);
+        return price(spec, spec.provider(), spec.model(), prompt, EXPECTED_TOKENS_PER_PASSAGE);
+    }
+
+    public Call studyJudgeCall(JobSpec spec, boolean json, int chunkTokens) {
+        Judge judge = spec.params().judge();
+        int prompt = overhead(StudyPrompts.judge(spec.context(), "", "", json)) + chunkTokens + EXPECTED_TOKENS_PER_PASSAGE;
+        return price(spec, judge.provider(), judge.model(), prompt, EXPECTED_TOKENS_PER_VERDICT);
     }
 
     Call factsCall(JobSpec spec, boolean json, int chunkTokens, int facts) {

@@ -51,9 +51,23 @@ public class JobPlanner {
         boolean json = valid.json();
         Tally tally = new Tally();
         List<PlannedTask> tasks = new ArrayList<>();
-        for (ChunkRepository.Size chunk : valid.chunks()) {
+        for (int index = 0; index < valid.chunks().size(); index++) {
+            ChunkRepository.Size chunk = valid.chunks().get(index);
             int n = request.questionsPerChunk() != null ? request.questionsPerChunk()
                     : Math.max(1, Math.round((float) chunk.getTokens() / valid.tokensPerQuestion()));
+            if (params.study() != null) {
+                // A fact job's passages are queued with the chunk's facts (its relations passages use them), a recipe job's now.
+                for (CallEstimates.StudyCall study : estimates.studyCalls(spec, json, chunk.getTokens(), index, params.facts() ? n : 0)) {
+                    tally.add(study.call(), 0, "study");
+                    if (params.judge() != null) {
+                        tally.add(estimates.studyJudgeCall(spec, json, chunk.getTokens()), 0, "study");
+                    }
+                    if (!params.facts()) {
+                        tasks.add(new PlannedTask(chunk.getId(), study.temperature(), study.strategy().label(), "study", 1,
+                                study.call().tokens(), study.call().cost()));
+                    }
+                }
+            }
             if (params.facts()) {
                 CallEstimates.Call facts = estimates.factsCall(spec, json, chunk.getTokens(), n);
                 tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, "facts", n, facts.tokens(), facts.cost()));

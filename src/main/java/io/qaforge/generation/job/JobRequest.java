@@ -33,6 +33,10 @@ import jakarta.validation.constraints.Size;
  *                          jobs, with the job's own provider and model
  * @param coverage          accepted phrasings per fact, and how many of them in the reverse direction (fact jobs)
  * @param mode              {@code sync} (default) or {@code batch}: through the provider's Batch API, at its batch price
+ * @param language          ISO 639-1 code of the language to write in ({@code de}); by default each document's own,
+ *                          detected
+ * @param study             {@code {"strategies": ["concepts", …], "perChunk": N}}, {@code true} (the default: every
+ *                          strategy, one passage each per chunk) or {@code false} (no study passages)
  */
 public record JobRequest(
         @NotEmpty @Size(max = MAX_DOCUMENTS) List<UUID> documentIds,
@@ -54,7 +58,9 @@ public record JobRequest(
         @Size(max = 20) String strategy,
         JsonNode judge,
         @Valid Coverage coverage,
-        @Size(max = 20) String mode) {
+        @Size(max = 20) String mode,
+        @Size(max = 20) String language,
+        JsonNode study) {
 
     record Coverage(@Positive @Max(MAX_PHRASINGS) Integer phrasings, @PositiveOrZero @Max(MAX_PHRASINGS) Integer reverse) {
     }

@@ -23,6 +23,7 @@ import org.springframework.data.support.PageableExecutionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
+import io.qaforge.generation.Diversity;
 import io.qaforge.generation.Estimate;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.Jobs;
@@ -51,6 +52,8 @@ public class JobViews {
      * @param mode           {@code sync} or {@code batch}
      * @param batches        a batch-mode job's batches, oldest first
      * @param failures       why its failed tasks failed: the most common reasons, with how many tasks each
+     * @param study          its study passages; null where the job writes none
+     * @param diversity      how varied its accepted text is, measured when it ended; null before
      */
     public record View(UUID id, JobStatus status, String strategy, String provider, String model, String context, Estimate estimate,
                 TaskCounts tasks, long pairsAccepted, long pairsJudging, Map<String, Long> rejects, JudgeCounts judge,
@@ -58,7 +61,7 @@ public class JobViews {
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
                 Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobParams params,
                 long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches,
-                List<Failure> failures) {
+                List<Failure> failures, StudyView study, Diversity.Figures diversity) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
@@ -78,6 +81,16 @@ public class JobViews {
      */
     record BatchView(String id, String status, int total, int completed, int failed, String error, Instant createdAt,
                      Instant completedAt, boolean settled) {
+    }
+
+    /**
+     * @param accepted     passages that passed the gate and the judge
+     * @param judging      passages that passed the gate and await the judge
+     * @param rejects      rejected passages by reason
+     * @param faithfulness the mean share of claims the chunk supports, over the passages the judge graded; null before
+     * @param calls        study calls and their judges' calls so far, and what they cost
+     */
+    record StudyView(long accepted, long judging, Map<String, Long> rejects, Double faithfulness, long calls, BigDecimal costUsd) {
     }
 
     /** @param reason the last error of these tasks, as the engine recorded it when it gave up on them */
@@ -135,7 +148,8 @@ public class JobViews {
                    t.total, t.done, t.failed, t.pending, t.running, t.cancelled, t.last_minute, t.finished, t.nothing_to_teach,
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
                    coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
-                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches, fl.failures
+                   coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches, fl.failures,
+                   s.study_accepted, s.study_judging, s.study_rejects, s.faithfulness, t.study_calls, t.study_cost, j.diversity
             FROM job j
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
@@ -148,8 +162,18 @@ public class JobViews {
                        count(*) FILTER (WHERE status IN ('DONE', 'FAILED')) AS finished,
                        count(*) FILTER (WHERE kind = 'facts' AND status = 'DONE' AND NOT EXISTS (
                            SELECT 1 FROM job_fact jf WHERE jf.job_id = task.job_id AND jf.chunk_id = task.chunk_id)) AS nothing_to_teach,
-                       max(finished_at) FILTER (WHERE status IN ('DONE', 'FAILED')) AS last_finished
+                       max(finished_at) FILTER (WHERE status IN ('DONE', 'FAILED')) AS last_finished,
+                       count(*) FILTER (WHERE kind IN ('study', 'study-judge') AND status = 'DONE') AS study_calls,
+                       coalesce(sum(cost_usd) FILTER (WHERE kind IN ('study', 'study-judge')), 0) AS study_cost
                 FROM task WHERE job_id = j.id) t
+            CROSS JOIN LATERAL (
+                SELECT count(*) FILTER (WHERE rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending') AS study_accepted,
+                       count(*) FILTER (WHERE rejected_reason IS NULL AND judge_verdict = 'pending') AS study_judging,
+                       avg(faithfulness) AS faithfulness,
+                       (SELECT json_object_agg(reason, n ORDER BY n DESC, reason)
+                        FROM (SELECT rejected_reason AS reason, count(*) AS n FROM study_passage
+                              WHERE job_id = j.id AND rejected_reason IS NOT NULL GROUP BY 1) x) AS study_rejects
+                FROM study_passage WHERE job_id = j.id) s
             CROSS JOIN LATERAL (
                 WITH r AS (SELECT rejected_reason AS reason, judge_verdict AS verdict, count(*) AS n FROM qa_pair
                            WHERE job_id = j.id GROUP BY rejected_reason, judge_verdict)
@@ -244,7 +268,12 @@ public class JobViews {
                 rs.getLong("cached_prompt_tokens"), new GenerationProperties.Cost(rs.getBigDecimal("input_cost_usd"),
                 rs.getBigDecimal("cached_input_cost_usd"), rs.getBigDecimal("output_cost_usd"), rs.getBigDecimal("batch_discount_usd")),
                 rs.getString("mode"), rs.getString("batches") == null ? List.of() : read(rs.getString("batches"), BATCHES),
-                rs.getString("failures") == null ? List.of() : read(rs.getString("failures"), FAILURES));
+                rs.getString("failures") == null ? List.of() : read(rs.getString("failures"), FAILURES),
+                params.study() == null ? null : new StudyView(rs.getLong("study_accepted"), rs.getLong("study_judging"),
+                        rs.getString("study_rejects") == null ? Map.of() : read(rs.getString("study_rejects"), REJECTS),
+                        rs.getObject("faithfulness") == null ? null : Math.round(rs.getDouble("faithfulness") * 1000) / 1000.0,
+                        rs.getLong("study_calls"), rs.getBigDecimal("study_cost")),
+                rs.getString("diversity") == null ? null : read(rs.getString("diversity"), Diversity.Figures.class));
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */

@@ -64,6 +64,8 @@ public class RequestValidator {
         Judge judge = judge(request, strategy);
         Coverage coverage = coverage(request.coverage(), strategy);
         Splits.By splitBy = splitBy(request.splitBy(), strategy);
+        String language = Languages.parse(request.language());
+        Study study = Study.parse(request.study(), strategy);
         requirePrices(request.maxCostUsd(), request.provider(), request.model(), judge);
         int tokensPerQuestion = request.tokensPerQuestion() == null ? DEFAULT_TOKENS_PER_QUESTION : request.tokensPerQuestion();
         boolean json = provider.config.structuredOutput();
@@ -87,6 +89,7 @@ public class RequestValidator {
         long planned = strategy == Strategy.FACTS
                 ? (long) selected.size() * (1 + temperatures.size() * (judge == null ? 1 : 2))
                 : (long) selected.size() * temperatures.size() * variants.size() * (judge == null ? 1 : 2);
+        planned += study == null ? 0 : (long) selected.size() * study.perChunk() * (judge == null ? 1 : 2);
         if (planned > MAX_TASKS) {
             throw ApiProblem.badRequest("too-many-tasks", "Too many tasks", "The job would make " + planned + " calls ("
                     + selected.size() + " chunks × " + (strategy == Strategy.FACTS ? "a facts call and " + temperatures.size()
@@ -97,7 +100,8 @@ public class RequestValidator {
         var params = new JobParams(request.documentIds(), temperatures, request.questionsPerChunk() == null ? tokensPerQuestion : null,
                 request.questionsPerChunk(), variants, templates,
                 request.testFraction() == null ? DEFAULT_TEST_FRACTION : request.testFraction(),
-                request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage, mode);
+                request.seed() == null ? DEFAULT_SEED : request.seed(), splitBy, request.chunkLimit(), strategy, judge, coverage, mode,
+                language, study);
         var spec = new JobSpec(null, request.provider(), request.model(), request.context(), params);
         return new Valid(spec, selected, tokensPerQuestion, json);
     }

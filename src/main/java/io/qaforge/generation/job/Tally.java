@@ -8,7 +8,7 @@ import io.qaforge.generation.job.CallEstimates.Call;
 
 /** The calls of a plan, added up by kind. */
 final class Tally {
-    long questions, promptTokens, completionTokens, factCalls, pairCalls, judgeCalls, topUpCalls;
+    long questions, promptTokens, completionTokens, factCalls, pairCalls, judgeCalls, topUpCalls, studyCalls;
     BigDecimal cost = BigDecimal.ZERO;
     boolean priced = true;
 
@@ -17,6 +17,7 @@ final class Tally {
             case "facts" -> factCalls++;
             case "pairs" -> pairCalls++;
             case "judge" -> judgeCalls++;
+            case "study" -> studyCalls++; // a passage's call, or its judge's: what study costs
             default -> topUpCalls++;
         }
         questions += kind.equals("facts") ? 0 : pairs;
@@ -27,11 +28,11 @@ final class Tally {
     }
 
     long calls() {
-        return factCalls + pairCalls + judgeCalls + topUpCalls;
+        return factCalls + pairCalls + judgeCalls + topUpCalls + studyCalls;
     }
 
     Estimate estimate(int chunks) {
         return new Estimate(chunks, calls(), questions, promptTokens, completionTokens, cost.setScale(6, RoundingMode.HALF_UP),
-                priced, factCalls, pairCalls, judgeCalls, topUpCalls);
+                priced, factCalls, pairCalls, judgeCalls, topUpCalls, studyCalls);
     }
 }

@@ -49,7 +49,7 @@ public class TopUpPlanner {
         List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
         var params = new JobParams(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
                 0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
-                p.judge(), p.coverage(), p.mode());
+                p.judge(), p.coverage(), p.mode(), p.language(), p.study());
         var spec = new JobSpec(null, parent.provider(), parent.model(), parent.context(), params);
         Map<Long, Integer> sizes = new HashMap<>();
         chunks.findSizesByIdIn(factsByChunk.keySet()).forEach(size -> sizes.put(size.getId(), size.getTokens()));
@@ -57,6 +57,17 @@ public class TopUpPlanner {
         List<JobPlanner.PlannedTask> tasks = new ArrayList<>();
         for (var target : factsByChunk.entrySet()) {
             int chunkTokens = sizes.get(target.getKey());
+            if (params.study() != null && params.facts()) {
+                // Focal passages: centred on the facts the model missed (a recipe job has none to centre on).
+                for (CallEstimates.StudyCall focal : estimates.focalCalls(spec, chunkTokens, target.getValue().size())) {
+                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), focal.temperature(), focal.strategy().label(), "study", 1,
+                            focal.call().tokens(), focal.call().cost()));
+                    tally.add(focal.call(), 0, "study");
+                    if (p.judge() != null) {
+                        tally.add(estimates.studyJudgeCall(spec, json, chunkTokens), 0, "study");
+                    }
+                }
+            }
             if (params.facts()) {
                 int facts = target.getValue().size();
                 List<String> directions = params.coverage().sweepDirections(temperatures.size());
@@ -81,7 +92,8 @@ public class TopUpPlanner {
             }
         }
         var request = new JobRequest(p.documentIds(), parent.context(), parent.provider(), parent.model(), null, null, null,
-                null, null, null, null, null, null, null, maxCostUsd, null, null, null, null, p.batch() ? Mode.BATCH.column() : null);
+                null, null, null, null, null, null, null, maxCostUsd, null, null, null, null, p.batch() ? Mode.BATCH.column() : null,
+                null, null);
         return new JobPlanner.Plan(request, params, tally.estimate(factsByChunk.size()), tasks, parentId,
                 params.facts() ? factsByChunk : Map.of());
     }

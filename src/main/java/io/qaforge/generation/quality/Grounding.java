@@ -60,6 +60,11 @@ public final class Grounding {
             + "text document passage section chapter paragraph spec specification article paper excerpt chunk manual page "
             + "question answer rule rules thing things part parts").split(" ")));
     private static final int KEY_TERMS = 12;
+    /** A study passage's bounds: enough words to teach something, at most what a call's answer holds. */
+    static final int MIN_PASSAGE_WORDS = 60, MAX_PASSAGE_CHARS = 6000;
+    /** Markdown a passage must not carry: headings, emphasis, table rows, code fences. */
+    private static final Pattern PASSAGE_MARKUP = Pattern.compile("(?m)^\\s*(#{1,6}\\s|\\|.*\\||```)|\\*\\*|__\\w");
+    private static final Pattern IDENTIFIER = Pattern.compile("[\\p{L}\\p{N}_]+");
     /**
      * An answer with fewer content words than this ("IANA.", "The one called charset.") says what it claims together with
      * its question, so its support is measured on both.
@@ -73,6 +78,8 @@ public final class Grounding {
     private final Set<String> chunkStems;
     private final Set<String> sourceStems;
     private final String chunkWords;
+    /** The words of the chunk and facts, lower case: where a passage's identifiers must come from. */
+    private final Set<String> sourceWords = new HashSet<>();
     private final Set<String> keyTerms;
     private final List<Set<Long>> promptUnits;
     private final Set<String> promptLines;
@@ -82,8 +89,13 @@ public final class Grounding {
      * @param minSupport the grounding floor: the least share of an answer's content words that the chunk or the facts
      *                   hold ({@code qaforge.generation.min-lexical-support})
      */
-  public   Grounding(String chunk, Collection<String> facts, Collection<String> promptTexts, double minSupport) {
-        this.language = Language.of(chunk);
+    public Grounding(String chunk, Collection<String> facts, Collection<String> promptTexts, double minSupport) {
+        this(chunk, Language.of(chunk), facts, promptTexts, minSupport);
+    }
+
+    /** @param language the language the call asked to be answered in: text in another is {@code wrong_language} */
+    public Grounding(String chunk, Language language, Collection<String> facts, Collection<String> promptTexts, double minSupport) {
+        this.language = language;
         this.minSupport = minSupport;
         this.chunkNumbers = chunkNumbers(chunk);
         this.chunkShingles = NearDuplicates.shingles(chunk);
@@ -91,6 +103,10 @@ public final class Grounding {
         this.sourceStems = new HashSet<>(chunkStems);
         facts.forEach(fact -> sourceStems.addAll(language.stems(fact)));
         this.chunkWords = " " + PairFilter.normalise(chunk) + " ";
+        for (String text : facts) {
+            sourceWords.addAll(List.of(text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+")));
+        }
+        sourceWords.addAll(List.of(chunk.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+")));
         this.keyTerms = keyTerms(chunk);
         this.promptUnits = new ArrayList<>();
         this.promptLines = new HashSet<>();
@@ -122,6 +138,9 @@ public final class Grounding {
         }
         if (syntactic != null) {
             return syntactic;
+        }
+        if (wrongLanguage(pair.question()) || wrongLanguage(pair.answer())) {
+            return "wrong_language";
         }
         if (!unsupportedNumbers(pair.answer()).isEmpty()) {
             return "unsupported_number";
@@ -163,6 +182,9 @@ public final class Grounding {
         if (PairFilter.normalise(fact).split(" ").length < 3 || markupAnswer(fact) || markupQuestion(fact)) {
             return "markup";
         }
+        if (wrongLanguage(fact)) {
+            return "wrong_language";
+        }
         if (share(language.stems(fact), chunkStems) < minSupport) {
             return "not_in_chunk";
         }
@@ -176,6 +198,62 @@ public final class Grounding {
             return "unsupported_name";
         }
         return null;
+    }
+
+    /**
+     * Why a study passage is unfit to train on, or null: the pair checks in a passage's form. Its length within bounds,
+     * no markup (headings, emphasis, tables, tags or code), no prompt text copied back, its language the call's, every
+     * number and name (quoted, or written as identifiers are: {@code MIME_INFO}, {@code IPv6}) the chunk's or its facts',
+     * and its content words above the grounding floor, as an answer's.
+     */
+    public String passageRejectReason(String passage) {
+        String text = passage.strip();
+        if (text.isEmpty()) {
+            return "empty";
+        }
+        if (words(text) < MIN_PASSAGE_WORDS) {
+            return "too_short";
+        }
+        if (text.length() > MAX_PASSAGE_CHARS) {
+            return "too_long";
+        }
+        if (PASSAGE_MARKUP.matcher(text).find() || markupAnswer(text)) {
+            return "markup";
+        }
+        if (echoes(text)) {
+            return "prompt_echo";
+        }
+        if (wrongLanguage(text)) {
+            return "wrong_language";
+        }
+        if (!unsupportedNumbers(text).isEmpty()) {
+            return "unsupported_number";
+        }
+        if (unsupportedName(text) || unsupportedIdentifier(text)) {
+            return "unsupported_name";
+        }
+        if (share(language.stems(text), sourceStems) < minSupport) {
+            return "unsupported_content";
+        }
+        return null;
+    }
+
+    /** A text long enough to tell its language, in a language other than the call's. */
+    private boolean wrongLanguage(String text) {
+        return Language.detect(text).filter(detected -> detected != language).isPresent();
+    }
+
+    /** A word written as an identifier (digits in letters, an underscore, a capital inside) that the source lacks. */
+    private boolean unsupportedIdentifier(String text) {
+        for (Matcher m = IDENTIFIER.matcher(text); m.find(); ) {
+            String token = m.group();
+            boolean identifier = token.contains("_") || token.chars().anyMatch(Character::isDigit) && token.chars().anyMatch(Character::isLetter)
+                    || token.chars().skip(1).anyMatch(Character::isUpperCase);
+            if (identifier && !sourceWords.contains(token.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The numbers of the text, in digits or words, that the chunk does not contain in either way of writing. */

@@ -12,7 +12,7 @@ import java.util.Set;
  */
 public final class NearDuplicates {
 
-    static final double THRESHOLD = 0.8;
+    public static final double THRESHOLD = 0.8;
     private static final int SHINGLE = 3;
 
     private NearDuplicates() {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -49,6 +50,7 @@ public class ExamSplit {
 
     /** A job split by fact holds out its exam when it ends with pairs to use (again after a resume or retry). */
     @EventListener
+    @Order(1) // before StudyLeaks and JobDiversity, which read the split
     void on(JobEnded ended) {
         if (JobStatus.DATASET_READY.contains(ended.status())) {
             apply(ended.jobId());

@@ -61,6 +61,15 @@ public class FactWriter {
             sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), temperatures.get(i), directions.get(i), "pairs", 0, null, null,
                     facts.size(), call.tokens(), call.cost()));
         }
+        if (spec.params().study() != null) {
+            int index = jdbc.queryForObject("SELECT count(*) FROM task WHERE job_id = ? AND kind = 'facts' AND chunk_id < ?",
+                    Integer.class, task.jobId(), task.chunkId());
+            boolean json = client != null && client.config.structuredOutput();
+            for (CallEstimates.StudyCall study : estimates.studyCalls(spec, json, chunkTokens, index, facts.size())) {
+                sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), study.temperature(), study.strategy().label(), "study", 0,
+                        null, null, 1, study.call().tokens(), study.call().cost()));
+            }
+        }
         tasks.insert(sweep);
     }
 }

@@ -14,6 +14,8 @@ import org.springframework.stereotype.Component;
 import io.qaforge.document.Chunk;
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.job.JobSpec;
+import io.qaforge.generation.job.Languages;
+import io.qaforge.generation.job.StudyStrategy;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.quality.FactList;
 import io.qaforge.generation.quality.Grounding;
@@ -21,6 +23,7 @@ import io.qaforge.generation.quality.PairFilter;
 import io.qaforge.generation.quality.PairParser;
 import io.qaforge.generation.quality.Verdicts;
 import io.qaforge.generation.queue.TaskQueue;
+import io.qaforge.system.Language;
 
 /**
  * What each kind of task asks its provider and what becomes of the answer. A step is built when its task runs, from
@@ -61,9 +64,13 @@ public class Steps {
     private final TopUps topUps;
     private final JsonMapper mapper;
     private final double minLexicalSupport;
+    private final Languages languages;
+    private final StudySteps study;
 
     Steps(ChunkRepository chunks, JdbcClient db, PairWriter pairs, FactWriter facts, JudgeWriter judge, TopUps topUps,
-          GenerationProperties properties, JsonMapper mapper) {
+          GenerationProperties properties, JsonMapper mapper, Languages languages, StudySteps study) {
+        this.languages = languages;
+        this.study = study;
         this.chunks = chunks;
         this.db = db;
         this.pairs = pairs;
@@ -76,11 +83,17 @@ public class Steps {
 
     public Step prepare(JobSpec spec, TaskQueue.Claimed task, boolean json) {
         Chunk chunk = chunks.findById(task.chunkId()).orElseThrow();
-        return switch (task.kind()) {
+        Language language = languages.of(spec.params(), chunk);
+        Step step = switch (task.kind()) {
             case "facts" -> factsStep(spec, task, chunk, json);
             case "judge" -> judgeStep(spec, task, chunk, json);
+            case "study" -> study.study(spec, task, chunk, language,
+                    StudyStrategy.of(task.variant()).usesFacts() ? listed(task) : List.of(), minLexicalSupport);
+            case "study-judge" -> study.judge(spec, task, chunk, json);
             default -> spec.params().facts() ? factPairsStep(spec, task, chunk, json) : recipeStep(spec, task, chunk, json);
         };
+        // Every prompt, the judge's too, asks for the language of the text: what is read and written stays in it.
+        return new Step(step.model(), step.temperature(), Languages.instruct(step.prompt(), language), step.schema(), step.reader());
     }
 
     private Step recipeStep(JobSpec spec, TaskQueue.Claimed task, Chunk chunk, boolean json) {
@@ -238,6 +251,6 @@ public class Steps {
         Collection<String> prompts = new ArrayList<>(spec.params().prompts().values());
         prompts.add(spec.context());
         prompts.addAll(Prompts.formats());
-        return new Grounding(chunk.getText(), facts, prompts, minLexicalSupport);
+        return new Grounding(chunk.getText(), languages.of(spec.params(), chunk), facts, prompts, minLexicalSupport);
     }
 }
