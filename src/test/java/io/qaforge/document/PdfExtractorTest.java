@@ -21,7 +21,7 @@ class PdfExtractorTest {
     static final DocumentProperties.Ocr OCR = new DocumentProperties.Ocr("eng", 300, 2, 50, "tesseract");
 
     static PdfExtractor extractor(int threads) {
-        return new PdfExtractor(threads, LIMITS, OCR, new Tesseract("tesseract", 300));
+        return new PdfExtractor(threads, LIMITS, OCR, new Tesseract("tesseract"));
     }
 
     static PdfExtractor.Request textLayerOnly() {
@@ -49,7 +49,7 @@ class PdfExtractorTest {
             document.addPage(new org.apache.pdfbox.pdmodel.PDPage(new org.apache.pdfbox.pdmodel.common.PDRectangle(14_400, 14_400)));
             document.save(pdf.toFile());
         }
-        var anyLanguage = new Tesseract("tesseract", 300) {
+        var anyLanguage = new Tesseract("tesseract") {
             @Override
             String requireLanguages(String requested) {
                 return requested;
