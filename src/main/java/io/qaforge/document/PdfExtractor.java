@@ -227,6 +227,9 @@ class PdfExtractor {
     private List<String> extractRange(PDDocument document, int firstPage, int lastPage, Run run) throws IOException {
         var stripper = new PageCollectingStripper(run);
         stripper.setSortByPosition(true);
+        // The check for text drawn twice over itself (fake bold) keeps every glyph in nested TreeMaps: the largest single
+        // cost of extraction in the profile, for a rare kind of text (bench/ingest.sh measures agreement with pdftotext).
+        stripper.setSuppressDuplicateOverlappingText(false);
         stripper.setStartPage(firstPage);
         stripper.setEndPage(lastPage);
         stripper.setParagraphStart(String.valueOf(PARAGRAPH));

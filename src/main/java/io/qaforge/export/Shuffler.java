@@ -80,6 +80,7 @@ final class Shuffler implements Closeable {
     /** Writes every row added, bucket by bucket, each bucket in key order (ties in the order they were added). */
     long replay(RowWriter writer) throws IOException {
         long rows = 0;
+        List<QaPair> row = new ArrayList<>();
         for (int b = 0; b < buckets.length; b++) {
             if (buckets[b] == null) {
                 continue;
@@ -102,7 +103,7 @@ final class Shuffler implements Closeable {
             }
             Arrays.sort(order, 0, n);
             for (int i = 0; i < n; i++) {
-                writer.write(read(bytes.position((int) order[i])));
+                writer.write(read(bytes.position((int) order[i]), row));
                 rows++;
             }
         }
@@ -145,9 +146,10 @@ final class Shuffler implements Closeable {
         record.putInt(value.length).put(value);
     }
 
-    private List<QaPair> read(ByteBuffer in) {
+    /** Reads a row into {@code row}, which the caller reuses: one list for the whole replay, not one per row. */
+    private List<QaPair> read(ByteBuffer in, List<QaPair> row) {
         int size = in.getShort();
-        List<QaPair> row = new ArrayList<>(size);
+        row.clear();
         for (int i = 0; i < size; i++) {
             row.add(new QaPair(in.getLong(), names.get(in.getShort()), bytes(in), bytes(in), in.getDouble(), names.get(in.getShort()),
                     in.getInt(), in.getInt(), factIds(in), name(in.getShort())));

@@ -1,9 +1,12 @@
 package io.qaforge.document;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +42,25 @@ class PdfExtractorTest {
             assertThat(pages.get(i)).contains("Rule " + (i + 1) + " ").contains("Page " + (i + 1) + " of 45");
         }
         assertThat(pages).isEqualTo(extractor(1).extract(pdf, textLayerOnly()).texts());
+    }
+
+    @Test
+    void aScannedPageIsReadAsItsOwnImageAtItsOwnResolution(@TempDir Path dir) throws IOException {
+        Path pdf = Files.write(dir.resolve("scan.pdf"), TestPdfs.scanned(TestPdfs.book(DocumentApiTest.rulebookPages(1)), Set.of(), 200));
+        List<String> seen = new ArrayList<>();
+        var recording = new Tesseract("tesseract") {
+            @Override
+            String read(BufferedImage gray, int dpi, String languages) {
+                seen.add(gray.getWidth() + "x" + gray.getHeight() + " at " + dpi + " dpi");
+                return "Rule 1 read";
+            }
+        };
+
+        var pages = new PdfExtractor(1, LIMITS, OCR, recording).extract(pdf, new PdfExtractor.Request(OcrMode.AUTO, "eng", (done, total) -> { }));
+
+        // An A4 page scanned at 200 dpi (1654 × 2339 pixels), not re-rendered at the configured 300.
+        assertThat(seen).singleElement().asString().matches("165[34]x233[89] at 200 dpi");
+        assertThat(pages.texts()).containsExactly("Rule 1 read");
     }
 
     @Test
