@@ -4,6 +4,8 @@
 
 import {$, $$, h} from './dom.js';
 import * as comparison from './views/comparison.js';
+import * as dataset from './views/dataset.js';
+import * as datasets from './views/datasets.js';
 import * as documentDetail from './views/document.js';
 import * as documents from './views/documents.js';
 import * as exam from './views/exam.js';
@@ -24,6 +26,8 @@ const routes = [
     {path: 'documents/:id', view: documentDetail},
     {path: 'jobs', label: 'Jobs', view: jobs},
     {path: 'jobs/:id', view: jobDetail},
+    {path: 'datasets', label: 'Datasets', view: datasets},
+    {path: 'datasets/:id', view: dataset},
     {path: 'trainings', label: 'Trainings', view: trainings},
     {path: 'trainings/:id', view: trainingDetail},
     {path: 'trainings/compare/:id', view: comparison},

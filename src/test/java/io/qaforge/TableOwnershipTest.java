@@ -34,7 +34,7 @@ class TableOwnershipTest {
             "generation", new Owned(Set.of("job", "job_document", "task", "qa_pair", "fact", "job_fact", "provider_budget",
                     "provider_batch"),
                     Set.of("accepted_pair", "job_state")),
-            "export", new Owned(Set.of("dataset", "dataset_job"), Set.of()),
+            "export", new Owned(Set.of("dataset", "dataset_job", "dataset_pair"), Set.of()),
             "hub", new Owned(Set.of("hub_push"), Set.of()),
             "exam", new Owned(Set.of("exam", "exam_question"), Set.of()),
             "training", new Owned(Set.of("training_run", "training_progress", "training_run_job", "training_result", "training_artifact"), Set.of()));

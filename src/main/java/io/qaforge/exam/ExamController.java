@@ -36,6 +36,7 @@ import org.springframework.web.multipart.MultipartFile;
 import io.qaforge.document.Document;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.PairFiles;
 
 /**
  * Exams: uploaded (JSON, or a CSV/JSONL file) or made from a job's held-out test pairs. A refused exam stores nothing:
@@ -118,8 +119,8 @@ class ExamController {
         if (examName.length() > MAX_NAME) {
             throw ApiProblem.badRequest("invalid-exam", "Invalid exam", "name is limited to " + MAX_NAME + " characters");
         }
-        ExamFiles.Parsed parsed = files.read(file);
-        return created(examName, parsed.format(), parsed.questions(), documentId);
+        PairFiles.Parsed<QuestionInput> parsed = files.read(file);
+        return created(examName, parsed.format(), parsed.rows(), documentId);
     }
 
     @Operation(summary = "Make an exam of a finished job's held-out test pairs, each with its source text as context")
@@ -151,7 +152,8 @@ class ExamController {
         return new ExamDetail(exam.getId(), exam.getName(), exam.getSource(), exam.getQuestionCount(), exam.getJobIds(), exam.getCreatedAt(), questions);
     }
 
-    @Operation(summary = "Download the exam as an evaluation-harness task (format=lm-eval): a zip for lm_eval --include_path")
+    @Operation(summary = "Download the exam as an evaluation-harness task: format=lm-eval (a zip for lm_eval --include_path) "
+            + "or format=lighteval (a zip with a file for lighteval --custom-tasks)")
     @GetMapping("/api/exams/{id}/export")
     void export(@PathVariable UUID id, @RequestParam String format, HttpServletResponse response) throws IOException {
         HarnessExport.requireFormat(format);
@@ -160,7 +162,7 @@ class ExamController {
         response.setContentType("application/zip");
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                 .filename(HarnessExport.taskName(exam) + "-" + format + ".zip").build().toString());
-        harness.lmEval(exam, questions, response.getOutputStream());
+        harness.export(format, exam, questions, response.getOutputStream());
     }
 
     @DeleteMapping("/api/exams/{id}")

@@ -1,6 +1,6 @@
 package io.qaforge.exam;
 
-import java.util.Set;
+import io.qaforge.system.PairFiles;
 
 /**
  * One question as a caller sends it, in a JSON body or a line of a file, checked by the same rules either way.
@@ -11,32 +11,16 @@ import java.util.Set;
  */
 record QuestionInput(String question, String answer, Long factId, String direction, String context) {
 
-    static final int MAX_QUESTIONS = 10_000;
-    static final int MAX_TEXT = 4_000;
+    static final int MAX_QUESTIONS = PairFiles.MAX_ROWS;
     static final int MAX_CONTEXT = 100_000;
-    static final Set<String> DIRECTIONS = Set.of("forward", "reverse");
 
     /** What is wrong with this question, or null when nothing is. */
     String problem() {
-        if (question == null || question.isBlank()) {
-            return "question must not be blank";
-        }
-        if (answer == null || answer.isBlank()) {
-            return "answer must not be blank";
-        }
-        if (question.length() > MAX_TEXT || answer.length() > MAX_TEXT) {
-            return "question and answer are limited to " + MAX_TEXT + " characters each";
-        }
-        if (factId != null && factId < 1) {
-            return "factId must be a positive whole number";
-        }
-        if (direction != null && !DIRECTIONS.contains(direction)) {
-            return "direction must be forward or reverse, not '" + direction + "'";
-        }
-        if (context != null && context.length() > MAX_CONTEXT) {
+        String problem = PairFiles.problem(question, answer, factId, direction);
+        if (problem == null && context != null && context.length() > MAX_CONTEXT) {
             return "context is limited to " + MAX_CONTEXT + " characters";
         }
-        return null;
+        return problem;
     }
 
     QuestionInput stripped() {

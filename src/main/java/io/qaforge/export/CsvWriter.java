@@ -54,14 +54,20 @@ final class CsvWriter implements RowWriter {
             out.write(',');
             field(pair.answer(), pair.answer().length);
             out.write(',');
-            ascii(Double.toString(pair.temperature()));
+            if (!pair.handWritten()) { // a hand-written pair has no temperature, chunk or pages: empty cells
+                ascii(Double.toString(pair.temperature()));
+            }
             out.write(',');
             byte[] variant = pair.variant().getBytes(StandardCharsets.UTF_8);
             field(variant, variant.length);
             out.write(',');
-            ascii(Long.toString(pair.chunkId()));
+            if (!pair.handWritten()) {
+                ascii(Long.toString(pair.chunkId()));
+            }
             out.write(',');
-            ascii(pair.pages());
+            if (!pair.handWritten()) {
+                ascii(pair.pages());
+            }
             if (facts) {
                 out.write(',');
                 if (pair.factIds() != null) {

@@ -17,8 +17,9 @@ final class Downloads {
     private Downloads() {
     }
 
-    static void send(Exporter exporter, Collection<UUID> jobIds, String stem, ExportOptions options, HttpServletResponse response)
-            throws IOException {
+    /** @param handWrittenOf the dataset whose hand-written pairs join the jobs' pairs, or null */
+    static void send(Exporter exporter, Collection<UUID> jobIds, UUID handWrittenOf, String stem, ExportOptions options,
+                     HttpServletResponse response) throws IOException {
         response.setContentType(options.format().mediaType());
         // Tomcat's default 8 KB buffer sent a chunk, and made a system call, for every generator flush.
         response.setBufferSize(1 << 16);
@@ -26,7 +27,7 @@ final class Downloads {
                 .filename(stem + "-" + options.split() + (options.flat() ? "-flat" : "") + "." + options.format().extension())
                 .build().toString());
         try {
-            exporter.export(jobIds, options, response.getOutputStream());
+            exporter.export(jobIds, handWrittenOf, options, response.getOutputStream());
         } catch (IOException | RuntimeException e) {
             if (!response.isCommitted()) {
                 response.reset(); // nothing sent yet: let the error go out as problem+json, not as a broken file

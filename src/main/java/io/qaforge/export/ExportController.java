@@ -30,6 +30,6 @@ class ExportController {
     void exportJob(@PathVariable UUID id, @ParameterObject ExportParams params, HttpServletResponse response) throws IOException {
         ExportOptions options = params.options();
         jobs.requireExists(id);
-        Downloads.send(exporter, List.of(id), "qaforge-job-" + id.toString().substring(0, 8), options, response);
+        Downloads.send(exporter, List.of(id), null, "qaforge-job-" + id.toString().substring(0, 8), options, response);
     }
 }

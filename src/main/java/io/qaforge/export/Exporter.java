@@ -50,16 +50,30 @@ public class Exporter {
 
     /** Writes the export onto {@code out} (which stays open). */
     public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, OutputStream out) throws IOException {
+        return export(jobIds, null, options, out);
+    }
+
+    /** Writes the export into {@code file}, replacing what was there. */
+    public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, Path file) throws IOException {
+        return export(jobIds, null, options, file);
+    }
+
+    /**
+     * The jobs' pairs and the hand-written pairs of a dataset ({@code handWrittenOf}, null for none), onto {@code out}
+     * (which stays open).
+     */
+    public ExportSummary export(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, OutputStream out) throws IOException {
         if (options.format() != ExportFormat.PARQUET) {
-            // A flat export of fact jobs adds the columns factIds and direction; a recipe job's keeps its columns.
-            boolean facts = options.flat() && jobs.anyFactJob(jobIds);
-            return write(jobIds, options, facts, () -> options.format() == ExportFormat.CSV
+            // A flat export of fact jobs (or of hand-written pairs, which may name facts) adds the columns factIds and
+            // direction; a recipe job's keeps its columns.
+            boolean facts = options.flat() && (handWrittenOf != null || jobs.anyFactJob(jobIds));
+            return write(jobIds, handWrittenOf, options, facts, () -> options.format() == ExportFormat.CSV
                     ? new CsvWriter(out, generators, options.system(), options.flat(), facts)
                     : new JsonlWriter(out, generators, options.system(), options.flat(), facts));
         }
         Path file = Files.createTempFile("qaforge-export-", ".parquet");
         try {
-            ExportSummary summary = export(jobIds, options, file);
+            ExportSummary summary = export(jobIds, handWrittenOf, options, file);
             Files.copy(file, out);
             return summary;
         } finally {
@@ -67,13 +81,13 @@ public class Exporter {
         }
     }
 
-    /** Writes the export into {@code file}, replacing what was there. */
-    public ExportSummary export(Collection<UUID> jobIds, ExportOptions options, Path file) throws IOException {
+    /** The jobs' pairs and a dataset's hand-written ones ({@code handWrittenOf}, null for none) into {@code file}. */
+    public ExportSummary export(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, Path file) throws IOException {
         if (options.format() == ExportFormat.PARQUET) {
-            return write(jobIds, options, false, () -> new ParquetRowWriter(file, options.system()));
+            return write(jobIds, handWrittenOf, options, false, () -> new ParquetRowWriter(file, options.system()));
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            return export(jobIds, options, out);
+            return export(jobIds, handWrittenOf, options, out);
         }
     }
 
@@ -81,9 +95,10 @@ public class Exporter {
         RowWriter open() throws IOException;
     }
 
-    private ExportSummary write(Collection<UUID> jobIds, ExportOptions options, boolean facts, WriterFactory writers) throws IOException {
+    private ExportSummary write(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, boolean facts, WriterFactory writers)
+            throws IOException {
         List<UUID> jobs = jobIds.stream().distinct().sorted().toList();
-        try (Shuffler shuffler = read(jobs, options, facts)) {
+        try (Shuffler shuffler = read(jobs, handWrittenOf, options, facts)) {
             // The database connection is back in the pool before the first byte goes out to a slow client.
             try (RowWriter writer = writers.open()) {
                 long rows = shuffler.replay(writer);
@@ -93,15 +108,19 @@ public class Exporter {
     }
 
     /** One read-only, repeatable-read transaction, so the count that sizes the shuffle and the rows agree. */
-    private Shuffler read(List<UUID> jobs, ExportOptions options, boolean facts) throws IOException {
+    private Shuffler read(List<UUID> jobs, UUID handWrittenOf, ExportOptions options, boolean facts) throws IOException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            Shuffler shuffler = new Shuffler(count(connection, jobs, options.split()));
+            Shuffler shuffler = new Shuffler(count(connection, jobs, options.split())
+                    + (handWrittenOf == null ? 0 : countHandWritten(connection, handWrittenOf, options)));
             try {
                 for (UUID job : jobs) {
                     pack(connection, job, options, facts, shuffler);
+                }
+                if (handWrittenOf != null) {
+                    packHandWritten(connection, handWrittenOf, options, shuffler);
                 }
                 connection.commit();
                 return shuffler;
@@ -176,6 +195,54 @@ public class Exporter {
             }
             if (!row.isEmpty()) {
                 shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+            }
+        }
+    }
+
+    /** The rows a dataset's hand-written pairs make: each train pair {@code handWrittenRepeat} times. */
+    private static long countHandWritten(Connection connection, UUID dataset, ExportOptions options) throws SQLException {
+        String sql = "SELECT coalesce(sum(CASE WHEN split = 'train' THEN ? ELSE 1 END), 0) FROM dataset_pair WHERE dataset_id = ?"
+                + (options.split().equals("all") ? "" : " AND split = ?");
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setInt(1, options.handWrittenRepeat());
+            statement.setObject(2, dataset);
+            if (!options.split().equals("all")) {
+                statement.setString(3, options.split());
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Adds a dataset's hand-written pairs, one per row (they have no chunk to pack by), each train pair
+     * {@code handWrittenRepeat} times under shuffle keys of its own, so the copies spread over the epoch.
+     */
+    private static void packHandWritten(Connection connection, UUID dataset, ExportOptions options, Shuffler shuffler)
+            throws SQLException, IOException {
+        String sql = "SELECT id, split, question, answer, fact_id, direction FROM dataset_pair WHERE dataset_id = ?"
+                + (options.split().equals("all") ? "" : " AND split = ?") + " ORDER BY ordinal";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setObject(1, dataset);
+            if (!options.split().equals("all")) {
+                statement.setString(2, options.split());
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    String split = rs.getString("split");
+                    long factId = rs.getLong("fact_id");
+                    long[] factIds = rs.wasNull() ? null : new long[] {factId};
+                    List<QaPair> row = List.of(new QaPair(0, split, rs.getString("question").getBytes(StandardCharsets.UTF_8),
+                            rs.getString("answer").getBytes(StandardCharsets.UTF_8), 0, HandWrittenPairs.VARIANT, 0, 0, factIds,
+                            rs.getString("direction")));
+                    int copies = split.equals("train") ? options.handWrittenRepeat() : 1;
+                    for (int copy = 0; copy < copies; copy++) {
+                        shuffler.add(Shuffler.key(options.seed(), dataset.getMostSignificantBits(), dataset.getLeastSignificantBits(),
+                                rs.getLong("id"), copy), row);
+                    }
+                }
             }
         }
     }

@@ -31,10 +31,17 @@ final class JsonlWriter implements RowWriter {
             json.writeUTF8String(pair.question(), 0, pair.question().length);
             json.writeName("answer");
             json.writeUTF8String(pair.answer(), 0, pair.answer().length);
-            json.writeNumberProperty("temperature", pair.temperature());
-            json.writeStringProperty("variant", pair.variant());
-            json.writeNumberProperty("chunk", pair.chunkId());
-            json.writeStringProperty("pages", pair.pages());
+            if (pair.handWritten()) {
+                json.writeNullProperty("temperature");
+                json.writeStringProperty("variant", pair.variant());
+                json.writeNullProperty("chunk");
+                json.writeNullProperty("pages");
+            } else {
+                json.writeNumberProperty("temperature", pair.temperature());
+                json.writeStringProperty("variant", pair.variant());
+                json.writeNumberProperty("chunk", pair.chunkId());
+                json.writeStringProperty("pages", pair.pages());
+            }
             if (facts) {
                 json.writeName("factIds");
                 if (pair.factIds() == null) {

@@ -12,6 +12,11 @@ record QaPair(long chunkId, String split, byte[] question, byte[] answer, double
         this(chunkId, split, question, answer, temperature, variant, pageFrom, pageTo, null, null);
     }
 
+    /** Written by a person, so it has no chunk, pages or temperature. */
+    boolean handWritten() {
+        return HandWrittenPairs.VARIANT.equals(variant);
+    }
+
     String pages() {
         return pageFrom == pageTo ? Integer.toString(pageFrom) : pageFrom + "-" + pageTo;
     }

@@ -3,6 +3,7 @@ package io.qaforge.hub;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import io.qaforge.generation.Jobs;
 
@@ -18,7 +19,7 @@ final class DatasetCard {
     record Facts(String repoId, String license, String format, Map<String, Long> rows, Map<String, Long> pairs,
                  int pairsPerRow, String system, List<Document> documents, List<String> models, List<String> contexts,
                  List<String> temperatures, List<String> variants, List<String> prompts, List<String> jobIds,
-                 Jobs.Grounding grounding) {
+                 Jobs.Grounding grounding, Map<String, Long> handWritten) {
     }
 
     private DatasetCard() {
@@ -47,6 +48,12 @@ final class DatasetCard {
         card.append("## Splits\n\n| split | rows | question/answer pairs |\n|---|---:|---:|\n");
         facts.rows().forEach((split, rows) -> card.append("| ").append(split).append(" | ").append(rows).append(" | ")
                 .append(facts.pairs().getOrDefault(split, 0L)).append(" |\n"));
+        if (!facts.handWritten().isEmpty()) {
+            card.append("\n## Written by hand\n\nNot every row is synthetic: ").append(facts.handWritten().entrySet().stream()
+                            .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(" and ")))
+                    .append(" question/answer pairs were written by hand and uploaded, one pair per row; the other rows were ")
+                    .append("generated. In qaforge's flat exports their variant is `hand-written`, with no chunk, pages or temperature.\n");
+        }
         Jobs.Grounding grounding = facts.grounding();
         card.append(grounding != null && grounding.facts() > 0
                 ? "\nThe test split holds out phrasings of each fact (in each direction it was asked in): it asks about the "

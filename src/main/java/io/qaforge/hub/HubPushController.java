@@ -22,6 +22,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import io.qaforge.export.Dataset;
 import io.qaforge.export.DatasetRepository;
+import io.qaforge.export.HandWrittenPairs;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.generation.Jobs;
@@ -68,10 +69,12 @@ class HubPushController {
     private final HubProperties properties;
     private final HubPushRepository pushes;
     private final DatasetRepository datasets;
+    private final HandWrittenPairs handWritten;
     private final Jobs jobs;
 
     HubPushController(HubPusher pusher, HubTokens tokens, HubProperties properties, HubPushRepository pushes, DatasetRepository datasets,
-                      Jobs jobs) {
+                      HandWrittenPairs handWritten, Jobs jobs) {
+        this.handWritten = handWritten;
         this.pusher = pusher;
         this.tokens = tokens;
         this.properties = properties;
@@ -87,7 +90,7 @@ class HubPushController {
         return push(id, null, List.of(id), request);
     }
 
-    @Operation(summary = "Push a dataset (the union of its jobs) to a Hugging Face Hub dataset repo")
+    @Operation(summary = "Push a dataset (the union of its jobs, and its hand-written pairs) to a Hugging Face Hub dataset repo")
     @PostMapping("/api/datasets/{id}/hub-push")
     ResponseEntity<PushView> pushDataset(@PathVariable UUID id, @Valid @RequestBody PushRequest request) {
         Dataset dataset = datasets.findById(id).orElseThrow(() -> ApiProblem.notFound("Dataset", id));
@@ -105,14 +108,14 @@ class HubPushController {
         long seed = request.seed() == null ? ExportOptions.DEFAULT_SEED : request.seed();
         String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
         String token = tokens.token(request.token());
-        if (jobs.acceptedPairs(jobIds).isEmpty()) {
+        if (jobs.acceptedPairs(jobIds).isEmpty() && (datasetId == null || handWritten.counts(datasetId).isEmpty())) {
             throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
         }
         HubTokens.Access access = tokens.writer(request.repoId(), token);
         boolean privateRepo = request.privateRepo() == null || request.privateRepo();
         HubPush push = pushes.save(HubPush.ofData(jobId, datasetId, access.repoId(), privateRepo, format.extension()));
         pusher.start(push, new HubPusher.Target(HubClient.RepoType.DATASET, access.repoId(), privateRepo, access.token()),
-                pusher.dataset(jobIds, access.repoId(), new HubPusher.DatasetPlan(format,
+                pusher.dataset(jobIds, datasetId, access.repoId(), new HubPusher.DatasetPlan(format,
                         request.license() == null ? "cc-by-4.0" : request.license(), pairsPerRow, seed, system)));
         return ResponseEntity.accepted()
                 .location(ServletUriComponentsBuilder.fromCurrentContextPath().path("/api/hub-pushes/{id}").build(push.getId()))

@@ -25,6 +25,7 @@ import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.ExportSummary;
 import io.qaforge.export.Exporter;
+import io.qaforge.export.HandWrittenPairs;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.Sha256;
 
@@ -61,13 +62,15 @@ class HubPusher {
     private final HubClient hub;
     private final HubPushRepository pushes;
     private final Exporter exporter;
+    private final HandWrittenPairs handWritten;
     private final Jobs jobs;
     private final AsyncTaskExecutor executor;
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
 
-    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, Jobs jobs,
+    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, HandWrittenPairs handWritten, Jobs jobs,
               @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor) {
         this.hub = hub;
+        this.handWritten = handWritten;
         this.pushes = pushes;
         this.exporter = exporter;
         this.jobs = jobs;
@@ -113,8 +116,8 @@ class HubPusher {
         }
     }
 
-    /** A dataset repo: each split exported to its file, and the dataset card. */
-    Content dataset(Collection<UUID> jobIds, String repoId, DatasetPlan plan) {
+    /** A dataset repo: each split exported to its file, and the dataset card; {@code handWrittenOf} null for a job's. */
+    Content dataset(Collection<UUID> jobIds, UUID handWrittenOf, String repoId, DatasetPlan plan) {
         return (dir, files) -> {
             Map<String, Long> rows = new LinkedHashMap<>();
             Map<String, Long> pairs = new LinkedHashMap<>();
@@ -122,7 +125,7 @@ class HubPusher {
             for (String split : List.of("train", "test")) {
                 ExportOptions options = new ExportOptions(plan.format(), split, plan.pairsPerRow(), plan.seed(), plan.system(), false);
                 Path file = dir.resolve(split + "." + extension);
-                ExportSummary summary = exporter.export(jobIds, options, file);
+                ExportSummary summary = exporter.export(jobIds, handWrittenOf, options, file);
                 if (summary.rows() == 0) {
                     Files.delete(file); // an empty split is left out rather than declared empty
                     continue;
@@ -131,7 +134,7 @@ class HubPusher {
                 pairs.put(split, summary.pairs());
                 files.add(upload("data/" + split + "-00000-of-00001." + extension, file));
             }
-            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, repoId, plan, rows, pairs)));
+            Path card = Files.writeString(dir.resolve("README.md"), DatasetCard.render(facts(jobIds, handWrittenOf, repoId, plan, rows, pairs)));
             files.add(upload("README.md", card));
             return "Upload qaforge dataset (" + rows.values().stream().mapToLong(Long::longValue).sum() + " rows)";
         };
@@ -142,13 +145,15 @@ class HubPusher {
     }
 
     /** What the card tells: the jobs as generation describes them, and the files just written. */
-    private DatasetCard.Facts facts(Collection<UUID> jobIds, String repoId, DatasetPlan plan, Map<String, Long> rows, Map<String, Long> pairs) {
+    private DatasetCard.Facts facts(Collection<UUID> jobIds, UUID handWrittenOf, String repoId, DatasetPlan plan, Map<String, Long> rows,
+                                    Map<String, Long> pairs) {
         Jobs.Description jobs = this.jobs.describe(jobIds);
         List<DatasetCard.Document> documents = jobs.documents().stream()
                 .map(d -> new DatasetCard.Document(d.name(), d.sha256(), d.pages())).toList();
         return new DatasetCard.Facts(repoId, plan.license(), plan.format().extension(), rows, pairs,
                 plan.pairsPerRow(), plan.system(), documents, jobs.models(), jobs.contexts(), jobs.temperatures(), jobs.variants(),
-                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList(), jobs.grounding());
+                jobs.prompts(), jobIds.stream().map(UUID::toString).sorted().toList(), jobs.grounding(),
+                handWrittenOf == null ? Map.of() : handWritten.counts(handWrittenOf));
     }
 
     @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,10 +13,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
@@ -39,6 +43,8 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qaforge.exam.Exams;
 import io.qaforge.export.Dataset;
 import io.qaforge.export.DatasetRepository;
+import io.qaforge.export.ExportOptions;
+import io.qaforge.export.HandWrittenPairs;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
 
@@ -62,10 +68,15 @@ class TrainingController {
      * @param baseModel a Hugging Face model id ({@code owner/name}) the worker loads
      * @param params    hyperparameters passed to the worker (camelCase: epochs, learningRate, loraR, loraAlpha, maxLength,
      *                  packing, probe, neftuneNoiseAlpha, batchSize, gradientAccumulation, seed, ...; see TrainingParams)
+     * @param handWrittenRepeat each hand-written train pair of the dataset trained on this many times per epoch (default 1),
+     *                  so a small careful set is not drowned by thousands of generated pairs
+     * @param examOverlap true when the dataset's hand-written pairs are meant to be the exam's questions too; without it a
+     *                  run whose exam asks questions it trains on is refused, as its recall would measure memorised rows
      */
     record CreateTraining(UUID jobId, UUID datasetId, UUID examId,
                           @NotBlank @Size(max = 200) @Pattern(regexp = MODEL_ID, message = MODEL_ID_MESSAGE) String baseModel,
-                          Boolean evaluateOnly, Map<String, Object> params, UUID retentionExamId) {
+                          Boolean evaluateOnly, Map<String, Object> params, UUID retentionExamId,
+                          @Min(1) @Max(ExportOptions.MAX_HAND_WRITTEN_REPEAT) Integer handWrittenRepeat, Boolean examOverlap) {
     }
 
     /** Several base models evaluated (before and in context, no training) on one exam: which one knows most already? */
@@ -88,7 +99,7 @@ class TrainingController {
      * @param retention its retention exam, before and after, the drop and whether it passes the warning threshold;
      *                  null for an evaluation
      */
-    record TrainingView(UUID id, UUID jobId, Set<UUID> jobIds, UUID datasetId, ExamRef exam, String baseModel, Map<String, Object> params,
+    record TrainingView(UUID id, UUID jobId, Set<UUID> jobIds, UUID datasetId, int handWrittenRepeat, ExamRef exam, String baseModel, Map<String, Object> params,
                         boolean evaluateOnly, UUID comparisonId, int round, UUID remediates, TrainingRun.Status status,
                         boolean cancelRequested, String workerId, int attempts, Map<String, Object> progress, Map<String, Object> recall,
                         Retention retention, Map<String, Object> metrics, Map<String, Object> report, List<ArtifactView> artifacts, String error, Instant createdAt, Instant startedAt,
@@ -107,11 +118,13 @@ class TrainingController {
     private final Artifacts artifacts;
     private final Jobs jobs;
     private final DatasetRepository datasets;
+    private final HandWrittenPairs handWritten;
     private final Exams exams;
     private final TrainingProperties properties;
 
-    TrainingController(TrainingRunRepository runs, TrainingQueue queue, Artifacts artifacts, Jobs jobs, DatasetRepository datasets, Exams exams,
-                       TrainingProperties properties) {
+    TrainingController(TrainingRunRepository runs, TrainingQueue queue, Artifacts artifacts, Jobs jobs, DatasetRepository datasets,
+                       HandWrittenPairs handWritten, Exams exams, TrainingProperties properties) {
+        this.handWritten = handWritten;
         this.runs = runs;
         this.queue = queue;
         this.artifacts = artifacts;
@@ -127,7 +140,10 @@ class TrainingController {
         Map<String, Object> params = TrainingParams.validate(request.params());
         boolean evaluateOnly = Boolean.TRUE.equals(request.evaluateOnly());
         TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), evaluateOnly, false,
-                request.retentionExamId());
+                request.retentionExamId(), request.handWrittenRepeat() == null ? 1 : request.handWrittenRepeat());
+        if (!evaluateOnly && !Boolean.TRUE.equals(request.examOverlap())) {
+            refuseExamOverlap(source);
+        }
         TrainingRun run = runs.save(new TrainingRun(source, request.baseModel(), params, evaluateOnly, null));
         return ResponseEntity.created(URI.create("/api/trainings/" + run.getId())).body(view(run, List.of()));
     }
@@ -141,7 +157,7 @@ class TrainingController {
         if (models.size() < request.baseModels().size()) {
             throw ApiProblem.badRequest("invalid-request", "Invalid request", "baseModels: each model once");
         }
-        TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true, null);
+        TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true, null, 1);
         UUID comparison = UUID.randomUUID();
         models.forEach(model -> runs.save(new TrainingRun(source, model, params, true, comparison)));
         return ResponseEntity.created(URI.create("/api/trainings/comparisons/" + comparison)).body(comparison(comparison));
@@ -207,7 +223,8 @@ class TrainingController {
      * now if they have finished (else when a worker claims the run); an evaluation needs one, so it must exist by then.
      * A training run answers a retention exam before and after; an evaluation has no after, so it names none.
      */
-    private TrainingRun.Source source(UUID jobId, UUID datasetId, UUID examId, boolean evaluateOnly, boolean examNow, UUID retentionExamId) {
+    private TrainingRun.Source source(UUID jobId, UUID datasetId, UUID examId, boolean evaluateOnly, boolean examNow, UUID retentionExamId,
+                                      int handWrittenRepeat) {
         if (jobId != null && datasetId != null) {
             throw invalidSource("name a jobId or a datasetId, not both");
         }
@@ -222,9 +239,12 @@ class TrainingController {
         } else if (datasetId != null) {
             Dataset dataset = datasets.findById(datasetId).orElseThrow(() -> ApiProblem.notFound("Dataset", datasetId));
             jobIds = dataset.getJobIds();
-            if (jobIds.isEmpty()) {
-                throw invalidSource("dataset " + datasetId + " holds no jobs");
+            if (jobIds.isEmpty() && handWritten.counts(datasetId).isEmpty()) {
+                throw invalidSource("dataset " + datasetId + " holds no jobs and no hand-written pairs");
             }
+        }
+        if (handWrittenRepeat != 1 && (datasetId == null || handWritten.counts(datasetId).getOrDefault("train", 0L) == 0)) {
+            throw invalidSource("handWrittenRepeat weights a dataset's hand-written train pairs; name a datasetId that holds some");
         }
         UUID exam = examId;
         if (examId != null) {
@@ -244,7 +264,32 @@ class TrainingController {
         }
         UUID retention = evaluateOnly ? null : retentionExamId == null ? exams.defaultRetentionExam()
                 : exams.find(retentionExamId).map(Exams.Summary::id).orElseThrow(() -> ApiProblem.notFound("Exam", retentionExamId));
-        return new TrainingRun.Source(jobId, datasetId, jobIds, exam, retention);
+        return new TrainingRun.Source(jobId, datasetId, jobIds, exam, retention, handWrittenRepeat);
+    }
+
+    /**
+     * Recall on questions the model was trained on measures memorised rows, not what it learned: a run whose exam asks
+     * any of its hand-written train questions (compared without case or spacing) is refused, naming them.
+     */
+    private void refuseExamOverlap(TrainingRun.Source source) {
+        if (source.datasetId() == null || source.examId() == null) {
+            return;
+        }
+        Set<String> trained = new HashSet<>();
+        handWritten.trainQuestions(source.datasetId()).forEach(q -> trained.add(comparable(q)));
+        List<String> overlap = exams.questions(source.examId()).stream().map(Exams.Question::question)
+                .filter(q -> trained.contains(comparable(q))).toList();
+        if (!overlap.isEmpty()) {
+            throw ApiProblem.badRequest("exam-overlap", "The exam asks questions the run trains on", overlap.size()
+                    + " of the exam's questions are hand-written train pairs of dataset " + source.datasetId() + ", so recall would measure "
+                    + "memorised rows: " + overlap.stream().limit(10).map(q -> "\"" + q + "\"").collect(Collectors.joining("; "))
+                    + (overlap.size() > 10 ? " (and " + (overlap.size() - 10) + " more)" : "")
+                    + ". Use another exam, or send examOverlap: true if the same pairs are meant to be both");
+        }
+    }
+
+    private static String comparable(String question) {
+        return question.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
     }
 
     private void download(TrainingRun run, String kind, HttpServletResponse response) throws IOException {
@@ -271,7 +316,7 @@ class TrainingController {
         for (Artifacts.Stored a : artifacts.list(run.getId())) {
             delivered.add(new ArtifactView(a.kind(), a.sha256(), a.bytes(), a.createdAt(), "/api/trainings/" + run.getId() + "/" + a.kind()));
         }
-        return new TrainingView(run.getId(), run.getJobId(), run.getJobIds(), run.getDatasetId(), exam(run.getExamId()), run.getBaseModel(),
+        return new TrainingView(run.getId(), run.getJobId(), run.getJobIds(), run.getDatasetId(), run.getHandWrittenRepeat(), exam(run.getExamId()), run.getBaseModel(),
                 run.getParams(), run.isEvaluateOnly(), run.getComparisonId(), run.getRound(), run.getRemediates(), run.getStatus(),
                 run.isCancelRequested(), run.getWorkerId(), run.getAttempts(), run.getProgress(), run.getRecall(), retention(run),
                 run.getMetrics(), run.getReport(), delivered, run.getError(),

@@ -31,8 +31,9 @@ class TrainingRun {
      * What a run trains and is examined on; {@code jobId} and {@code datasetId} say how the caller named the jobs.
      *
      * @param retentionExamId answered closed book before and after training to measure forgetting; null for evaluations
+     * @param handWrittenRepeat how many times per epoch each of the dataset's hand-written train pairs is trained on
      */
-    record Source(UUID jobId, UUID datasetId, Set<UUID> jobIds, UUID examId, UUID retentionExamId) {
+    record Source(UUID jobId, UUID datasetId, Set<UUID> jobIds, UUID examId, UUID retentionExamId, int handWrittenRepeat) {
     }
 
     @Id
@@ -45,6 +46,8 @@ class TrainingRun {
     private Set<UUID> jobIds = new TreeSet<>();
     private UUID examId;
     private UUID retentionExamId;
+    /** Each hand-written train pair of the dataset is trained on this many times per epoch. */
+    private int handWrittenRepeat = 1;
     private boolean evaluateOnly;
     private UUID comparisonId;
     /** The run whose missed questions this one's top-up jobs were made for; null in round 1. */
@@ -82,6 +85,7 @@ class TrainingRun {
         this.jobIds = new TreeSet<>(source.jobIds());
         this.examId = source.examId();
         this.retentionExamId = source.retentionExamId();
+        this.handWrittenRepeat = source.handWrittenRepeat();
         this.baseModel = baseModel;
         this.params = params;
         this.evaluateOnly = evaluateOnly;
@@ -97,7 +101,9 @@ class TrainingRun {
     TrainingRun nextRound(Set<UUID> topUpJobIds, Map<String, Object> params) {
         Set<UUID> union = new TreeSet<>(jobIds);
         union.addAll(topUpJobIds);
-        TrainingRun next = new TrainingRun(new Source(null, null, union, examId, retentionExamId), baseModel, params, false, null);
+        // The dataset's hand-written pairs stay in every round, weighted as before.
+        TrainingRun next = new TrainingRun(new Source(null, datasetId, union, examId, retentionExamId, handWrittenRepeat), baseModel,
+                params, false, null);
         next.remediates = id;
         next.round = round + 1;
         return next;
@@ -113,6 +119,10 @@ class TrainingRun {
 
     UUID getDatasetId() {
         return datasetId;
+    }
+
+    int getHandWrittenRepeat() {
+        return handWrittenRepeat;
     }
 
     Set<UUID> getJobIds() {

@@ -114,7 +114,7 @@ class WorkerController {
                 .flatMap(runs::findById)
                 .map(run -> {
                     String base = runUrl(run.getId());
-                    Map<String, String> datasetUrls = run.isEvaluateOnly() || run.getJobIds().isEmpty() ? null
+                    Map<String, String> datasetUrls = run.isEvaluateOnly() || run.getJobIds().isEmpty() && run.getDatasetId() == null ? null
                             : Map.of("train", base + "/dataset?split=train", "test", base + "/dataset?split=test");
                     return ResponseEntity.ok(new Claim(run.getId(), run.getJobId(), run.getBaseModel(), TrainingParams.forWorker(run.getParams()),
                             datasetUrls, run.getExamId() == null ? null : base + "/exam",
@@ -208,15 +208,16 @@ class WorkerController {
     }
 
     /**
-     * The run's jobs exported as chat-row JSONL (their union), the same file a user downloads; the run's
-     * {@code pairsPerRow} and {@code seed} params shape it as they would an export.
+     * The run's jobs exported as chat-row JSONL (their union, with its dataset's hand-written pairs), the same file a user
+     * downloads; the run's {@code pairsPerRow} and {@code seed} params shape it as they would an export, and its
+     * {@code handWrittenRepeat} writes each hand-written train pair that many times (the one place a source is weighted).
      */
     @GetMapping(value = "/{id}/dataset", produces = "application/x-ndjson")
     void dataset(@PathVariable UUID id, @RequestParam String split, HttpServletResponse response) throws IOException {
         TrainingRun run = find(id);
         var options = new ExportOptions(ExportFormat.JSONL, split, (int) numberParam(run, "pairsPerRow", ExportOptions.DEFAULT_PAIRS_PER_ROW),
-                numberParam(run, "seed", ExportOptions.DEFAULT_SEED), null, false);
-        exporter.export(run.getJobIds(), options, response.getOutputStream());
+                numberParam(run, "seed", ExportOptions.DEFAULT_SEED), null, false, run.getHandWrittenRepeat());
+        exporter.export(run.getJobIds(), run.getDatasetId(), options, response.getOutputStream());
     }
 
     /**

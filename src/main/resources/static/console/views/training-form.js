@@ -25,13 +25,18 @@ export function trainingForm(signal) {
             h('optgroup', {label: 'Jobs'}, jobs.content.map(job => h('option', {value: 'job:' + job.id},
                 `job ${short(job.id)} · ${job.status.toLowerCase()} · ${fmt(job.pairsAccepted)} pairs`))),
             h('optgroup', {label: 'Datasets'}, datasets.content.map(d => h('option', {value: 'dataset:' + d.id},
-                `${d.name} · ${d.jobIds.length} jobs`))),
+                `${d.name} · ${d.jobIds.length} jobs` + (d.handWritten?.train ? ` · ${fmt(d.handWritten.train)} hand-written` : '')))),
             h('option', {value: ''}, 'nothing: evaluate on the exam only'));
         const exam = h('select', {name: 'exam', 'aria-label': 'Exam'}, h('option', {value: ''}, 'the test split (default)'),
             exams.content.map(e => h('option', {value: e.id}, `${e.name} · ${fmt(e.questionCount)} questions`)));
         const params = trainings.params.filter(p => p.key);
         const form = h('form', {id: 'training-form', novalidate: true, onsubmit: start},
             h('div', {class: 'row'}, h('label', {}, 'Train on ', source), h('label', {}, 'Exam ', exam)),
+            h('div', {class: 'row'},
+                h('label', {title: 'each hand-written train pair of the dataset is trained on this many times per epoch'},
+                    'Hand-written rows × ', h('input', {name: 'handWrittenRepeat', type: 'number', size: 5, min: 1, max: 1000, step: 1, value: 1})),
+                h('label', {title: 'the dataset’s hand-written pairs are meant to be the exam’s questions too'},
+                    h('input', {type: 'checkbox', name: 'examOverlap'}), ' train on the exam’s own questions')),
             h('div', {class: 'row'},
                 h('label', {}, 'Base model ', h('input', {name: 'baseModel', size: 32, placeholder: 'Qwen/Qwen2.5-0.5B-Instruct'})),
                 h('label', {}, h('input', {type: 'checkbox', name: 'evaluateOnly'}), ' evaluate only (before and in context, no training)')),
@@ -50,6 +55,9 @@ export function trainingForm(signal) {
             const run = {};
             if (kind === 'job') run.jobId = id;
             if (kind === 'dataset') run.datasetId = id;
+            const repeat = Number(form.elements.handWrittenRepeat.value);
+            if (repeat !== 1) run.handWrittenRepeat = repeat;
+            if (form.elements.examOverlap.checked) run.examOverlap = true;
             if (exam.value) run.examId = exam.value;
             const chosen = {};
             for (const p of params) {
@@ -77,7 +85,8 @@ export function trainingForm(signal) {
             errorSlot.replaceChildren();
             const baseModels = form.elements.models.value.split('\n').map(m => m.trim()).filter(Boolean);
             try {
-                const comparison = await api.post('/api/trainings/compare', {...request(), baseModels});
+                const {handWrittenRepeat, examOverlap, ...evaluation} = request(); // an evaluation trains on nothing
+                const comparison = await api.post('/api/trainings/compare', {...evaluation, baseModels});
                 location.hash = '#trainings/compare/' + comparison.id;
             } catch (e) {
                 showError(errorSlot, e);

@@ -2,6 +2,7 @@ package io.qaforge.hub;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,10 +14,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DatasetCardTest {
 
     static DatasetCard.Facts facts(Jobs.Grounding grounding) {
+        return facts(grounding, Map.of());
+    }
+
+    static DatasetCard.Facts facts(Jobs.Grounding grounding, Map<String, Long> handWritten) {
         return new DatasetCard.Facts("alice/touch-qa", "cc-by-4.0", "parquet", Map.of("train", 90L, "test", 10L),
                 Map.of("train", 450L, "test", 50L), 5, null, List.of(new DatasetCard.Document("rules.pdf", "ab".repeat(32), 12)),
                 List.of("gpt-4o-mini (openai)"), List.of("Touch rugby rules"), List.of("0.01", "1.2"), List.of("forward", "reverse"),
-                List.of("You write question/answer pairs …"), List.of("job-1"), grounding);
+                List.of("You write question/answer pairs …"), List.of("job-1"), grounding, handWritten);
     }
 
     @Test
@@ -33,6 +38,14 @@ class DatasetCardTest {
     @Test
     void aRecipeJobsCardSaysNothingOfFacts() {
         String card = DatasetCard.render(facts(null));
-        assertThat(card).doesNotContain("Facts and grounding").contains("Train and test pairs come from the same passages");
+        assertThat(card).doesNotContain("Facts and grounding").contains("Train and test pairs come from the same passages")
+                .doesNotContain("Written by hand");
+    }
+
+    @Test
+    void aDatasetWithHandWrittenPairsSaysWhichRowsAPersonWrote() {
+        String card = DatasetCard.render(facts(null, new TreeMap<>(Map.of("train", 12L, "test", 3L))));
+        assertThat(card).contains("## Written by hand").contains("3 test and 12 train question/answer pairs were written by hand")
+                .contains("variant is `hand-written`");
     }
 }

@@ -132,6 +132,30 @@ class RealWorkerTest {
                 Integer.class, run)).as("three questions, before and after").isEqualTo(6);
     }
 
+    /**
+     * A dataset mixing the job's generated pairs with two hand-written ones, each trained on five times per epoch: the
+     * worker trains on the generated rows once and every hand-written row five times.
+     */
+    @Test
+    void aWeightedRunTrainsOnEachHandWrittenPairTheConfiguredNumberOfTimes() throws Exception {
+        Path cache = tmp.resolve("hf");
+        UUID job = hawksJob(cache);
+        String dataset = HandWrittenTrainingTest.dataset(fixtures, """
+                question,answer
+                What is the Harbour Hawks mascot?,A grey heron named Hugo.
+                Where do the Harbour Hawks train?,On the pier field every Tuesday.
+                """, List.of(job));
+        String run = fixtures.post("/api/trainings", Map.of("datasetId", dataset, "baseModel", MODEL, "handWrittenRepeat", 5,
+                "params", PARAMS)).getBody().get("id").asString();
+        String log = serveOneRun(cache);
+
+        JsonNode done = fixtures.get("/api/trainings/" + run).getBody();
+        assertThat(done.get("status").asString()).as("%s\n%s", done.get("error"), log).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/metrics/training/trainRows").asInt()).as("4 generated rows once, 2 hand-written rows 5 times each")
+                .isEqualTo(FACTS.length + 2 * 5);
+        assertThat(done.at("/recall/after/questions").asInt()).as("examined on the job's held-out phrasings").isEqualTo(FACTS.length);
+    }
+
     static final Map<String, Object> PARAMS = Map.of("maxSteps", 8, "learningRate", 3e-3, "evalMaxNewTokens", 8, "loraR", 8, "pairsPerRow", 1);
 
     /** The tiny model laid out as a cached Hub model, and a finished job on the Harbour Hawks notes. */

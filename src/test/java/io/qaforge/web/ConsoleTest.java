@@ -233,6 +233,46 @@ class ConsoleTest {
         }
     }
 
+    /** A file of hand-written pairs uploaded as a dataset, its rows seen, and a run started on it with the rows weighted. */
+    @Test
+    void uploadsHandWrittenPairsAsADatasetShowsItsRowsAndTrainsOnThemWeighted() throws IOException {
+        Path pairs = Files.writeString(temp.resolve("club-faq.csv"), "question,answer,split\nHow long is a half?,Twenty minutes.,train\n"
+                + "Who founded the club?,Anna Berg.,train\nWhat colour is the ball?,Orange.,test\n");
+        try (Browser browser = signIn(Browser.open("datasets", "http://localhost:" + port))) {
+            browser.go("/#datasets");
+            browser.find("#dataset-upload input[type=file]").sendKeys(pairs.toString());
+            browser.find("#dataset-upload button").click();
+            browser.findText("#dataset-upload-result .notice", "3 hand-written pairs");
+            browser.findText("#datasets-table", "club-faq");
+            browser.screenshot("1-uploaded");
+
+            browser.find("#dataset-upload-result a").click();
+            browser.findText("#dataset-pairs", "Who founded the club?");
+            assertThat(browser.find("#dataset-detail [data-fact=hand-written] dd").getText()).isEqualTo("2 train · 1 test");
+            String dataset = browser.driver.getCurrentUrl().replaceAll(".*#datasets/", "");
+            browser.screenshot("2-rows");
+            browser.findText("#dataset-detail button", "Download it flat").click();
+            assertThat(Files.readString(browser.awaitDownload(".csv"))).contains("Who founded the club?,Anna Berg.,,hand-written");
+
+            browser.go("/#trainings");
+            browser.find("#new-training summary").click();
+            WebElement form = browser.find("#training-form");
+            browser.find("#training-form select[name=source] option[value='dataset:" + dataset + "']");
+            new org.openqa.selenium.support.ui.Select(form.findElement(By.name("source"))).selectByValue("dataset:" + dataset);
+            form.findElement(By.name("baseModel")).sendKeys("Qwen/Qwen2.5-0.5B-Instruct");
+            WebElement repeat = form.findElement(By.name("handWrittenRepeat"));
+            repeat.clear();
+            repeat.sendKeys("12");
+            browser.find("#start-training").click();
+            browser.waitUntil(d -> d.getCurrentUrl().matches(".*#trainings/[0-9a-f-]{36}$"));
+            JsonNode run = api("/api/trainings/" + browser.driver.getCurrentUrl().replaceAll(".*#trainings/", ""));
+            assertThat(run.get("datasetId").asString()).isEqualTo(dataset);
+            assertThat(run.get("handWrittenRepeat").asInt()).isEqualTo(12);
+            assertThat(browser.consoleErrors()).as("signing in on /actuator/health asked for a favicon; nothing else failed")
+                    .allMatch(error -> error.contains("favicon.ico"));
+        }
+    }
+
     private static long count(Browser browser, String what) {
         return (Long) browser.script("return window.probe." + what + ".size");
     }
