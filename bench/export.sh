@@ -32,7 +32,7 @@ export JAVA_HOME=$(bin/java-home)
     --server.port="$PORT" --spring.datasource.url="jdbc:postgresql://localhost:5432/$DB" \
     --qaforge.security.api-token= >"$WORK/service.log" 2>&1 &
 SERVICE=$!
-for _ in $(seq 1 120); do
+for _ in $(seq 1 300); do # a loaded machine starts the service slowly
     curl -sf "http://localhost:$PORT/actuator/health" >/dev/null && break
     sleep 1
 done

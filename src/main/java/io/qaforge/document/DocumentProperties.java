@@ -51,7 +51,7 @@ public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens
 
     /**
      * @param languages      Tesseract languages used when an upload names none ({@code eng}, {@code eng+deu})
-     * @param dpi            resolution pages are rendered at for OCR
+     * @param dpi            resolution pages are rendered at for OCR, unless a page is one scanned image (read as it is)
      * @param threads        pages read at once (0: one per core)
      * @param minPageLetters in {@code auto} mode a page with fewer letters in its text layer, showing an image, is read by OCR
      * @param command        the Tesseract executable

@@ -24,6 +24,7 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDResources;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.graphics.PDXObject;
 import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
@@ -48,6 +49,9 @@ class PdfExtractor {
     private static final int MIN_PAGES_PER_THREAD = 20;
     /** A page with a smaller share of dark pixels is blank paper, not worth reading. */
     private static final double MIN_INK = 0.0005;
+    /** Scans outside this range of resolutions are rendered at the configured one instead of read as they are. */
+    private static final int MIN_SCAN_DPI = 100;
+    private static final int MAX_SCAN_DPI = 600;
 
     /** Raw page texts and the pages (0-based) whose text came from OCR. */
     record Pages(List<String> texts, BitSet ocrPages) {
@@ -223,6 +227,9 @@ class PdfExtractor {
     private List<String> extractRange(PDDocument document, int firstPage, int lastPage, Run run) throws IOException {
         var stripper = new PageCollectingStripper(run);
         stripper.setSortByPosition(true);
+        // The check for text drawn twice over itself (fake bold) keeps every glyph in nested TreeMaps: the largest single
+        // cost of extraction in the profile, for a rare kind of text (bench/ingest.sh measures agreement with pdftotext).
+        stripper.setSuppressDuplicateOverlappingText(false);
         stripper.setStartPage(firstPage);
         stripper.setEndPage(lastPage);
         stripper.setParagraphStart(String.valueOf(PARAGRAPH));
@@ -254,9 +261,9 @@ class PdfExtractor {
                         for (int n = next.getAndIncrement(); n < wanted.size(); n = next.getAndIncrement()) {
                             run.checkNotFailed();
                             int index = wanted.get(n);
-                            BufferedImage image = renderer.renderImageWithDPI(index, ocrSettings.dpi(), ImageType.GRAY);
-                            if (ink(image) >= MIN_INK) {
-                                String read = tesseract.read(image, languages);
+                            PageImage page = pageImage(document, renderer, index);
+                            if (ink(page.gray()) >= MIN_INK) {
+                                String read = tesseract.read(page.gray(), page.dpi(), languages);
                                 checkPageChars(read.length(), index + 1);
                                 synchronized (texts) {
                                     if (run.request.ocr() == OcrMode.FORCE || letters(read) > letters(texts.get(index))) {
@@ -280,6 +287,58 @@ class PdfExtractor {
             }
         }
         return ocrPages;
+    }
+
+    /** A page as Tesseract reads it: grayscale pixels and their resolution. */
+    private record PageImage(BufferedImage gray, int dpi) {
+    }
+
+    /**
+     * A scanned page's own image at its own resolution, as Tesseract would read the scan directly: re-rendering it at
+     * another resolution blurred small print (the table of contents of a 200-dpi scan read as noise) and took longer.
+     * Any other page is rendered at the configured resolution.
+     */
+    private PageImage pageImage(PDDocument document, PDFRenderer renderer, int index) throws IOException {
+        PDPage page = document.getPage(index);
+        PDImageXObject scan = onlyImage(page);
+        if (scan != null) {
+            PDRectangle box = page.getCropBox();
+            double dpiAcross = scan.getWidth() * 72.0 / box.getWidth();
+            double dpiDown = scan.getHeight() * 72.0 / box.getHeight();
+            // The image fills the page (same proportions) at a resolution worth reading and not too large to hold.
+            if (page.getRotation() % 360 == 0 && Math.abs(dpiAcross - dpiDown) <= 0.02 * dpiAcross
+                    && dpiAcross >= MIN_SCAN_DPI && dpiAcross <= MAX_SCAN_DPI) {
+                return new PageImage(gray(scan.getImage()), (int) Math.round(dpiAcross));
+            }
+        }
+        return new PageImage(renderer.renderImageWithDPI(index, ocrSettings.dpi(), ImageType.GRAY), ocrSettings.dpi());
+    }
+
+    /** The page's one image, when an image is all the page draws (as a scanner makes it); otherwise null. */
+    private static PDImageXObject onlyImage(PDPage page) throws IOException {
+        PDResources resources = page.getResources();
+        if (resources == null) {
+            return null;
+        }
+        PDImageXObject image = null;
+        for (COSName name : resources.getXObjectNames()) {
+            if (image != null || !(resources.getXObject(name) instanceof PDImageXObject only) || only.isStencil()) {
+                return null;
+            }
+            image = only;
+        }
+        return image;
+    }
+
+    private static BufferedImage gray(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+            return image;
+        }
+        var gray = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
+        var graphics = gray.createGraphics();
+        graphics.drawImage(image, 0, 0, null);
+        graphics.dispose();
+        return gray;
     }
 
     private int checkedPageCount(PDDocument document) {

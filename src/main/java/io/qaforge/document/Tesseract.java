@@ -28,17 +28,15 @@ class Tesseract {
     private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(5);
 
     private final String command;
-    private final int dpi;
     private volatile Set<String> languages;
 
     @Autowired
     Tesseract(DocumentProperties properties) {
-        this(properties.ocr().command(), properties.ocr().dpi());
+        this(properties.ocr().command());
     }
 
-    Tesseract(String command, int dpi) {
+    Tesseract(String command) {
         this.command = command;
-        this.dpi = dpi;
     }
 
     /**
@@ -59,9 +57,13 @@ class Tesseract {
         return String.join("+", wanted);
     }
 
-    /** Text of a grayscale page image, lines as Tesseract found them and a blank line between paragraphs. */
-    String read(BufferedImage gray, String languages) {
-        Process process = start(List.of(command, "stdin", "stdout", "-l", languages, "--dpi", String.valueOf(dpi)));
+    /**
+     * Text of a grayscale page image of the given resolution, lines as Tesseract found them and a blank line between
+     * paragraphs. Page segmentation 3, fully automatic without orientation detection, is Tesseract's own default: a
+     * page has columns, headings and tables that the single-block modes would run together.
+     */
+    String read(BufferedImage gray, int dpi, String languages) {
+        Process process = start(List.of(command, "stdin", "stdout", "-l", languages, "--dpi", String.valueOf(dpi), "--psm", "3"));
         try {
             // Uncompressed PGM: nothing to encode here, nothing to decode there.
             ChildProcess.Exit exit = ChildProcess.finish(process, PAGE_TIMEOUT, in -> {

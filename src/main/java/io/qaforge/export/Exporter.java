@@ -1,8 +1,6 @@
 package io.qaforge.export;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
@@ -164,10 +161,10 @@ public class Exporter {
                       WHERE job_id = '%s' %s
                       ORDER BY split, chunk_id, id) TO STDOUT (FORMAT binary)"""
                 .formatted(facts ? ", fact_ids, direction" : "", job, options.split().equals("all") ? "" : "AND split = '" + options.split() + "'");
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
-                new PGCopyInputStream(connection.unwrap(PGConnection.class), sql), 1 << 16))) {
-            in.skipNBytes(11 + 4); // signature, flags
-            in.skipNBytes(in.readInt()); // header extension
+        try (PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql)) {
+            CopyReader in = new CopyReader(copy);
+            in.skip(11 + 4); // signature, flags
+            in.skip(in.readInt()); // header extension
             Names splits = new Names();
             Names variants = new Names();
             Names directions = new Names();
@@ -177,8 +174,8 @@ public class Exporter {
                 in.readInt();
                 long chunk = in.readLong();
                 String split = splits.read(in);
-                byte[] question = in.readNBytes(in.readInt());
-                byte[] answer = in.readNBytes(in.readInt());
+                byte[] question = in.readBytes(in.readInt());
+                byte[] answer = in.readBytes(in.readInt());
                 in.readInt();
                 double temperature = in.readDouble();
                 String variant = variants.read(in);
@@ -192,7 +189,7 @@ public class Exporter {
                 if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
                     shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
                     group = sameChunk(row.getFirst(), pair) ? group + 1 : 0;
-                    row = new ArrayList<>(options.pairsPerRow());
+                    row.clear();
                 }
                 row.add(pair);
             }
@@ -255,26 +252,28 @@ public class Exporter {
         private byte[] last = new byte[0];
         private String name = "";
 
-        String read(DataInputStream in) throws IOException {
-            return decode(in.readNBytes(in.readInt()));
+        String read(CopyReader in) throws IOException {
+            return decode(in, in.readInt());
         }
 
-        String readNullable(DataInputStream in) throws IOException {
+        String readNullable(CopyReader in) throws IOException {
             int length = in.readInt();
-            return length < 0 ? null : decode(in.readNBytes(length));
+            return length < 0 ? null : decode(in, length);
         }
 
-        private String decode(byte[] bytes) {
-            if (!Arrays.equals(bytes, last)) {
-                last = bytes;
-                name = new String(bytes, StandardCharsets.UTF_8);
+        private String decode(CopyReader in, int length) throws IOException {
+            if (length == last.length && in.nextEquals(last, length)) {
+                in.skip(length);
+            } else {
+                last = in.readBytes(length);
+                name = new String(last, StandardCharsets.UTF_8);
             }
             return name;
         }
     }
 
     /** A {@code bigint[]} field of a binary COPY: dimensions, then each element's length and value; null as length -1. */
-    private static long[] factIds(DataInputStream in) throws IOException {
+    private static long[] factIds(CopyReader in) throws IOException {
         if (in.readInt() < 0) {
             return null;
         }

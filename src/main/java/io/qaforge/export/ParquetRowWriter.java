@@ -39,6 +39,8 @@ final class ParquetRowWriter implements RowWriter {
               }
             }""");
 
+    private static final long ROW_GROUP_BYTES = 16L << 20;
+
     private final ParquetWriter<List<QaPair>> writer;
 
     ParquetRowWriter(Path file, String system) throws IOException {
@@ -47,6 +49,10 @@ final class ParquetRowWriter implements RowWriter {
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .withCodecFactory(new SnappyCodecs())
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
+                // A row group is held in memory until it is flushed: the default 128 MB would fill the service's heap.
+                .withRowGroupSize(ROW_GROUP_BYTES)
+                // Every question and answer differs: a dictionary for them is built only to be thrown away.
+                .withDictionaryEncoding("messages.list.element.content", false)
                 .build();
     }
 

@@ -1,13 +1,12 @@
 package io.qaforge.export;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,21 +33,14 @@ final class Shuffler implements Closeable {
     /** Split and variant names repeat on every pair: each is written once as a number. */
     private final Map<String, Integer> codes = new HashMap<>();
     private final List<String> names = new ArrayList<>();
-    private final Record record = new Record();
-    private final DataOutputStream scratch = new DataOutputStream(record);
+    /**
+     * A row's bytes, prefixed by its key and length, handed to the bucket in one write. A plain buffer: the
+     * ByteArrayOutputStream under a DataOutputStream it replaced took a lock on every field.
+     */
+    private ByteBuffer record = ByteBuffer.allocate(4096);
+    /** A bucket's bytes as read back, reused from bucket to bucket so that replay allocates no large arrays. */
+    private ByteBuffer bucket = ByteBuffer.allocate(0);
     private long pairs;
-
-    /** A row's bytes, prefixed by its key and length, handed to the bucket in one write. */
-    private static final class Record extends ByteArrayOutputStream {
-        Record() {
-            super(4096);
-        }
-
-        void writeTo(OutputStream out, long key) throws IOException {
-            ByteBuffer.wrap(buf).putLong(0, key).putInt(8, count - 12);
-            out.write(buf, 0, count);
-        }
-    }
 
     Shuffler(long pairs) throws IOException {
         this.dir = Files.createTempDirectory("qaforge-shuffle-");
@@ -61,38 +53,41 @@ final class Shuffler implements Closeable {
 
     void add(long key, List<QaPair> row) throws IOException {
         pairs += row.size();
-        record.reset();
-        scratch.writeLong(0); // key and length, filled in by writeTo
-        scratch.writeInt(0);
-        scratch.writeShort(row.size());
+        int size = 14; // the bytes written below
         for (QaPair pair : row) {
-            scratch.writeLong(pair.chunkId());
-            scratch.writeShort(code(pair.split()));
+            size += 40 + pair.question().length + pair.answer().length + (pair.factIds() == null ? 0 : 8 * pair.factIds().length);
+        }
+        if (record.capacity() < size) {
+            record = ByteBuffer.allocate(Math.max(size, record.capacity() * 2));
+        }
+        record.clear().putLong(key).putInt(size - 12).putShort((short) row.size());
+        for (QaPair pair : row) {
+            record.putLong(pair.chunkId()).putShort(code(pair.split()));
             bytes(pair.question());
             bytes(pair.answer());
-            scratch.writeDouble(pair.temperature());
-            scratch.writeShort(code(pair.variant()));
-            scratch.writeInt(pair.pageFrom());
-            scratch.writeInt(pair.pageTo());
-            scratch.writeShort(pair.factIds() == null ? -1 : pair.factIds().length);
-            for (long fact : pair.factIds() == null ? new long[0] : pair.factIds()) {
-                scratch.writeLong(fact);
+            record.putDouble(pair.temperature()).putShort(code(pair.variant())).putInt(pair.pageFrom()).putInt(pair.pageTo());
+            record.putShort((short) (pair.factIds() == null ? -1 : pair.factIds().length));
+            if (pair.factIds() != null) {
+                for (long fact : pair.factIds()) {
+                    record.putLong(fact);
+                }
             }
-            scratch.writeShort(pair.direction() == null ? -1 : code(pair.direction()));
+            record.putShort(pair.direction() == null ? -1 : code(pair.direction()));
         }
-        record.writeTo(bucket((int) Long.remainderUnsigned(key, buckets.length)), key);
+        bucket((int) Long.remainderUnsigned(key, buckets.length)).write(record.array(), 0, record.position());
     }
 
     /** Writes every row added, bucket by bucket, each bucket in key order (ties in the order they were added). */
     long replay(RowWriter writer) throws IOException {
         long rows = 0;
+        List<QaPair> row = new ArrayList<>();
         for (int b = 0; b < buckets.length; b++) {
             if (buckets[b] == null) {
                 continue;
             }
             buckets[b].close();
             Path file = dir.resolve(b + ".bin");
-            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+            ByteBuffer bytes = readBucket(file);
             Files.delete(file);
             // The key's upper half, then the row's offset: one primitive sort, ties broken by the order of arrival.
             long[] order = new long[1024];
@@ -108,11 +103,25 @@ final class Shuffler implements Closeable {
             }
             Arrays.sort(order, 0, n);
             for (int i = 0; i < n; i++) {
-                writer.write(read(bytes.position((int) order[i])));
+                writer.write(read(bytes.position((int) order[i]), row));
                 rows++;
             }
         }
         return rows;
+    }
+
+    private ByteBuffer readBucket(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file)) {
+            int size = Math.toIntExact(channel.size());
+            if (bucket.capacity() < size) {
+                bucket = ByteBuffer.allocate(Math.max(size, bucket.capacity() + bucket.capacity() / 2));
+            }
+            bucket.clear().limit(size);
+            while (bucket.hasRemaining() && channel.read(bucket) >= 0) {
+                // reads until the buffer holds the whole file
+            }
+            return bucket.flip();
+        }
     }
 
     private OutputStream bucket(int b) throws IOException {
@@ -122,22 +131,25 @@ final class Shuffler implements Closeable {
         return buckets[b];
     }
 
-    private int code(String name) {
-        return codes.computeIfAbsent(name, n -> {
-            names.add(n);
-            return names.size() - 1;
-        });
+    private short code(String name) {
+        Integer code = codes.get(name);
+        if (code == null) {
+            code = names.size();
+            codes.put(name, code);
+            names.add(name);
+        }
+        return code.shortValue();
     }
 
     /** Length-prefixed: unlike writeUTF, no 64 KB limit on an answer. */
-    private void bytes(byte[] value) throws IOException {
-        scratch.writeInt(value.length);
-        scratch.write(value);
+    private void bytes(byte[] value) {
+        record.putInt(value.length).put(value);
     }
 
-    private List<QaPair> read(ByteBuffer in) {
+    /** Reads a row into {@code row}, which the caller reuses: one list for the whole replay, not one per row. */
+    private List<QaPair> read(ByteBuffer in, List<QaPair> row) {
         int size = in.getShort();
-        List<QaPair> row = new ArrayList<>(size);
+        row.clear();
         for (int i = 0; i < size; i++) {
             row.add(new QaPair(in.getLong(), names.get(in.getShort()), bytes(in), bytes(in), in.getDouble(), names.get(in.getShort()),
                     in.getInt(), in.getInt(), factIds(in), name(in.getShort())));

@@ -1,9 +1,12 @@
 package io.qaforge.document;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +24,7 @@ class PdfExtractorTest {
     static final DocumentProperties.Ocr OCR = new DocumentProperties.Ocr("eng", 300, 2, 50, "tesseract");
 
     static PdfExtractor extractor(int threads) {
-        return new PdfExtractor(threads, LIMITS, OCR, new Tesseract("tesseract", 300));
+        return new PdfExtractor(threads, LIMITS, OCR, new Tesseract("tesseract"));
     }
 
     static PdfExtractor.Request textLayerOnly() {
@@ -42,6 +45,25 @@ class PdfExtractorTest {
     }
 
     @Test
+    void aScannedPageIsReadAsItsOwnImageAtItsOwnResolution(@TempDir Path dir) throws IOException {
+        Path pdf = Files.write(dir.resolve("scan.pdf"), TestPdfs.scanned(TestPdfs.book(DocumentApiTest.rulebookPages(1)), Set.of(), 200));
+        List<String> seen = new ArrayList<>();
+        var recording = new Tesseract("tesseract") {
+            @Override
+            String read(BufferedImage gray, int dpi, String languages) {
+                seen.add(gray.getWidth() + "x" + gray.getHeight() + " at " + dpi + " dpi");
+                return "Rule 1 read";
+            }
+        };
+
+        var pages = new PdfExtractor(1, LIMITS, OCR, recording).extract(pdf, new PdfExtractor.Request(OcrMode.AUTO, "eng", (done, total) -> { }));
+
+        // An A4 page scanned at 200 dpi (1654 × 2339 pixels), not re-rendered at the configured 300.
+        assertThat(seen).singleElement().asString().matches("165[34]x233[89] at 200 dpi");
+        assertThat(pages.texts()).containsExactly("Rule 1 read");
+    }
+
+    @Test
     void aPageTooLargeToRenderForOcrIsSaidInTheUsersWords(@TempDir Path dir) throws IOException {
         Path pdf = dir.resolve("poster.pdf");
         try (var document = new org.apache.pdfbox.pdmodel.PDDocument()) {
@@ -49,7 +71,7 @@ class PdfExtractorTest {
             document.addPage(new org.apache.pdfbox.pdmodel.PDPage(new org.apache.pdfbox.pdmodel.common.PDRectangle(14_400, 14_400)));
             document.save(pdf.toFile());
         }
-        var anyLanguage = new Tesseract("tesseract", 300) {
+        var anyLanguage = new Tesseract("tesseract") {
             @Override
             String requireLanguages(String requested) {
                 return requested;

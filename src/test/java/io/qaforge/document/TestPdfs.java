@@ -97,6 +97,11 @@ public final class TestPdfs {
      * only that image. With {@code keepTextPages}, the pages of those (0-based) indexes keep their text layer instead.
      */
     public static byte[] scanned(byte[] text, java.util.Set<Integer> keepTextPages) throws IOException {
+        return scanned(text, keepTextPages, 300);
+    }
+
+    /** The pages as a scanner at {@code dpi} makes them: one grey image a page, filling it (except those kept). */
+    public static byte[] scanned(byte[] text, java.util.Set<Integer> keepTextPages, int dpi) throws IOException {
         try (PDDocument source = org.apache.pdfbox.Loader.loadPDF(text); PDDocument scan = new PDDocument()) {
             var renderer = new org.apache.pdfbox.rendering.PDFRenderer(source);
             for (int i = 0; i < source.getNumberOfPages(); i++) {
@@ -104,7 +109,7 @@ public final class TestPdfs {
                     scan.importPage(source.getPage(i));
                     continue;
                 }
-                BufferedImage image = renderer.renderImageWithDPI(i, 300, org.apache.pdfbox.rendering.ImageType.GRAY);
+                BufferedImage image = renderer.renderImageWithDPI(i, dpi, org.apache.pdfbox.rendering.ImageType.GRAY);
                 PDRectangle size = source.getPage(i).getMediaBox();
                 PDPage page = new PDPage(size);
                 scan.addPage(page);
