@@ -15,7 +15,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.provider.GenerationProperties;
-import io.qaforge.generation.steps.Coverage;
 
 /**
  * The durable work queue: tasks in PostgreSQL, claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so any number
@@ -28,7 +27,7 @@ public class TaskQueue {
 
     /**
      * @param kind  {@code facts}, {@code pairs} or {@code judge}
-     * @param round 0 for the temperature sweep, 1 to {@link Coverage#MAX_ROUNDS} for a fact job's top-up rounds
+     * @param round 0 for the temperature sweep, from 1 for a fact job's top-up rounds (the steps cap them)
      */
     public record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
                    int estTokens, int attempt, String kind, int round, Long gradedTaskId) {
