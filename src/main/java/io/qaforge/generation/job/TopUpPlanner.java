@@ -48,7 +48,7 @@ public class TopUpPlanner {
         boolean json = provider.config.structuredOutput();
         List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
         var params = new JobParams(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
-                0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
+                0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.strategy(),
                 p.judge(), p.coverage(), p.mode());
         var spec = new JobSpec(null, parent.provider(), parent.model(), parent.context(), params);
         Map<Long, Integer> sizes = new HashMap<>();
