@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.Estimate;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Prompts;
 
 /**
@@ -25,7 +26,7 @@ public class JobPlanner {
     public record Judge(String provider, String model, String prompt) {
     }
 
-    record PlannedTask(long chunkId, BigDecimal temperature, String variant, String kind, int questions, int estTokens,
+    record PlannedTask(long chunkId, BigDecimal temperature, String variant, TaskKind kind, int questions, int estTokens,
                        BigDecimal estCost) {
     }
 
@@ -56,17 +57,17 @@ public class JobPlanner {
                     : Math.max(1, Math.round((float) chunk.getTokens() / valid.tokensPerQuestion()));
             if (params.facts()) {
                 CallEstimates.Call facts = estimates.factsCall(spec, json, chunk.getTokens(), n);
-                tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, "facts", n, facts.tokens(), facts.cost()));
-                tally.add(facts, n, "facts");
+                tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, TaskKind.FACTS, n, facts.tokens(), facts.cost()));
+                tally.add(facts, n, TaskKind.FACTS);
                 estimates.factJobChunk(spec, json, chunk.getTokens(), n, n, params.temperatures().size(), tally);
             } else {
                 for (String variant : params.variants()) {
                     CallEstimates.Call pairs = estimates.recipeCall(spec, json, variant, chunk.getTokens(), n);
                     for (BigDecimal temperature : params.temperatures()) {
-                        tasks.add(new PlannedTask(chunk.getId(), temperature, variant, "pairs", n, pairs.tokens(), pairs.cost()));
-                        tally.add(pairs, n, "pairs");
+                        tasks.add(new PlannedTask(chunk.getId(), temperature, variant, TaskKind.PAIRS, n, pairs.tokens(), pairs.cost()));
+                        tally.add(pairs, n, TaskKind.PAIRS);
                         if (params.judge() != null) {
-                            tally.add(estimates.judgeCall(spec, json, chunk.getTokens(), n), 0, "judge");
+                            tally.add(estimates.judgeCall(spec, json, chunk.getTokens(), n), 0, TaskKind.JUDGE);
                         }
                     }
                 }

@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Splits;
 
 /** Plans a remediation job from a finished one: what {@code Jobs.remediate} queues after an exam. */
@@ -62,7 +63,7 @@ public class TopUpPlanner {
                 List<String> directions = params.coverage().sweepDirections(temperatures.size());
                 CallEstimates.Call call = estimates.factPairsCall(spec, json, chunkTokens, facts, facts);
                 for (int i = 0; i < temperatures.size(); i++) {
-                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperatures.get(i), directions.get(i), "pairs", facts, call.tokens(), call.cost()));
+                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperatures.get(i), directions.get(i), TaskKind.PAIRS, facts, call.tokens(), call.cost()));
                 }
                 estimates.factJobChunk(spec, json, chunkTokens, facts, facts, temperatures.size(), tally);
             } else {
@@ -71,10 +72,10 @@ public class TopUpPlanner {
                 for (String variant : p.variants()) {
                     CallEstimates.Call call = estimates.recipeCall(spec, json, variant, chunkTokens, n);
                     for (BigDecimal temperature : temperatures) {
-                        tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperature, variant, "pairs", n, call.tokens(), call.cost()));
-                        tally.add(call, n, "pairs");
+                        tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperature, variant, TaskKind.PAIRS, n, call.tokens(), call.cost()));
+                        tally.add(call, n, TaskKind.PAIRS);
                         if (p.judge() != null) {
-                            tally.add(estimates.judgeCall(spec, json, chunkTokens, n), 0, "judge");
+                            tally.add(estimates.judgeCall(spec, json, chunkTokens, n), 0, TaskKind.JUDGE);
                         }
                     }
                 }

@@ -61,9 +61,9 @@ public class Steps implements Work {
     public Step prepare(JobSpec spec, TaskQueue.Claimed task, boolean json) {
         Chunk chunk = chunks.findById(task.chunkId()).orElseThrow();
         return switch (task.kind()) {
-            case "facts" -> factsStep(spec, task, chunk, json);
-            case "judge" -> judgeStep(spec, task, chunk, json);
-            default -> spec.params().facts() ? factPairsStep(spec, task, chunk, json) : recipeStep(spec, task, chunk, json);
+            case FACTS -> factsStep(spec, task, chunk, json);
+            case JUDGE -> judgeStep(spec, task, chunk, json);
+            case PAIRS -> spec.params().facts() ? factPairsStep(spec, task, chunk, json) : recipeStep(spec, task, chunk, json);
         };
     }
 
