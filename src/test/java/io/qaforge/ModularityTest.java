@@ -11,11 +11,14 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 import org.springframework.modulith.core.ApplicationModule;
 import org.springframework.modulith.core.ApplicationModules;
 import org.springframework.modulith.docs.Documenter;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,6 +35,14 @@ class ModularityTest {
     @Test
     void featurePackagesRespectTheirBoundaries() {
         MODULES.verify();
+    }
+
+    /** Inside generation, which Modulith sees as one module: steps/ uses the queue, the queue runs steps only as {@code Work}. */
+    @Test
+    void theGenerationQueueDoesNotKnowTheSteps() {
+        noClasses().that().resideInAPackage("io.qaforge.generation.queue..")
+                .should().dependOnClassesThat().resideInAPackage("io.qaforge.generation.steps..")
+                .check(new ClassFileImporter().withImportOption(new ImportOption.DoNotIncludeTests()).importPackages("io.qaforge.generation"));
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.qaforge.document.TokenCounter;
 import io.qaforge.generation.job.JobPlanner.Judge;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Prompts;
 import io.qaforge.generation.steps.StudyPrompts;
 
@@ -63,15 +64,15 @@ public class CallEstimates {
         Judge judge = spec.params().judge();
         Call sweep = factPairsCall(spec, json, chunkTokens, facts, perCall);
         for (int i = 0; i < temperatures; i++) {
-            tally.add(sweep, perCall, "pairs");
+            tally.add(sweep, perCall, TaskKind.PAIRS);
             if (judge != null) {
-                tally.add(judgeCall(spec, json, chunkTokens, perCall), 0, "judge");
+                tally.add(judgeCall(spec, json, chunkTokens, perCall), 0, TaskKind.JUDGE);
             }
         }
         for (int asked : spec.params().coverage().expectedTopUps(temperatures, EXPECTED_YIELD)) {
-            tally.add(factPairsCall(spec, json, chunkTokens, facts, asked * facts), asked * facts, "topUp");
+            tally.addTopUp(factPairsCall(spec, json, chunkTokens, facts, asked * facts), asked * facts);
             if (judge != null) {
-                tally.add(judgeCall(spec, json, chunkTokens, asked * facts), 0, "judge");
+                tally.add(judgeCall(spec, json, chunkTokens, asked * facts), 0, TaskKind.JUDGE);
             }
         }
     }

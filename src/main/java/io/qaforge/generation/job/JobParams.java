@@ -9,7 +9,8 @@ import io.qaforge.generation.steps.Coverage;
 import io.qaforge.generation.steps.Splits;
 
 /**
- * What a job was asked to do, kept with it. Jobs stored before fact jobs have no strategy, judge or coverage.
+ * What a job was asked to do, kept with it. Jobs stored before fact jobs have no judge or coverage (V16 gave them
+ * their strategy, {@code RECIPE}).
  *
  * @param prompts  every template the job uses (recipe: by variant; fact job: {@code facts} and {@code pairs})
  * @param language the ISO 639-1 code the job writes in; null: each document's own

@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.Estimate;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Prompts;
 
 /**
@@ -25,7 +26,7 @@ public class JobPlanner {
     public record Judge(String provider, String model, String prompt) {
     }
 
-    record PlannedTask(long chunkId, BigDecimal temperature, String variant, String kind, int questions, int estTokens,
+    record PlannedTask(long chunkId, BigDecimal temperature, String variant, TaskKind kind, int questions, int estTokens,
                        BigDecimal estCost) {
     }
 
@@ -58,29 +59,29 @@ public class JobPlanner {
             if (params.study() != null) {
                 // A fact job's passages are queued with the chunk's facts (its relations passages use them), a recipe job's now.
                 for (CallEstimates.StudyCall study : estimates.studyCalls(spec, json, chunk.getTokens(), index, params.facts() ? n : 0)) {
-                    tally.add(study.call(), 0, "study");
+                    tally.add(study.call(), 0, TaskKind.STUDY);
                     if (params.judge() != null) {
-                        tally.add(estimates.studyJudgeCall(spec, json, chunk.getTokens()), 0, "study");
+                        tally.add(estimates.studyJudgeCall(spec, json, chunk.getTokens()), 0, TaskKind.STUDY_JUDGE);
                     }
                     if (!params.facts()) {
-                        tasks.add(new PlannedTask(chunk.getId(), study.temperature(), study.strategy().label(), "study", 1,
+                        tasks.add(new PlannedTask(chunk.getId(), study.temperature(), study.strategy().label(), TaskKind.STUDY, 1,
                                 study.call().tokens(), study.call().cost()));
                     }
                 }
             }
             if (params.facts()) {
                 CallEstimates.Call facts = estimates.factsCall(spec, json, chunk.getTokens(), n);
-                tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, "facts", n, facts.tokens(), facts.cost()));
-                tally.add(facts, n, "facts");
+                tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, TaskKind.FACTS, n, facts.tokens(), facts.cost()));
+                tally.add(facts, n, TaskKind.FACTS);
                 estimates.factJobChunk(spec, json, chunk.getTokens(), n, n, params.temperatures().size(), tally);
             } else {
                 for (String variant : params.variants()) {
                     CallEstimates.Call pairs = estimates.recipeCall(spec, json, variant, chunk.getTokens(), n);
                     for (BigDecimal temperature : params.temperatures()) {
-                        tasks.add(new PlannedTask(chunk.getId(), temperature, variant, "pairs", n, pairs.tokens(), pairs.cost()));
-                        tally.add(pairs, n, "pairs");
+                        tasks.add(new PlannedTask(chunk.getId(), temperature, variant, TaskKind.PAIRS, n, pairs.tokens(), pairs.cost()));
+                        tally.add(pairs, n, TaskKind.PAIRS);
                         if (params.judge() != null) {
-                            tally.add(estimates.judgeCall(spec, json, chunk.getTokens(), n), 0, "judge");
+                            tally.add(estimates.judgeCall(spec, json, chunk.getTokens(), n), 0, TaskKind.JUDGE);
                         }
                     }
                 }

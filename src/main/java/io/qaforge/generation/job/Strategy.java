@@ -7,7 +7,8 @@ import io.qaforge.system.ApiProblem;
 /**
  * How a job turns chunks into pairs. {@code FACTS} lists each chunk's facts first and asks for pairs per fact and
  * direction until every fact has its phrasings; {@code RECIPE} asks per chunk × temperature × variant, as the reference
- * recipe does (and as every job did before fact jobs: a stored job without a strategy is a recipe job).
+ * recipe does. A request without a strategy asks for a fact job; every stored job has one (V16 backfilled the jobs
+ * stored before fact jobs as recipe jobs).
  */
 public enum Strategy {
     FACTS, RECIPE;

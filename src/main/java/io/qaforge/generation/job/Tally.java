@@ -5,6 +5,7 @@ import java.math.RoundingMode;
 
 import io.qaforge.generation.Estimate;
 import io.qaforge.generation.job.CallEstimates.Call;
+import io.qaforge.generation.queue.TaskKind;
 
 /** The calls of a plan, added up by kind. */
 final class Tally {
@@ -12,15 +13,24 @@ final class Tally {
     BigDecimal cost = BigDecimal.ZERO;
     boolean priced = true;
 
-    void add(Call call, int pairs, String kind) {
+    void add(Call call, int pairs, TaskKind kind) {
         switch (kind) {
-            case "facts" -> factCalls++;
-            case "pairs" -> pairCalls++;
-            case "judge" -> judgeCalls++;
-            case "study" -> studyCalls++; // a passage's call, or its judge's: what study costs
-            default -> topUpCalls++;
+            case FACTS -> factCalls++;
+            case PAIRS -> pairCalls++;
+            case JUDGE -> judgeCalls++;
+            case STUDY, STUDY_JUDGE -> studyCalls++; // a passage's call, or its judge's: what study costs
         }
-        questions += kind.equals("facts") ? 0 : pairs;
+        count(call, kind == TaskKind.FACTS ? 0 : pairs);
+    }
+
+    /** A pair call of a coverage round the plan expects: its task is added only when the round comes. */
+    void addTopUp(Call call, int pairs) {
+        topUpCalls++;
+        count(call, pairs);
+    }
+
+    private void count(Call call, int pairs) {
+        questions += pairs;
         promptTokens += call.promptTokens();
         completionTokens += call.completionTokens();
         cost = cost.add(call.cost());

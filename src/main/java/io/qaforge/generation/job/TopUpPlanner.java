@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Splits;
 
 /** Plans a remediation job from a finished one: what {@code Jobs.remediate} queues after an exam. */
@@ -48,7 +49,7 @@ public class TopUpPlanner {
         boolean json = provider.config.structuredOutput();
         List<BigDecimal> temperatures = Temperatures.fresh(usedTemperatures, p.temperatures().size());
         var params = new JobParams(p.documentIds(), temperatures, p.tokensPerQuestion(), p.questionsPerChunk(), p.variants(), p.prompts(),
-                0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.facts() ? Strategy.FACTS : Strategy.RECIPE,
+                0, p.seed(), p.facts() ? Splits.By.FACT : Splits.By.PAIR, null, p.strategy(),
                 p.judge(), p.coverage(), p.mode(), p.language(), p.study());
         var spec = new JobSpec(null, parent.provider(), parent.model(), parent.context(), params);
         Map<Long, Integer> sizes = new HashMap<>();
@@ -60,11 +61,11 @@ public class TopUpPlanner {
             if (params.study() != null && params.facts()) {
                 // Focal passages: centred on the facts the model missed (a recipe job has none to centre on).
                 for (CallEstimates.StudyCall focal : estimates.focalCalls(spec, chunkTokens, target.getValue().size())) {
-                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), focal.temperature(), focal.strategy().label(), "study", 1,
+                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), focal.temperature(), focal.strategy().label(), TaskKind.STUDY, 1,
                             focal.call().tokens(), focal.call().cost()));
-                    tally.add(focal.call(), 0, "study");
+                    tally.add(focal.call(), 0, TaskKind.STUDY);
                     if (p.judge() != null) {
-                        tally.add(estimates.studyJudgeCall(spec, json, chunkTokens), 0, "study");
+                        tally.add(estimates.studyJudgeCall(spec, json, chunkTokens), 0, TaskKind.STUDY_JUDGE);
                     }
                 }
             }
@@ -73,7 +74,7 @@ public class TopUpPlanner {
                 List<String> directions = params.coverage().sweepDirections(temperatures.size());
                 CallEstimates.Call call = estimates.factPairsCall(spec, json, chunkTokens, facts, facts);
                 for (int i = 0; i < temperatures.size(); i++) {
-                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperatures.get(i), directions.get(i), "pairs", facts, call.tokens(), call.cost()));
+                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperatures.get(i), directions.get(i), TaskKind.PAIRS, facts, call.tokens(), call.cost()));
                 }
                 estimates.factJobChunk(spec, json, chunkTokens, facts, facts, temperatures.size(), tally);
             } else {
@@ -82,10 +83,10 @@ public class TopUpPlanner {
                 for (String variant : p.variants()) {
                     CallEstimates.Call call = estimates.recipeCall(spec, json, variant, chunkTokens, n);
                     for (BigDecimal temperature : temperatures) {
-                        tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperature, variant, "pairs", n, call.tokens(), call.cost()));
-                        tally.add(call, n, "pairs");
+                        tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperature, variant, TaskKind.PAIRS, n, call.tokens(), call.cost()));
+                        tally.add(call, n, TaskKind.PAIRS);
                         if (p.judge() != null) {
-                            tally.add(estimates.judgeCall(spec, json, chunkTokens, n), 0, "judge");
+                            tally.add(estimates.judgeCall(spec, json, chunkTokens, n), 0, TaskKind.JUDGE);
                         }
                     }
                 }

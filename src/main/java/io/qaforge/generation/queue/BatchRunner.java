@@ -28,12 +28,11 @@ import io.qaforge.generation.provider.ProviderBatches;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.quality.PairParser;
-import io.qaforge.generation.steps.Steps;
 
 /**
  * Runs the tasks of batch-mode jobs through their provider's Batch API. Every poll interval, each replica looks after
  * the batches that are due (one replica per batch, by lease): an ended batch's output and error lines are matched to
- * their tasks by {@code custom_id} and each answer goes the way a synchronous answer goes ({@link Steps}, then
+ * their tasks by {@code custom_id} and each answer goes the way a synchronous answer goes ({@link Work}, then
  * {@link TaskQueue#complete} stores it with its task marked done, once); lines that failed, and tasks an expired, failed
  * or cancelled batch did not answer, go back to the queue with their attempt counted, for the next batch. Then it
  * submits what is pending: one JSONL file per job of at most 50,000 requests and 200 MB. A batch whose job was cancelled
@@ -57,13 +56,13 @@ public class BatchRunner implements SmartLifecycle {
     private final ProviderBatches batches;
     private final TaskQueue queue;
     private final Specs specs;
-    private final Steps steps;
+    private final Work steps;
     private final JsonMapper mapper;
     private final String worker;
     private volatile Thread thread;
     private volatile boolean running;
 
-    BatchRunner(GenerationProperties properties, Providers providers, ProviderBatches batches, TaskQueue queue, Specs specs, Steps steps,
+    BatchRunner(GenerationProperties properties, Providers providers, ProviderBatches batches, TaskQueue queue, Specs specs, Work steps,
                 JsonMapper mapper, Replica replica) {
         this.properties = properties;
         this.providers = providers;
@@ -241,7 +240,7 @@ public class BatchRunner implements SmartLifecycle {
         var completion = new ProviderClient.Completion(choice.path("message").path("content").asString(""),
                 usage.path("prompt_tokens").asInt(), usage.path("prompt_tokens_details").path("cached_tokens").asInt(),
                 usage.path("completion_tokens").asInt(), choice.path("finish_reason").asString(null));
-        Steps.Step step = steps.prepare(spec, task, client.config.structuredOutput());
+        Work.Step step = steps.prepare(spec, task, client.config.structuredOutput());
         var spend = new TaskQueue.Spend(completion.promptTokens(), completion.cachedTokens(), completion.completionTokens(),
                 client.cost(step.model(), completion, true));
         Runnable store;
@@ -274,7 +273,7 @@ public class BatchRunner implements SmartLifecycle {
         var file = new ByteArrayOutputStream();
         List<TaskQueue.Claimed> sent = new ArrayList<>(), over = new ArrayList<>();
         for (TaskQueue.Claimed task : batch.tasks()) {
-            Steps.Step step = steps.prepare(spec, task, json);
+            Work.Step step = steps.prepare(spec, task, json);
             if (step.prompt() == null) {
                 // Nothing left to ask (a top-up whose facts were covered meanwhile): done without a call.
                 queue.complete(task, batch.lessee(), TaskQueue.Spend.NONE, () -> {
@@ -307,7 +306,7 @@ public class BatchRunner implements SmartLifecycle {
     }
 
     /** One request of the input file, as the chat completions endpoint takes it. */
-    private byte[] line(long taskId, Steps.Step step, boolean json) {
+    private byte[] line(long taskId, Work.Step step, boolean json) {
         ObjectNode line = mapper.createObjectNode().put("custom_id", String.valueOf(taskId)).put("method", "POST")
                 .put("url", "/v1/chat/completions");
         ObjectNode body = line.putObject("body").put("model", step.model()).put("temperature", step.temperature());

@@ -20,7 +20,6 @@ import io.qaforge.generation.provider.ProviderFailure;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.provider.RateLimiter;
 import io.qaforge.generation.quality.PairParser;
-import io.qaforge.generation.steps.Steps;
 import io.qaforge.system.Backoff;
 
 /**
@@ -38,7 +37,7 @@ public class GenerationEngine implements SmartLifecycle {
     private final Providers providers;
     private final TaskQueue queue;
     private final Specs specs;
-    private final Steps steps;
+    private final Work steps;
     private final Backoff backoff;
     private final String worker;
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -47,7 +46,7 @@ public class GenerationEngine implements SmartLifecycle {
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
 
-    GenerationEngine(GenerationProperties properties, Providers providers, TaskQueue queue, Specs specs, Steps steps, Replica replica) {
+    GenerationEngine(GenerationProperties properties, Providers providers, TaskQueue queue, Specs specs, Work steps, Replica replica) {
         this.properties = properties;
         this.providers = providers;
         this.queue = queue;
@@ -167,7 +166,7 @@ public class GenerationEngine implements SmartLifecycle {
     /** Calls the provider and stores the outcome; the concurrency slot is given back as soon as the call returns. */
     private void run(ProviderClient client, TaskQueue.Claimed task, RateLimiter.Slot slot) {
         try {
-            Steps.Step step = steps.prepare(specs.of(task.jobId()), task, client.config.structuredOutput());
+            Work.Step step = steps.prepare(specs.of(task.jobId()), task, client.config.structuredOutput());
             if (step.prompt() == null) {
                 // Nothing left to ask (a top-up whose facts were covered meanwhile): done without a call.
                 slot.close();

@@ -20,7 +20,7 @@ public class NewTasks {
      * @param provider      null: the job's provider (only a judge of another provider names one)
      * @param gradedTaskId  the pair call a judge task grades
      */
-    public record Row(UUID jobId, long chunkId, BigDecimal temperature, String variant, String kind, int round, String provider,
+    public record Row(UUID jobId, long chunkId, BigDecimal temperature, String variant, TaskKind kind, int round, String provider,
                Long gradedTaskId, int questions, int estTokens, BigDecimal estCost) {
     }
 
@@ -37,7 +37,7 @@ public class NewTasks {
         List<Object[]> rows = new ArrayList<>(tasks.size());
         for (int i = 0; i < tasks.size(); i++) {
             Row t = tasks.get(i);
-            rows.add(new Object[]{taskIds.get(i), t.jobId(), t.chunkId(), t.temperature(), t.variant(), t.kind(), t.round(),
+            rows.add(new Object[]{taskIds.get(i), t.jobId(), t.chunkId(), t.temperature(), t.variant(), t.kind().column(), t.round(),
                     t.provider(), t.gradedTaskId(), t.questions(), t.estTokens(), t.estCost()});
         }
         jdbc.batchUpdate("""

@@ -15,7 +15,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.provider.GenerationProperties;
-import io.qaforge.generation.steps.Coverage;
 
 /**
  * The durable work queue: tasks in PostgreSQL, claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so any number
@@ -27,11 +26,10 @@ import io.qaforge.generation.steps.Coverage;
 public class TaskQueue {
 
     /**
-     * @param kind  {@code facts}, {@code pairs} or {@code judge}
-     * @param round 0 for the temperature sweep, 1 to {@link Coverage#MAX_ROUNDS} for a fact job's top-up rounds
+     * @param round 0 for the temperature sweep, from 1 for a fact job's top-up rounds (the steps cap them)
      */
     public record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
-                   int estTokens, int attempt, String kind, int round, Long gradedTaskId) {
+                   int estTokens, int attempt, TaskKind kind, int round, Long gradedTaskId) {
 
         /** The task columns a claim returns, in the order {@link #read} takes them (alias {@code t}). */
         public static final String COLUMNS = "t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts, "
@@ -39,7 +37,7 @@ public class TaskQueue {
 
         public static Claimed read(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
             return new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
-                    rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getInt(10),
+                    rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), TaskKind.of(rs.getString(9)), rs.getInt(10),
                     rs.getObject(11, Long.class));
         }
     }

@@ -12,6 +12,7 @@ import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.queue.NewTasks;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
 
 /**
@@ -58,7 +59,7 @@ public class FactWriter {
                 facts.size(), facts.size());
         List<NewTasks.Row> sweep = new ArrayList<>();
         for (int i = 0; i < temperatures.size(); i++) {
-            sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), temperatures.get(i), directions.get(i), "pairs", 0, null, null,
+            sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), temperatures.get(i), directions.get(i), TaskKind.PAIRS, 0, null, null,
                     facts.size(), call.tokens(), call.cost()));
         }
         if (spec.params().study() != null) {
@@ -66,7 +67,7 @@ public class FactWriter {
                     Integer.class, task.jobId(), task.chunkId());
             boolean json = client != null && client.config.structuredOutput();
             for (CallEstimates.StudyCall study : estimates.studyCalls(spec, json, chunkTokens, index, facts.size())) {
-                sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), study.temperature(), study.strategy().label(), "study", 0,
+                sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), study.temperature(), study.strategy().label(), TaskKind.STUDY, 0,
                         null, null, 1, study.call().tokens(), study.call().cost()));
             }
         }

@@ -23,6 +23,7 @@ import io.qaforge.generation.quality.PairFilter;
 import io.qaforge.generation.quality.PairParser;
 import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.queue.NewTasks;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
 
 /**
@@ -153,7 +154,7 @@ public class PairWriter {
         ProviderClient client = providers.client(judge.provider());
         boolean json = client != null && client.config.structuredOutput();
         CallEstimates.Call call = estimates.judgeCall(spec, json, chunkTokens, pairs);
-        tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), BigDecimal.ZERO.setScale(3), task.variant(), "judge",
+        tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), BigDecimal.ZERO.setScale(3), task.variant(), TaskKind.JUDGE,
                 task.round(), judge.provider().equals(spec.provider()) ? null : judge.provider(), task.id(), pairs,
                 call.tokens(), call.cost())));
     }

@@ -24,33 +24,16 @@ import io.qaforge.generation.quality.PairParser;
 import io.qaforge.generation.quality.Verdicts;
 import io.qaforge.generation.queue.TaskQueue;
 import io.qaforge.system.Language;
+import io.qaforge.generation.queue.Work;
 
 /**
  * What each kind of task asks its provider and what becomes of the answer. A step is built when its task runs, from
  * what the database holds then (the chunk, its facts, the pairs to grade), so a task run again after a crash asks the
- * same; its {@link Step#read} parses the answer outside any transaction and hands back what the completing
+ * same; its {@link Work.Step#read} parses the answer outside any transaction and hands back what the completing
  * transaction stores.
  */
 @Component
-public class Steps {
-
-    /**
-     * One task's call, ready to send.
-     *
-     * @param prompt null when there is nothing to ask (a judge whose pairs were all settled otherwise)
-     * @param schema the JSON schema of the answer, for providers that take one
-     */
-    public record Step(String model, double temperature, String prompt, String schema, Reader reader) {
-
-        /** What to store, inside the transaction that marks the task done. */
-        public Runnable read(String content) throws PairParser.Unparseable {
-            return reader.read(content);
-        }
-    }
-
-    interface Reader {
-        public Runnable read(String content) throws PairParser.Unparseable;
-    }
+public class Steps implements Work {
 
     /** A fact as a pair call lists it: {@code F<number>}, counted from 1 in the chunk's order. */
     record ListedFact(long id, String text) {
@@ -81,16 +64,17 @@ public class Steps {
         this.minLexicalSupport = properties.minLexicalSupport();
     }
 
+    @Override
     public Step prepare(JobSpec spec, TaskQueue.Claimed task, boolean json) {
         Chunk chunk = chunks.findById(task.chunkId()).orElseThrow();
         Language language = languages.of(spec.params(), chunk);
         Step step = switch (task.kind()) {
-            case "facts" -> factsStep(spec, task, chunk, json);
-            case "judge" -> judgeStep(spec, task, chunk, json);
-            case "study" -> study.study(spec, task, chunk, language,
+            case FACTS -> factsStep(spec, task, chunk, json);
+            case JUDGE -> judgeStep(spec, task, chunk, json);
+            case STUDY -> study.study(spec, task, chunk, language,
                     StudyStrategy.of(task.variant()).usesFacts() ? listed(task) : List.of(), minLexicalSupport);
-            case "study-judge" -> study.judge(spec, task, chunk, json);
-            default -> spec.params().facts() ? factPairsStep(spec, task, chunk, json) : recipeStep(spec, task, chunk, json);
+            case STUDY_JUDGE -> study.judge(spec, task, chunk, json);
+            case PAIRS -> spec.params().facts() ? factPairsStep(spec, task, chunk, json) : recipeStep(spec, task, chunk, json);
         };
         // Every prompt, the judge's too, asks for the language of the text: what is read and written stays in it.
         return new Step(step.model(), step.temperature(), Languages.instruct(step.prompt(), language), step.schema(), step.reader());

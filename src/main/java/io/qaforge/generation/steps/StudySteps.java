@@ -18,6 +18,7 @@ import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.quality.Faithfulness;
 import io.qaforge.generation.quality.Grounding;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskQueue;
 import io.qaforge.system.Language;
@@ -100,7 +101,7 @@ class StudySteps {
             ProviderClient client = providers.client(judge.provider());
             CallEstimates.Call call = estimates.studyJudgeCall(spec, client != null && client.config.structuredOutput(), chunkTokens);
             tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), BigDecimal.ZERO.setScale(3), task.variant(),
-                    "study-judge", task.round(), judge.provider().equals(spec.provider()) ? null : judge.provider(), task.id(), 1,
+                    TaskKind.STUDY_JUDGE, task.round(), judge.provider().equals(spec.provider()) ? null : judge.provider(), task.id(), 1,
                     call.tokens(), call.cost())));
         }
     }

@@ -18,6 +18,7 @@ import io.qaforge.generation.job.Temperatures;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.queue.NewTasks;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
 import io.qaforge.generation.queue.TaskSettled;
 
@@ -63,7 +64,7 @@ public class TopUps {
 
     void afterCall(TaskQueue.Claimed task) {
         JobSpec spec = specs.of(task.jobId());
-        if (!spec.params().facts() || task.kind().equals("facts")) {
+        if (!spec.params().facts() || task.kind() == TaskKind.FACTS) {
             return;
         }
         boolean busy = db.sql("""
@@ -88,7 +89,7 @@ public class TopUps {
         CallEstimates.Call call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
                 missing.size(), asked);
         BigDecimal temperature = Temperatures.fresh(used, 1).getFirst();
-        tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), temperature, "top-up", "pairs", round + 1, null, null,
+        tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), temperature, "top-up", TaskKind.PAIRS, round + 1, null, null,
                 asked, call.tokens(), call.cost())));
     }
 
