@@ -134,7 +134,8 @@ class ConsoleTest {
                 VALUES (?, 'SUCCEEDED', 'openai', 'gpt-4o-mini', 'Touch rugby rules', '{}', '{}')""", job);
         String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "Qwen/Qwen2.5-0.5B-Instruct",
                 "params", Map.of("epochs", 3, "learningRate", 2e-4)), TOKEN).at("/id").asString();
-        post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), WORKER_TOKEN);
+        assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), WORKER_TOKEN).at("/id").asString())
+                .as("the worker claims this test's run (other tests leave none claimable)").isEqualTo(run);
         for (int step = 10; step <= 120; step += 10) {
             var progress = new HashMap<String, Object>(Map.of("workerId", "gpu-1", "step", step, "totalSteps", 300,
                     "loss", 2.4 * Math.exp(-step / 60.0) + 0.35, "learningRate", 2e-4));
@@ -268,6 +269,8 @@ class ConsoleTest {
             JsonNode run = api("/api/trainings/" + browser.driver.getCurrentUrl().replaceAll(".*#trainings/", ""));
             assertThat(run.get("datasetId").asString()).isEqualTo(dataset);
             assertThat(run.get("handWrittenRepeat").asInt()).isEqualTo(12);
+            // cancelled, so that no other test's worker claims it instead of its own run
+            post("/api/trainings/" + run.get("id").asString() + "/cancel", Map.of(), TOKEN);
             assertThat(browser.consoleErrors()).as("signing in on /actuator/health asked for a favicon; nothing else failed")
                     .allMatch(error -> error.contains("favicon.ico"));
         }
