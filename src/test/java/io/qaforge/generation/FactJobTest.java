@@ -10,17 +10,13 @@ import java.util.Set;
 import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import io.qaforge.generation.quality.NearDuplicates;
 import io.qaforge.generation.steps.Prompts;
@@ -36,13 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Fact jobs end to end against the in-process fake: the facts step, pairs per fact and direction, the judge, coverage
  * top-ups, the split by fact, every reject reason of the grounding gate on what weak models write, remediation jobs.
  */
-@AutoConfigureTestRestTemplate
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "qaforge.documents.chunk-target-tokens=100",
-        "qaforge.documents.chunk-max-tokens=150",
-        "qaforge.generation.poll-interval=50ms",
-        "qaforge.generation.backoff=50ms",
-        "qaforge.generation.max-backoff=200ms",
+@GenerationTest
+@TestPropertySource(properties = {
         "qaforge.generation.max-attempts=2",
         "qaforge.generation.providers.openai.base-url=",
         "qaforge.generation.providers.facts.api-key=test-key",
@@ -53,23 +44,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         "qaforge.generation.providers.factsany.base-url=http://127.0.0.1:9",
         "qaforge.generation.providers.factsjson.prices.judge-model.input-per-million=0.5",
         "qaforge.generation.providers.factsjson.prices.judge-model.output-per-million=0.5",
+        "qaforge.generation.providers.facts.base-url=${fake-openai.base-url}",
+        "qaforge.generation.providers.factsjson.base-url=${fake-openai.base-url}",
 })
 class FactJobTest {
 
-    static final FakeOpenAi fake = new FakeOpenAi();
     static final int CHUNKS = 6;
 
-    @DynamicPropertySource
-    static void providers(DynamicPropertyRegistry registry) {
-        registry.add("qaforge.generation.providers.facts.base-url", fake::baseUrl);
-        registry.add("qaforge.generation.providers.factsjson.base-url", fake::baseUrl);
-    }
-
-    @AfterAll
-    static void stopFake() {
-        fake.close();
-    }
-
+    @Autowired
+    FakeOpenAi fake;
     @Autowired
     TestRestTemplate http;
     @Autowired
@@ -81,7 +64,6 @@ class FactJobTest {
 
     @BeforeEach
     void setUp() {
-        fake.reset();
         document = GenerationFixtures.upload(http, "facts.txt", GenerationFixtures.document("international touch rugby", CHUNKS));
     }
 
@@ -301,7 +283,6 @@ class FactJobTest {
         assertThat(fake.calls).filteredOn(call -> call.kind().equals("facts")).as("one call each, none repeated").hasSize(2);
         assertThat(fake.calls).filteredOn(call -> call.kind().equals("pairs")).allSatisfy(call -> assertThat(call.fact()).isEqualTo(2));
 
-        fake.reset();
         fake.script = call -> call.kind().equals("facts") ? FakeOpenAi.ok("{\"facts\":[]}", "stop", call) : null;
         Map<String, Object> json = withJudge(request(1, List.of(0.5)), false);
         json.put("provider", "factsjson");
@@ -311,7 +292,6 @@ class FactJobTest {
         assertThat(view.at("/coverage/nothingToTeach").asInt()).as("no facts, in JSON").isEqualTo(1);
         assertThat(fake.calls).hasSize(1);
 
-        fake.reset();
         fake.script = call -> call.kind().equals("facts") ? FakeOpenAi.ok("Here are the facts:\n1. Sorry, I cannot help with that request.", "stop", call) : null;
         view = awaitEnd(http, createJob(http, withJudge(request(1, List.of(0.5)), false)), Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("FAILED");
@@ -333,7 +313,6 @@ class FactJobTest {
         assertThat(pairCalls.get(1).temperature()).isNotEqualTo(0.5);
 
         // A model that never writes a usable pair: three rounds, then the job ends with its facts short.
-        fake.reset();
         fake.script = call -> call.kind().equals("pairs")
                 ? FakeOpenAi.ok("[F1 forward] In international touch rugby, how many players may a team field?\nNinety-nine players.\n", "stop", call)
                 : null;
@@ -462,7 +441,6 @@ class FactJobTest {
         assertThat(http.getForEntity("/api/jobs/" + id + "/facts", JsonNode.class).getStatusCode().value()).isEqualTo(409);
 
         // The judge grades a recipe job's pairs too when asked to.
-        fake.reset();
         request.put("judge", true);
         UUID judged = createJob(http, request);
         view = awaitEnd(http, judged, Duration.ofSeconds(60));
@@ -507,7 +485,6 @@ class FactJobTest {
         assertThat(estimate.costUsd()).isPositive();
         assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
 
-        fake.reset();
         UUID child = jobs.remediate(parent, List.of(factId), List.of(), new BigDecimal("5"));
         JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
@@ -545,7 +522,6 @@ class FactJobTest {
         UUID parent = createJob(http, request);
         awaitEnd(http, parent, Duration.ofSeconds(60));
         long chunk = db.sql("SELECT min(chunk_id) FROM task WHERE job_id = ?").param(parent).query(Long.class).single();
-        fake.reset();
         UUID child = jobs.remediate(parent, List.of(), List.of(chunk), null);
         JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
