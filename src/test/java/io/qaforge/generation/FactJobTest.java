@@ -283,6 +283,7 @@ class FactJobTest {
         assertThat(fake.calls).filteredOn(call -> call.kind().equals("facts")).as("one call each, none repeated").hasSize(2);
         assertThat(fake.calls).filteredOn(call -> call.kind().equals("pairs")).allSatisfy(call -> assertThat(call.fact()).isEqualTo(2));
 
+        fake.reset();
         fake.script = call -> call.kind().equals("facts") ? FakeOpenAi.ok("{\"facts\":[]}", "stop", call) : null;
         Map<String, Object> json = withJudge(request(1, List.of(0.5)), false);
         json.put("provider", "factsjson");
@@ -292,6 +293,7 @@ class FactJobTest {
         assertThat(view.at("/coverage/nothingToTeach").asInt()).as("no facts, in JSON").isEqualTo(1);
         assertThat(fake.calls).hasSize(1);
 
+        fake.reset();
         fake.script = call -> call.kind().equals("facts") ? FakeOpenAi.ok("Here are the facts:\n1. Sorry, I cannot help with that request.", "stop", call) : null;
         view = awaitEnd(http, createJob(http, withJudge(request(1, List.of(0.5)), false)), Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("FAILED");
@@ -313,6 +315,7 @@ class FactJobTest {
         assertThat(pairCalls.get(1).temperature()).isNotEqualTo(0.5);
 
         // A model that never writes a usable pair: three rounds, then the job ends with its facts short.
+        fake.reset();
         fake.script = call -> call.kind().equals("pairs")
                 ? FakeOpenAi.ok("[F1 forward] In international touch rugby, how many players may a team field?\nNinety-nine players.\n", "stop", call)
                 : null;
@@ -441,6 +444,7 @@ class FactJobTest {
         assertThat(http.getForEntity("/api/jobs/" + id + "/facts", JsonNode.class).getStatusCode().value()).isEqualTo(409);
 
         // The judge grades a recipe job's pairs too when asked to.
+        fake.reset();
         request.put("judge", true);
         UUID judged = createJob(http, request);
         view = awaitEnd(http, judged, Duration.ofSeconds(60));
@@ -485,6 +489,7 @@ class FactJobTest {
         assertThat(estimate.costUsd()).isPositive();
         assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
 
+        fake.reset();
         UUID child = jobs.remediate(parent, List.of(factId), List.of(), new BigDecimal("5"));
         JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
@@ -522,6 +527,7 @@ class FactJobTest {
         UUID parent = createJob(http, request);
         awaitEnd(http, parent, Duration.ofSeconds(60));
         long chunk = db.sql("SELECT min(chunk_id) FROM task WHERE job_id = ?").param(parent).query(Long.class).single();
+        fake.reset();
         UUID child = jobs.remediate(parent, List.of(), List.of(chunk), null);
         JsonNode view = awaitEnd(http, child, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
