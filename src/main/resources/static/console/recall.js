@@ -3,6 +3,7 @@
 
 import {h} from './dom.js';
 import {fmt} from './format.js';
+import {table} from './widgets.js';
 
 export const PHASES = [['before', 'Before (closed book)'], ['inContext', 'In context'], ['after', 'After (adapter, closed book)']];
 export const METRICS = [['keyFacts', 'Key facts'], ['exactMatch', 'Exact match'], ['tokenF1', 'Token F1'], ['contained', 'Contained'], ['judge', 'Judge']];
@@ -16,21 +17,17 @@ export function recallTable(recall, id = 'recall-table') {
     for (const [phase, label] of PHASES) {
         const rates = recall?.[phase];
         if (!rates) continue;
-        rows.push(row(label, rates, phase));
+        rows.push({label, rates, name: phase});
         for (const [direction, byDirection] of Object.entries(rates.byDirection || {})) {
-            rows.push(row('  ' + direction, byDirection, phase + '-' + direction, 'sub'));
+            rows.push({label: '  ' + direction, rates: byDirection, name: phase + '-' + direction, sub: true});
         }
     }
     if (!rows.length) return h('p', {class: 'muted'}, 'No recall measured yet.');
-    return h('table', {id, class: 'data narrow recall'},
-        h('thead', {}, h('tr', {}, h('th', {}, 'Phase'), h('th', {class: 'num'}, 'Questions'),
-            METRICS.map(([, label]) => h('th', {class: 'num'}, label)))),
-        h('tbody', {}, rows));
-}
-
-function row(label, rates, name, cls) {
-    return h('tr', {class: cls, dataset: {phase: name}}, h('th', {}, label), h('td', {class: 'num'}, fmt(rates.questions)),
-        METRICS.map(([metric]) => h('td', {class: 'num', dataset: {metric}}, fmtShare(rates[metric]))));
+    return table({id, class: 'narrow recall'}, [
+        {title: 'Phase', th: true, cell: r => r.label},
+        {title: 'Questions', num: true, cell: r => fmt(r.rates.questions)},
+        METRICS.map(([metric, label]) => ({title: label, num: true, attrs: () => ({dataset: {metric}}), cell: r => fmtShare(r.rates[metric])})),
+    ], {row: r => ({class: r.sub ? 'sub' : null, dataset: {phase: r.name}})}).show(rows);
 }
 
 /** The retention exam before and after training, and a warning when the drop passes the service's threshold. */

@@ -1,4 +1,4 @@
-// Pieces several views show: errors, pagers, badges, fact tiles, progress bars.
+// Pieces several views show: errors, pagers, tables, badges, fact tiles, progress bars.
 
 import {ApiError} from './api.js';
 import {h} from './dom.js';
@@ -32,10 +32,33 @@ export function pager(el, page, go) {
         h('button', {type: 'button', disabled: number + 1 >= totalPages, onclick: () => go(number + 1)}, 'Next ›'));
 }
 
-/** A table's rows, or one row saying why there are none. */
-export function rowsOrEmpty(rows, columns, text) {
-    return rows.length ? rows : [h('tr', {class: 'empty'}, h('td', {colspan: columns}, text))];
+/**
+ * The console's one table (class "data", and attrs' own): a row per item, a cell per column. A column is
+ * {title, cell, num, th, head, attrs}: cell(item) its content, num right-aligns figures, th makes the cell its row's
+ * heading, head holds the heading's own attributes, attrs(item) the cell's. Nested arrays of columns are flattened,
+ * and with no titles there is no heading row. row(item) gives a row's attributes; empty, the line shown instead of
+ * no rows. Answers the element and show(items), which fills the body (again) and answers the element.
+ */
+export function table(attrs, columns, {row = () => ({}), empty} = {}) {
+    const cols = columns.flat(Infinity);
+    const body = h('tbody');
+    const element = h('table', {...attrs, class: classes('data', attrs.class)},
+        cols.some(c => c.title != null) ? h('thead', {}, h('tr', {}, cols.map(c =>
+            h('th', {...c.head, class: classes(c.num && 'num', c.head?.class)}, c.title)))) : '',
+        body);
+    const cells = item => cols.map(c => {
+        const own = c.attrs?.(item) || {};
+        return h(c.th ? 'th' : 'td', {...own, class: classes(c.num && 'num', own.class)}, [c.cell(item)].flat(Infinity));
+    });
+    function show(items) {
+        body.replaceChildren(...(items.length || empty == null ? items.map(item => h('tr', row(item), cells(item)))
+            : [h('tr', {class: 'empty'}, h('td', {colspan: cols.length}, empty))]));
+        return element;
+    }
+    return {element, show};
 }
+
+const classes = (...names) => names.filter(Boolean).join(' ') || null;
 
 export function badge(status) {
     return h('span', {class: 'badge status-' + String(status).toLowerCase()}, String(status).replaceAll('_', ' ').toLowerCase());
@@ -51,8 +74,8 @@ export function facts(entries) {
 export function keyValues(title, map) {
     const entries = Object.entries(map || {});
     if (!entries.length) return '';
-    return h('div', {}, h('h3', {}, title), h('table', {class: 'data narrow'}, h('tbody', {}, entries.map(([key, value]) =>
-        h('tr', {}, h('th', {}, key), h('td', {}, typeof value === 'object' ? JSON.stringify(value) : fmtNumber(value)))))));
+    return h('div', {}, h('h3', {}, title), table({class: 'narrow'}, [{th: true, cell: ([key]) => key},
+        {cell: ([, value]) => typeof value === 'object' ? JSON.stringify(value) : fmtNumber(value)}]).show(entries));
 }
 
 /** Tasks finished (done, and failed after their last attempt) out of all, as a bar with a label. */

@@ -22,7 +22,9 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("qaforge.documents")
-public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens, @Min(16) int chunkMaxTokens,
+public record DocumentProperties(@DefaultValue("o200k_base") String encoding,
+                                 @DefaultValue("500") @Min(16) int chunkTargetTokens,
+                                 @DefaultValue("700") @Min(16) int chunkMaxTokens,
                                  @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Ocr ocr,
                                  @Valid @NotNull @DefaultValue Ingestion ingestion,
                                  @Valid @NotNull @DefaultValue Parser parser) {
@@ -50,13 +52,14 @@ public record DocumentProperties(String encoding, @Min(16) int chunkTargetTokens
     }
 
     /**
-     * @param languages      Tesseract languages used when an upload names none ({@code eng}, {@code eng+deu})
+     * @param languages      Tesseract languages used when an upload names none ({@code eng}, {@code eng+deu}); its default
+     *                       is in application.yml beside its environment variable, {@code QAFORGE_OCR_LANGUAGES}
      * @param dpi            resolution pages are rendered at for OCR, unless a page is one scanned image (read as it is)
      * @param threads        pages read at once (0: one per core)
      * @param minPageLetters in {@code auto} mode a page with fewer letters in its text layer, showing an image, is read by OCR
      * @param command        the Tesseract executable
      */
-    public record Ocr(@DefaultValue("eng") String languages, @DefaultValue("300") @Min(72) int dpi,
+    public record Ocr(String languages, @DefaultValue("300") @Min(72) int dpi,
                       @DefaultValue("0") @Min(0) int threads, @DefaultValue("50") @Min(0) int minPageLetters,
                       @DefaultValue("tesseract") String command) {
 

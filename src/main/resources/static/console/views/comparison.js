@@ -7,7 +7,7 @@ import {fmt} from '../format.js';
 import {fmtShare, METRICS} from '../recall.js';
 import {settings} from '../settings.js';
 import {isAbort, poll} from '../wait.js';
-import {backLink, badge, errorBox} from '../widgets.js';
+import {backLink, badge, errorBox, table} from '../widgets.js';
 
 export function mount(element, signal, {id}) {
     const root = h('div', {id: 'comparison'}, back(), h('p', {class: 'muted'}, 'Loading…'));
@@ -31,15 +31,13 @@ function render(root, comparison) {
         comparison.exam ? h('p', {class: 'muted'}, 'Exam ', h('a', {href: '#exams/' + comparison.exam.id}, comparison.exam.name),
             ` · ${fmt(comparison.exam.questions)} questions. Closed book: what the model knows already; in context: with the `
             + 'source text in the prompt, the ceiling training chases.') : '',
-        h('table', {id: 'comparison-table', class: 'data'},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Base model'), h('th', {}, 'Status'),
-                METRICS.map(([, label]) => h('th', {class: 'num'}, label + ' closed book')),
-                METRICS.map(([, label]) => h('th', {class: 'num'}, label + ' in context')))),
-            h('tbody', {}, runs.map(run => h('tr', {dataset: {model: run.baseModel}},
-                h('td', {}, h('a', {href: '#trainings/' + run.runId}, run.baseModel), run.error ? h('div', {class: 'muted small'}, run.error) : ''),
-                h('td', {}, badge(run.status)),
-                METRICS.map(([metric]) => h('td', {class: 'num', dataset: {phase: 'before', metric}}, fmtShare(run.before?.[metric]))),
-                METRICS.map(([metric]) => h('td', {class: 'num', dataset: {phase: 'inContext', metric}}, fmtShare(run.inContext?.[metric]))))))));
+        table({id: 'comparison-table'}, [
+            {title: 'Base model', cell: run => [h('a', {href: '#trainings/' + run.runId}, run.baseModel),
+                run.error ? h('div', {class: 'muted small'}, run.error) : '']},
+            {title: 'Status', cell: run => badge(run.status)},
+            [['before', ' closed book'], ['inContext', ' in context']].map(([phase, where]) => METRICS.map(([metric, label]) =>
+                ({title: label + where, num: true, attrs: () => ({dataset: {phase, metric}}), cell: run => fmtShare(run[phase]?.[metric])}))),
+        ], {row: run => ({dataset: {model: run.baseModel}})}).show(runs));
 }
 
 function back() {

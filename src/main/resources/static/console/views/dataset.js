@@ -4,12 +4,16 @@ import {api, download} from '../api.js';
 import {h} from '../dom.js';
 import {fmt, fmtTime, short} from '../format.js';
 import {isAbort} from '../wait.js';
-import {backLink, errorBox, facts, pager, rowsOrEmpty} from '../widgets.js';
+import {backLink, errorBox, facts, pager, table} from '../widgets.js';
 
 export async function mount(element, signal, {id}) {
     const root = h('div', {id: 'dataset-detail'}, back(), h('p', {class: 'muted'}, 'Loading…'));
     element.append(root);
-    const tbody = h('tbody');
+    const pairsTable = table({id: 'dataset-pairs'}, [
+        {title: '#', num: true, cell: p => p.ordinal}, {title: 'Question', cell: p => p.question},
+        {title: 'Answer', cell: p => p.answer}, {title: 'Fact', num: true, cell: p => p.factId ?? '—'},
+        {title: 'Direction', cell: p => p.direction || '—'}, {title: 'Split', cell: p => p.split}],
+    {empty: 'No hand-written pairs: this dataset is its jobs’ generated pairs.'});
     const pagerEl = h('div', {class: 'pager'});
     try {
         const dataset = await api.get(`/api/datasets/${id}`, signal);
@@ -23,10 +27,7 @@ export async function mount(element, signal, {id}) {
                 h('button', {type: 'button', class: 'small', onclick: () => download(`/api/datasets/${id}/export?flat=true&format=csv`,
                     'dataset-all-flat.csv').catch(e => root.append(errorBox(e)))}, 'Download it flat (CSV)')),
             h('h3', {}, 'Written by hand'),
-            h('table', {id: 'dataset-pairs', class: 'data'},
-                h('thead', {}, h('tr', {}, h('th', {class: 'num'}, '#'), h('th', {}, 'Question'), h('th', {}, 'Answer'),
-                    h('th', {class: 'num'}, 'Fact'), h('th', {}, 'Direction'), h('th', {}, 'Split'))),
-                tbody),
+            pairsTable.element,
             pagerEl);
         await load(0);
     } catch (e) {
@@ -35,10 +36,7 @@ export async function mount(element, signal, {id}) {
 
     async function load(page) {
         const pairs = await api.get(`/api/datasets/${id}/pairs?page=${page}&size=50`, signal);
-        tbody.replaceChildren(...rowsOrEmpty(pairs.content.map(p => h('tr', {},
-            h('td', {class: 'num'}, p.ordinal), h('td', {}, p.question), h('td', {}, p.answer),
-            h('td', {class: 'num'}, p.factId ?? '—'), h('td', {}, p.direction || '—'), h('td', {}, p.split))), 6,
-            'No hand-written pairs: this dataset is its jobs’ generated pairs.'));
+        pairsTable.show(pairs.content);
         pager(pagerEl, pairs, n => load(n).catch(e => isAbort(e) || root.append(errorBox(e))));
     }
 }

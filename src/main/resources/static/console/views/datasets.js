@@ -5,20 +5,18 @@ import {api, postForm} from '../api.js';
 import {h} from '../dom.js';
 import {fmt, fmtTime, short} from '../format.js';
 import {isAbort} from '../wait.js';
-import {pager, rowsOrEmpty, showError} from '../widgets.js';
+import {pager, showError, table} from '../widgets.js';
 
 let page = 0;
 
 export function mount(element, signal) {
     const errorSlot = h('div', {id: 'datasets-error'});
-    const tbody = h('tbody');
+    const list = table({id: 'datasets-table'}, COLUMNS,
+        {row: dataset => ({dataset: {id: dataset.id}}), empty: 'No datasets yet: upload a file of pairs above.'});
     const pagerEl = h('div', {class: 'pager'});
     element.append(h('div', {id: 'datasets-list'}, uploadForm(signal, () => load()),
         h('div', {class: 'section-head'}, h('h2', {}, 'Datasets')), errorSlot,
-        h('table', {id: 'datasets-table', class: 'data'},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Jobs'), h('th', {class: 'num'}, 'Generated pairs'),
-                h('th', {class: 'num'}, 'Hand-written pairs'), h('th', {}, 'Created'))),
-            tbody),
+        list.element,
         pagerEl));
     load();
 
@@ -26,7 +24,7 @@ export function mount(element, signal) {
         try {
             const result = await api.get(`/api/datasets?page=${page}&size=20`, signal);
             errorSlot.replaceChildren();
-            tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 5, 'No datasets yet: upload a file of pairs above.'));
+            list.show(result.content);
             pager(pagerEl, result, n => {
                 page = n;
                 load();
@@ -39,14 +37,12 @@ export function mount(element, signal) {
 
 const total = counts => Object.values(counts || {}).reduce((a, b) => a + b, 0);
 
-function row(dataset) {
-    return h('tr', {dataset: {id: dataset.id}},
-        h('td', {}, h('a', {href: '#datasets/' + dataset.id}, dataset.name)),
-        h('td', {}, dataset.jobIds.length ? dataset.jobIds.map(job => h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))) : '—'),
-        h('td', {class: 'num'}, fmt(total(dataset.pairs))),
-        h('td', {class: 'num'}, fmt(total(dataset.handWritten))),
-        h('td', {}, fmtTime(dataset.createdAt)));
-}
+const COLUMNS = [
+    {title: 'Name', cell: d => h('a', {href: '#datasets/' + d.id}, d.name)},
+    {title: 'Jobs', cell: d => d.jobIds.length ? d.jobIds.map(job => h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))) : '—'},
+    {title: 'Generated pairs', num: true, cell: d => fmt(total(d.pairs))},
+    {title: 'Hand-written pairs', num: true, cell: d => fmt(total(d.handWritten))},
+    {title: 'Created', cell: d => fmtTime(d.createdAt)}];
 
 /** The upload form: the file, a name, and the finished jobs whose generated pairs join it (none: the file alone). */
 function uploadForm(signal, uploaded) {

@@ -34,16 +34,7 @@ export async function mount(element, signal, {id}) {
             h('h2', {}, doc.title || doc.name),
             h('div', {class: 'actions'},
                 newJob,
-                h('button', {type: 'button', class: 'danger', onclick: async () => {
-                    if (!confirm(`Delete ${doc.name}?`)) return;
-                    try {
-                        await api.delete(`/api/documents/${doc.id}`);
-                        select(doc.id, false);
-                        location.hash = '#documents';
-                    } catch (e) {
-                        showError(actionError, e);
-                    }
-                }}, 'Delete'))),
+                h('button', {type: 'button', class: 'danger', onclick: () => remove(doc, actionError)}, 'Delete'))),
         tiles, state, actionError, reprocess.element);
     draw();
     if (doc.status === 'PROCESSING') follow();
@@ -77,6 +68,17 @@ export async function mount(element, signal, {id}) {
         } catch (e) {
             if (!isAbort(e)) showError(actionError, e);
         }
+    }
+}
+
+async function remove(doc, errorSlot) {
+    if (!confirm(`Delete ${doc.name}?`)) return;
+    try {
+        await api.delete(`/api/documents/${doc.id}`);
+        select(doc.id, false);
+        location.hash = '#documents';
+    } catch (e) {
+        showError(errorSlot, e);
     }
 }
 

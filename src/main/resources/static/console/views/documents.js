@@ -8,7 +8,7 @@ import {fmt, fmtBytes, fmtPercent, fmtTime} from '../format.js';
 import {isSelected, select, selectedCount} from '../selection.js';
 import {settings} from '../settings.js';
 import {isAbort, poll} from '../wait.js';
-import {badge, errorBox, pager, rowsOrEmpty, showError} from '../widgets.js';
+import {badge, errorBox, pager, showError, table} from '../widgets.js';
 import {ocrFields, pagesProgress} from './document-ocr.js';
 
 let page = 0;
@@ -49,16 +49,26 @@ const uploadList = h('ul', {id: 'uploads', class: 'uploads'});
 const newJob = h('button', {id: 'new-job-from-documents', type: 'button', onclick: () => { location.hash = '#jobs'; }},
     'New job from selected');
 const errorSlot = h('div', {id: 'documents-error'});
-const tbody = h('tbody');
+const documentsTable = table({id: 'documents-table'}, [
+    {title: '', head: {class: 'check'}, attrs: () => ({class: 'check'}), cell: doc => h('input', {type: 'checkbox',
+        'aria-label': 'Select ' + doc.name, checked: ready(doc) && isSelected(doc.id), disabled: !ready(doc),
+        title: ready(doc) ? null : 'Only documents that are read can go into a job', onchange: e => choose(doc.id, e.target.checked)})},
+    {title: 'Name', cell: doc => [link(doc, doc.title || doc.name), ready(doc) ? null : [' ', badge(doc.status)],
+        doc.title && doc.title !== doc.name ? h('div', {class: 'muted small'}, doc.name) : null,
+        doc.status === 'PROCESSING' ? pagesProgress(doc) : null,
+        doc.status === 'FAILED' && doc.error ? h('div', {class: 'error small'}, doc.error.title) : null]},
+    {title: 'Pages', num: true, cell: doc => fmt(doc.pages)},
+    {title: 'Tokens', num: true, cell: doc => fmt(doc.tokens)},
+    {title: 'Chunks', num: true, cell: doc => link(doc, fmt(doc.chunkCount))},
+    {title: 'Size', num: true, cell: doc => fmtBytes(doc.sizeBytes)},
+    {title: 'Uploaded', cell: doc => fmtTime(doc.createdAt)},
+], {row: doc => ({dataset: {id: doc.id, status: doc.status}}), empty: 'No documents yet: drop a PDF above.'});
 const pagerEl = h('div', {id: 'documents-pager', class: 'pager'});
 const root = h('div', {id: 'documents-list'},
     dropzone, ocrSlot, uploadList,
     h('div', {class: 'section-head'}, h('h2', {}, 'Documents'), newJob),
     errorSlot,
-    h('table', {id: 'documents-table', class: 'data'},
-        h('thead', {}, h('tr', {}, h('th', {class: 'check'}), h('th', {}, 'Name'), ['Pages', 'Tokens', 'Chunks', 'Size']
-            .map(label => h('th', {class: 'num'}, label)), h('th', {}, 'Uploaded'))),
-        tbody),
+    documentsTable.element,
     pagerEl);
 
 export async function mount(element, signal) {
@@ -105,7 +115,7 @@ async function render(signal) {
     try {
         const result = await api.get(`/api/documents?page=${page}&size=20`, signal);
         errorSlot.replaceChildren();
-        tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 7, 'No documents yet: drop a PDF above.'));
+        documentsTable.show(result.content);
         pager(pagerEl, result, n => {
             page = n;
             load(signal);
@@ -117,23 +127,10 @@ async function render(signal) {
     }
 }
 
-function row(doc) {
-    const link = text => h('a', {href: '#documents/' + doc.id}, text);
-    const ready = doc.status === 'READY';
-    return h('tr', {dataset: {id: doc.id, status: doc.status}},
-        h('td', {class: 'check'}, h('input', {type: 'checkbox', 'aria-label': 'Select ' + doc.name, checked: ready && isSelected(doc.id),
-            disabled: !ready, title: ready ? null : 'Only documents that are read can go into a job',
-            onchange: e => choose(doc.id, e.target.checked)})),
-        h('td', {}, link(doc.title || doc.name), ready ? null : [' ', badge(doc.status)],
-            doc.title && doc.title !== doc.name ? h('div', {class: 'muted small'}, doc.name) : null,
-            doc.status === 'PROCESSING' ? pagesProgress(doc) : null,
-            doc.status === 'FAILED' && doc.error ? h('div', {class: 'error small'}, doc.error.title) : null),
-        h('td', {class: 'num'}, fmt(doc.pages)),
-        h('td', {class: 'num'}, fmt(doc.tokens)),
-        h('td', {class: 'num'}, link(fmt(doc.chunkCount))),
-        h('td', {class: 'num'}, fmtBytes(doc.sizeBytes)),
-        h('td', {}, fmtTime(doc.createdAt)));
-}
+/** Only documents that are read can go into a job. */
+const ready = doc => doc.status === 'READY';
+
+const link = (doc, text) => h('a', {href: '#documents/' + doc.id}, text);
 
 function uploadFiles(files) {
     for (const file of files) {

@@ -5,7 +5,7 @@ import {api} from '../api.js';
 import {h} from '../dom.js';
 import {fmt, fmtTime} from '../format.js';
 import {isAbort} from '../wait.js';
-import {backLink, errorBox, facts} from '../widgets.js';
+import {backLink, errorBox, facts, table} from '../widgets.js';
 
 export async function mount(element, signal, {id}) {
     const root = h('div', {id: 'exam-detail'}, back(), h('p', {class: 'muted'}, 'Loading…'));
@@ -14,13 +14,14 @@ export async function mount(element, signal, {id}) {
         const exam = await api.get(`/api/exams/${id}`, signal);
         root.replaceChildren(back(), h('h2', {}, exam.name),
             facts([['Questions', fmt(exam.questionCount), 'questions'], ['Made from', exam.source], ['Created', fmtTime(exam.createdAt)]]),
-            h('table', {id: 'exam-questions', class: 'data'},
-                h('thead', {}, h('tr', {}, h('th', {class: 'num'}, '#'), h('th', {}, 'Question'), h('th', {}, 'Answer'),
-                    h('th', {class: 'num'}, 'Fact'), h('th', {}, 'Direction'), h('th', {}, 'Context'))),
-                h('tbody', {}, exam.questions.map(q => h('tr', {},
-                    h('td', {class: 'num'}, q.ordinal), h('td', {}, q.question), h('td', {}, q.answer),
-                    h('td', {class: 'num'}, q.factId ?? '—'), h('td', {}, q.direction || '—'),
-                    h('td', {}, q.contextSource ?? 'from the run'))))));
+            table({id: 'exam-questions'}, [
+                {title: '#', num: true, cell: q => q.ordinal},
+                {title: 'Question', cell: q => q.question},
+                {title: 'Answer', cell: q => q.answer},
+                {title: 'Fact', num: true, cell: q => q.factId ?? '—'},
+                {title: 'Direction', cell: q => q.direction || '—'},
+                {title: 'Context', cell: q => q.contextSource ?? 'from the run'},
+            ]).show(exam.questions));
     } catch (e) {
         if (!isAbort(e)) root.replaceChildren(back(), errorBox(e));
     }

@@ -6,7 +6,7 @@ import {h} from '../dom.js';
 import {fmt, fmtCost, fmtDuration, fmtPercent, fmtTime, short} from '../format.js';
 import {settings} from '../settings.js';
 import {isAbort, sleep} from '../wait.js';
-import {backLink, badge, errorBox, facts, progressBar, showError} from '../widgets.js';
+import {backLink, badge, errorBox, facts, progressBar, showError, table} from '../widgets.js';
 import {downloadCard, hubCard} from './job-exports.js';
 import {factsCard} from './job-facts.js';
 import {pairsCard} from './job-pairs.js';
@@ -21,132 +21,169 @@ export async function mount(element, signal, {id}) {
         if (!isAbort(e)) root.replaceChildren(back(), errorBox(e));
         return;
     }
-    const ended = status => setup.jobs.terminalStatuses.includes(status);
-
-    const header = h('div', {class: 'section-head'});
-    const progress = h('div', {id: 'job-progress'});
-    const stats = h('div');
-    const rejects = h('div');
-    const batches = h('div');
-    const actionError = h('div');
-    const liveNote = h('span', {class: 'live', hidden: true}, 'live');
-    const cancel = h('button', {type: 'button', class: 'danger', onclick: () => act('cancel')}, 'Cancel job');
-    const retry = h('button', {type: 'button', onclick: () => act('retry-failed')}, 'Retry failed tasks');
-    const makeExam = h('button', {type: 'button', id: 'make-exam', onclick: examOfTestSplit}, 'Make an exam of the test split');
-    const pairs = pairsCard(job, setup, signal);
-    const factList = job.coverage ? factsCard(job, signal, fact => pairs.showFact(fact.id)) : null;
-    let following = false;
-
-    function update(view) {
-        // Pairs appear as tasks finish: refresh the list when the job ends, or while it still shows none.
-        if ((!ended(job.status) && ended(view.status)) || (pairs.empty() && view.pairsAccepted > 0)) {
-            pairs.reload();
-            factList?.reload();
-        }
-        job = view;
-        header.replaceChildren(h('h2', {}, 'Job ', h('code', {}, short(view.id)), ' ', badge(view.status), liveNote));
-        progress.replaceChildren(progressBar(view.tasks));
-        const t = view.tasks || {};
-        const judge = view.judge;
-        factList?.summarise(view.coverage);
-        stats.replaceChildren(facts([
-            ['Pairs accepted', fmt(view.pairsAccepted), 'pairsAccepted'],
-            view.coverage ? ['Facts covered', `${fmt(view.coverage.covered)} of ${fmt(view.coverage.facts)}`, 'coverage'] : null,
-            view.coverage?.nothingToTeach ? ['Chunks with nothing to teach', fmt(view.coverage.nothingToTeach), 'nothingToTeach'] : null,
-            judge ? ['Judge passed', judge.passRate == null ? '—' : `${fmtPercent(judge.passRate)} of ${fmt(judge.passed + judge.failed)}`,
-                'judgePassRate'] : null,
-            view.pairsJudging ? ['Awaiting the judge', fmt(view.pairsJudging), 'pairsJudging'] : null,
-            view.leaksRemoved ? ['Test leaks removed', fmt(view.leaksRemoved), 'leaksRemoved'] : null,
-            ['Tasks done', fmt(t.done), 'done'], ['Failed', fmt(t.failed), 'failed'],
-            ['Pending', fmt((t.pending || 0) + (t.running || 0)), 'pending'],
-            ['Prompt tokens', fmt(view.promptTokens), 'promptTokens'],
-            ['Completion tokens', fmt(view.completionTokens), 'completionTokens'],
-            ['Cost', fmtCost(view.costUsd) + (view.estimate?.priced ? ` of ~${fmtCost(view.estimate.costUsd)}` : ''), 'cost'],
-            view.costSplitUsd ? ['Cost split', costSplit(view.costSplitUsd), 'costSplit'] : null,
-            ['Elapsed', fmtDuration(view.elapsedSeconds), 'elapsed'],
-            ['ETA', ended(view.status) ? '—' : fmtDuration(view.etaSeconds), 'eta'],
-        ]));
-        const reasons = Object.entries(view.rejects || {}).sort((a, b) => b[1] - a[1]);
-        rejects.replaceChildren(...(reasons.length ? [h('table', {class: 'data narrow rejects'},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Rejected because'), h('th', {class: 'num'}, 'Pairs'))),
-            h('tbody', {}, reasons.map(([reason, count]) => h('tr', {}, h('td', {}, reason), h('td', {class: 'num'}, fmt(count))))))]
-            : []), ...(view.failures?.length ? [h('table', {class: 'data narrow failures'},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Tasks failed because'), h('th', {class: 'num'}, 'Tasks'))),
-            h('tbody', {}, view.failures.map(f => h('tr', {}, h('td', {}, f.reason), h('td', {class: 'num'}, fmt(f.tasks))))))]
-            : []), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
-        batches.replaceChildren(...(view.batches?.length ? [h('table', {class: 'data narrow batches'},
-            h('thead', {}, h('tr', {}, ['Batch', 'Status', 'Requests', 'Completed', 'Failed', 'Created', 'Ended']
-                .map((title, i) => h('th', {class: i >= 2 && i <= 4 ? 'num' : ''}, title)))),
-            h('tbody', {}, view.batches.map(b => h('tr', {title: b.error || ''}, h('td', {}, h('code', {}, b.id)),
-                h('td', {}, b.status + (b.settled ? '' : ' …')), h('td', {class: 'num'}, fmt(b.total)),
-                h('td', {class: 'num'}, fmt(b.completed)), h('td', {class: 'num'}, fmt(b.failed)),
-                h('td', {}, fmtTime(b.createdAt)), h('td', {}, b.completedAt ? fmtTime(b.completedAt) : '—')))))] : []));
-        cancel.hidden = ended(view.status);
-        retry.hidden = !(t.failed > 0 || view.status === 'FAILED') || view.status === 'CANCELLED';
-        makeExam.hidden = !ended(view.status);
-    }
-
-    /** The held-out test pairs as an exam (each question with its source text), for training runs and comparisons. */
-    async function examOfTestSplit() {
-        actionError.replaceChildren();
-        try {
-            const exam = await api.post(`/api/jobs/${id}/exam`, {});
-            actionError.replaceChildren(h('p', {class: 'notice'}, 'Exam ', h('a', {href: '#exams/' + exam.id}, exam.name),
-                ` made of ${fmt(exam.questionCount)} test pairs.`));
-        } catch (e) {
-            showError(actionError, e);
-        }
-    }
-
-    /** Follows the event stream while the job runs; reconnects (every 3 s) when the stream breaks. */
-    async function follow() {
-        if (following) return;
-        following = true;
-        try {
-            while (!signal.aborted && !ended(job.status)) {
-                try {
-                    liveNote.hidden = false;
-                    await readEvents(`/api/jobs/${id}/events`, update, signal);
-                    update(await api.get(`/api/jobs/${id}`, signal));
-                } catch (e) {
-                    if (isAbort(e)) return;
-                    liveNote.hidden = true;
-                    showError(actionError, e);
-                    await sleep(3000, signal);
-                }
-            }
-        } finally {
-            liveNote.hidden = true;
-            following = false;
-        }
-    }
-
-    async function act(action) {
-        actionError.replaceChildren();
-        try {
-            const answer = await api.post(`/api/jobs/${id}/${action}`);
-            update(answer.job || answer);
-            if (action === 'retry-failed') actionError.replaceChildren(h('p', {class: 'notice'}, `${fmt(answer.tasksReset)} tasks queued again.`));
-            follow();
-        } catch (e) {
-            showError(actionError, e);
-        }
-    }
-
+    const page = parts(job, setup, signal);
     root.replaceChildren(
-        back(), header,
-        h('p', {class: 'muted'}, `${job.strategy} job${job.mode === 'batch' ? ' in batch mode' : ''} · ${job.provider} · ${job.model}`
-            + (job.judge ? ` · judged by ${job.judge.model} (${job.judge.provider})` : '') + ` · created ${fmtTime(job.createdAt)}`,
-        job.parentJobId ? [' · tops up ', h('a', {href: '#jobs/' + job.parentJobId}, 'job ' + short(job.parentJobId))] : ''),
+        back(), page.header, about(job),
         // A model grading its own answers passes what it wrote: say so where the pass rate is read.
         job.judge?.selfJudged ? h('p', {class: 'warning', id: 'self-judged'}, job.judge.warning) : '',
         h('blockquote', {}, job.context),
-        progress, stats, rejects, batches,
-        h('div', {class: 'actions'}, cancel, retry, makeExam), actionError,
+        page.progress, page.stats, page.rejects, page.batches,
+        h('div', {class: 'actions'}, page.cancel, page.retry, page.makeExam), page.actionError,
         h('div', {class: 'columns'}, downloadCard(id, setup), hubCard(id, setup, signal)),
-        factList?.element || '', pairs.element);
-    update(job);
-    follow();
+        page.factList?.element || '', page.pairs.element);
+    update(page, job);
+    follow(page);
+}
+
+/** The page of one job: the job as last seen, the parts update() redraws, the action buttons and the cards. */
+function parts(job, setup, signal) {
+    const page = {
+        job, signal, following: false,
+        ended: status => setup.jobs.terminalStatuses.includes(status),
+        header: h('div', {class: 'section-head'}),
+        progress: h('div', {id: 'job-progress'}),
+        stats: h('div'),
+        rejects: h('div'),
+        batches: h('div'),
+        actionError: h('div'),
+        liveNote: h('span', {class: 'live', hidden: true}, 'live'),
+    };
+    page.cancel = h('button', {type: 'button', class: 'danger', onclick: () => act(page, 'cancel')}, 'Cancel job');
+    page.retry = h('button', {type: 'button', onclick: () => act(page, 'retry-failed')}, 'Retry failed tasks');
+    page.makeExam = h('button', {type: 'button', id: 'make-exam', onclick: () => examOfTestSplit(page)},
+        'Make an exam of the test split');
+    page.pairs = pairsCard(job, setup, signal);
+    page.factList = job.coverage ? factsCard(job, signal, fact => page.pairs.showFact(fact.id)) : null;
+    return page;
+}
+
+/** Strategy, mode, provider and model, judge, creation and the job it tops up. */
+function about(job) {
+    return h('p', {class: 'muted'}, `${job.strategy} job${job.mode === 'batch' ? ' in batch mode' : ''} · ${job.provider} · ${job.model}`
+        + (job.judge ? ` · judged by ${job.judge.model} (${job.judge.provider})` : '') + ` · created ${fmtTime(job.createdAt)}`,
+    job.parentJobId ? [' · tops up ', h('a', {href: '#jobs/' + job.parentJobId}, 'job ' + short(job.parentJobId))] : '');
+}
+
+function update(page, view) {
+    const ended = page.ended;
+    // Pairs appear as tasks finish: refresh the list when the job ends, or while it still shows none.
+    if ((!ended(page.job.status) && ended(view.status)) || (page.pairs.empty() && view.pairsAccepted > 0)) {
+        page.pairs.reload();
+        page.factList?.reload();
+    }
+    page.job = view;
+    page.header.replaceChildren(h('h2', {}, 'Job ', h('code', {}, short(view.id)), ' ', badge(view.status), page.liveNote));
+    page.progress.replaceChildren(progressBar(view.tasks));
+    page.factList?.summarise(view.coverage);
+    page.stats.replaceChildren(facts(figures(view, ended(view.status))));
+    page.rejects.replaceChildren(...whyTables(view), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
+    page.batches.replaceChildren(...(view.batches?.length ? [batchesTable(view.batches)] : []));
+    const failed = view.tasks?.failed > 0 || view.status === 'FAILED';
+    page.cancel.hidden = ended(view.status);
+    page.retry.hidden = !failed || view.status === 'CANCELLED';
+    page.makeExam.hidden = !ended(view.status);
+}
+
+/** The job's figures as tiles; those that do not apply to it (coverage, the judge, leaks) are left out. */
+function figures(view, ended) {
+    const t = view.tasks || {};
+    const judge = view.judge;
+    return [
+        ['Pairs accepted', fmt(view.pairsAccepted), 'pairsAccepted'],
+        view.coverage ? ['Facts covered', `${fmt(view.coverage.covered)} of ${fmt(view.coverage.facts)}`, 'coverage'] : null,
+        view.coverage?.nothingToTeach ? ['Chunks with nothing to teach', fmt(view.coverage.nothingToTeach), 'nothingToTeach'] : null,
+        judge ? ['Judge passed', judge.passRate == null ? '—' : `${fmtPercent(judge.passRate)} of ${fmt(judge.passed + judge.failed)}`,
+            'judgePassRate'] : null,
+        view.pairsJudging ? ['Awaiting the judge', fmt(view.pairsJudging), 'pairsJudging'] : null,
+        view.leaksRemoved ? ['Test leaks removed', fmt(view.leaksRemoved), 'leaksRemoved'] : null,
+        ['Tasks done', fmt(t.done), 'done'], ['Failed', fmt(t.failed), 'failed'],
+        ['Pending', fmt((t.pending || 0) + (t.running || 0)), 'pending'],
+        ['Prompt tokens', fmt(view.promptTokens), 'promptTokens'],
+        ['Completion tokens', fmt(view.completionTokens), 'completionTokens'],
+        ['Cost', fmtCost(view.costUsd) + (view.estimate?.priced ? ` of ~${fmtCost(view.estimate.costUsd)}` : ''), 'cost'],
+        view.costSplitUsd ? ['Cost split', costSplit(view.costSplitUsd), 'costSplit'] : null,
+        ['Elapsed', fmtDuration(view.elapsedSeconds), 'elapsed'],
+        ['ETA', ended ? '—' : fmtDuration(view.etaSeconds), 'eta'],
+    ];
+}
+
+/** Why pairs were rejected (most often first) and why tasks failed; no table where there is nothing to say. */
+function whyTables(view) {
+    const reasons = Object.entries(view.rejects || {}).sort((a, b) => b[1] - a[1]);
+    return [
+        ...(reasons.length ? [table({class: 'narrow rejects'}, [
+            {title: 'Rejected because', cell: ([reason]) => reason},
+            {title: 'Pairs', num: true, cell: ([, count]) => fmt(count)},
+        ]).show(reasons)] : []),
+        ...(view.failures?.length ? [table({class: 'narrow failures'}, [
+            {title: 'Tasks failed because', cell: f => f.reason},
+            {title: 'Tasks', num: true, cell: f => fmt(f.tasks)},
+        ]).show(view.failures)] : []),
+    ];
+}
+
+/** A batch-mode job's batches at the provider; a row's tooltip is its error. */
+function batchesTable(batches) {
+    return table({class: 'narrow batches'}, [
+        {title: 'Batch', cell: b => h('code', {}, b.id)},
+        {title: 'Status', cell: b => b.status + (b.settled ? '' : ' …')},
+        {title: 'Requests', num: true, cell: b => fmt(b.total)},
+        {title: 'Completed', num: true, cell: b => fmt(b.completed)},
+        {title: 'Failed', num: true, cell: b => fmt(b.failed)},
+        {title: 'Created', cell: b => fmtTime(b.createdAt)},
+        {title: 'Ended', cell: b => b.completedAt ? fmtTime(b.completedAt) : '—'},
+    ], {row: b => ({title: b.error || ''})}).show(batches);
+}
+
+/** The held-out test pairs as an exam (each question with its source text), for training runs and comparisons. */
+async function examOfTestSplit(page) {
+    page.actionError.replaceChildren();
+    try {
+        const exam = await api.post(`/api/jobs/${page.job.id}/exam`, {});
+        page.actionError.replaceChildren(h('p', {class: 'notice'}, 'Exam ', h('a', {href: '#exams/' + exam.id}, exam.name),
+            ` made of ${fmt(exam.questionCount)} test pairs.`));
+    } catch (e) {
+        showError(page.actionError, e);
+    }
+}
+
+/** Follows the event stream while the job runs; reconnects (every 3 s) when the stream breaks. */
+async function follow(page) {
+    if (page.following) return;
+    page.following = true;
+    const {signal, liveNote} = page;
+    const url = `/api/jobs/${page.job.id}`;
+    try {
+        while (!signal.aborted && !page.ended(page.job.status)) {
+            try {
+                liveNote.hidden = false;
+                await readEvents(url + '/events', view => update(page, view), signal);
+                update(page, await api.get(url, signal));
+            } catch (e) {
+                if (isAbort(e)) return;
+                liveNote.hidden = true;
+                showError(page.actionError, e);
+                await sleep(3000, signal);
+            }
+        }
+    } finally {
+        liveNote.hidden = true;
+        page.following = false;
+    }
+}
+
+async function act(page, action) {
+    page.actionError.replaceChildren();
+    try {
+        const answer = await api.post(`/api/jobs/${page.job.id}/${action}`);
+        update(page, answer.job || answer);
+        if (action === 'retry-failed') {
+            page.actionError.replaceChildren(h('p', {class: 'notice'}, `${fmt(answer.tasksReset)} tasks queued again.`));
+        }
+        follow(page);
+    } catch (e) {
+        showError(page.actionError, e);
+    }
 }
 
 /** What was paid for: input, cached input, output, less the batch discount. */

@@ -7,23 +7,28 @@ import {show} from '../router.js';
 import {selectedCount} from '../selection.js';
 import {settings} from '../settings.js';
 import {isAbort, poll} from '../wait.js';
-import {badge, pager, progressBar, rowsOrEmpty, showError} from '../widgets.js';
+import {badge, pager, progressBar, showError, table} from '../widgets.js';
 import {newJob, showForm} from './jobs-form.js';
 
 let page = 0;
 
 const errorSlot = h('div', {id: 'jobs-error'});
-const tbody = h('tbody');
+const jobsTable = table({id: 'jobs-table'}, [
+    {title: 'Job', cell: job => [h('a', {href: '#jobs/' + job.id}, h('code', {}, short(job.id))),
+        h('div', {class: 'muted small clip'}, job.context)]},
+    {title: 'Status', cell: job => badge(job.status)},
+    {title: 'Model', cell: job => `${job.provider} · ${job.model}`},
+    {title: 'Progress', head: {class: 'progress-col'}, cell: job => progressBar(job.tasks, true)},
+    {title: 'Pairs', num: true, cell: job => fmt(job.pairsAccepted)},
+    {title: 'Cost', num: true, cell: job => fmtCost(job.costUsd)},
+    {title: 'Created', cell: job => fmtTime(job.createdAt)},
+], {row: job => ({dataset: {id: job.id}}), empty: 'No jobs yet.'});
 const pagerEl = h('div', {id: 'jobs-pager', class: 'pager'});
 const root = h('div', {id: 'jobs-list'},
     newJob,
     h('div', {class: 'section-head'}, h('h2', {}, 'Jobs'), h('button', {id: 'jobs-refresh', type: 'button', onclick: () => show()}, 'Refresh')),
     errorSlot,
-    h('table', {id: 'jobs-table', class: 'data'},
-        h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'Status'), h('th', {}, 'Model'),
-            h('th', {class: 'progress-col'}, 'Progress'), h('th', {class: 'num'}, 'Pairs'), h('th', {class: 'num'}, 'Cost'),
-            h('th', {}, 'Created'))),
-        tbody),
+    jobsTable.element,
     pagerEl);
 
 export function mount(element, signal) {
@@ -39,7 +44,7 @@ async function load(signal) {
     try {
         const [{jobs}, result] = await Promise.all([settings(), api.get(`/api/jobs?page=${page}&size=20`, signal)]);
         errorSlot.replaceChildren();
-        tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 7, 'No jobs yet.'));
+        jobsTable.show(result.content);
         if (!result.content.length && page === 0) newJob.open = true;
         pager(pagerEl, result, n => {
             page = n;
@@ -50,16 +55,4 @@ async function load(signal) {
         if (!isAbort(e)) showError(errorSlot, e);
         return false;
     }
-}
-
-function row(job) {
-    return h('tr', {dataset: {id: job.id}},
-        h('td', {}, h('a', {href: '#jobs/' + job.id}, h('code', {}, short(job.id))),
-            h('div', {class: 'muted small clip'}, job.context)),
-        h('td', {}, badge(job.status)),
-        h('td', {}, `${job.provider} · ${job.model}`),
-        h('td', {}, progressBar(job.tasks, true)),
-        h('td', {class: 'num'}, fmt(job.pairsAccepted)),
-        h('td', {class: 'num'}, fmtCost(job.costUsd)),
-        h('td', {}, fmtTime(job.createdAt)));
 }

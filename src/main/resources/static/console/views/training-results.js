@@ -6,7 +6,7 @@ import {h} from '../dom.js';
 import {fmt, fmtBytes, fmtNumber, short} from '../format.js';
 import {fmtShare, PHASES} from '../recall.js';
 import {isAbort} from '../wait.js';
-import {errorBox, showError} from '../widgets.js';
+import {errorBox, showError, table} from '../widgets.js';
 import {hubTokenField, startPush} from './job-exports.js';
 
 export function deliverables(run, signal) {
@@ -57,12 +57,13 @@ export function results(run, signal) {
         const phases = PHASES.filter(([phase]) => view.questions.some(q => q.phases[phase]));
         element.replaceChildren(h('h3', {}, 'Answers'),
             view.unscored ? h('p', {class: 'muted'}, `${fmt(view.unscored)} questions of the exam were not scored (past evalLimit).`) : '',
-            h('table', {id: 'results-table', class: 'data'},
-                h('thead', {}, h('tr', {}, h('th', {}, 'Question'), h('th', {}, 'Reference'), phases.map(([, label]) => h('th', {}, label)))),
-                h('tbody', {}, view.questions.map(q => h('tr', {dataset: {question: q.questionId}},
-                    h('td', {}, q.question, q.direction ? h('div', {class: 'muted small'}, q.direction + (q.factId ? ' · fact ' + q.factId : '')) : ''),
-                    h('td', {}, q.reference),
-                    phases.map(([phase]) => answerCell(q.phases[phase], phase)))))),
+            table({id: 'results-table'}, [
+                {title: 'Question', cell: q => [q.question, q.direction
+                    ? h('div', {class: 'muted small'}, q.direction + (q.factId ? ' · fact ' + q.factId : '')) : '']},
+                {title: 'Reference', cell: q => q.reference},
+                phases.map(([phase, label]) => ({title: label, attrs: q => answerAttrs(q.phases[phase], phase),
+                    cell: q => answerText(q.phases[phase])})),
+            ], {row: q => ({dataset: {question: q.questionId}})}).show(view.questions),
             ...(view.byFact.length ? byFact(view.byFact, phases) : []));
     }).catch(e => {
         if (!isAbort(e)) element.replaceChildren(errorBox(e));
@@ -70,20 +71,23 @@ export function results(run, signal) {
     return element;
 }
 
-function answerCell(answer, phase) {
-    if (!answer) return h('td', {class: 'muted'}, '—');
-    const verdict = answer.exactMatch ? 'exact' : answer.contained ? 'contained' : 'missed';
-    return h('td', {class: 'answer ' + verdict, dataset: {phase}}, answer.answer,
-        h('div', {class: 'muted small'}, `${verdict} · F1 ${fmtNumber(answer.tokenF1)}`
-            + (answer.judge == null ? '' : answer.judge ? ' · judged right' : ' · judged wrong')));
+const verdictOf = answer => answer.exactMatch ? 'exact' : answer.contained ? 'contained' : 'missed';
+
+function answerAttrs(answer, phase) {
+    return answer ? {class: 'answer ' + verdictOf(answer), dataset: {phase}} : {class: 'muted'};
+}
+
+function answerText(answer) {
+    if (!answer) return '—';
+    return [answer.answer, h('div', {class: 'muted small'}, `${verdictOf(answer)} · F1 ${fmtNumber(answer.tokenF1)}`
+        + (answer.judge == null ? '' : answer.judge ? ' · judged right' : ' · judged wrong'))];
 }
 
 function byFact(facts, phases) {
     return [h('h3', {}, 'Recall by fact (contained)'),
-        h('table', {id: 'facts-table', class: 'data narrow'},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Fact'), h('th', {class: 'num'}, 'Questions'),
-                phases.map(([, label]) => h('th', {class: 'num'}, label)))),
-            h('tbody', {}, facts.map(f => h('tr', {}, h('th', {}, String(f.factId)),
-                h('td', {class: 'num'}, fmt(Object.values(f.phases)[0]?.questions)),
-                phases.map(([phase]) => h('td', {class: 'num'}, fmtShare(f.phases[phase]?.contained)))))))];
+        table({id: 'facts-table', class: 'narrow'}, [
+            {title: 'Fact', th: true, cell: f => String(f.factId)},
+            {title: 'Questions', num: true, cell: f => fmt(Object.values(f.phases)[0]?.questions)},
+            phases.map(([phase, label]) => ({title: label, num: true, cell: f => fmtShare(f.phases[phase]?.contained)})),
+        ]).show(facts)];
 }

@@ -6,7 +6,7 @@ import {h} from '../dom.js';
 import {fmt, fmtCost, fmtNumber, short} from '../format.js';
 import {fmtShare, PHASES} from '../recall.js';
 import {isAbort} from '../wait.js';
-import {badge, errorBox, showError} from '../widgets.js';
+import {badge, errorBox, showError, table} from '../widgets.js';
 
 export function rounds(run, signal) {
     const element = h('div', {id: 'rounds'});
@@ -26,22 +26,20 @@ export function rounds(run, signal) {
 /** One row per round: recall per phase as contained share and mean token F1, and what it trained on. */
 function roundsTable(rounds, current) {
     return h('div', {}, h('h3', {}, 'Recall per round'),
-        h('table', {id: 'rounds-table', class: 'data narrow'},
-            h('thead', {}, h('tr', {}, h('th', {}, 'Round'), h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {class: 'num'}, 'Train pairs'),
-                PHASES.map(([, label]) => h('th', {class: 'num'}, label)), h('th', {class: 'num'}, 'Recovery'),
-                h('th', {class: 'num', title: 'retention exam, closed book: before → after training'}, 'Retention'))),
-            h('tbody', {}, rounds.map(r => h('tr', {dataset: {round: r.round}, class: r.runId === current ? 'current' : null},
-                h('th', {}, String(r.round)),
-                h('td', {}, h('a', {href: '#trainings/' + r.runId}, h('code', {}, short(r.runId))),
-                    r.topUpJobIds.length ? h('div', {class: 'muted small'}, '+ top-up ',
-                        r.topUpJobIds.flatMap((job, i) => [i ? ', ' : '', h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))])) : ''),
-                h('td', {}, badge(r.status)),
-                h('td', {class: 'num'}, fmt(r.trainPairs)),
-                PHASES.map(([phase]) => h('td', {class: 'num', dataset: {phase}}, r[phase]
-                    ? `${fmtShare(r[phase].contained)} · F1 ${fmtNumber(r[phase].tokenF1)}` : '—')),
-                h('td', {class: 'num'}, r.recoveryRatio == null ? '—' : r.recoveryRatio.toFixed(2)),
-                h('td', {class: 'num', dataset: {phase: 'retention'}}, r.retention?.after == null ? '—'
-                    : `${fmtShare(r.retention.before)} → ${fmtShare(r.retention.after)}`))))),
+        table({id: 'rounds-table', class: 'narrow'}, [
+            {title: 'Round', th: true, cell: r => String(r.round)},
+            {title: 'Run', cell: r => [h('a', {href: '#trainings/' + r.runId}, h('code', {}, short(r.runId))),
+                r.topUpJobIds.length ? h('div', {class: 'muted small'}, '+ top-up ',
+                    r.topUpJobIds.flatMap((job, i) => [i ? ', ' : '', h('a', {href: '#jobs/' + job}, h('code', {}, short(job)))])) : '']},
+            {title: 'Status', cell: r => badge(r.status)},
+            {title: 'Train pairs', num: true, cell: r => fmt(r.trainPairs)},
+            PHASES.map(([phase, label]) => ({title: label, num: true, attrs: () => ({dataset: {phase}}), cell: r => r[phase]
+                ? `${fmtShare(r[phase].contained)} · F1 ${fmtNumber(r[phase].tokenF1)}` : '—'})),
+            {title: 'Recovery', num: true, cell: r => r.recoveryRatio == null ? '—' : r.recoveryRatio.toFixed(2)},
+            {title: 'Retention', num: true, head: {title: 'retention exam, closed book: before → after training'},
+                attrs: () => ({dataset: {phase: 'retention'}}), cell: r => r.retention?.after == null ? '—'
+                    : `${fmtShare(r.retention.before)} → ${fmtShare(r.retention.after)}`},
+        ], {row: r => ({dataset: {round: r.round}, class: r.runId === current ? 'current' : null})}).show(rounds),
         h('p', {class: 'muted small'}, 'Each phase: share of questions whose answer contains the reference · mean token F1. '
             + 'Every round answers the same exam. Retention: the general-knowledge questions each round answers before and '
             + 'after its training; a round that buys recall with forgetting shows it there.'));

@@ -7,14 +7,28 @@ import {fmtNumber, fmtStep, fmtTime, short} from '../format.js';
 import {show} from '../router.js';
 import {isAbort} from '../wait.js';
 import {fmtShare} from '../recall.js';
-import {badge, pager, rowsOrEmpty, showError} from '../widgets.js';
+import {badge, pager, showError, table} from '../widgets.js';
 import {trainingForm} from './training-form.js';
 
 let page = 0;
 const ticked = new Set();
 
 const errorSlot = h('div', {id: 'trainings-error'});
-const tbody = h('tbody');
+const runsTable = table({id: 'trainings-table'}, [
+    {title: '', head: {title: 'tick two or more to see them side by side'}, cell: run => h('input', {type: 'checkbox',
+        'aria-label': 'side by side', checked: ticked.has(run.id),
+        onchange: e => e.target.checked ? ticked.add(run.id) : ticked.delete(run.id)})},
+    {title: 'Run', cell: run => h('a', {href: '#trainings/' + run.id}, h('code', {}, short(run.id)))},
+    {title: 'Status', cell: run => [badge(run.status), run.round > 1 ? ` round ${run.round}` : '']},
+    {title: 'Base model', cell: run => run.baseModel},
+    {title: 'Job', cell: run => run.jobId ? h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))
+        : run.datasetId ? 'dataset' : run.jobIds.length ? `${run.jobIds.length} jobs` : '—'},
+    {title: 'Step', num: true, cell: run => fmtStep(run.progress)},
+    {title: 'Loss', num: true, cell: run => fmtNumber(run.progress?.loss)},
+    {title: 'Recall', num: true, head: {title: 'contained, before → after'}, cell: run => run.recall
+        ? fmtShare(run.recall.before?.contained) + (run.recall.after ? ' → ' + fmtShare(run.recall.after.contained) : '') : '—'},
+    {title: 'Created', cell: run => fmtTime(run.createdAt)},
+], {row: run => ({dataset: {id: run.id}}), empty: 'No training runs yet: start one above once a job has finished.'});
 const pagerEl = h('div', {id: 'trainings-pager', class: 'pager'});
 const root = h('div', {id: 'trainings-list'},
     h('div', {class: 'section-head'}, h('h2', {}, 'Training runs'),
@@ -23,11 +37,7 @@ const root = h('div', {id: 'trainings-list'},
         }}, 'Side by side'),
         h('button', {id: 'trainings-refresh', type: 'button', onclick: () => show()}, 'Refresh')),
     errorSlot,
-    h('table', {id: 'trainings-table', class: 'data'},
-        h('thead', {}, h('tr', {}, h('th', {title: 'tick two or more to see them side by side'}, ''), h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Base model'), h('th', {}, 'Job'),
-            h('th', {class: 'num'}, 'Step'), h('th', {class: 'num'}, 'Loss'), h('th', {class: 'num', title: 'contained, before → after'}, 'Recall'),
-            h('th', {}, 'Created'))),
-        tbody),
+    runsTable.element,
     pagerEl);
 
 export function mount(element, signal) {
@@ -39,8 +49,7 @@ async function load(signal) {
     try {
         const result = await api.get(`/api/trainings?page=${page}&size=20`, signal);
         errorSlot.replaceChildren();
-        tbody.replaceChildren(...rowsOrEmpty(result.content.map(row), 9,
-            'No training runs yet: start one above once a job has finished.'));
+        runsTable.show(result.content);
         pager(pagerEl, result, n => {
             page = n;
             load(signal);
@@ -48,20 +57,4 @@ async function load(signal) {
     } catch (e) {
         if (!isAbort(e)) showError(errorSlot, e);
     }
-}
-
-function row(run) {
-    return h('tr', {dataset: {id: run.id}},
-        h('td', {}, h('input', {type: 'checkbox', 'aria-label': 'side by side', checked: ticked.has(run.id),
-            onchange: e => e.target.checked ? ticked.add(run.id) : ticked.delete(run.id)})),
-        h('td', {}, h('a', {href: '#trainings/' + run.id}, h('code', {}, short(run.id)))),
-        h('td', {}, badge(run.status), run.round > 1 ? ` round ${run.round}` : ''),
-        h('td', {}, run.baseModel),
-        h('td', {}, run.jobId ? h('a', {href: '#jobs/' + run.jobId}, h('code', {}, short(run.jobId)))
-            : run.datasetId ? 'dataset' : run.jobIds.length ? `${run.jobIds.length} jobs` : '—'),
-        h('td', {class: 'num'}, fmtStep(run.progress)),
-        h('td', {class: 'num'}, fmtNumber(run.progress?.loss)),
-        h('td', {class: 'num'}, run.recall ? fmtShare(run.recall.before?.contained)
-            + (run.recall.after ? ' → ' + fmtShare(run.recall.after.contained) : '') : '—'),
-        h('td', {}, fmtTime(run.createdAt)));
 }

@@ -10,17 +10,13 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import tools.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import static io.qaforge.generation.GenerationFixtures.awaitEnd;
 import static io.qaforge.generation.GenerationFixtures.createJob;
@@ -33,13 +29,8 @@ import static org.assertj.core.api.Assertions.within;
  * their order, failed lines and unanswered tasks of expired or failed batches sent again, the same pipeline as
  * synchronous calls (gate, judge, fact steps), and the cost at batch prices.
  */
-@AutoConfigureTestRestTemplate
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "qaforge.documents.chunk-target-tokens=100",
-        "qaforge.documents.chunk-max-tokens=150",
-        "qaforge.generation.poll-interval=50ms",
-        "qaforge.generation.backoff=50ms",
-        "qaforge.generation.max-backoff=200ms",
+@GenerationTest
+@TestPropertySource(properties = {
         "qaforge.generation.max-attempts=3",
         "qaforge.generation.batch.poll-interval=50ms",
         "qaforge.generation.providers.openai.base-url=",
@@ -48,24 +39,16 @@ import static org.assertj.core.api.Assertions.within;
         "qaforge.generation.providers.batched.prices.batch-model.input-per-million=1.0",
         "qaforge.generation.providers.batched.prices.batch-model.output-per-million=2.0",
         "qaforge.generation.providers.batched.prices.batch-model.batch-discount=0.5",
+        "qaforge.generation.providers.batched.base-url=${fake-openai.base-url}",
+        "qaforge.generation.providers.plain.base-url=${fake-openai.base-url}",
 })
 class BatchJobTest {
 
-    static final FakeOpenAi fake = new FakeOpenAi();
     static final int CHUNKS = 3;
     static final int QUESTIONS = 3;
 
-    @DynamicPropertySource
-    static void providers(DynamicPropertyRegistry registry) {
-        registry.add("qaforge.generation.providers.batched.base-url", fake::baseUrl);
-        registry.add("qaforge.generation.providers.plain.base-url", fake::baseUrl);
-    }
-
-    @AfterAll
-    static void stopFake() {
-        fake.close();
-    }
-
+    @Autowired
+    FakeOpenAi fake;
     @Autowired
     TestRestTemplate http;
     @Autowired
@@ -75,7 +58,6 @@ class BatchJobTest {
 
     @BeforeEach
     void setUp() {
-        fake.reset();
         document = GenerationFixtures.upload(http, "batched.txt", GenerationFixtures.document("underwater hockey", CHUNKS));
     }
 

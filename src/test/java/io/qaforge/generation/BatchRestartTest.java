@@ -9,17 +9,18 @@ import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.restclient.RestTemplateBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-import io.qaforge.QaforgeApplication;
+import io.qaforge.Replicas;
 
+import static io.qaforge.Replicas.database;
+import static io.qaforge.Replicas.db;
+import static io.qaforge.Replicas.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,7 +37,16 @@ class BatchRestartTest {
     static final int QUESTIONS = 3;
     static final int TEMPERATURES = 3;
 
-    private final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
+    // A provider name of its own: the engines of other test contexts on the same database claim only theirs.
+    @RegisterExtension
+    final Replicas replicas = new Replicas(
+            "--qaforge.documents.chunk-target-tokens=100",
+            "--qaforge.documents.chunk-max-tokens=150",
+            "--qaforge.generation.poll-interval=50ms",
+            "--qaforge.generation.lease=2s",
+            "--qaforge.generation.batch.poll-interval=50ms",
+            "--qaforge.generation.providers.openai.base-url=",
+            "--qaforge.generation.providers.batchreplicas.base-url=" + fake.baseUrl());
 
     @AfterAll
     static void stopFake() {
@@ -48,38 +58,15 @@ class BatchRestartTest {
         fake.reset();
     }
 
-    @AfterEach
-    void stopReplicas() {
-        replicas.forEach(ConfigurableApplicationContext::close);
-    }
-
     ConfigurableApplicationContext replica() {
         return replica(true);
     }
 
+    /** A replica whose provider takes batches, or (turned off) no longer does. */
     ConfigurableApplicationContext replica(boolean batch, String... more) {
-        // A provider name of its own: the engines of other test contexts on the same database claim only theirs.
-        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(java.util.stream.Stream.concat(java.util.stream.Stream.of(
-                "--server.port=0",
-                "--qaforge.documents.chunk-target-tokens=100",
-                "--qaforge.documents.chunk-max-tokens=150",
-                "--qaforge.generation.poll-interval=50ms",
-                "--qaforge.generation.lease=2s",
-                "--qaforge.generation.batch.poll-interval=50ms",
-                "--qaforge.generation.providers.openai.base-url=",
-                "--qaforge.generation.providers.batchreplicas.base-url=" + fake.baseUrl(),
-                "--qaforge.generation.providers.batchreplicas.batch=" + batch), java.util.stream.Stream.of(more)).toArray(String[]::new));
-        replicas.add(context);
-        return context;
-    }
-
-    static TestRestTemplate http(ConfigurableApplicationContext context) {
-        return new TestRestTemplate(new RestTemplateBuilder()
-                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
-    }
-
-    static JdbcClient db(ConfigurableApplicationContext context) {
-        return context.getBean(JdbcClient.class);
+        List<String> args = new ArrayList<>(List.of(more));
+        args.addFirst("--qaforge.generation.providers.batchreplicas.batch=" + batch);
+        return replicas.start(args.toArray(String[]::new));
     }
 
     static UUID createJob(TestRestTemplate http) {
@@ -140,7 +127,7 @@ class BatchRestartTest {
 
         fake.batches.hold = false;
         // The window runs from the batch's start: long enough here for the replica to start and try again within it.
-        GenerationRestartTest.database().sql("UPDATE provider_batch SET created_at = now() WHERE job_id = ?").param(job).update();
+        database().sql("UPDATE provider_batch SET created_at = now() WHERE job_id = ?").param(job).update();
         ConfigurableApplicationContext second = replica(true, "--qaforge.generation.batch.recovery-window=60s");
         JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(120));
         assertThat(fake.batches.created).as("never submitted a second time").hasSize(1);
@@ -166,7 +153,7 @@ class BatchRestartTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> !fake.batches.created.isEmpty());
         first.close();
         // Leased, with its input file only.
-        JdbcClient db = GenerationRestartTest.database();
+        JdbcClient db = database();
         assertThat(db.sql("""
                         UPDATE provider_batch SET provider_batch_id = NULL, status = 'preparing', leased_by = 'killed',
                                lease_until = now() + interval '1 second'

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.resttestclient.TestRestTemplate;
@@ -22,8 +23,9 @@ import io.qaforge.QaforgeApplication;
  * (a) the reference recipe: one synchronous call per chunk × temperature, no judge; and (b) qaforge's default: facts,
  * pairs per fact and direction, the judge, coverage top-ups, in batch mode. Tokens are what the simulated provider
  * reports for its answers (4 characters a token, prompts as sent), so the two differ by what each pipeline asks and
- * keeps, not by a model's verbosity. Not a test (its name escapes Surefire's patterns): run it with bench/generation.sh.
+ * keeps, not by a model's verbosity. Not a test (tagged benchmark, which Surefire leaves out): run it with bench/generation.sh.
  */
+@Tag("benchmark")
 class CostBenchmark {
 
     static final int FACTS = env("BENCH_COST_FACTS", 80);

@@ -10,17 +10,13 @@ import java.util.Set;
 import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import io.qaforge.generation.quality.NearDuplicates;
 import io.qaforge.generation.steps.Prompts;
@@ -36,13 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Fact jobs end to end against the in-process fake: the facts step, pairs per fact and direction, the judge, coverage
  * top-ups, the split by fact, every reject reason of the grounding gate on what weak models write, remediation jobs.
  */
-@AutoConfigureTestRestTemplate
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "qaforge.documents.chunk-target-tokens=100",
-        "qaforge.documents.chunk-max-tokens=150",
-        "qaforge.generation.poll-interval=50ms",
-        "qaforge.generation.backoff=50ms",
-        "qaforge.generation.max-backoff=200ms",
+@GenerationTest
+@TestPropertySource(properties = {
         "qaforge.generation.max-attempts=2",
         "qaforge.generation.providers.openai.base-url=",
         "qaforge.generation.providers.facts.api-key=test-key",
@@ -53,23 +44,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         "qaforge.generation.providers.factsany.base-url=http://127.0.0.1:9",
         "qaforge.generation.providers.factsjson.prices.judge-model.input-per-million=0.5",
         "qaforge.generation.providers.factsjson.prices.judge-model.output-per-million=0.5",
+        "qaforge.generation.providers.facts.base-url=${fake-openai.base-url}",
+        "qaforge.generation.providers.factsjson.base-url=${fake-openai.base-url}",
 })
 class FactJobTest {
 
-    static final FakeOpenAi fake = new FakeOpenAi();
     static final int CHUNKS = 6;
 
-    @DynamicPropertySource
-    static void providers(DynamicPropertyRegistry registry) {
-        registry.add("qaforge.generation.providers.facts.base-url", fake::baseUrl);
-        registry.add("qaforge.generation.providers.factsjson.base-url", fake::baseUrl);
-    }
-
-    @AfterAll
-    static void stopFake() {
-        fake.close();
-    }
-
+    @Autowired
+    FakeOpenAi fake;
     @Autowired
     TestRestTemplate http;
     @Autowired
@@ -81,7 +64,6 @@ class FactJobTest {
 
     @BeforeEach
     void setUp() {
-        fake.reset();
         document = GenerationFixtures.upload(http, "facts.txt", GenerationFixtures.document("international touch rugby", CHUNKS));
     }
 

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import tools.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.resttestclient.TestRestTemplate;
@@ -23,13 +24,14 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Throughput of the engine against a simulated provider with latency L and a limit of R requests/min that answers 429
- * past it and announces R in its {@code x-ratelimit-*} headers, as OpenAI does. Not a test (its name escapes Surefire's
- * patterns): run it with bench/generation.sh. Every run but the baseline uses the default configuration: nothing
+ * past it and announces R in its {@code x-ratelimit-*} headers, as OpenAI does. Not a test (tagged benchmark, which
+ * Surefire leaves out): run it with bench/generation.sh. Every run but the baseline uses the default configuration: nothing
  * tells the service R, the concurrency or the latency. Prints achieved requests/s over the provider's limit, the share
  * of calls answered 429 and lost tasks, beside the sequential loop of the reference scripts (one call at a time) from
  * the same run. Also: two replicas sharing one provider (one of them stopping halfway), faults, and a self-hosted
  * server (vLLM-like: it announces nothing, serves a fixed number of calls at once and queues the rest).
  */
+@Tag("benchmark")
 class GenerationBenchmark {
 
     /** Seconds of calls each run aims at, at the provider's limit. */

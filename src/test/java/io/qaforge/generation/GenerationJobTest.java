@@ -8,17 +8,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import static io.qaforge.generation.GenerationFixtures.awaitEnd;
 import static io.qaforge.generation.GenerationFixtures.createJob;
@@ -28,13 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Jobs end to end: the real Spring AI client against an in-process OpenAI-compatible server, on real PostgreSQL. */
-@AutoConfigureTestRestTemplate
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "qaforge.documents.chunk-target-tokens=100",
-        "qaforge.documents.chunk-max-tokens=150",
-        "qaforge.generation.poll-interval=50ms",
-        "qaforge.generation.backoff=50ms",
-        "qaforge.generation.max-backoff=200ms",
+@GenerationTest
+@TestPropertySource(properties = {
         "qaforge.generation.max-attempts=3",
         "qaforge.generation.providers.fake.api-key=test-key",
         "qaforge.generation.providers.fake.max-concurrency=4",
@@ -46,24 +37,16 @@ import static org.awaitility.Awaitility.await;
         "qaforge.generation.providers.fakejson.structured-output=true",
         "qaforge.generation.providers.runpod.api-key=",
         "spring.ai.openai.api-key=sk-from-spring-ai",
+        "qaforge.generation.providers.fake.base-url=${fake-openai.base-url}",
+        "qaforge.generation.providers.fakejson.base-url=${fake-openai.base-url}",
+        "spring.ai.openai.base-url=${fake-openai.base-url}",
 })
 class GenerationJobTest {
 
-    static final FakeOpenAi fake = new FakeOpenAi();
     static final int FACTS = 12;
 
-    @DynamicPropertySource
-    static void providers(DynamicPropertyRegistry registry) {
-        registry.add("qaforge.generation.providers.fake.base-url", fake::baseUrl);
-        registry.add("qaforge.generation.providers.fakejson.base-url", fake::baseUrl);
-        registry.add("spring.ai.openai.base-url", fake::baseUrl);
-    }
-
-    @AfterAll
-    static void stopFake() {
-        fake.close();
-    }
-
+    @Autowired
+    FakeOpenAi fake;
     @Autowired
     TestRestTemplate http;
     @Autowired
@@ -73,7 +56,6 @@ class GenerationJobTest {
 
     @BeforeEach
     void setUp() {
-        fake.reset();
         document = GenerationFixtures.upload(http, "rules.txt", GenerationFixtures.document("international touch rugby", FACTS));
         assertThat(http.getForObject("/api/documents/" + document, JsonNode.class).get("chunkCount").asInt())
                 .as("one chunk per fact, so the fake's fact numbers name chunks").isEqualTo(FACTS);
@@ -482,7 +464,7 @@ class GenerationJobTest {
     }
 
     /** The number of calls once it has not changed for {@code quiet}; -1 until then. */
-    static final class CallCountSettled implements java.util.concurrent.Callable<Integer> {
+    final class CallCountSettled implements java.util.concurrent.Callable<Integer> {
         private final Duration quiet;
         private int last = -1;
         private long since;

@@ -11,19 +11,18 @@ import java.util.stream.Collectors;
 
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.restclient.RestTemplateBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
-import io.qaforge.QaforgeApplication;
-import io.qaforge.TestDatabase;
+import io.qaforge.Replicas;
 
+import static io.qaforge.Replicas.database;
+import static io.qaforge.Replicas.db;
+import static io.qaforge.Replicas.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -37,7 +36,16 @@ class GenerationRestartTest {
     static final int FACTS = 12;
     static final int QUESTIONS = 3;
 
-    private final List<ConfigurableApplicationContext> replicas = new java.util.ArrayList<>();
+    @RegisterExtension
+    final Replicas replicas = new Replicas(
+            "--qaforge.documents.chunk-target-tokens=100",
+            "--qaforge.documents.chunk-max-tokens=150",
+            "--qaforge.generation.poll-interval=50ms",
+            "--qaforge.generation.backoff=50ms",
+            "--qaforge.generation.lease=3s",
+            "--qaforge.generation.providers.replicated.base-url=" + fake.baseUrl(),
+            "--qaforge.generation.providers.replicated.max-concurrency=3",
+            "--qaforge.generation.providers.replicated.timeout=5s");
 
     @AfterAll
     static void stopFake() {
@@ -47,43 +55,6 @@ class GenerationRestartTest {
     @BeforeEach
     void resetFake() {
         fake.reset();
-    }
-
-    @AfterEach
-    void stopReplicas() {
-        replicas.forEach(ConfigurableApplicationContext::close);
-    }
-
-    ConfigurableApplicationContext replica() {
-        // Command-line arguments, so they win over application.yml as a deployment's settings would.
-        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(
-                "--server.port=0",
-                "--qaforge.documents.chunk-target-tokens=100",
-                "--qaforge.documents.chunk-max-tokens=150",
-                "--qaforge.generation.poll-interval=50ms",
-                "--qaforge.generation.backoff=50ms",
-                "--qaforge.generation.lease=3s",
-                "--qaforge.generation.providers.replicated.base-url=" + fake.baseUrl(),
-                "--qaforge.generation.providers.replicated.max-concurrency=3",
-                "--qaforge.generation.providers.replicated.timeout=5s");
-        replicas.add(context);
-        return context;
-    }
-
-    static TestRestTemplate http(ConfigurableApplicationContext context) {
-        return new TestRestTemplate(new RestTemplateBuilder()
-                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
-    }
-
-    /** The shared database while no replica runs. */
-    static JdbcClient database() {
-        Map<String, Object> p = TestDatabase.properties();
-        return JdbcClient.create(new DriverManagerDataSource((String) p.get("spring.datasource.url"),
-                (String) p.get("spring.datasource.username"), (String) p.get("spring.datasource.password")));
-    }
-
-    static JdbcClient db(ConfigurableApplicationContext context) {
-        return context.getBean(JdbcClient.class);
     }
 
     static UUID createJob(TestRestTemplate http, int temperatures) {
@@ -102,7 +73,7 @@ class GenerationRestartTest {
     @Test
     void aJobStoppedMidwayFinishesInTheNextReplicaWithNothingLostOrRepeated() throws Exception {
         fake.latencyMillis = 100;
-        ConfigurableApplicationContext first = replica();
+        ConfigurableApplicationContext first = replicas.start();
         UUID job = createJob(http(first), 3);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> done(db(first), job) >= 8);
         first.close();
@@ -110,7 +81,7 @@ class GenerationRestartTest {
         int callsBefore = fake.calls.size();
         assertThat(doneBefore.size()).isBetween(8, 35);
 
-        ConfigurableApplicationContext second = replica();
+        ConfigurableApplicationContext second = replicas.start();
         JsonNode view = GenerationFixtures.awaitEnd(http(second), job, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertExactlyOnce(db(second), job, 36);
@@ -122,7 +93,7 @@ class GenerationRestartTest {
     @Test
     void tasksOfACrashedWorkerAreTakenAgainWhenTheirLeaseExpires() throws Exception {
         fake.latencyMillis = 50;
-        ConfigurableApplicationContext replica = replica();
+        ConfigurableApplicationContext replica = replicas.start();
         JdbcClient db = db(replica);
         // A worker that claimed tasks and died (kill -9): its leases are all that is left of it.
         UUID document = GenerationFixtures.upload(http(replica), "replicated.txt", GenerationFixtures.document("beach volleyball", FACTS));
@@ -152,8 +123,8 @@ class GenerationRestartTest {
     @Test
     void twoReplicasShareOneJobWithoutDoubleWork() throws Exception {
         fake.latencyMillis = 50;
-        ConfigurableApplicationContext a = replica();
-        ConfigurableApplicationContext b = replica();
+        ConfigurableApplicationContext a = replicas.start();
+        ConfigurableApplicationContext b = replicas.start();
         UUID job = createJob(http(a), 3);
         JsonNode view = GenerationFixtures.awaitEnd(http(b), job, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
@@ -173,7 +144,7 @@ class GenerationRestartTest {
     @Test
     void factAndJudgeTasksOfACrashedWorkerRunOnceWhenTheirLeaseExpires() throws Exception {
         fake.latencyMillis = 30;
-        ConfigurableApplicationContext replica = replica();
+        ConfigurableApplicationContext replica = replicas.start();
         JdbcClient db = db(replica);
         UUID document = GenerationFixtures.upload(http(replica), "facts.txt", GenerationFixtures.document("beach volleyball", 6));
         Map<String, Object> request = new HashMap<>();

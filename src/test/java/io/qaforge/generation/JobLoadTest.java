@@ -19,15 +19,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import tools.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import io.qaforge.generation.job.JobEvents;
 
@@ -43,11 +39,8 @@ import static org.awaitility.Awaitility.await;
  * answered, no request waits past the pool's (shortened) connection timeout, and the engine keeps claiming meanwhile.
  * Views once ran a query inside another's row mapper, so 20 concurrent views held the whole pool and waited for more.
  */
-@AutoConfigureTestRestTemplate
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "qaforge.documents.chunk-target-tokens=100",
-        "qaforge.documents.chunk-max-tokens=150",
-        "qaforge.generation.poll-interval=50ms",
+@GenerationTest
+@TestPropertySource(properties = {
         // Contexts share the test database, and an engine claims every job of a provider it knows: this one must not
         // take the openai jobs of GenerationJobTest (it would call the real, unreachable endpoint and fail them).
         "qaforge.generation.providers.openai.base-url=",
@@ -56,23 +49,15 @@ import static org.awaitility.Awaitility.await;
         "qaforge.generation.events.keep-alive=200ms",
         "spring.datasource.hikari.maximum-pool-size=20",
         "spring.datasource.hikari.connection-timeout=5000",
+        "qaforge.generation.providers.loaded.base-url=${fake-openai.base-url}",
 })
 class JobLoadTest {
 
-    static final FakeOpenAi fake = new FakeOpenAi();
     static final int VIEWS = 100;
     static final int STREAMS = 300;
 
-    @DynamicPropertySource
-    static void provider(DynamicPropertyRegistry registry) {
-        registry.add("qaforge.generation.providers.loaded.base-url", fake::baseUrl);
-    }
-
-    @AfterAll
-    static void stopFake() {
-        fake.close();
-    }
-
+    @Autowired
+    FakeOpenAi fake;
     @Autowired
     TestRestTemplate http;
     @Autowired

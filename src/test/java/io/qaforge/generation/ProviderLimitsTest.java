@@ -9,17 +9,16 @@ import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.resttestclient.TestRestTemplate;
-import org.springframework.boot.restclient.RestTemplateBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
-import io.qaforge.QaforgeApplication;
+import io.qaforge.Replicas;
 
+import static io.qaforge.Replicas.db;
+import static io.qaforge.Replicas.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,7 +31,12 @@ class ProviderLimitsTest {
     static final FakeOpenAi fake = new FakeOpenAi();
     static final int QUESTIONS = 2;
 
-    private final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
+    @RegisterExtension
+    final Replicas replicas = new Replicas(
+            "--qaforge.documents.chunk-target-tokens=100",
+            "--qaforge.documents.chunk-max-tokens=150",
+            "--qaforge.generation.poll-interval=50ms",
+            "--qaforge.generation.backoff=50ms");
 
     @AfterAll
     static void stopFake() {
@@ -44,29 +48,11 @@ class ProviderLimitsTest {
         fake.reset();
     }
 
-    @AfterEach
-    void stopReplicas() {
-        replicas.forEach(ConfigurableApplicationContext::close);
-    }
-
     /** A replica with the default provider settings plus {@code settings}; each test its own provider, so its own budget. */
     ConfigurableApplicationContext replica(String provider, String... settings) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--qaforge.documents.chunk-target-tokens=100",
-                "--qaforge.documents.chunk-max-tokens=150",
-                "--qaforge.generation.poll-interval=50ms",
-                "--qaforge.generation.backoff=50ms",
-                "--qaforge.generation.providers." + provider + ".base-url=" + fake.baseUrl()));
-        args.addAll(List.of(settings));
-        var context = new SpringApplicationBuilder(QaforgeApplication.class).run(args.toArray(String[]::new));
-        replicas.add(context);
-        return context;
-    }
-
-    static TestRestTemplate http(ConfigurableApplicationContext context) {
-        return new TestRestTemplate(new RestTemplateBuilder()
-                .baseUri("http://localhost:" + context.getEnvironment().getProperty("local.server.port")));
+        List<String> args = new ArrayList<>(List.of(settings));
+        args.addFirst("--qaforge.generation.providers." + provider + ".base-url=" + fake.baseUrl());
+        return replicas.start(args.toArray(String[]::new));
     }
 
     static UUID createJob(TestRestTemplate http, String provider, int facts, int temperatures) {
@@ -117,7 +103,7 @@ class ProviderLimitsTest {
         assertThat(fake.rateLimited.get()).as("two budgets of 240/min would earn 429s").isZero();
         // Two budgets would take 36 calls in half the time; one takes at least (36 - 2 at once) / 4 per second.
         assertThat(span()).isGreaterThan(8);
-        assertThat(replicas.getFirst().getBean(JdbcClient.class).sql("SELECT count(DISTINCT leased_by) FROM task WHERE job_id = ?")
+        assertThat(db(a).sql("SELECT count(DISTINCT leased_by) FROM task WHERE job_id = ?")
                 .param(job).query(Integer.class).single()).as("both replicas did work").isEqualTo(2);
     }
 
@@ -131,7 +117,7 @@ class ProviderLimitsTest {
         JsonNode view = GenerationFixtures.awaitEnd(http(replica), job, Duration.ofSeconds(60));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(fake.callsFor(1)).as("called once: its lease was renewed while the call ran").hasSize(1);
-        assertThat(replica.getBean(JdbcClient.class).sql("SELECT max(attempts) FROM task WHERE job_id = ?").param(job)
+        assertThat(db(replica).sql("SELECT max(attempts) FROM task WHERE job_id = ?").param(job)
                 .query(Integer.class).single()).isEqualTo(1);
     }
 }

@@ -146,8 +146,11 @@ class RemediationTest {
         assertThat(next.get("remediates").asString()).isEqualTo(first);
         assertThat(next.get("status").asString()).isEqualTo("QUEUED");
         assertThat(texts(next.get("jobIds"))).containsExactlyInAnyOrder(job.toString(), topUp.toString());
-        assertThat(next.at("/exam/id")).as("the same exam, so rounds compare").isEqualTo(previous.at("/exam/id"));
-        assertThat(next.get("baseModel")).isEqualTo(previous.get("baseModel"));
+        assertThat(previous.at("/exam/id").asString()).as("the first round names its exam").isNotEmpty();
+        assertThat(next.at("/exam/id").asString()).as("the same exam, so rounds compare").isEqualTo(previous.at("/exam/id").asString());
+        assertThat(previous.get("baseModel").asString()).isNotEmpty();
+        assertThat(next.get("baseModel").asString()).isEqualTo(previous.get("baseModel").asString());
+        assertThat(previous.get("params").isObject()).as("the first round has params").isTrue();
         assertThat(next.get("params")).isEqualTo(previous.get("params"));
         assertThat(next.get("evaluateOnly").asBoolean()).isFalse();
         assertThat(previous.get("round").asInt()).isEqualTo(1);
