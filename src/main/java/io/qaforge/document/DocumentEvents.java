@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Server-Sent Events of documents being extracted. One query a second reads every watched document (whichever replica
@@ -50,7 +51,7 @@ class DocumentEvents {
     SseEmitter subscribe(Document document) {
         if (open.incrementAndGet() > MAX_STREAMS) {
             open.decrementAndGet();
-            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "too-many-event-streams", "Too many event streams",
+            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, ProblemType.TOO_MANY_EVENT_STREAMS, "Too many event streams",
                     "This replica serves at most " + MAX_STREAMS + " document event streams at once; poll GET /api/documents/{id} instead");
         }
         var emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());

@@ -34,6 +34,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Runs extractions in the background: original bytes to cleaned text to chunks, then one transaction that makes the
@@ -149,7 +150,7 @@ class DocumentExtraction implements SmartLifecycle {
                 file = Files.createTempFile("qaforge-original-", ".bin");
                 Path target = file;
                 if (!Boolean.TRUE.equals(transaction.execute(status -> originals.copyTo(run.documentId, target)))) {
-                    throw new ApiProblem(HttpStatus.CONFLICT, "original-missing", "Original not kept",
+                    throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.ORIGINAL_MISSING, "Original not kept",
                             "This document was uploaded before originals were kept; upload the file again");
                 }
             }
@@ -183,12 +184,12 @@ class DocumentExtraction implements SmartLifecycle {
         progress.pagesDone(clean.pages(), clean.pages());
         if (clean.text().isBlank()) {
             throw switch (kind) {
-                case PDF -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text-layer", "No extractable text",
+                case PDF -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_TEXT_LAYER, "No extractable text",
                         document.getOcr() == OcrMode.OFF
                                 ? "The PDF has no text layer (scanned? no text layer): upload it with ocr=auto to read it by OCR"
                                 : "The PDF has no text layer (scanned? no text layer) and OCR found no text in it either");
-                case TEXT, MARKDOWN -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text", "No text", "The file holds only whitespace");
-                default -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text", "No text", "The document holds no text");
+                case TEXT, MARKDOWN -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_TEXT, "No text", "The file holds only whitespace");
+                default -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_TEXT, "No text", "The document holds no text");
             };
         }
         return clean;
@@ -214,7 +215,7 @@ class DocumentExtraction implements SmartLifecycle {
     }
 
     private ApiProblem textTooLarge() {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "document-text-too-large", "Too much text in the document",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.DOCUMENT_TEXT_TOO_LARGE, "Too much text in the document",
                 "The document holds more than " + properties.limits().maxDocumentChars() + " characters of text (the limit)");
     }
 
@@ -275,7 +276,7 @@ class DocumentExtraction implements SmartLifecycle {
                                     UPDATE document SET status = 'FAILED', error_type = ?, error_title = ?, error_detail = ?,
                                            tokens = 0, chunk_count = 0, ocr_pages = 0, lease_until = NULL, updated_at = now()
                                     WHERE id = ? AND attempts = ? AND status = 'PROCESSING'""")
-                            .params(detail.getType().getPath().substring("/problems/".length()), detail.getTitle(),
+                            .params(problem.type().slug(), detail.getTitle(),
                                     detail.getDetail(), run.documentId, run.attempt)
                             .update();
                     if (updated > 0) {
@@ -293,7 +294,7 @@ class DocumentExtraction implements SmartLifecycle {
     private static ApiProblem unexpected(Run run, Throwable e) {
         log.error("Extraction of document {} failed", run.documentId, e);
         String why = e instanceof OutOfMemoryError ? "the service ran out of memory" : "the service failed while reading it (logged)";
-        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "extraction-failed", "Extraction failed",
+        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemType.EXTRACTION_FAILED, "Extraction failed",
                 "The document could not be extracted: " + why);
     }
 
@@ -349,7 +350,7 @@ class DocumentExtraction implements SmartLifecycle {
             for (Claim claim : claimed) {
                 if (claim.attempts() > properties.ingestion().maxAttempts()) {
                     var run = new Run(claim.id(), claim.attempts(), false);
-                    fail(run, new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "extraction-crashed", "Extraction kept stopping",
+                    fail(run, new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.EXTRACTION_CRASHED, "Extraction kept stopping",
                             "Extraction stopped " + (claim.attempts() - 1) + " times without finishing (the service died "
                                     + "or ran out of memory while reading this file); reprocess it to try again"));
                 } else {

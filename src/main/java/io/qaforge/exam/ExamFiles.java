@@ -29,6 +29,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.springframework.core.io.InputStreamSource;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 import io.qaforge.system.TextInputs;
 
 /**
@@ -225,6 +226,6 @@ final class ExamFiles {
     }
 
     static ApiProblem invalid(String detail) {
-        return ApiProblem.badRequest("invalid-exam-file", "Invalid exam file", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_EXAM_FILE, "Invalid exam file", detail);
     }
 }

@@ -15,6 +15,7 @@ import org.springframework.transaction.annotation.Transactional;
 
 import io.qaforge.generation.JobStatus;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Writes exams (an exam and all its questions in one transaction, so a refused or failed upload stores nothing) and
@@ -79,7 +80,7 @@ class ExamStore {
             exams.deleteById(id);
             exams.flush();
         } catch (DataIntegrityViolationException e) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "exam-in-use", "Exam in use",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.EXAM_IN_USE, "Exam in use",
                     "Training runs were (or will be) scored on this exam; their results refer to its questions, so it stays");
         }
     }

@@ -33,6 +33,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /** Datasets: named unions of jobs, exported (and pushed to the Hub) as one. */
 @RestController
@@ -61,7 +62,7 @@ class DatasetController {
         Set<UUID> jobIds = new LinkedHashSet<>(request.jobIds());
         List<UUID> unknown = jobs.unknown(jobIds);
         if (!unknown.isEmpty()) {
-            throw ApiProblem.badRequest("unknown-job", "Unknown job", "No job with id " + unknown.getFirst()
+            throw ApiProblem.badRequest(ProblemType.UNKNOWN_JOB, "Unknown job", "No job with id " + unknown.getFirst()
                     + (unknown.size() > 1 ? " (and " + (unknown.size() - 1) + " more)" : ""));
         }
         Dataset dataset = datasets.save(new Dataset(request.name().strip(), jobIds));

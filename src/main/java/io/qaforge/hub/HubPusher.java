@@ -83,7 +83,7 @@ class HubPusher {
                 log.info("Hub push {} to {} succeeded", push.getId(), target.repoId());
             } catch (HubException e) {
                 log.warn("Hub push {} to {} failed: {}", push.getId(), target.repoId(), e.getMessage());
-                pushes.markFailed(push.getId(), e.slug() + ": " + e.getMessage());
+                pushes.markFailed(push.getId(), e.type().slug() + ": " + e.getMessage());
             } catch (Exception e) {
                 log.error("Hub push {} to {} failed", push.getId(), target.repoId(), e);
                 pushes.markFailed(push.getId(), "internal-error: " + e.getMessage());

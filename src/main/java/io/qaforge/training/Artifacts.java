@@ -30,6 +30,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * What workers deliver, kept as PostgreSQL large objects: streamed in and out (never whole in memory), checksummed
@@ -149,7 +150,7 @@ class Artifacts {
     }
 
     private static ApiProblem invalidArtifact(String detail) {
-        return ApiProblem.badRequest("invalid-artifact", "Invalid artifact", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_ARTIFACT, "Invalid artifact", detail);
     }
 
     private interface LargeObjectWork<T> {
@@ -189,12 +190,12 @@ class Artifacts {
     }
 
     private static ApiProblem tooLarge(long limit) {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "artifact-too-large", "Artifact too large",
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemType.ARTIFACT_TOO_LARGE, "Artifact too large",
                 "Artifacts are limited to " + limit + " bytes (qaforge.training.max-artifact-size)");
     }
 
     static ApiProblem leaseLost(UUID id) {
-        return new ApiProblem(HttpStatus.CONFLICT, "lease-lost", "Lease lost",
+        return new ApiProblem(HttpStatus.CONFLICT, ProblemType.LEASE_LOST, "Lease lost",
                 "Run " + id + " is not running under this worker any more (lease expired and taken over, cancelled, or finished)");
     }
 }

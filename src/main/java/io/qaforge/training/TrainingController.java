@@ -41,6 +41,7 @@ import io.qaforge.export.Dataset;
 import io.qaforge.export.DatasetRepository;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Users queue LoRA training runs on a job's (or dataset's) pairs, or evaluate base models on an exam, and follow them;
@@ -139,7 +140,7 @@ class TrainingController {
         Map<String, Object> params = TrainingParams.validate(request.params());
         Set<String> models = new LinkedHashSet<>(request.baseModels());
         if (models.size() < request.baseModels().size()) {
-            throw ApiProblem.badRequest("invalid-request", "Invalid request", "baseModels: each model once");
+            throw ApiProblem.badRequest(ProblemType.INVALID_REQUEST, "Invalid request", "baseModels: each model once");
         }
         TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true, null);
         UUID comparison = UUID.randomUUID();
@@ -196,7 +197,7 @@ class TrainingController {
     TrainingView cancel(@PathVariable UUID id) {
         TrainingRun run = find(id);
         if (!queue.cancel(id)) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "training-finished", "Training already finished",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.TRAINING_FINISHED, "Training already finished",
                     "The run ended as " + run.getStatus() + "; there is nothing to cancel");
         }
         return get(id);
@@ -232,11 +233,11 @@ class TrainingController {
         } else if (queue.ready(jobIds)) {
             exam = exams.ofTestSplit(jobIds).orElse(null);
             if (exam == null && evaluateOnly) {
-                throw new ApiProblem(HttpStatus.CONFLICT, "no-exam", "No exam",
+                throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.NO_EXAM, "No exam",
                         "The jobs have no test pairs to examine the model on; name an exam (examId)");
             }
         } else if (examNow) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "job-not-finished", "Job not finished",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.JOB_NOT_FINISHED, "Job not finished",
                     "The jobs are still generating, so their test split is not final: wait for them, or name an exam (examId)");
         }
         if (evaluateOnly && retentionExamId != null) {
@@ -292,6 +293,6 @@ class TrainingController {
     }
 
     private static ApiProblem invalidSource(String detail) {
-        return ApiProblem.badRequest("invalid-training-source", "What to train on is unclear", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_TRAINING_SOURCE, "What to train on is unclear", detail);
     }
 }

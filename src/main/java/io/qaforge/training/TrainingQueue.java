@@ -19,6 +19,7 @@ import org.springframework.transaction.annotation.Transactional;
 import io.qaforge.exam.Exams;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * The run lifecycle as single guarded SQL statements, so concurrent workers and users never race: a run is claimed
@@ -101,7 +102,7 @@ class TrainingQueue {
         String snapshot = toJson(progress);
         // Every heartbeat is kept (the loss curve), so one must stay small: a few numbers, not a payload.
         if (snapshot.length() > MAX_PROGRESS_CHARS) {
-            throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "heartbeat-too-large", "Heartbeat too large",
+            throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemType.HEARTBEAT_TOO_LARGE, "Heartbeat too large",
                     "A heartbeat's progress fields are limited to " + MAX_PROGRESS_CHARS + " characters of JSON, was " + snapshot.length());
         }
         List<Lease> leases = jdbc.query("""
