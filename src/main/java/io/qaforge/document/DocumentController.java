@@ -100,7 +100,7 @@ class DocumentController {
                     + "whenever it changes; the stream ends after the event showing it READY or FAILED")
     @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable UUID id) {
-        return events.subscribe(find(id));
+        return events.subscribe(DocumentView.of(find(id)));
     }
 
     @GetMapping
