@@ -15,7 +15,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -68,9 +68,9 @@ class Remediation {
     private final TrainingQueue queue;
     private final Exams exams;
     private final Jobs jobs;
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
 
-    Remediation(TrainingRunRepository runs, TrainingQueue queue, Exams exams, Jobs jobs, JdbcTemplate jdbc) {
+    Remediation(TrainingRunRepository runs, TrainingQueue queue, Exams exams, Jobs jobs, JdbcClient jdbc) {
         this.runs = runs;
         this.queue = queue;
         this.exams = exams;
@@ -110,7 +110,7 @@ class Remediation {
     Plan remediate(UUID runId, BigDecimal maxCostUsd) {
         TrainingRun run = find(runId);
         // Two concurrent requests for the same run: the second waits here and then sees the first's round.
-        jdbc.queryForList("SELECT id FROM training_run WHERE id = ? FOR UPDATE", UUID.class, runId);
+        jdbc.sql("SELECT id FROM training_run WHERE id = ? FOR UPDATE").param(runId).query(UUID.class).list();
         requireNotRemediated(runId);
         Targets targets = targets(run);
         Map<UUID, Estimate> estimates = new LinkedHashMap<>();
@@ -138,7 +138,7 @@ class Remediation {
     /** Every round of the run's lineage, from the first. */
     List<Round> rounds(UUID runId) {
         find(runId);
-        List<UUID> ids = jdbc.queryForList("""
+        List<UUID> ids = jdbc.sql("""
                 WITH RECURSIVE up AS (
                     SELECT id, remediates FROM training_run WHERE id = ?
                     UNION ALL
@@ -147,7 +147,7 @@ class Remediation {
                     SELECT id FROM up WHERE remediates IS NULL
                     UNION ALL
                     SELECT r.id FROM training_run r JOIN down ON r.remediates = down.id)
-                SELECT id FROM down""", UUID.class, runId);
+                SELECT id FROM down""").param(runId).query(UUID.class).list();
         Map<UUID, TrainingRun> lineage = new HashMap<>();
         runs.findAllById(ids).forEach(run -> lineage.put(run.getId(), run));
         return lineage.values().stream()
