@@ -25,6 +25,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Job progress as Server-Sent Events. All streams of one job share one feed, and one poll per second refreshes every
@@ -62,7 +63,7 @@ class JobEvents implements SmartLifecycle {
     /** A stream that starts with {@code current} and follows the job until it ends. */
     SseEmitter subscribe(JobViews.View current) {
         if (!running || !open.tryAcquire()) {
-            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "too-many-event-streams", "Too many event streams",
+            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, ProblemType.TOO_MANY_EVENT_STREAMS, "Too many event streams",
                     settings.maxOpen() + " job event streams are open, the most this service keeps "
                             + "(qaforge.generation.events.max-open); close one, poll GET /api/jobs/" + current.id() + ", or try again later");
         }

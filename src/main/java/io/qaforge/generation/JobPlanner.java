@@ -20,6 +20,7 @@ import io.qaforge.document.ChunkRepository;
 import io.qaforge.document.DocumentRepository;
 import io.qaforge.document.TokenCounter;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Validates a job request and works out its first tasks and what the whole job will cost, without touching the
@@ -106,7 +107,7 @@ class JobPlanner {
         Strategy strategy = Strategy.parse(request.strategy());
         Mode mode = Mode.parse(request.mode());
         if (mode == Mode.BATCH && !provider.config.batch()) {
-            throw ApiProblem.badRequest("batch-unsupported", "Provider has no Batch API",
+            throw ApiProblem.badRequest(ProblemType.BATCH_UNSUPPORTED, "Provider has no Batch API",
                     "Provider '" + request.provider() + "' does not take batches (qaforge.generation.providers."
                             + request.provider() + ".batch is false); use \"mode\": \"sync\"");
         }
@@ -123,7 +124,7 @@ class JobPlanner {
         Map<String, String> templates = new LinkedHashMap<>();
         if (strategy == Strategy.FACTS) {
             if (request.variants() != null && !request.variants().isEmpty() || request.prompts() != null && !request.prompts().isEmpty()) {
-                throw ApiProblem.badRequest("recipe-only", "Variants and prompts are for recipe jobs",
+                throw ApiProblem.badRequest(ProblemType.RECIPE_ONLY, "Variants and prompts are for recipe jobs",
                         "A fact job asks for pairs per fact and direction with its own prompts; "
                                 + "set \"strategy\": \"recipe\" to use variants and prompt templates");
             }
@@ -138,7 +139,7 @@ class JobPlanner {
                 ? (long) selected.size() * (1 + temperatures.size() * (judge == null ? 1 : 2))
                 : (long) selected.size() * temperatures.size() * variants.size() * (judge == null ? 1 : 2);
         if (planned > MAX_TASKS) {
-            throw ApiProblem.badRequest("too-many-tasks", "Too many tasks", "The job would make " + planned + " calls ("
+            throw ApiProblem.badRequest(ProblemType.TOO_MANY_TASKS, "Too many tasks", "The job would make " + planned + " calls ("
                     + selected.size() + " chunks × " + (strategy == Strategy.FACTS ? "a facts call and " + temperatures.size()
                     + " temperatures" : temperatures.size() + " temperatures × " + variants.size() + " variants")
                     + (judge == null ? "" : ", each pair call graded by the judge") + "); at most " + MAX_TASKS
@@ -326,7 +327,7 @@ class JobPlanner {
             return spec.booleanValue() ? new Judge(request.provider(), request.model(), Prompts.JUDGE_TEMPLATE) : null;
         }
         if (!spec.isObject() || spec.size() > 2 || !spec.path("provider").isString() || !spec.path("model").isString()) {
-            throw ApiProblem.badRequest("invalid-judge", "Invalid judge",
+            throw ApiProblem.badRequest(ProblemType.INVALID_JUDGE, "Invalid judge",
                     "judge is true, false or {\"provider\": \"...\", \"model\": \"...\"}");
         }
         String provider = spec.get("provider").asString(), model = spec.get("model").asString();
@@ -339,12 +340,12 @@ class JobPlanner {
             return strategy == Strategy.FACTS ? Coverage.DEFAULT : null;
         }
         if (strategy != Strategy.FACTS) {
-            throw ApiProblem.badRequest("invalid-coverage", "Coverage is for fact jobs", "A recipe job has no facts to cover");
+            throw ApiProblem.badRequest(ProblemType.INVALID_COVERAGE, "Coverage is for fact jobs", "A recipe job has no facts to cover");
         }
         int phrasings = requested.phrasings() == null ? Coverage.DEFAULT.phrasings() : requested.phrasings();
         int reverse = requested.reverse() == null ? Math.min(Coverage.DEFAULT.reverse(), phrasings) : requested.reverse();
         if (reverse > phrasings) {
-            throw ApiProblem.badRequest("invalid-coverage", "Invalid coverage",
+            throw ApiProblem.badRequest(ProblemType.INVALID_COVERAGE, "Invalid coverage",
                     "coverage.reverse (" + reverse + ") counts among the phrasings (" + phrasings + ") and cannot exceed them");
         }
         return new Coverage(phrasings, reverse);
@@ -362,7 +363,7 @@ class JobPlanner {
 
     private void requirePrice(String provider, String model) {
         if (providers.price(provider, model) == null) {
-            throw ApiProblem.badRequest("no-price", "No price for this model",
+            throw ApiProblem.badRequest(ProblemType.NO_PRICE, "No price for this model",
                     "maxCostUsd needs a price for '" + model + "' in qaforge.generation.providers." + provider + ".prices");
         }
     }
@@ -371,7 +372,7 @@ class JobPlanner {
         Map<String, String> overrides = request.prompts() == null ? Map.of() : request.prompts();
         overrides.forEach((variant, text) -> {
             if (text == null || !text.contains("{chunk}")) {
-                throw ApiProblem.badRequest("invalid-prompt", "Invalid prompt template",
+                throw ApiProblem.badRequest(ProblemType.INVALID_PROMPT, "Invalid prompt template",
                         "The template for variant '" + variant + "' must contain {chunk} (and may use {context} and {n})");
             }
         });
@@ -381,7 +382,7 @@ class JobPlanner {
         for (String variant : variants) {
             String template = Prompts.template(variant, overrides);
             if (template == null) {
-                throw ApiProblem.badRequest("unknown-variant", "Unknown prompt variant", "No template for variant '" + variant
+                throw ApiProblem.badRequest(ProblemType.UNKNOWN_VARIANT, "Unknown prompt variant", "No template for variant '" + variant
                         + "': use one of " + String.join(", ", Prompts.BUILT_IN) + " or give its text in 'prompts'");
             }
             templates.put(variant, template);
@@ -396,7 +397,7 @@ class JobPlanner {
         var distinct = new LinkedHashSet<String>();
         for (String variant : request.variants()) {
             if (variant == null || !variant.matches("[a-z0-9_-]{1,40}")) {
-                throw ApiProblem.badRequest("unknown-variant", "Invalid prompt variant",
+                throw ApiProblem.badRequest(ProblemType.UNKNOWN_VARIANT, "Invalid prompt variant",
                         "Variant names are 1-40 characters of a-z, 0-9, '_' and '-'");
             }
             distinct.add(variant);
@@ -412,10 +413,10 @@ class JobPlanner {
         try {
             by = Splits.By.valueOf(value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("invalid-split", "Invalid splitBy", "splitBy is 'fact', 'pair' or 'chunk', was '" + value + "'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_SPLIT, "Invalid splitBy", "splitBy is 'fact', 'pair' or 'chunk', was '" + value + "'");
         }
         if (by == Splits.By.FACT && strategy != Strategy.FACTS) {
-            throw ApiProblem.badRequest("invalid-split", "Invalid splitBy", "splitBy 'fact' needs a fact job (strategy 'facts')");
+            throw ApiProblem.badRequest(ProblemType.INVALID_SPLIT, "Invalid splitBy", "splitBy 'fact' needs a fact job (strategy 'facts')");
         }
         return by;
     }
@@ -425,7 +426,7 @@ class JobPlanner {
         documents.requireReady(request.documentIds());
         for (UUID id : new LinkedHashSet<>(request.documentIds())) {
             if (id == null || !documents.existsById(id)) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-document", "Unknown document",
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.UNKNOWN_DOCUMENT, "Unknown document",
                         "No document with id " + id);
             }
             selected.addAll(chunks.findSizesByDocumentIdOrderByOrdinal(id));
@@ -434,7 +435,7 @@ class JobPlanner {
             selected = selected.subList(0, request.chunkLimit());
         }
         if (selected.isEmpty()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-chunks", "Nothing to generate from",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_CHUNKS, "Nothing to generate from",
                     "The documents have no chunks of text");
         }
         return selected;

@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 
 import io.qaforge.document.DocumentRepository;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * What other features may ask about jobs, so that only this feature reads its own tables. Bulk reads in SQL (an
@@ -206,11 +207,11 @@ public class Jobs {
         Set<Long> facts = factIds == null ? Set.of() : new LinkedHashSet<>(factIds);
         Set<Long> chunks = chunkIds == null ? Set.of() : new LinkedHashSet<>(chunkIds);
         if (facts.size() + chunks.size() > MAX_REMEDIATION_TARGETS) {
-            throw ApiProblem.badRequest("too-many-targets", "Too many targets",
+            throw ApiProblem.badRequest(ProblemType.TOO_MANY_TARGETS, "Too many targets",
                     "A remediation job targets at most " + MAX_REMEDIATION_TARGETS + " facts and chunks");
         }
         if (maxCostUsd != null && (maxCostUsd.signum() <= 0 || maxCostUsd.compareTo(new BigDecimal(JobRequest.MAX_COST_USD)) > 0)) {
-            throw ApiProblem.badRequest("invalid-budget", "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
+            throw ApiProblem.badRequest(ProblemType.INVALID_BUDGET, "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
         }
         JobStore.Spec spec = specs.of(jobId);
         Map<Long, List<Long>> targets = new TreeMap<>();
@@ -231,7 +232,7 @@ public class Jobs {
                     .forEach(fact -> targets.computeIfAbsent(chunk, c -> new ArrayList<>()).add(fact)));
         } else {
             if (!facts.isEmpty()) {
-                throw ApiProblem.badRequest("not-a-fact-job", "Not a fact job",
+                throw ApiProblem.badRequest(ProblemType.NOT_A_FACT_JOB, "Not a fact job",
                         "Job " + jobId + " uses the recipe strategy and has no facts: name its chunks instead");
             }
             Set<Long> known = new HashSet<>(jdbc.queryForList("SELECT DISTINCT chunk_id FROM task WHERE job_id = ? AND chunk_id = ANY(?)",
@@ -240,7 +241,7 @@ public class Jobs {
             chunks.forEach(chunk -> targets.put(chunk, List.of()));
         }
         if (targets.isEmpty()) {
-            throw ApiProblem.badRequest("nothing-to-remediate", "Nothing to remediate", "Name the facts or chunks to top up");
+            throw ApiProblem.badRequest(ProblemType.NOTHING_TO_REMEDIATE, "Nothing to remediate", "Name the facts or chunks to top up");
         }
         // Earlier remediations of the job count too: a third round's phrasings differ from the second's.
         List<BigDecimal> used = jdbc.queryForList(TopUps.LINEAGE + """
@@ -256,7 +257,7 @@ public class Jobs {
 
     private static void unknown(String what, List<Long> ids, UUID jobId) {
         if (!ids.isEmpty()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-" + what, "Unknown " + what,
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, what.equals("fact") ? ProblemType.UNKNOWN_FACT : ProblemType.UNKNOWN_CHUNK, "Unknown " + what,
                     "Job " + jobId + " has no " + what + (ids.size() == 1 ? " " : "s ")
                             + ids.stream().limit(10).map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                             + (ids.size() > 10 ? ", …" : ""));

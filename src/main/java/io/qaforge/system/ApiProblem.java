@@ -20,22 +20,12 @@ public class ApiProblem extends RuntimeException {
         this.title = title;
     }
 
-    /** Until generation's throw sites name their {@link ProblemType}. */
-    public ApiProblem(HttpStatus status, String slug, String title, String detail) {
-        this(status, ProblemType.ofSlug(slug), title, detail);
-    }
-
     public static ApiProblem notFound(String what, Object id) {
         return new ApiProblem(HttpStatus.NOT_FOUND, ProblemType.NOT_FOUND, what + " not found", "No " + what.toLowerCase() + " with id " + id);
     }
 
     public static ApiProblem badRequest(ProblemType type, String title, String detail) {
         return new ApiProblem(HttpStatus.BAD_REQUEST, type, title, detail);
-    }
-
-    /** Until generation's throw sites name their {@link ProblemType}. */
-    public static ApiProblem badRequest(String slug, String title, String detail) {
-        return badRequest(ProblemType.ofSlug(slug), title, detail);
     }
 
     public HttpStatus status() {

@@ -249,7 +249,8 @@ class TrainingController {
     }
 
     private void download(TrainingRun run, String kind, HttpServletResponse response) throws IOException {
-        Artifacts.Stored stored = artifacts.find(run.getId(), kind).orElseThrow(() -> new ApiProblem(HttpStatus.NOT_FOUND, "no-" + kind,
+        Artifacts.Stored stored = artifacts.find(run.getId(), kind).orElseThrow(() -> new ApiProblem(HttpStatus.NOT_FOUND,
+                kind.equals("merged") ? ProblemType.NO_MERGED : ProblemType.NO_ADAPTER,
                 "No " + kind, "Run " + run.getId() + " has no " + kind + (run.isEvaluateOnly() ? ": it only evaluated the base model"
                 : kind.equals("merged") ? ": it was not trained with merge: true" : " (yet): it is " + run.getStatus())));
         response.setContentType("application/zip");
