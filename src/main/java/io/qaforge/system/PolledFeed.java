@@ -47,7 +47,7 @@ public abstract class PolledFeed<V> implements SmartLifecycle {
     public record Settings(int maxOpen, Duration keepAlive) {
     }
 
-    public static final Duration POLL = Duration.ofSeconds(1);
+    private static final Duration POLL = Duration.ofSeconds(1);
     private static final Duration TIMEOUT = Duration.ofHours(1);
     private static final Logger log = LoggerFactory.getLogger(PolledFeed.class);
 
