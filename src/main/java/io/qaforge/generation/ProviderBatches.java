@@ -3,12 +3,15 @@ package io.qaforge.generation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import io.qaforge.system.Leases;
 
 /**
  * The batches of batch-mode jobs as the database keeps them. A batch row is leased like a task (only one replica works
@@ -36,11 +39,15 @@ class ProviderBatches {
         }
     }
 
+    private static final Leases.Table BATCHES = Leases.Table.until("provider_batch", "lease_until");
+
     private final JdbcClient db;
     private final TransactionTemplate transaction;
     private final TaskQueue queue;
+    private final Leases leases;
 
-    ProviderBatches(JdbcClient db, TransactionTemplate transaction, TaskQueue queue) {
+    ProviderBatches(JdbcClient db, TransactionTemplate transaction, TaskQueue queue, Leases leases) {
+        this.leases = leases;
         this.db = db;
         this.transaction = transaction;
         this.queue = queue;
@@ -102,7 +109,7 @@ class ProviderBatches {
                         RETURNING\s""" + TaskQueue.Claimed.COLUMNS)
                 .param("job", jobId).param("provider", provider).param("max", max)
                 .param("lessee", Opened.lessee(id)).param("batch", id)
-                .query(TaskQueue.Claimed::read).list();
+                .query(TaskQueue.Claimed.class).list();
         if (tasks.isEmpty()) {
             // Nothing the budget can take (or another replica took them a moment ago): no batch.
             db.sql("DELETE FROM provider_batch WHERE id = ?").param(id).update();
@@ -179,22 +186,20 @@ class ProviderBatches {
                                       FOR UPDATE SKIP LOCKED)
                         RETURNING b.id, b.job_id, b.provider_batch_id, b.input_file_id, b.created_at""")
                 .param("worker", worker).param("lease", lease.toMillis() / 1000.0).param("provider", provider)
-                .query((rs, i) -> new Leased(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
-                        rs.getTimestamp(5).toInstant()))
+                .query(Leased.class)
                 .optional();
     }
 
     /** Keeps the lease while a long output file is read. */
     void renew(long id, String worker, Duration lease) {
-        db.sql("UPDATE provider_batch SET lease_until = now() + make_interval(secs => ?) WHERE id = ? AND leased_by = ?")
-                .params(lease.toMillis() / 1000.0, id, worker).update();
+        leases.renew(BATCHES, List.of(id), lease, "leased_by = :worker", Map.of("worker", worker));
     }
 
     /** The batch's tasks that still wait for their answer (not yet stored, nor cancelled with their job). */
     List<TaskQueue.Claimed> waiting(long id) {
         return db.sql("SELECT " + TaskQueue.Claimed.COLUMNS + " FROM task t WHERE t.batch_id = ? AND t.status = 'RUNNING' "
                         + "AND t.leased_by = ? ORDER BY t.id")
-                .params(id, Opened.lessee(id)).query(TaskQueue.Claimed::read).list();
+                .params(id, Opened.lessee(id)).query(TaskQueue.Claimed.class).list();
     }
 
     /** Every task of the batch has its outcome: nothing more to do with it. */

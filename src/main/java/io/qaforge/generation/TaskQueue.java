@@ -12,6 +12,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.qaforge.system.Leases;
+
 /**
  * The durable work queue: tasks in PostgreSQL, claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so any number
  * of workers in any number of replicas share jobs without double work. Every write after a call is guarded by
@@ -28,15 +30,9 @@ class TaskQueue {
     record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
                    int estTokens, int attempt, String kind, int round, Long gradedTaskId) {
 
-        /** The task columns a claim returns, in the order {@link #read} takes them (alias {@code t}). */
-        static final String COLUMNS = "t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts, "
-                + "t.kind, t.round, t.graded_task_id";
-
-        static Claimed read(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
-            return new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
-                    rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getInt(10),
-                    rs.getObject(11, Long.class));
-        }
+        /** The task columns a claim returns, named as the record's components (alias {@code t}). */
+        static final String COLUMNS = "t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, "
+                + "t.attempts AS attempt, t.kind, t.round, t.graded_task_id";
     }
 
     /** What a call used and cost; {@code cachedTokens} are part of {@code promptTokens}. */
@@ -44,12 +40,16 @@ class TaskQueue {
         static final Spend NONE = new Spend(0, 0, 0, GenerationProperties.Cost.ZERO);
     }
 
+    private static final Leases.Table TASKS = Leases.Table.until("task", "lease_until");
+
     private final JdbcClient db;
     private final TransactionTemplate transaction;
     private final TopUps topUps;
     private final ExamSplit exams;
+    private final Leases leases;
 
-    TaskQueue(JdbcClient db, TransactionTemplate transaction, TopUps topUps, ExamSplit exams) {
+    TaskQueue(JdbcClient db, TransactionTemplate transaction, TopUps topUps, ExamSplit exams, Leases leases) {
+        this.leases = leases;
         this.db = db;
         this.transaction = transaction;
         this.topUps = topUps;
@@ -95,7 +95,7 @@ class TaskQueue {
                     .param("active", JobStatus.names(JobStatus.ACTIVE))
                     .param("worker", worker)
                     .param("lease", lease.toMillis() / 1000.0)
-                    .query(Claimed::read)
+                    .query(Claimed.class)
                     .optional();
             if (claimed.isEmpty()) {
                 return claimed;
@@ -258,14 +258,7 @@ class TaskQueue {
 
     /** A sign of life for this worker's calls in flight: their leases run from now again. */
     void renew(String worker, Collection<Long> taskIds, Duration lease) {
-        if (taskIds.isEmpty()) {
-            return;
-        }
-        db.sql("""
-                        UPDATE task SET lease_until = now() + make_interval(secs => :lease)
-                        WHERE id = ANY(:ids) AND leased_by = :worker AND status = 'RUNNING'""")
-                .param("lease", lease.toMillis() / 1000.0).param("ids", taskIds.toArray(Long[]::new)).param("worker", worker)
-                .update();
+        leases.renew(TASKS, taskIds, lease, "leased_by = :worker AND status = 'RUNNING'", Map.of("worker", worker));
     }
 
     /**
