@@ -98,9 +98,9 @@ public class Jobs {
     /** The jobs' accepted pairs by split ({@code train}, {@code test}); a split without pairs is absent. */
     public Map<String, Long> acceptedPairs(Collection<UUID> jobIds) {
         Map<String, Long> counts = new TreeMap<>();
-        jdbc.query("SELECT split, count(*) FROM accepted_pair WHERE job_id = ANY(?::uuid[]) GROUP BY split",
+        jdbc.query("SELECT split, count(*) AS pairs FROM accepted_pair WHERE job_id = ANY(?::uuid[]) GROUP BY split",
                 rs -> {
-                    counts.put(rs.getString(1), rs.getLong(2));
+                    counts.put(rs.getString("split"), rs.getLong("pairs"));
                 }, (Object) array(jobIds));
         return counts;
     }
@@ -167,7 +167,7 @@ public class Jobs {
         Map<Long, UUID> owners = new HashMap<>();
         jdbc.query("SELECT DISTINCT ON (fact_id) fact_id, job_id FROM job_fact WHERE job_id = ANY(?::uuid[]) AND fact_id = ANY(?) ORDER BY fact_id, job_id",
                 rs -> {
-                    owners.put(rs.getLong(1), rs.getObject(2, UUID.class));
+                    owners.put(rs.getLong("fact_id"), rs.getObject("job_id", UUID.class));
                 }, array(jobIds), factIds.toArray(Long[]::new));
         return owners;
     }
@@ -178,8 +178,8 @@ public class Jobs {
         return jdbc.query("""
                         SELECT id, question, answer, chunk_id, fact_ids, direction FROM accepted_pair
                         WHERE job_id = ? AND split = 'test' ORDER BY chunk_id, id""",
-                (rs, i) -> new ExamPair(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), Ids.list(rs.getArray(5)),
-                        rs.getString(6)), jobId);
+                (rs, i) -> new ExamPair(rs.getLong("id"), rs.getString("question"), rs.getString("answer"), rs.getLong("chunk_id"),
+                        Ids.list(rs.getArray("fact_ids")), rs.getString("direction")), jobId);
     }
 
     /**
@@ -222,8 +222,8 @@ public class Jobs {
                             SELECT jf.chunk_id, jf.fact_id FROM job_fact jf JOIN fact f ON f.id = jf.fact_id
                             WHERE jf.job_id = ? AND (jf.fact_id = ANY(?) OR jf.chunk_id = ANY(?)) ORDER BY jf.chunk_id, f.ordinal""",
                     rs -> {
-                        chunkOf.put(rs.getLong(2), rs.getLong(1));
-                        ledger.computeIfAbsent(rs.getLong(1), c -> new ArrayList<>()).add(rs.getLong(2));
+                        chunkOf.put(rs.getLong("fact_id"), rs.getLong("chunk_id"));
+                        ledger.computeIfAbsent(rs.getLong("chunk_id"), c -> new ArrayList<>()).add(rs.getLong("fact_id"));
                     }, jobId, facts.toArray(Long[]::new), chunks.toArray(Long[]::new));
             unknown("fact", facts.stream().filter(fact -> !chunkOf.containsKey(fact)).toList(), jobId);
             unknown("chunk", chunks.stream().filter(chunk -> !ledger.containsKey(chunk)).toList(), jobId);
