@@ -186,7 +186,8 @@ class ProviderBatches {
                                       FOR UPDATE SKIP LOCKED)
                         RETURNING b.id, b.job_id, b.provider_batch_id, b.input_file_id, b.created_at""")
                 .param("worker", worker).param("lease", lease.toMillis() / 1000.0).param("provider", provider)
-                .query(Leased.class)
+                .query((rs, i) -> new Leased(rs.getLong("id"), rs.getObject("job_id", UUID.class), rs.getString("provider_batch_id"),
+                        rs.getString("input_file_id"), rs.getTimestamp("created_at").toInstant()))
                 .optional();
     }
 

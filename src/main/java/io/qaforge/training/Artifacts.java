@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashSet;
@@ -93,12 +94,16 @@ class Artifacts {
 
     Optional<Stored> find(UUID runId, String kind) {
         return jdbc.sql("SELECT kind, sha256, bytes, created_at FROM training_artifact WHERE run_id = ? AND kind = ?")
-                .params(runId, kind).query(Stored.class).optional();
+                .params(runId, kind).query(Artifacts::stored).optional();
     }
 
     List<Stored> list(UUID runId) {
         return jdbc.sql("SELECT kind, sha256, bytes, created_at FROM training_artifact WHERE run_id = ? ORDER BY kind")
-                .param(runId).query(Stored.class).list();
+                .param(runId).query(Artifacts::stored).list();
+    }
+
+    private static Stored stored(ResultSet row, int i) throws SQLException {
+        return new Stored(row.getString("kind"), row.getString("sha256"), row.getLong("bytes"), row.getTimestamp("created_at").toInstant());
     }
 
     /** Streams the artifact to {@code out}; false when the run has none of this kind. */

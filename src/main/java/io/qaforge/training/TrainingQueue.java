@@ -117,7 +117,8 @@ class TrainingQueue {
                 UPDATE training_run SET lease_until = now() + make_interval(secs => lease_seconds), progress = ?::jsonb
                 WHERE id = ? AND worker_id = ? AND status = 'RUNNING'
                 RETURNING cancel_requested, lease_until""")
-                .params(snapshot, id, workerId).query(Lease.class).optional();
+                .params(snapshot, id, workerId)
+                .query((row, i) -> new Lease(row.getBoolean("cancel_requested"), row.getTimestamp("lease_until").toInstant())).optional();
         if (lease.isPresent()) {
             jdbc.sql("INSERT INTO training_progress (run_id, progress) VALUES (?, ?::jsonb)").params(id, snapshot).update();
         }
