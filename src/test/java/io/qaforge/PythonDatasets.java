@@ -22,6 +22,8 @@ public final class PythonDatasets {
     public static final String VARIABLE = "QAFORGE_PYTHON";
     /** A Python with lm-evaluation-harness (bin/lm-eval-venv), for the exam exports. */
     public static final String LM_EVAL_VARIABLE = "QAFORGE_LM_EVAL_PYTHON";
+    /** A Python with lighteval (bin/lighteval-venv), for the exam exports. */
+    public static final String LIGHTEVAL_VARIABLE = "QAFORGE_LIGHTEVAL_PYTHON";
 
     private PythonDatasets() {
     }
@@ -47,6 +49,11 @@ public final class PythonDatasets {
         return run(python(LM_EVAL_VARIABLE, "`lm_eval`"), script, workDir, args);
     }
 
+    /** The same under the Python with lighteval. */
+    public static JsonNode runLighteval(String script, Path workDir, String... args) throws IOException, InterruptedException {
+        return run(python(LIGHTEVAL_VARIABLE, "`lighteval`"), script, workDir, args);
+    }
+
     private static JsonNode run(String python, String script, Path workDir, String... args) throws IOException, InterruptedException {
         Path file = Files.writeString(workDir.resolve("check.py"), script);
         var command = new java.util.ArrayList<>(List.of(python, file.toString()));
@@ -55,7 +62,7 @@ public final class PythonDatasets {
                 .redirectOutput(workDir.resolve("python.log").toFile())
                 .start();
         process.getOutputStream().close();
-        boolean finished = process.waitFor(180, TimeUnit.SECONDS);
+        boolean finished = process.waitFor(300, TimeUnit.SECONDS);
         String output = Files.readString(workDir.resolve("python.log"), StandardCharsets.UTF_8);
         assertThat(finished).as("python finished in time: %s", output).isTrue();
         assertThat(process.exitValue()).as("python output: %s", output).isZero();

@@ -152,7 +152,8 @@ class ExamController {
         return new ExamDetail(exam.getId(), exam.getName(), exam.getSource(), exam.getQuestionCount(), exam.getJobIds(), exam.getCreatedAt(), questions);
     }
 
-    @Operation(summary = "Download the exam as an evaluation-harness task (format=lm-eval): a zip for lm_eval --include_path")
+    @Operation(summary = "Download the exam as an evaluation-harness task: format=lm-eval (a zip for lm_eval --include_path) "
+            + "or format=lighteval (a zip with a file for lighteval --custom-tasks)")
     @GetMapping("/api/exams/{id}/export")
     void export(@PathVariable UUID id, @RequestParam String format, HttpServletResponse response) throws IOException {
         HarnessExport.requireFormat(format);
@@ -161,7 +162,7 @@ class ExamController {
         response.setContentType("application/zip");
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                 .filename(HarnessExport.taskName(exam) + "-" + format + ".zip").build().toString());
-        harness.lmEval(exam, questions, response.getOutputStream());
+        harness.export(format, exam, questions, response.getOutputStream());
     }
 
     @DeleteMapping("/api/exams/{id}")

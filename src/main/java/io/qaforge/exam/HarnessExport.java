@@ -23,13 +23,14 @@ import io.qaforge.system.ProblemType;
  * An exam as a task of an evaluation harness others run, so that an adapter can be scored outside qaforge with the same
  * questions, prompts, greedy decoding and scoring. {@code lm-eval}: a folder for lm-evaluation-harness's
  * {@code --include_path} with a closed-book task and, when questions carry their source text, an in-context task
- * (the ceiling); its {@code utils.py} is the worker's own scoring module plus the harness glue, copied into the jar at
- * build time, so the two cannot drift apart.
+ * (the ceiling). {@code lighteval}: a custom-tasks file for lighteval's {@code --custom-tasks} with the same two tasks
+ * and the questions beside it. Either way the scoring is the worker's own module plus the harness's glue, copied into
+ * the jar at build time, so the two cannot drift apart.
  */
 @Component
 class HarnessExport {
 
-    static final List<String> FORMATS = List.of("lm-eval");
+    static final List<String> FORMATS = List.of("lm-eval", "lighteval");
 
     /** What the worker answers with: greedy, at most this many new tokens (worker/src/qaforge_worker/evaluate.py). */
     static final int MAX_NEW_TOKENS = 128;
@@ -59,8 +60,16 @@ class HarnessExport {
         return "qaforge_" + (slug.isEmpty() ? "" : slug + "_") + exam.getId().toString().substring(0, 8);
     }
 
-    /** Writes the lm-eval task folder, as a zip, to {@code out}. */
-    void lmEval(Exam exam, List<Exams.Question> questions, OutputStream out) throws IOException {
+    /** Writes the task folder of {@code format}, as a zip, to {@code out}. */
+    void export(String format, Exam exam, List<Exams.Question> questions, OutputStream out) throws IOException {
+        if (format.equals("lighteval")) {
+            lighteval(exam, questions, out);
+        } else {
+            lmEval(exam, questions, out);
+        }
+    }
+
+    private void lmEval(Exam exam, List<Exams.Question> questions, OutputStream out) throws IOException {
         String task = taskName(exam);
         boolean inContext = questions.stream().anyMatch(q -> q.context() != null);
         try (var zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
@@ -71,6 +80,26 @@ class HarnessExport {
             entry(zip, task + "/questions.jsonl", jsonl(questions));
             entry(zip, task + "/utils.py", resource("harness/scoring.py") + resource("harness/lm_eval.py"));
             entry(zip, task + "/README.md", readme(task, exam, inContext));
+        }
+    }
+
+    private void lighteval(Exam exam, List<Exams.Question> questions, OutputStream out) throws IOException {
+        String task = taskName(exam);
+        boolean inContext = questions.stream().anyMatch(q -> q.context() != null);
+        String settings = """
+
+
+                # --- this exam ---
+                TASK = "%s"
+                MAX_NEW_TOKENS = %d
+                IN_CONTEXT = %s
+                IN_CONTEXT_PROMPT = "%s"
+                """.formatted(task, MAX_NEW_TOKENS, inContext ? "True" : "False",
+                IN_CONTEXT_PROMPT.replace("{{context}}", "{context}").replace("{{question}}", "{question}"));
+        try (var zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
+            entry(zip, task + "/" + task + ".py", resource("harness/scoring.py") + settings + resource("harness/lighteval.py"));
+            entry(zip, task + "/data/test.jsonl", jsonl(questions));
+            entry(zip, task + "/README.md", lightevalReadme(task, exam, inContext));
         }
     }
 
@@ -138,6 +167,22 @@ class HarnessExport {
                 """.formatted(task, exam.getName(), exam.getId(), MAX_NEW_TOKENS, task,
                 inContext ? "," + task + "_in_context\n\n`" + task + "_in_context` asks the questions that carry their source "
                         + "text with it (the ceiling).\n" : "\n");
+    }
+
+    private static String lightevalReadme(String task, Exam exam, boolean inContext) {
+        return """
+                # %s
+
+                The qaforge exam "%s" (%s) as a lighteval custom task. Questions are asked alone in the user turn of the
+                model's chat template, answered greedily (at most %d new tokens), and scored by qaforge's own scoring
+                (in `%s.py`): `key_facts` (qaforge's default: the reference's numbers, names and distinguishing words are
+                in the answer), `exact_match`, `token_f1`, `contained`.
+
+                    lighteval accelerate "model_name=ADAPTER_DIR,base_model=BASE,adapter_weights=True" \
+                        "%s|0%s" --custom-tasks %s/%s.py
+                %s""".formatted(task, exam.getName(), exam.getId(), MAX_NEW_TOKENS, task, task,
+                inContext ? "," + task + "_in_context|0" : "", task, task,
+                inContext ? "\n`" + task + "_in_context` asks the questions that carry their source text with it (the ceiling).\n" : "");
     }
 
     private static void entry(ZipOutputStream zip, String name, String text) throws IOException {

@@ -2,6 +2,8 @@ package io.qaforge.generation;
 
 import java.math.BigDecimal;
 
+import io.qaforge.generation.job.JobPlanner;
+
 /**
  * What a job will ask of its providers and cost, before it runs. {@code requests} counts every call: a fact job's facts
  * calls (one per chunk), its pair calls (the temperature sweep), the judge's calls (one per pair call) and the top-up

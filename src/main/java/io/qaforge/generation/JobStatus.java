@@ -18,9 +18,9 @@ public enum JobStatus {
     /** Ended with pairs to use: all tasks done, some failed, or stopped by the budget (more may follow a resume). */
     public static final Set<JobStatus> DATASET_READY = EnumSet.of(SUCCEEDED, COMPLETED_WITH_ERRORS, BUDGET_EXHAUSTED);
     /** What a job that stopped with work left can be queued again from (retry-failed, resume). */
-    static final Set<JobStatus> RESUMABLE = EnumSet.of(COMPLETED_WITH_ERRORS, FAILED, BUDGET_EXHAUSTED);
+    public static final Set<JobStatus> RESUMABLE = EnumSet.of(COMPLETED_WITH_ERRORS, FAILED, BUDGET_EXHAUSTED);
     /** What cancel can still stop: anything not ended for good (a budget stop can be resumed, so it can be cancelled). */
-    static final Set<JobStatus> CANCELLABLE = EnumSet.of(QUEUED, RUNNING, BUDGET_EXHAUSTED);
+    public static final Set<JobStatus> CANCELLABLE = EnumSet.of(QUEUED, RUNNING, BUDGET_EXHAUSTED);
 
     public boolean terminal() {
         return TERMINAL.contains(this);

@@ -20,6 +20,16 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.DocumentRepository;
+import io.qaforge.generation.job.JobPlanner;
+import io.qaforge.generation.job.JobRequest;
+import io.qaforge.generation.job.JobSpec;
+import io.qaforge.generation.job.JobStore;
+import io.qaforge.generation.job.JobViews;
+import io.qaforge.generation.job.Specs;
+import io.qaforge.generation.job.TopUpPlanner;
+import io.qaforge.generation.queue.GenerationEngine;
+import io.qaforge.generation.queue.Ids;
+import io.qaforge.generation.steps.TopUps;
 import io.qaforge.system.ApiProblem;
 import io.qaforge.system.ProblemType;
 
@@ -66,18 +76,18 @@ public class Jobs {
     private final JsonMapper json;
     private final JobViews views;
     private final Specs specs;
-    private final JobPlanner planner;
+    private final TopUpPlanner topUps;
     private final JobStore store;
     private final GenerationEngine engine;
 
-    Jobs(JdbcClient jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, JobPlanner planner,
+    Jobs(JdbcClient jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, TopUpPlanner topUps,
          JobStore store, GenerationEngine engine) {
         this.jdbc = jdbc;
         this.documents = documents;
         this.json = json;
         this.views = views;
         this.specs = specs;
-        this.planner = planner;
+        this.topUps = topUps;
         this.store = store;
         this.engine = engine;
     }
@@ -213,7 +223,7 @@ public class Jobs {
         if (maxCostUsd != null && (maxCostUsd.signum() <= 0 || maxCostUsd.compareTo(new BigDecimal(JobRequest.MAX_COST_USD)) > 0)) {
             throw ApiProblem.badRequest(ProblemType.INVALID_BUDGET, "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
         }
-        JobStore.Spec spec = specs.of(jobId);
+        JobSpec spec = specs.of(jobId);
         Map<Long, List<Long>> targets = new TreeMap<>();
         if (spec.params().facts()) {
             Map<Long, Long> chunkOf = new HashMap<>();
@@ -252,7 +262,7 @@ public class Jobs {
                         SELECT DISTINCT temperature FROM task
                         WHERE job_id IN (SELECT id FROM lineage UNION SELECT id FROM descendants) AND kind = 'pairs'""")
                 .params(jobId, jobId).query(BigDecimal.class).list();
-        return planner.planTopUp(jobId, spec, targets, maxCostUsd, used);
+        return topUps.plan(jobId, spec, targets, maxCostUsd, used);
     }
 
     private static void unknown(String what, List<Long> ids, UUID jobId) {
@@ -280,7 +290,7 @@ public class Jobs {
     }
 
     /** Ids as an SQL array parameter ({@code ?::uuid[]}). */
-    static String[] array(Collection<UUID> ids) {
+    public static String[] array(Collection<UUID> ids) {
         return ids.stream().map(UUID::toString).toArray(String[]::new);
     }
 }

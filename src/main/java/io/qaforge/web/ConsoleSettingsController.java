@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qaforge.document.DocumentSettings;
 import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
-import io.qaforge.generation.JobSettings;
+import io.qaforge.generation.JobChoices;
 import io.qaforge.hub.HubFormats;
 import io.qaforge.training.TrainingParams;
 import io.qaforge.training.TrainingStatuses;
@@ -22,7 +22,7 @@ import io.qaforge.training.TrainingStatuses;
 @RestController
 class ConsoleSettingsController {
 
-    record ConsoleSettings(DocumentSettings documents, JobSettings jobs, Exports exports, HubPushes hubPushes, Trainings trainings) {
+    record ConsoleSettings(DocumentSettings documents, JobChoices jobs, Exports exports, HubPushes hubPushes, Trainings trainings) {
     }
 
     /** Formats and splits of a download, as {@code GET /api/jobs/{id}/export} takes them. */
@@ -39,7 +39,7 @@ class ConsoleSettingsController {
 
     private final ConsoleSettings settings;
 
-    ConsoleSettingsController(DocumentSettings documents, JobSettings jobs) {
+    ConsoleSettingsController(DocumentSettings documents, JobChoices jobs) {
         settings = new ConsoleSettings(documents, jobs,
                 new Exports(extensions(Arrays.asList(ExportFormat.values())), ExportOptions.SPLITS),
                 new HubPushes(extensions(HubFormats.ACCEPTED)),

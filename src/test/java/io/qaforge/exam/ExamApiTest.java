@@ -259,8 +259,55 @@ class ExamApiTest {
         assertThat(loaded.at("/wrong/key_facts").asDouble()).isEqualTo(0.0);
         assertThat(loaded.at("/wrong/exact_match").asDouble()).isEqualTo(0.0);
 
-        assertProblem(fixtures.get("/api/exams/" + id + "/export?format=helm"), 400, "invalid-export-format", "lm-eval");
+        assertProblem(fixtures.get("/api/exams/" + id + "/export?format=helm"), 400, "invalid-export-format", "lm-eval, lighteval");
         assertProblem(fixtures.get("/api/exams/" + UUID.randomUUID() + "/export?format=lm-eval"), 404, "not-found");
+    }
+
+    /** The lighteval export is loaded by lighteval's own task registry, reads its questions and scores with qaforge's scoring. */
+    @Test
+    void anExamExportsAsALightevalTaskThatLightevalLoadsAndScores(@TempDir Path tmp) throws Exception {
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Touch rules", "questions", List.of(
+                Map.of("question", "How many players are on the field?", "answer", "Six players.", "factId", 3, "direction", "forward"),
+                Map.of("question", "Which team restarts after a touchdown?", "answer", "The defending team.", "context",
+                        "Rule 7: the defending team restarts after a touchdown.")))).getBody();
+        String id = exam.get("id").asString();
+        ResponseEntity<byte[]> zip = http.getForEntity("/api/exams/" + id + "/export?format=lighteval", byte[].class);
+        assertThat(zip.getStatusCode().value()).isEqualTo(200);
+        String task = "qaforge_touch_rules_" + id.substring(0, 8);
+        assertThat(zip.getHeaders().getFirst("Content-Disposition")).contains(task + "-lighteval.zip");
+        unzip(zip.getBody(), tmp.resolve("tasks"));
+        assertThat(tmp.resolve("tasks/" + task + "/README.md")).content().contains("--custom-tasks");
+
+        JsonNode loaded = PythonDatasets.runLighteval("""
+                import json, sys
+                from lighteval.models.model_output import ModelResponse
+                from lighteval.tasks.lighteval_task import LightevalTask
+                from lighteval.tasks.registry import Registry
+                path, name = sys.argv[1], sys.argv[2]
+                # lighteval's own loading of a --custom-tasks file (Registry.load_all_task_configs also imports every
+                # built-in task, some of which download files at import: this machine is offline)
+                configs = Registry._extract_configs(Registry.create_custom_tasks_module(path))
+                closed, ceiling = LightevalTask(configs[name]), LightevalTask(configs[name + "_in_context"])
+                docs, with_context = closed.get_docs(), ceiling.get_docs()
+                six = next(d for d in docs if d.query.startswith("How many"))
+                def scored(text):
+                    return closed.metrics[0].compute_sample(doc=six, model_response=ModelResponse(text=[text]))
+                print(json.dumps({"questions": len(docs), "inContext": len(with_context), "prompt": six.query,
+                                  "gold": six.get_golds(), "contextPrompt": with_context[0].query,
+                                  "maxNewTokens": six.generation_size, "aggregations": sorted(closed.aggregation()),
+                                  "right": scored("There are six players."), "wrong": scored("Eleven.")}))
+                """, tmp, tmp.resolve("tasks/" + task + "/" + task + ".py").toString(), task);
+        assertThat(loaded.get("questions").asInt()).isEqualTo(2);
+        assertThat(loaded.get("inContext").asInt()).as("only questions with their source text make the ceiling").isEqualTo(1);
+        assertThat(loaded.get("prompt").asString()).isEqualTo("How many players are on the field?");
+        assertThat(loaded.get("gold").get(0).asString()).isEqualTo("Six players.");
+        assertThat(loaded.get("contextPrompt").asString()).isEqualTo(
+                "Answer from this text.\n\nRule 7: the defending team restarts after a touchdown.\n\nQuestion: Which team restarts after a touchdown?");
+        assertThat(loaded.get("maxNewTokens").asInt()).isEqualTo(128);
+        assertThat(loaded.get("aggregations").toString()).contains("key_facts", "exact_match", "token_f1", "contained");
+        assertThat(loaded.at("/right/key_facts").asDouble()).isEqualTo(1.0);
+        assertThat(loaded.at("/wrong/key_facts").asDouble()).isEqualTo(0.0);
+        assertThat(loaded.at("/wrong/token_f1").asDouble()).isEqualTo(0.0);
     }
 
     private static void unzip(byte[] zip, Path into) throws Exception {

@@ -22,6 +22,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.qaforge.generation.quality.NearDuplicates;
+import io.qaforge.generation.steps.Prompts;
 import io.qaforge.system.ApiProblem;
 
 import static io.qaforge.generation.GenerationFixtures.awaitEnd;

@@ -29,6 +29,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.qaforge.generation.job.JobEvents;
+
 import static io.qaforge.generation.GenerationFixtures.JSON;
 import static io.qaforge.generation.GenerationFixtures.awaitEnd;
 import static io.qaforge.generation.GenerationFixtures.createJob;

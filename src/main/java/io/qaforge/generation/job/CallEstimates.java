@@ -1,0 +1,104 @@
+package io.qaforge.generation.job;
+
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.stereotype.Component;
+
+import io.qaforge.document.TokenCounter;
+import io.qaforge.generation.job.JobPlanner.Judge;
+import io.qaforge.generation.provider.GenerationProperties;
+import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.steps.Prompts;
+
+/**
+ * What one call is expected to take and cost, before it is made: the planners add these up into a job's estimate,
+ * and the writers reserve them for the tasks they add as answers come in (pair calls, judges, top-ups), so the number
+ * a user sees is the number the job reserves.
+ */
+@Component
+public class CallEstimates {
+
+    /** Completion tokens one question/answer pair takes on average in the answers of current chat models. */
+    static final int EXPECTED_TOKENS_PER_PAIR = 45;
+    /** Tokens of one listed fact, in a facts call's answer and in the prompts that carry it. */
+    static final int EXPECTED_TOKENS_PER_FACT = 25;
+    /** Completion tokens of one judge verdict line. */
+    static final int EXPECTED_TOKENS_PER_VERDICT = 12;
+    /** The share of asked-for pairs a fact job expects to accept (gate and judge): it sizes the expected top-ups. */
+    static final double EXPECTED_YIELD = 0.7;
+    /** Chat formatting tokens around each message. */
+    static final int MESSAGE_OVERHEAD_TOKENS = 8;
+
+    /** One call's expected tokens and price (zero when unpriced). */
+    public record Call(int promptTokens, int completionTokens, BigDecimal cost, boolean priced) {
+        public int tokens() {
+            return promptTokens + completionTokens;
+        }
+    }
+
+    private final Providers providers;
+    private final TokenCounter tokens;
+    private final Map<String, Integer> templateTokens = new ConcurrentHashMap<>();
+
+    CallEstimates(Providers providers, TokenCounter tokens) {
+        this.providers = providers;
+        this.tokens = tokens;
+    }
+
+    /** A fact job's calls for one chunk after its facts step: the sweep, the judge, the expected top-up rounds. */
+    void factJobChunk(JobSpec spec, boolean json, int chunkTokens, int facts, int perCall, int temperatures, Tally tally) {
+        Judge judge = spec.params().judge();
+        Call sweep = factPairsCall(spec, json, chunkTokens, facts, perCall);
+        for (int i = 0; i < temperatures; i++) {
+            tally.add(sweep, perCall, "pairs");
+            if (judge != null) {
+                tally.add(judgeCall(spec, json, chunkTokens, perCall), 0, "judge");
+            }
+        }
+        for (int asked : spec.params().coverage().expectedTopUps(temperatures, EXPECTED_YIELD)) {
+            tally.add(factPairsCall(spec, json, chunkTokens, facts, asked * facts), asked * facts, "topUp");
+            if (judge != null) {
+                tally.add(judgeCall(spec, json, chunkTokens, asked * facts), 0, "judge");
+            }
+        }
+    }
+
+    Call factsCall(JobSpec spec, boolean json, int chunkTokens, int facts) {
+        int prompt = overhead(Prompts.facts(Prompts.FACTS_TEMPLATE, spec.context(), "", facts, json)) + chunkTokens;
+        return price(spec, spec.provider(), spec.model(), prompt, facts * EXPECTED_TOKENS_PER_FACT);
+    }
+
+    /** A fact job's pair call: its template, the chunk, the facts it carries and the pairs it asks for. */
+    public Call factPairsCall(JobSpec spec, boolean json, int chunkTokens, int facts, int pairs) {
+        int prompt = overhead(Prompts.factPairs(Prompts.FACT_PAIRS_TEMPLATE, spec.context(), "", "", "", json))
+                + chunkTokens + facts * (EXPECTED_TOKENS_PER_FACT + 8);
+        return price(spec, spec.provider(), spec.model(), prompt, pairs * EXPECTED_TOKENS_PER_PAIR);
+    }
+
+    public Call judgeCall(JobSpec spec, boolean json, int chunkTokens, int pairs) {
+        Judge judge = spec.params().judge();
+        int prompt = overhead(Prompts.judge(judge.prompt(), spec.context(), "", "", json)) + chunkTokens
+                + pairs * (EXPECTED_TOKENS_PER_PAIR + 6);
+        return price(spec, judge.provider(), judge.model(), prompt, pairs * EXPECTED_TOKENS_PER_VERDICT);
+    }
+
+    Call recipeCall(JobSpec spec, boolean json, String variant, int chunkTokens, int n) {
+        // The template's own tokens once per variant, plus the chunk's (counted at ingestion with the same encoding).
+        int prompt = overhead(Prompts.render(Prompts.template(variant, spec.params().prompts()), spec.context(), "", n, json)) + chunkTokens;
+        return price(spec, spec.provider(), spec.model(), prompt, n * EXPECTED_TOKENS_PER_PAIR);
+    }
+
+    private int overhead(String prompt) {
+        return templateTokens.computeIfAbsent(prompt, text -> MESSAGE_OVERHEAD_TOKENS + tokens.count(text));
+    }
+
+    /** At the batch price where the job runs in batches and this provider takes them (a judge's may not). */
+    private Call price(JobSpec spec, String providerName, String model, int promptTokens, int completionTokens) {
+        GenerationProperties.Price price = providers.price(providerName, model);
+        boolean batch = spec.params().batch() && providers.batches(providerName);
+        return new Call(promptTokens, completionTokens,
+                price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens, batch), price != null);
+    }
+}
