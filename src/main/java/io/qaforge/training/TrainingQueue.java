@@ -56,12 +56,12 @@ class TrainingQueue {
         // A run whose worker vanished after a cancel request needs no new worker: it is cancelled.
         jdbc.sql("""
                 UPDATE training_run SET status = 'CANCELLED', finished_at = now(), lease_until = NULL, error = 'cancelled'
-                WHERE status = 'RUNNING' AND cancel_requested AND """ + RUNS.expired()).update();
+                WHERE status = 'RUNNING' AND cancel_requested AND\s""" + RUNS.expired()).update();
         jdbc.sql("""
                 UPDATE training_run SET status = 'FAILED', finished_at = now(), lease_until = NULL,
                        error = 'worker lost ' || attempts || ' times (last: lease expired'
                                || coalesce(' while ' || (progress ->> 'phase'), '') || ')'
-                WHERE status = 'RUNNING' AND attempts >= ? AND """ + RUNS.expired()).param(maxAttempts).update();
+                WHERE status = 'RUNNING' AND attempts >= ? AND\s""" + RUNS.expired()).param(maxAttempts).update();
         // A job cancelled for good never becomes a dataset (a failed one may still be retried): its runs cannot start.
         jdbc.sql("""
                 UPDATE training_run r SET status = 'FAILED', finished_at = now(), error = format(?, s.job_id)
