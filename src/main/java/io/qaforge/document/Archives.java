@@ -13,6 +13,7 @@ import org.apache.poi.poifs.filesystem.POIFSFileSystem;
 import org.springframework.http.HttpStatus;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Tells DOCX, ODT and EPUB apart by what their ZIP holds, and refuses what no parser should open: archives that are
@@ -80,7 +81,7 @@ final class Archives {
             throw MediaKind.unsupported("The file is a ZIP archive but not a Word (DOCX), OpenDocument text (ODT) or EPUB document"
                     + (mimetype != null ? " (its mimetype says " + mimetype + ")" : ""));
         } catch (IOException e) {
-            throw Unreadable.problem("corrupt-archive", "Corrupt archive", "a ZIP archive (DOCX, ODT, EPUB)", e);
+            throw Unreadable.problem(ProblemType.CORRUPT_ARCHIVE, "Corrupt archive", "a ZIP archive (DOCX, ODT, EPUB)", e);
         }
     }
 
@@ -91,17 +92,17 @@ final class Archives {
                 return encrypted();
             }
         } catch (IOException | RuntimeException e) {
-            return Unreadable.problem("corrupt-archive", "Corrupt archive", "an Office compound file", e);
+            return Unreadable.problem(ProblemType.CORRUPT_ARCHIVE, "Corrupt archive", "an Office compound file", e);
         }
         return MediaKind.unsupported("Legacy binary Office files (.doc, .xls, .ppt) are not read; save the document as DOCX or PDF");
     }
 
     static ApiProblem encrypted() {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "encrypted-document", "Password-protected document",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.ENCRYPTED_DOCUMENT, "Password-protected document",
                 "The document is encrypted and needs a password to open; upload an unprotected copy");
     }
 
     private static ApiProblem tooLarge(String detail) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "archive-too-large", "Archive expands too far", detail);
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.ARCHIVE_TOO_LARGE, "Archive expands too far", detail);
     }
 }

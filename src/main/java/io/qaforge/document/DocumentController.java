@@ -26,6 +26,7 @@ import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 @RestController
 @RequestMapping("/api/documents")
@@ -73,7 +74,7 @@ class DocumentController {
                                         @RequestParam(value = "ocr", required = false) String ocr,
                                         @RequestParam(value = "ocrLanguages", required = false) String ocrLanguages) throws IOException {
         if (title != null && title.length() > MAX_TITLE_LENGTH) {
-            throw ApiProblem.badRequest("invalid-title", "Title too long",
+            throw ApiProblem.badRequest(ProblemType.INVALID_TITLE, "Title too long",
                     "title is limited to " + MAX_TITLE_LENGTH + " characters, was " + title.length());
         }
         DocumentIngestion.Result result = ingestion.ingest(file, title, ocr, ocrLanguages);
@@ -99,7 +100,7 @@ class DocumentController {
                     + "whenever it changes; the stream ends after the event showing it READY or FAILED")
     @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable UUID id) {
-        return events.subscribe(find(id));
+        return events.subscribe(DocumentView.of(find(id)));
     }
 
     @GetMapping

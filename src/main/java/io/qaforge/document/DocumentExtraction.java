@@ -10,15 +10,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,6 +32,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.Leases;
+import io.qaforge.system.ProblemType;
 
 /**
  * Runs extractions in the background: original bytes to cleaned text to chunks, then one transaction that makes the
@@ -46,6 +46,7 @@ class DocumentExtraction implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(DocumentExtraction.class);
     private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
+    private static final Leases.Table DOCUMENTS = Leases.Table.until("document", "lease_until");
 
     private final DocumentRepository documents;
     private final DocumentTextRepository texts;
@@ -58,15 +59,16 @@ class DocumentExtraction implements SmartLifecycle {
     private final RichTextProcess richText;
     private final DocumentProperties properties;
     private final ExecutorService workers;
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("document-leases").daemon().factory());
-    /** Documents this replica has queued or is extracting: their leases are renewed. */
-    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
-    private volatile ScheduledFuture<?> leases;
+    private final Leases leases;
+    /** Renews the leases of the documents this replica has queued or is extracting, and takes over expired ones. */
+    private final Leases.Heartbeat<UUID> heartbeat;
 
     DocumentExtraction(DocumentRepository documents, DocumentTextRepository texts, ChunkRepository chunks, JdbcClient jdbc,
                        TransactionTemplate transaction, Originals originals, TokenCounter tokens, Tesseract tesseract,
-                       DocumentProperties properties) {
+                       DocumentProperties properties, Leases leases) {
+        this.leases = leases;
+        this.heartbeat = Leases.heartbeat("document-leases",
+                Duration.ofMillis(Math.max(250, properties.ingestion().lease().toMillis() / 4)), this::tick);
         this.documents = documents;
         this.texts = texts;
         this.chunks = chunks;
@@ -131,12 +133,12 @@ class DocumentExtraction implements SmartLifecycle {
      */
     Run start(UUID documentId, int attempt, Path file, boolean callerWaits) {
         var run = new Run(documentId, attempt, callerWaits);
-        running.add(documentId);
+        heartbeat.hold(documentId);
         workers.execute(() -> {
             try {
                 execute(run, file);
             } finally {
-                running.remove(documentId);
+                heartbeat.drop(documentId);
             }
         });
         return run;
@@ -149,7 +151,7 @@ class DocumentExtraction implements SmartLifecycle {
                 file = Files.createTempFile("qaforge-original-", ".bin");
                 Path target = file;
                 if (!Boolean.TRUE.equals(transaction.execute(status -> originals.copyTo(run.documentId, target)))) {
-                    throw new ApiProblem(HttpStatus.CONFLICT, "original-missing", "Original not kept",
+                    throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.ORIGINAL_MISSING, "Original not kept",
                             "This document was uploaded before originals were kept; upload the file again");
                 }
             }
@@ -183,12 +185,12 @@ class DocumentExtraction implements SmartLifecycle {
         progress.pagesDone(clean.pages(), clean.pages());
         if (clean.text().isBlank()) {
             throw switch (kind) {
-                case PDF -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text-layer", "No extractable text",
+                case PDF -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_TEXT_LAYER, "No extractable text",
                         document.getOcr() == OcrMode.OFF
                                 ? "The PDF has no text layer (scanned? no text layer): upload it with ocr=auto to read it by OCR"
                                 : "The PDF has no text layer (scanned? no text layer) and OCR found no text in it either");
-                case TEXT, MARKDOWN -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text", "No text", "The file holds only whitespace");
-                default -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-text", "No text", "The document holds no text");
+                case TEXT, MARKDOWN -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_TEXT, "No text", "The file holds only whitespace");
+                default -> new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_TEXT, "No text", "The document holds no text");
             };
         }
         return clean;
@@ -214,7 +216,7 @@ class DocumentExtraction implements SmartLifecycle {
     }
 
     private ApiProblem textTooLarge() {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "document-text-too-large", "Too much text in the document",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.DOCUMENT_TEXT_TOO_LARGE, "Too much text in the document",
                 "The document holds more than " + properties.limits().maxDocumentChars() + " characters of text (the limit)");
     }
 
@@ -275,7 +277,7 @@ class DocumentExtraction implements SmartLifecycle {
                                     UPDATE document SET status = 'FAILED', error_type = ?, error_title = ?, error_detail = ?,
                                            tokens = 0, chunk_count = 0, ocr_pages = 0, lease_until = NULL, updated_at = now()
                                     WHERE id = ? AND attempts = ? AND status = 'PROCESSING'""")
-                            .params(detail.getType().getPath().substring("/problems/".length()), detail.getTitle(),
+                            .params(problem.type().slug(), detail.getTitle(),
                                     detail.getDetail(), run.documentId, run.attempt)
                             .update();
                     if (updated > 0) {
@@ -293,7 +295,7 @@ class DocumentExtraction implements SmartLifecycle {
     private static ApiProblem unexpected(Run run, Throwable e) {
         log.error("Extraction of document {} failed", run.documentId, e);
         String why = e instanceof OutOfMemoryError ? "the service ran out of memory" : "the service failed while reading it (logged)";
-        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "extraction-failed", "Extraction failed",
+        return new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemType.EXTRACTION_FAILED, "Extraction failed",
                 "The document could not be extracted: " + why);
     }
 
@@ -320,45 +322,31 @@ class DocumentExtraction implements SmartLifecycle {
                 return;
             }
             lastWrite = now;
-            jdbc.sql("""
-                            UPDATE document SET pages_done = ?, pages = ?, lease_until = now() + ? * interval '1 millisecond',
-                                   updated_at = now()
-                            WHERE id = ? AND attempts = ? AND status = 'PROCESSING'""")
-                    .params(done, total, properties.ingestion().lease().toMillis(), run.documentId, run.attempt)
+            jdbc.sql("UPDATE document SET pages_done = :done, pages = :total, " + DOCUMENTS.renewal() + ", updated_at = now() "
+                            + "WHERE id = :id AND attempts = :attempt AND status = 'PROCESSING'")
+                    .param("done", done).param("total", total).param("lease", Leases.seconds(properties.ingestion().lease()))
+                    .param("id", run.documentId).param("attempt", run.attempt)
                     .update();
         }
     }
 
     /** Renews the leases of this replica's documents and takes over those whose replica went quiet. */
-    private void tick() {
-        try {
-            long leaseMillis = properties.ingestion().lease().toMillis();
-            if (!running.isEmpty()) {
-                jdbc.sql("UPDATE document SET lease_until = now() + :lease * interval '1 millisecond' "
-                                + "WHERE id IN (:ids) AND status = 'PROCESSING'")
-                        .param("lease", leaseMillis).param("ids", List.copyOf(running)).update();
+    private void tick(Set<UUID> held) {
+        Duration lease = properties.ingestion().lease();
+        leases.renew(DOCUMENTS, held, lease, "status = 'PROCESSING'", Map.of());
+        List<Claim> claimed = leases.takeExpired(DOCUMENTS, "status = 'PROCESSING'",
+                "attempts = attempts + 1, " + DOCUMENTS.renewal() + ", pages_done = 0, updated_at = now()", lease,
+                properties.ingestion().threads(), "id, attempts", Claim.class);
+        for (Claim claim : claimed) {
+            if (claim.attempts() > properties.ingestion().maxAttempts()) {
+                var run = new Run(claim.id(), claim.attempts(), false);
+                fail(run, new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.EXTRACTION_CRASHED, "Extraction kept stopping",
+                        "Extraction stopped " + (claim.attempts() - 1) + " times without finishing (the service died "
+                                + "or ran out of memory while reading this file); reprocess it to try again"));
+            } else {
+                log.info("Resuming the extraction of document {} (attempt {})", claim.id(), claim.attempts());
+                start(claim.id(), claim.attempts(), null, false);
             }
-            List<Claim> claimed = jdbc.sql("""
-                            UPDATE document SET attempts = attempts + 1, lease_until = now() + ? * interval '1 millisecond',
-                                   pages_done = 0, updated_at = now()
-                            WHERE id IN (SELECT id FROM document WHERE status = 'PROCESSING' AND lease_until < now()
-                                         ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED)
-                            RETURNING id, attempts""")
-                    .params(leaseMillis, properties.ingestion().threads())
-                    .query(Claim.class).list();
-            for (Claim claim : claimed) {
-                if (claim.attempts() > properties.ingestion().maxAttempts()) {
-                    var run = new Run(claim.id(), claim.attempts(), false);
-                    fail(run, new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "extraction-crashed", "Extraction kept stopping",
-                            "Extraction stopped " + (claim.attempts() - 1) + " times without finishing (the service died "
-                                    + "or ran out of memory while reading this file); reprocess it to try again"));
-                } else {
-                    log.info("Resuming the extraction of document {} (attempt {})", claim.id(), claim.attempts());
-                    start(claim.id(), claim.attempts(), null, false);
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("Document lease tick failed: {}", e.getMessage());
         }
     }
 
@@ -367,26 +355,24 @@ class DocumentExtraction implements SmartLifecycle {
 
     @Override
     public void start() {
-        long period = Math.max(250, properties.ingestion().lease().toMillis() / 4);
-        leases = ticker.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
+        heartbeat.start();
     }
 
     /** Stops renewing leases; {@link #start} resumes (Spring's test context cache stops and restarts idle contexts). */
     @Override
     public void stop() {
-        leases.cancel(true);
-        leases = null;
+        heartbeat.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return leases != null;
+        return heartbeat.isRunning();
     }
 
     @PreDestroy
     void shutdown() {
         // Unfinished documents stay PROCESSING: their leases run out and a replica (this one, restarted) resumes them.
-        ticker.shutdownNow();
+        heartbeat.stop();
         workers.shutdownNow();
     }
 }

@@ -17,6 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.multipart.MultipartFile;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 import io.qaforge.system.Sha256;
 
 /**
@@ -65,7 +66,7 @@ class DocumentIngestion {
         try {
             String sha256 = copyHashing(upload, file);
             if (Files.size(file) == 0) {
-                throw ApiProblem.badRequest("empty-file", "Empty file", "The uploaded file '" + name + "' has no content");
+                throw ApiProblem.badRequest(ProblemType.EMPTY_FILE, "Empty file", "The uploaded file '" + name + "' has no content");
             }
             var existing = documents.findBySha256(sha256);
             if (existing.isPresent()) {
@@ -105,7 +106,7 @@ class DocumentIngestion {
             Integer hasOriginal = jdbc.sql("SELECT CASE WHEN has_original THEN 1 ELSE 0 END FROM document WHERE id = ? FOR UPDATE")
                     .param(id).query(Integer.class).optional().orElseThrow(() -> ApiProblem.notFound("Document", id));
             if (hasOriginal == 0) {
-                throw new ApiProblem(HttpStatus.CONFLICT, "original-missing", "Original not kept",
+                throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.ORIGINAL_MISSING, "Original not kept",
                         "This document was uploaded before originals were kept; upload the file again");
             }
             int updated = jdbc.sql("""
@@ -116,7 +117,7 @@ class DocumentIngestion {
                     .params(mode.name(), languages, properties.ingestion().lease().toMillis(), id)
                     .update();
             if (updated == 0) {
-                throw new ApiProblem(HttpStatus.CONFLICT, "document-processing", "Document is being extracted",
+                throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.DOCUMENT_PROCESSING, "Document is being extracted",
                         "The document is already being extracted; wait until it is READY or FAILED");
             }
             // Its chunks are replaced when the new extraction is stored: refuse now if generation jobs hold them.
@@ -133,7 +134,7 @@ class DocumentIngestion {
     }
 
     static ApiProblem inUse() {
-        return new ApiProblem(HttpStatus.CONFLICT, "document-in-use", "Document in use",
+        return new ApiProblem(HttpStatus.CONFLICT, ProblemType.DOCUMENT_IN_USE, "Document in use",
                 "Generation jobs refer to this document; delete those jobs first");
     }
 

@@ -19,6 +19,7 @@ import org.springframework.validation.annotation.Validated;
  * @param ocr               Tesseract settings for pages without a usable text layer
  * @param ingestion         background extraction and where original bytes are kept
  * @param parser            the child JVM that reads Word, OpenDocument, EPUB and HTML files
+ * @param events            the Server-Sent Events of documents being extracted
  */
 @Validated
 @ConfigurationProperties("qaforge.documents")
@@ -27,7 +28,8 @@ public record DocumentProperties(@DefaultValue("o200k_base") String encoding,
                                  @DefaultValue("700") @Min(16) int chunkMaxTokens,
                                  @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Ocr ocr,
                                  @Valid @NotNull @DefaultValue Ingestion ingestion,
-                                 @Valid @NotNull @DefaultValue Parser parser) {
+                                 @Valid @NotNull @DefaultValue Parser parser,
+                                 @Valid @NotNull @DefaultValue Events events) {
 
     public DocumentProperties {
         if (chunkMaxTokens < chunkTargetTokens) {
@@ -91,5 +93,13 @@ public record DocumentProperties(@DefaultValue("o200k_base") String encoding,
      * @param timeout a child still parsing after this long is killed and the document refused
      */
     public record Parser(@DefaultValue("512MB") DataSize heap, @DefaultValue("2m") Duration timeout) {
+    }
+
+    /**
+     * @param maxOpen   document event streams one replica keeps open at once
+     * @param keepAlive a stream with no news gets a comment line this often, so proxies keep it open and a client that
+     *                  went away is noticed
+     */
+    public record Events(@DefaultValue("1000") @Min(1) int maxOpen, @DefaultValue("15s") Duration keepAlive) {
     }
 }

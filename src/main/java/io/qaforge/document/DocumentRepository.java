@@ -14,6 +14,7 @@ import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.http.HttpStatus;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 public interface DocumentRepository extends JpaRepository<Document, UUID> {
 
@@ -32,14 +33,14 @@ public interface DocumentRepository extends JpaRepository<Document, UUID> {
         for (UUID id : wanted) {
             Document document = id == null ? null : found.get(id);
             if (document == null) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-document", "Unknown document", "No document with id " + id);
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.UNKNOWN_DOCUMENT, "Unknown document", "No document with id " + id);
             }
             switch (document.getStatus()) {
                 case READY -> { }
-                case PROCESSING -> throw new ApiProblem(HttpStatus.CONFLICT, "document-not-ready", "Document not ready",
+                case PROCESSING -> throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.DOCUMENT_NOT_READY, "Document not ready",
                         "Document " + id + " is still being extracted (" + document.getPagesDone() + " of "
                                 + document.getPages() + " pages); start the job when it is READY");
-                case FAILED -> throw new ApiProblem(HttpStatus.CONFLICT, "document-not-ready", "Document not ready",
+                case FAILED -> throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.DOCUMENT_NOT_READY, "Document not ready",
                         "Document " + id + " failed to extract (" + document.getErrorDetail()
                                 + "); reprocess it or upload another file");
             }

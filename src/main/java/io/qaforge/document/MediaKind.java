@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /** What an upload really is, judged by its bytes: the file name only tells Markdown from plain text. */
 enum MediaKind {
@@ -126,6 +127,6 @@ enum MediaKind {
     }
 
     static ApiProblem unsupported(String detail) {
-        return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported file type", detail);
+        return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ProblemType.UNSUPPORTED_MEDIA_TYPE, "Unsupported file type", detail);
     }
 }

@@ -3,6 +3,7 @@ package io.qaforge.document;
 import java.util.Locale;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /** Whether pages are read by OCR: only those without a usable text layer, never, or every page. */
 enum OcrMode {
@@ -15,7 +16,7 @@ enum OcrMode {
         try {
             return valueOf(value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("invalid-ocr-mode", "Invalid OCR mode", "ocr is 'auto', 'off' or 'force', was '" + value + "'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_OCR_MODE, "Invalid OCR mode", "ocr is 'auto', 'off' or 'force', was '" + value + "'");
         }
     }
 }

@@ -9,15 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
-import org.postgresql.PGConnection;
 import org.postgresql.largeobject.LargeObject;
 import org.postgresql.largeobject.LargeObjectManager;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+import io.qaforge.system.LargeObjects;
 
 /**
  * The bytes of every upload, kept so a document can be extracted again (after a crash, or with other settings): as a
@@ -27,13 +26,13 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 @Component
 class Originals {
 
-    private final JdbcTemplate jdbcTemplate;
     private final JdbcClient jdbc;
+    private final LargeObjects largeObjects;
     private final Path directory;
 
-    Originals(JdbcTemplate jdbcTemplate, DocumentProperties properties) throws IOException {
-        this.jdbcTemplate = jdbcTemplate;
-        this.jdbc = JdbcClient.create(jdbcTemplate);
+    Originals(JdbcClient jdbc, LargeObjects largeObjects, DocumentProperties properties) throws IOException {
+        this.jdbc = jdbc;
+        this.largeObjects = largeObjects;
         this.directory = properties.ingestion().originalsDir();
         if (directory != null) {
             Files.createDirectories(directory);
@@ -51,14 +50,11 @@ class Originals {
             jdbc.sql("UPDATE document SET has_original = true WHERE id = ?").param(documentId).update();
             return;
         }
-        long oid = jdbcTemplate.execute((ConnectionCallback<Long>) connection -> {
-            LargeObjectManager objects = connection.unwrap(PGConnection.class).getLargeObjectAPI();
+        long oid = largeObjects.with(objects -> {
             long created = objects.createLO(LargeObjectManager.READWRITE);
             LargeObject object = objects.open(created, LargeObjectManager.WRITE);
             try (OutputStream out = object.getOutputStream()) {
                 Files.copy(file, out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
             return created;
         });
@@ -81,12 +77,10 @@ class Originals {
         if (oid == null) {
             return false;
         }
-        return jdbcTemplate.execute((ConnectionCallback<Boolean>) connection -> {
-            LargeObject object = connection.unwrap(PGConnection.class).getLargeObjectAPI().open(oid, LargeObjectManager.READ);
+        return largeObjects.with(objects -> {
+            LargeObject object = objects.open(oid, LargeObjectManager.READ);
             try (InputStream in = object.getInputStream()) {
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
             return true;
         });

@@ -36,6 +36,7 @@ import org.apache.pdfbox.text.TextPosition;
 import org.springframework.http.HttpStatus;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Raw text of each page, in reading order, with paragraph starts marked by {@link #PARAGRAPH}; pages without a usable
@@ -133,7 +134,7 @@ class PdfExtractor {
         /** Counts a finished page's characters against the document's limit. */
         void addChars(int pageChars) {
             if (chars.addAndGet(pageChars) > limits.maxDocumentChars()) {
-                throw tooMuchText("document-text-too-large", "Too much text in the document",
+                throw tooMuchText(ProblemType.DOCUMENT_TEXT_TOO_LARGE, "Too much text in the document",
                         "The document holds more than " + limits.maxDocumentChars() + " characters of text (the limit)");
             }
         }
@@ -344,7 +345,7 @@ class PdfExtractor {
     private int checkedPageCount(PDDocument document) {
         int pageCount = document.getNumberOfPages();
         if (pageCount > limits.maxPages()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "too-many-pages", "Too many pages",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.TOO_MANY_PAGES, "Too many pages",
                     "The PDF declares " + pageCount + " pages; at most " + limits.maxPages() + " are accepted");
         }
         return pageCount;
@@ -352,13 +353,13 @@ class PdfExtractor {
 
     private void checkPageChars(long chars, int page) {
         if (chars > limits.maxPageChars()) {
-            throw tooMuchText("page-text-too-large", "Too much text on one page",
+            throw tooMuchText(ProblemType.PAGE_TEXT_TOO_LARGE, "Too much text on one page",
                     "Page " + page + " holds more than " + limits.maxPageChars() + " characters of text (the limit per page)");
         }
     }
 
-    private static ApiProblem tooMuchText(String slug, String title, String detail) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, slug, title, detail);
+    private static ApiProblem tooMuchText(ProblemType type, String title, String detail) {
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, type, title, detail);
     }
 
     private static List<String> blankPages(int count) {
@@ -396,13 +397,13 @@ class PdfExtractor {
             return Loader.loadPDF(new RandomAccessReadBufferedFile(pdf.toFile()), "", null, null,
                     IOUtils.createTempFileOnlyStreamCache());
         } catch (InvalidPasswordException e) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "encrypted-pdf", "Password-protected PDF",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.ENCRYPTED_PDF, "Password-protected PDF",
                     "The PDF needs a password to open; upload an unprotected copy");
         }
     }
 
     private static ApiProblem corrupt(IOException e) {
-        return Unreadable.problem("corrupt-pdf", "Corrupt PDF", "a PDF", e);
+        return Unreadable.problem(ProblemType.CORRUPT_PDF, "Corrupt PDF", "a PDF", e);
     }
 
     /** Collects the stripper's output page by page, counting characters as they are found. */

@@ -26,6 +26,7 @@ import org.xml.sax.SAXException;
 import org.xml.sax.helpers.DefaultHandler;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Word, OpenDocument, HTML and EPUB to raw text through Apache Tika, whose parsers all speak the same XHTML: headings,
@@ -72,7 +73,7 @@ class RichTextExtractor {
                 return Archives.encrypted();
             }
         }
-        return Unreadable.problem("corrupt-document", "Corrupt document", kind.name(), e);
+        return Unreadable.problem(ProblemType.CORRUPT_DOCUMENT, "Corrupt document", kind.name(), e);
     }
 
     /** Tika's HTML mapping, less the parts of a page that are not its content. */
@@ -167,7 +168,7 @@ class RichTextExtractor {
             }
             chars += length;
             if (chars > maxChars) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "document-text-too-large", "Too much text in the document",
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.DOCUMENT_TEXT_TOO_LARGE, "Too much text in the document",
                         "The document holds more than " + maxChars + " characters of text (the limit)");
             }
             if (cell != null) {

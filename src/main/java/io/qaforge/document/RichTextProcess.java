@@ -17,6 +17,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Reads Word, OpenDocument, EPUB and HTML files with {@link RichTextExtractor} in a child JVM of its own: a small heap
@@ -100,12 +101,12 @@ final class RichTextProcess {
     }
 
     private static ApiProblem tooComplex(String detail) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "document-too-complex", "Document too complex to read", detail);
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.DOCUMENT_TOO_COMPLEX, "Document too complex to read", detail);
     }
 
     private static ApiProblem problem(String answer) {
         String[] lines = answer.split("\n", 4);
-        return new ApiProblem(HttpStatus.valueOf(Integer.parseInt(lines[0])), lines[1], lines[2], lines[3]);
+        return new ApiProblem(HttpStatus.valueOf(Integer.parseInt(lines[0])), ProblemType.ofSlug(lines[1]), lines[2], lines[3]);
     }
 
     /** The child: {@code <kind> <max document chars> <file>}. */
@@ -121,7 +122,7 @@ final class RichTextProcess {
                 out.write(new RichTextExtractor(Long.parseLong(args[1])).extract(Path.of(args[2]), MediaKind.valueOf(args[0])));
             } catch (ApiProblem problem) {
                 ProblemDetail detail = problem.toProblemDetail();
-                out.write(detail.getStatus() + "\n" + detail.getType().getPath().substring("/problems/".length()) + "\n"
+                out.write(detail.getStatus() + "\n" + problem.type().slug() + "\n"
                         + detail.getTitle() + "\n" + detail.getDetail());
                 status = PROBLEM;
             }

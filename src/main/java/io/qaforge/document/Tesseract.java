@@ -17,6 +17,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Reads page images with the Tesseract command line (Debian's {@code tesseract-ocr}). A process per page: a crash in
@@ -49,7 +50,7 @@ class Tesseract {
         Set<String> installed = installedLanguages();
         List<String> missing = wanted.stream().filter(language -> !installed.contains(language)).toList();
         if (wanted.isEmpty() || !missing.isEmpty()) {
-            throw ApiProblem.badRequest("unknown-ocr-language", "Unknown OCR language",
+            throw ApiProblem.badRequest(ProblemType.UNKNOWN_OCR_LANGUAGE, "Unknown OCR language",
                     "No Tesseract language data for " + (wanted.isEmpty() ? "''" : String.join(", ", missing))
                             + "; installed: " + String.join(", ", installed)
                             + " (more come as Debian packages tesseract-ocr-<lang>)");
@@ -119,7 +120,7 @@ class Tesseract {
     }
 
     private static ApiProblem unavailable(String why) {
-        return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "ocr-unavailable", "OCR unavailable",
+        return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, ProblemType.OCR_UNAVAILABLE, "OCR unavailable",
                 "This server cannot run Tesseract (" + why + "); install Debian's tesseract-ocr, or upload with ocr=off");
     }
 }

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Why a file cannot be read, in the user's words. The parsers (PDFBox, POI, Tika, the JDK's ZIP and XML readers) say it
@@ -52,18 +53,18 @@ final class Unreadable {
      *
      * @param what how it looked, for the sentence ("a PDF", "DOCX")
      */
-    static ApiProblem problem(String slug, String title, String what, Throwable e) {
+    static ApiProblem problem(ProblemType type, String title, String what, Throwable e) {
         log.warn("Cannot read a file that looks like {}", what, e);
         String reason = reason(e);
         if (reason.equals(DTD)) {
             return dtd(what);
         }
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, slug, title, "The file looks like " + what + " but cannot be read: " + reason);
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, type, title, "The file looks like " + what + " but cannot be read: " + reason);
     }
 
     /** Refused for its DTD, which entity expansion (billion laughs) and external entities (XXE) hide in. */
     static ApiProblem dtd(String what) {
-        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "dtd-not-accepted", "DTD not accepted",
+        return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.DTD_NOT_ACCEPTED, "DTD not accepted",
                 "The file looks like " + what + " but is not read: " + DTD);
     }
 

@@ -37,6 +37,7 @@ import io.qaforge.document.Document;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
 import io.qaforge.system.PairFiles;
+import io.qaforge.system.ProblemType;
 
 /**
  * Exams: uploaded (JSON, or a CSV/JSONL file) or made from a job's held-out test pairs. A refused exam stores nothing:
@@ -106,7 +107,7 @@ class ExamController {
             }
         }
         if (!errors.isEmpty()) {
-            throw ApiProblem.badRequest("invalid-exam", "Invalid exam", String.join("; ", errors));
+            throw ApiProblem.badRequest(ProblemType.INVALID_EXAM, "Invalid exam", String.join("; ", errors));
         }
         return created(request.name().strip(), "json", request.questions(), request.documentId());
     }
@@ -117,7 +118,7 @@ class ExamController {
                                     @RequestParam(value = "documentId", required = false) UUID documentId) throws IOException {
         String examName = name == null || name.isBlank() ? fileStem(file.getOriginalFilename()) : name.strip();
         if (examName.length() > MAX_NAME) {
-            throw ApiProblem.badRequest("invalid-exam", "Invalid exam", "name is limited to " + MAX_NAME + " characters");
+            throw ApiProblem.badRequest(ProblemType.INVALID_EXAM, "Invalid exam", "name is limited to " + MAX_NAME + " characters");
         }
         PairFiles.Parsed<QuestionInput> parsed = files.read(file);
         return created(examName, parsed.format(), parsed.rows(), documentId);
@@ -128,11 +129,11 @@ class ExamController {
     ResponseEntity<ExamView> fromJob(@PathVariable UUID id, @Valid @RequestBody(required = false) FromJob request) {
         jobs.requireExists(id);
         if (!store.notReady(List.of(id)).isEmpty()) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "job-not-finished", "Job not finished",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.JOB_NOT_FINISHED, "Job not finished",
                     "Job " + id + " is still generating or ended without a dataset; its test split is not final yet");
         }
         String name = request == null || request.name() == null || request.name().isBlank() ? Exams.defaultName(List.of(id)) : request.name().strip();
-        Exam exam = store.fromTestSplit(List.of(id), name).orElseThrow(() -> new ApiProblem(HttpStatus.CONFLICT, "no-test-pairs",
+        Exam exam = store.fromTestSplit(List.of(id), name).orElseThrow(() -> new ApiProblem(HttpStatus.CONFLICT, ProblemType.NO_TEST_PAIRS,
                 "No test pairs", "Job " + id + " has no accepted test pairs to make an exam of (its test fraction may be 0)"));
         return ResponseEntity.created(URI.create("/api/exams/" + exam.getId())).body(ExamView.of(exam));
     }
@@ -190,9 +191,9 @@ class ExamController {
 
     private UUID readyDocument(UUID documentId) {
         Document document = contexts.document(documentId)
-                .orElseThrow(() -> ApiProblem.badRequest("unknown-document", "Unknown document", "No document with id " + documentId));
+                .orElseThrow(() -> ApiProblem.badRequest(ProblemType.UNKNOWN_DOCUMENT, "Unknown document", "No document with id " + documentId));
         if (document.getStatus() != Document.Status.READY) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "document-not-ready", "Document not ready",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.DOCUMENT_NOT_READY, "Document not ready",
                     "Document " + documentId + " is " + document.getStatus() + ": its text is known once it is READY");
         }
         return documentId;

@@ -10,6 +10,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.qaforge.system.ApiProblem;
 import io.qaforge.system.PairFiles;
+import io.qaforge.system.ProblemType;
+import io.qaforge.system.TextInputs;
 
 /**
  * Reads an uploaded exam, CSV or JSONL ({@link PairFiles}): {@code question}, {@code answer}, optional {@code factId},
@@ -45,6 +47,6 @@ final class ExamFiles {
     }
 
     static ApiProblem invalid(String detail) {
-        return ApiProblem.badRequest("invalid-exam-file", "Invalid exam file", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_EXAM_FILE, "Invalid exam file", detail);
     }
 }

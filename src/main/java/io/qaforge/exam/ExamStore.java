@@ -1,20 +1,21 @@
 package io.qaforge.exam;
 
-import java.sql.Types;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 import io.qaforge.generation.JobStatus;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Writes exams (an exam and all its questions in one transaction, so a refused or failed upload stores nothing) and
@@ -32,11 +33,11 @@ class ExamStore {
     record NewQuestion(String question, String answer, Long factId, String direction, Long chunkId, Long pairId, Contexts.Context context) {
     }
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final ExamRepository exams;
     private final Contexts contexts;
 
-    ExamStore(JdbcTemplate jdbc, ExamRepository exams, Contexts contexts) {
+    ExamStore(JdbcClient jdbc, ExamRepository exams, Contexts contexts) {
         this.jdbc = jdbc;
         this.exams = exams;
         this.contexts = contexts;
@@ -51,25 +52,30 @@ class ExamStore {
     Exam create(UUID id, String name, String source, List<UUID> jobIds, List<NewQuestion> questions) {
         Exam exam = exams.save(new Exam(id, name, source, jobIds.stream().sorted().toList(), questions.size()));
         exams.flush();
-        List<Object[]> rows = new ArrayList<>();
-        for (int i = 0; i < questions.size(); i++) {
-            NewQuestion q = questions.get(i);
-            rows.add(new Object[] {exam.getId(), i + 1, q.question(), q.answer(), q.factId(), q.direction(), q.chunkId(), q.pairId(),
-                    q.context() == null ? null : q.context().text(), q.context() == null ? null : q.context().source()});
-        }
-        jdbc.batchUpdate("""
+        // One statement for every question: the columns as arrays, zipped back into rows (numbered from 1) by unnest.
+        jdbc.sql("""
                 INSERT INTO exam_question (exam_id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context, context_source)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, new int[] {Types.OTHER, Types.INTEGER, Types.VARCHAR, Types.VARCHAR,
-                Types.BIGINT, Types.VARCHAR, Types.BIGINT, Types.BIGINT, Types.VARCHAR, Types.VARCHAR});
+                SELECT ?, q.ordinal, q.question, q.answer, q.fact_id, q.direction, q.chunk_id, q.pair_id, q.context, q.context_source
+                FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[])
+                     WITH ORDINALITY AS q(question, answer, fact_id, direction, chunk_id, pair_id, context, context_source, ordinal)""")
+                .params(exam.getId(), column(questions, NewQuestion::question, String[]::new),
+                        column(questions, NewQuestion::answer, String[]::new), column(questions, NewQuestion::factId, Long[]::new),
+                        column(questions, NewQuestion::direction, String[]::new), column(questions, NewQuestion::chunkId, Long[]::new),
+                        column(questions, NewQuestion::pairId, Long[]::new),
+                        column(questions, q -> q.context() == null ? null : q.context().text(), String[]::new),
+                        column(questions, q -> q.context() == null ? null : q.context().source(), String[]::new))
+                .update();
         return exam;
     }
 
+    private static <T> T[] column(List<NewQuestion> questions, Function<NewQuestion, T> field, IntFunction<T[]> array) {
+        return questions.stream().map(field).toArray(array);
+    }
+
     List<Exams.Question> questions(UUID examId) {
-        return jdbc.query("""
+        return jdbc.sql("""
                 SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context, context_source FROM exam_question
-                WHERE exam_id = ? ORDER BY ordinal""", (row, i) -> new Exams.Question(row.getLong(1), row.getInt(2), row.getString(3),
-                row.getString(4), (Long) row.getObject(5), row.getString(6), (Long) row.getObject(7), (Long) row.getObject(8),
-                row.getString(9), row.getString(10)), examId);
+                WHERE exam_id = ? ORDER BY ordinal""").param(examId).query(Exams.Question.class).list();
     }
 
     /** Deletes an exam unless a training run was scored on it (the runs' foreign key refuses). */
@@ -79,7 +85,7 @@ class ExamStore {
             exams.deleteById(id);
             exams.flush();
         } catch (DataIntegrityViolationException e) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "exam-in-use", "Exam in use",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.EXAM_IN_USE, "Exam in use",
                     "Training runs were (or will be) scored on this exam; their results refer to its questions, so it stays");
         }
     }
@@ -97,25 +103,25 @@ class ExamStore {
     /** An exam made earlier from exactly these jobs' current test pairs (same jobs, same pairs), if there is one. */
     Optional<UUID> sameTestSplit(Collection<UUID> jobIds) {
         String[] ids = jobIds.stream().sorted().map(UUID::toString).toArray(String[]::new);
-        return jdbc.queryForList("""
+        return jdbc.sql("""
                 SELECT e.id FROM exam e
                 WHERE e.source = 'test-split' AND e.job_ids = ?::uuid[]
                   AND (SELECT array_agg(q.pair_id ORDER BY q.pair_id) FROM exam_question q WHERE q.exam_id = e.id)
                     = (SELECT array_agg(p.id ORDER BY p.id) FROM accepted_pair p WHERE p.job_id = ANY(?::uuid[]) AND p.split = 'test')
-                ORDER BY e.created_at DESC LIMIT 1""", UUID.class, ids, ids).stream().findFirst();
+                ORDER BY e.created_at DESC LIMIT 1""").params(ids, ids).query(UUID.class).optional();
     }
 
     private List<NewQuestion> testPairs(Collection<UUID> jobIds) {
         record Pair(long id, long chunkId, String question, String answer, Long factId, String direction) {
         }
         // A question's fact is the one its pair tests (recall by fact); a pair about several facts names none.
-        List<Pair> pairs = jdbc.query("""
-                SELECT id, chunk_id, question, answer, CASE WHEN cardinality(fact_ids) = 1 THEN fact_ids[1] END, direction
+        List<Pair> pairs = jdbc.sql("""
+                SELECT id, chunk_id, question, answer, CASE WHEN cardinality(fact_ids) = 1 THEN fact_ids[1] END AS fact_id, direction
                 FROM accepted_pair
                 WHERE job_id = ANY(?::uuid[]) AND split = 'test'
-                ORDER BY md5(id::text) LIMIT ?""", (row, i) -> new Pair(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4),
-                        (Long) row.getObject(5), row.getString(6)),
-                jobIds.stream().map(UUID::toString).toArray(String[]::new), QuestionInput.MAX_QUESTIONS);
+                ORDER BY md5(id::text) LIMIT ?""")
+                .params(jobIds.stream().map(UUID::toString).toArray(String[]::new), QuestionInput.MAX_QUESTIONS)
+                .query(Pair.class).list();
         var context = contexts.ofChunks(pairs.stream().map(Pair::chunkId).distinct().toList());
         return pairs.stream().map(p -> new NewQuestion(p.question(), p.answer(), p.factId(), p.direction(), p.chunkId(), p.id(),
                 context.get(p.chunkId()))).toList();
@@ -123,9 +129,10 @@ class ExamStore {
 
     /** Jobs among these that have not finished with a dataset (still generating, failed or cancelled). */
     List<UUID> notReady(Collection<UUID> jobIds) {
-        return jdbc.queryForList("""
+        return jdbc.sql("""
                 SELECT u FROM unnest(?::uuid[]) u
-                WHERE NOT EXISTS (SELECT 1 FROM job_state s WHERE s.job_id = u AND s.status = ANY(?))""", UUID.class,
-                jobIds.stream().map(UUID::toString).toArray(String[]::new), JobStatus.names(JobStatus.DATASET_READY));
+                WHERE NOT EXISTS (SELECT 1 FROM job_state s WHERE s.job_id = u AND s.status = ANY(?))""")
+                .params(jobIds.stream().map(UUID::toString).toArray(String[]::new), JobStatus.names(JobStatus.DATASET_READY))
+                .query(UUID.class).list();
     }
 }

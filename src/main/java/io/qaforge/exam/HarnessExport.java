@@ -17,6 +17,7 @@ import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * An exam as a task of an evaluation harness others run, so that an adapter can be scored outside qaforge with the same
@@ -45,7 +46,7 @@ class HarnessExport {
 
     static String requireFormat(String format) {
         if (format == null || !FORMATS.contains(format)) {
-            throw ApiProblem.badRequest("invalid-export-format", "Unknown export format",
+            throw ApiProblem.badRequest(ProblemType.INVALID_EXPORT_FORMAT, "Unknown export format",
                     "format is one of " + String.join(", ", FORMATS) + ", not '" + format + "'");
         }
         return format;

@@ -39,6 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Datasets: named unions of jobs, and of pairs users wrote by hand (an uploaded file), exported (and pushed to the Hub)
@@ -91,11 +92,11 @@ class DatasetController {
         String datasetName = name == null || name.isBlank()
                 ? fileStem(Objects.requireNonNullElse(file.getOriginalFilename(), "").replaceFirst("\\.[^.]*$", "")) : name.strip();
         if (datasetName.length() > MAX_NAME) {
-            throw ApiProblem.badRequest("invalid-request", "Invalid request", "name is limited to " + MAX_NAME + " characters");
+            throw ApiProblem.badRequest(ProblemType.INVALID_REQUEST, "Invalid request", "name is limited to " + MAX_NAME + " characters");
         }
         Set<UUID> jobs = jobIds == null ? Set.of() : new LinkedHashSet<>(jobIds);
         if (jobs.size() > MAX_JOBS) {
-            throw ApiProblem.badRequest("invalid-request", "Invalid request", "jobIds: at most " + MAX_JOBS + " jobs");
+            throw ApiProblem.badRequest(ProblemType.INVALID_REQUEST, "Invalid request", "jobIds: at most " + MAX_JOBS + " jobs");
         }
         requireJobs(jobs);
         List<HandWrittenPairs.Pair> pairs = uploads.read(file).rows(); // the whole file, before anything is stored
@@ -113,7 +114,7 @@ class DatasetController {
     private void requireJobs(Set<UUID> jobIds) {
         List<UUID> unknown = jobs.unknown(jobIds);
         if (!unknown.isEmpty()) {
-            throw ApiProblem.badRequest("unknown-job", "Unknown job", "No job with id " + unknown.getFirst()
+            throw ApiProblem.badRequest(ProblemType.UNKNOWN_JOB, "Unknown job", "No job with id " + unknown.getFirst()
                     + (unknown.size() > 1 ? " (and " + (unknown.size() - 1) + " more)" : ""));
         }
     }

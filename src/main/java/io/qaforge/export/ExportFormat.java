@@ -3,6 +3,7 @@ package io.qaforge.export;
 import java.util.Locale;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 public enum ExportFormat {
     JSONL("jsonl", "application/jsonl"),
@@ -31,6 +32,6 @@ public enum ExportFormat {
                 return format;
             }
         }
-        throw ApiProblem.badRequest("invalid-format", "Invalid format", "format must be jsonl, csv or parquet, not '" + value + "'");
+        throw ApiProblem.badRequest(ProblemType.INVALID_FORMAT, "Invalid format", "format must be jsonl, csv or parquet, not '" + value + "'");
     }
 }

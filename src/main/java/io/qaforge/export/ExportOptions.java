@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * What an export writes.
@@ -32,18 +33,18 @@ public record ExportOptions(ExportFormat format, String split, int pairsPerRow, 
     public ExportOptions {
         split = split.toLowerCase(Locale.ROOT);
         if (!SPLITS.contains(split)) {
-            throw ApiProblem.badRequest("invalid-split", "Invalid split", "split must be train, test or all, not '" + split + "'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_SPLIT, "Invalid split", "split must be train, test or all, not '" + split + "'");
         }
         if (pairsPerRow < 1 || pairsPerRow > MAX_PAIRS_PER_ROW) {
-            throw ApiProblem.badRequest("invalid-pairs-per-row", "Invalid pairsPerRow",
+            throw ApiProblem.badRequest(ProblemType.INVALID_PAIRS_PER_ROW, "Invalid pairsPerRow",
                     "pairsPerRow must be between 1 and " + MAX_PAIRS_PER_ROW);
         }
         if (handWrittenRepeat < 1 || handWrittenRepeat > MAX_HAND_WRITTEN_REPEAT) {
-            throw ApiProblem.badRequest("invalid-hand-written-repeat", "Invalid handWrittenRepeat",
+            throw ApiProblem.badRequest(ProblemType.INVALID_HAND_WRITTEN_REPEAT, "Invalid handWrittenRepeat",
                     "handWrittenRepeat must be between 1 and " + MAX_HAND_WRITTEN_REPEAT);
         }
         if (flat && format == ExportFormat.PARQUET) {
-            throw ApiProblem.badRequest("invalid-format", "Flat Parquet not supported", "flat=true is for csv and jsonl");
+            throw ApiProblem.badRequest(ProblemType.INVALID_FORMAT, "Flat Parquet not supported", "flat=true is for csv and jsonl");
         }
         if (system != null && system.isBlank()) {
             system = null;

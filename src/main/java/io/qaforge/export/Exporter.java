@@ -135,7 +135,7 @@ public class Exporter {
     }
 
     private static long count(Connection connection, List<UUID> jobs, String split) throws SQLException {
-        String sql = "SELECT count(*) FROM accepted_pair WHERE job_id = ANY(?)" + (split.equals("all") ? "" : " AND split = ?");
+        String sql = "SELECT count(*) AS pairs FROM accepted_pair WHERE job_id = ANY(?)" + (split.equals("all") ? "" : " AND split = ?");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setArray(1, connection.createArrayOf("uuid", jobs.toArray()));
             if (!split.equals("all")) {
@@ -143,7 +143,7 @@ public class Exporter {
             }
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return rs.getLong("pairs");
             }
         }
     }

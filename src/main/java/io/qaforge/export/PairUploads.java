@@ -34,6 +34,7 @@ import org.springframework.web.multipart.MultipartFile;
 import org.xerial.snappy.Snappy;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.qaforge.system.ProblemType;
 import io.qaforge.system.ApiProblem;
 import io.qaforge.system.PairFiles;
 
@@ -151,7 +152,7 @@ final class PairUploads {
     }
 
     static ApiProblem invalid(String detail) {
-        return ApiProblem.badRequest("invalid-pairs-file", "Invalid pairs file", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_PAIRS_FILE, "Invalid pairs file", detail);
     }
 
     /** Snappy or uncompressed pages, refused once their decompressed total would pass {@link #MAX_PARQUET_BYTES}. */

@@ -16,7 +16,7 @@ import java.util.UUID;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.DocumentRepository;
@@ -32,6 +32,7 @@ import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.steps.JobDiversity;
 import io.qaforge.generation.steps.TopUps;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * What other features may ask about jobs, so that only this feature reads its own tables. Bulk reads in SQL (an
@@ -71,7 +72,7 @@ public class Jobs {
     /** Most facts or chunks one remediation job may target. */
     public static final int MAX_REMEDIATION_TARGETS = 100_000;
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final DocumentRepository documents;
     private final JsonMapper json;
     private final JobViews views;
@@ -81,7 +82,7 @@ public class Jobs {
     private final GenerationEngine engine;
     private final JobDiversity diversity;
 
-    Jobs(JdbcTemplate jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, TopUpPlanner topUps,
+    Jobs(JdbcClient jdbc, DocumentRepository documents, JsonMapper json, JobViews views, Specs specs, TopUpPlanner topUps,
          JobStore store, GenerationEngine engine, JobDiversity diversity) {
         this.diversity = diversity;
         this.jdbc = jdbc;
@@ -96,8 +97,8 @@ public class Jobs {
 
     /** The ids among these that name no job. */
     public List<UUID> unknown(Collection<UUID> ids) {
-        return jdbc.queryForList("SELECT u FROM unnest(?::uuid[]) u WHERE NOT EXISTS (SELECT 1 FROM job WHERE id = u)",
-                UUID.class, (Object) array(ids));
+        return jdbc.sql("SELECT u FROM unnest(?::uuid[]) u WHERE NOT EXISTS (SELECT 1 FROM job WHERE id = u)")
+                .param(array(ids)).query(UUID.class).list();
     }
 
     /** @throws ApiProblem 404 when there is no such job */
@@ -110,10 +111,10 @@ public class Jobs {
     /** The jobs' accepted pairs by split ({@code train}, {@code test}); a split without pairs is absent. */
     public Map<String, Long> acceptedPairs(Collection<UUID> jobIds) {
         Map<String, Long> counts = new TreeMap<>();
-        jdbc.query("SELECT split, count(*) FROM accepted_pair WHERE job_id = ANY(?::uuid[]) GROUP BY split",
-                rs -> {
-                    counts.put(rs.getString(1), rs.getLong(2));
-                }, (Object) array(jobIds));
+        jdbc.sql("SELECT split, count(*) AS pairs FROM accepted_pair WHERE job_id = ANY(?::uuid[]) GROUP BY split")
+                .param(array(jobIds)).query(rs -> {
+                    counts.put(rs.getString("split"), rs.getLong("pairs"));
+                });
         return counts;
     }
 
@@ -124,13 +125,14 @@ public class Jobs {
 
     /** The jobs' accepted study passages; none where they write none. */
     public long acceptedPassages(Collection<UUID> jobIds) {
-        return jdbc.queryForObject("SELECT count(*) FROM accepted_passage WHERE job_id = ANY(?::uuid[])", Long.class, (Object) array(jobIds));
+        return jdbc.sql("SELECT count(*) FROM accepted_passage WHERE job_id = ANY(?::uuid[])").param(array(jobIds))
+                .query(Long.class).single();
     }
 
     /** The documents these jobs generate from. */
     public List<UUID> documentIds(Collection<UUID> jobIds) {
-        return jdbc.queryForList("SELECT DISTINCT document_id FROM job_document WHERE job_id = ANY(?::uuid[])",
-                UUID.class, (Object) array(jobIds));
+        return jdbc.sql("SELECT DISTINCT document_id FROM job_document WHERE job_id = ANY(?::uuid[])")
+                .param(array(jobIds)).query(UUID.class).list();
     }
 
     /** Sources, models, contexts and prompts of these jobs, and the temperatures and variants of their accepted pairs. */
@@ -139,16 +141,16 @@ public class Jobs {
         List<SourceDocument> sources = documents.findByIdInOrderByNameAscSha256Asc(documentIds(jobIds)).stream()
                 .map(d -> new SourceDocument(d.getName(), d.getSha256(), d.getPages()))
                 .toList();
-        List<String> models = jdbc.queryForList("SELECT DISTINCT model || ' (' || provider || ')' FROM job WHERE id = ANY(?::uuid[]) ORDER BY 1",
-                String.class, ids);
-        List<String> contexts = jdbc.queryForList("SELECT DISTINCT context FROM job WHERE id = ANY(?::uuid[]) AND context <> '' ORDER BY 1",
-                String.class, ids);
-        List<String> temperatures = jdbc.queryForList("SELECT DISTINCT temperature::float8::text FROM accepted_pair WHERE job_id = ANY(?::uuid[])",
-                String.class, ids).stream().sorted(Comparator.comparingDouble(Double::parseDouble)).toList();
-        List<String> variants = jdbc.queryForList("SELECT DISTINCT variant FROM accepted_pair WHERE job_id = ANY(?::uuid[]) ORDER BY 1",
-                String.class, ids);
+        List<String> models = jdbc.sql("SELECT DISTINCT model || ' (' || provider || ')' FROM job WHERE id = ANY(?::uuid[]) ORDER BY 1")
+                .param(ids).query(String.class).list();
+        List<String> contexts = jdbc.sql("SELECT DISTINCT context FROM job WHERE id = ANY(?::uuid[]) AND context <> '' ORDER BY 1")
+                .param(ids).query(String.class).list();
+        List<String> temperatures = jdbc.sql("SELECT DISTINCT temperature::float8::text FROM accepted_pair WHERE job_id = ANY(?::uuid[])")
+                .param(ids).query(String.class).list().stream().sorted(Comparator.comparingDouble(Double::parseDouble)).toList();
+        List<String> variants = jdbc.sql("SELECT DISTINCT variant FROM accepted_pair WHERE job_id = ANY(?::uuid[]) ORDER BY 1")
+                .param(ids).query(String.class).list();
         List<String> prompts = new ArrayList<>();
-        for (String params : jdbc.queryForList("SELECT params::text FROM job WHERE id = ANY(?::uuid[]) ORDER BY id", String.class, ids)) {
+        for (String params : jdbc.sql("SELECT params::text FROM job WHERE id = ANY(?::uuid[]) ORDER BY id").param(ids).query(String.class).list()) {
             prompts(params).stream().filter(p -> !prompts.contains(p)).forEach(prompts::add);
         }
         return new Description(sources, models, contexts, temperatures, variants, prompts, grounding(jobIds));
@@ -180,28 +182,28 @@ public class Jobs {
 
     /** Whether any of these jobs is a fact job (its pairs carry facts and directions). */
     public boolean anyFactJob(Collection<UUID> jobIds) {
-        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM job WHERE id = ANY(?::uuid[]) AND params ->> 'strategy' = 'FACTS')",
-                Boolean.class, (Object) array(jobIds)));
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM job WHERE id = ANY(?::uuid[]) AND params ->> 'strategy' = 'FACTS')")
+                .param(array(jobIds)).query(Boolean.class).single();
     }
 
     /** For each of these facts that one of these jobs holds, that job (the first by id when several do). */
     public Map<Long, UUID> jobsOfFacts(Collection<UUID> jobIds, Collection<Long> factIds) {
         Map<Long, UUID> owners = new HashMap<>();
-        jdbc.query("SELECT DISTINCT ON (fact_id) fact_id, job_id FROM job_fact WHERE job_id = ANY(?::uuid[]) AND fact_id = ANY(?) ORDER BY fact_id, job_id",
-                rs -> {
-                    owners.put(rs.getLong(1), rs.getObject(2, UUID.class));
-                }, array(jobIds), factIds.toArray(Long[]::new));
+        jdbc.sql("SELECT DISTINCT ON (fact_id) fact_id, job_id FROM job_fact WHERE job_id = ANY(?::uuid[]) AND fact_id = ANY(?) ORDER BY fact_id, job_id")
+                .param(array(jobIds)).param(factIds.toArray(Long[]::new)).query(rs -> {
+                    owners.put(rs.getLong("fact_id"), rs.getObject("job_id", UUID.class));
+                });
         return owners;
     }
 
     /** The job's accepted test-split pairs, chunk by chunk: the exam of a model trained on the job. */
     public List<ExamPair> testPairs(UUID jobId) {
         requireExists(jobId);
-        return jdbc.query("""
+        return jdbc.sql("""
                         SELECT id, question, answer, chunk_id, fact_ids, direction FROM accepted_pair
-                        WHERE job_id = ? AND split = 'test' ORDER BY chunk_id, id""",
-                (rs, i) -> new ExamPair(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), Ids.list(rs.getArray(5)),
-                        rs.getString(6)), jobId);
+                        WHERE job_id = ? AND split = 'test' ORDER BY chunk_id, id""").param(jobId)
+                .query((rs, i) -> new ExamPair(rs.getLong("id"), rs.getString("question"), rs.getString("answer"), rs.getLong("chunk_id"),
+                        Ids.list(rs.getArray("fact_ids")), rs.getString("direction"))).list();
     }
 
     /**
@@ -229,24 +231,24 @@ public class Jobs {
         Set<Long> facts = factIds == null ? Set.of() : new LinkedHashSet<>(factIds);
         Set<Long> chunks = chunkIds == null ? Set.of() : new LinkedHashSet<>(chunkIds);
         if (facts.size() + chunks.size() > MAX_REMEDIATION_TARGETS) {
-            throw ApiProblem.badRequest("too-many-targets", "Too many targets",
+            throw ApiProblem.badRequest(ProblemType.TOO_MANY_TARGETS, "Too many targets",
                     "A remediation job targets at most " + MAX_REMEDIATION_TARGETS + " facts and chunks");
         }
         if (maxCostUsd != null && (maxCostUsd.signum() <= 0 || maxCostUsd.compareTo(new BigDecimal(JobRequest.MAX_COST_USD)) > 0)) {
-            throw ApiProblem.badRequest("invalid-budget", "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
+            throw ApiProblem.badRequest(ProblemType.INVALID_BUDGET, "Invalid budget", "maxCostUsd lies in (0, " + JobRequest.MAX_COST_USD + "]");
         }
         JobSpec spec = specs.of(jobId);
         Map<Long, List<Long>> targets = new TreeMap<>();
         if (spec.params().facts()) {
             Map<Long, Long> chunkOf = new HashMap<>();
             Map<Long, List<Long>> ledger = new HashMap<>();
-            jdbc.query("""
+            jdbc.sql("""
                             SELECT jf.chunk_id, jf.fact_id FROM job_fact jf JOIN fact f ON f.id = jf.fact_id
-                            WHERE jf.job_id = ? AND (jf.fact_id = ANY(?) OR jf.chunk_id = ANY(?)) ORDER BY jf.chunk_id, f.ordinal""",
-                    rs -> {
-                        chunkOf.put(rs.getLong(2), rs.getLong(1));
-                        ledger.computeIfAbsent(rs.getLong(1), c -> new ArrayList<>()).add(rs.getLong(2));
-                    }, jobId, facts.toArray(Long[]::new), chunks.toArray(Long[]::new));
+                            WHERE jf.job_id = ? AND (jf.fact_id = ANY(?) OR jf.chunk_id = ANY(?)) ORDER BY jf.chunk_id, f.ordinal""")
+                    .param(jobId).param(facts.toArray(Long[]::new)).param(chunks.toArray(Long[]::new)).query(rs -> {
+                        chunkOf.put(rs.getLong("fact_id"), rs.getLong("chunk_id"));
+                        ledger.computeIfAbsent(rs.getLong("chunk_id"), c -> new ArrayList<>()).add(rs.getLong("fact_id"));
+                    });
             unknown("fact", facts.stream().filter(fact -> !chunkOf.containsKey(fact)).toList(), jobId);
             unknown("chunk", chunks.stream().filter(chunk -> !ledger.containsKey(chunk)).toList(), jobId);
             ledger.forEach((chunk, ids) -> ids.stream()
@@ -254,32 +256,32 @@ public class Jobs {
                     .forEach(fact -> targets.computeIfAbsent(chunk, c -> new ArrayList<>()).add(fact)));
         } else {
             if (!facts.isEmpty()) {
-                throw ApiProblem.badRequest("not-a-fact-job", "Not a fact job",
+                throw ApiProblem.badRequest(ProblemType.NOT_A_FACT_JOB, "Not a fact job",
                         "Job " + jobId + " uses the recipe strategy and has no facts: name its chunks instead");
             }
-            Set<Long> known = new HashSet<>(jdbc.queryForList("SELECT DISTINCT chunk_id FROM task WHERE job_id = ? AND chunk_id = ANY(?)",
-                    Long.class, jobId, chunks.toArray(Long[]::new)));
+            Set<Long> known = new HashSet<>(jdbc.sql("SELECT DISTINCT chunk_id FROM task WHERE job_id = ? AND chunk_id = ANY(?)")
+                    .param(jobId).param(chunks.toArray(Long[]::new)).query(Long.class).list());
             unknown("chunk", chunks.stream().filter(chunk -> !known.contains(chunk)).toList(), jobId);
             chunks.forEach(chunk -> targets.put(chunk, List.of()));
         }
         if (targets.isEmpty()) {
-            throw ApiProblem.badRequest("nothing-to-remediate", "Nothing to remediate", "Name the facts or chunks to top up");
+            throw ApiProblem.badRequest(ProblemType.NOTHING_TO_REMEDIATE, "Nothing to remediate", "Name the facts or chunks to top up");
         }
         // Earlier remediations of the job count too: a third round's phrasings differ from the second's.
-        List<BigDecimal> used = jdbc.queryForList(TopUps.LINEAGE + """
+        List<BigDecimal> used = jdbc.sql(TopUps.LINEAGE + """
                         , descendants AS (
                             SELECT id FROM job WHERE id = ?
                             UNION
                             SELECT j.id FROM job j JOIN descendants d ON j.parent_job_id = d.id)
                         SELECT DISTINCT temperature FROM task
-                        WHERE job_id IN (SELECT id FROM lineage UNION SELECT id FROM descendants) AND kind = 'pairs'""",
-                BigDecimal.class, jobId, jobId);
+                        WHERE job_id IN (SELECT id FROM lineage UNION SELECT id FROM descendants) AND kind = 'pairs'""")
+                .params(jobId, jobId).query(BigDecimal.class).list();
         return topUps.plan(jobId, spec, targets, maxCostUsd, used);
     }
 
     private static void unknown(String what, List<Long> ids, UUID jobId) {
         if (!ids.isEmpty()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-" + what, "Unknown " + what,
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, what.equals("fact") ? ProblemType.UNKNOWN_FACT : ProblemType.UNKNOWN_CHUNK, "Unknown " + what,
                     "Job " + jobId + " has no " + what + (ids.size() == 1 ? " " : "s ")
                             + ids.stream().limit(10).map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                             + (ids.size() > 10 ? ", …" : ""));

@@ -2,6 +2,8 @@ package io.qaforge.hub;
 
 import java.time.Duration;
 
+import io.qaforge.system.ProblemType;
+
 /** A Hub answer other than success, with the Hub's own message ({@code X-Error-Message} or the body's {@code error}). */
 class HubException extends RuntimeException {
 
@@ -27,13 +29,13 @@ class HubException extends RuntimeException {
         return status == 408 || status == 429 || status >= 500 || status == 0;
     }
 
-    /** The problem slug a user sees for this failure. */
-    String slug() {
+    /** The problem a user sees for this failure. */
+    ProblemType type() {
         return switch (status) {
-            case 401 -> "hub-unauthorized";
-            case 403 -> "hub-forbidden";
-            case 0 -> "hub-unreachable";
-            default -> "hub-error";
+            case 401 -> ProblemType.HUB_UNAUTHORIZED;
+            case 403 -> ProblemType.HUB_FORBIDDEN;
+            case 0 -> ProblemType.HUB_UNREACHABLE;
+            default -> ProblemType.HUB_ERROR;
         };
     }
 }

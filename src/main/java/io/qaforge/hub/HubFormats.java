@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 
 import io.qaforge.export.ExportFormat;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * The export formats a Hub push carries, the default first. Never CSV: it holds each row's messages as JSON text,
@@ -24,7 +25,7 @@ public final class HubFormats {
     static ExportFormat parse(String name) {
         ExportFormat format = name == null ? ACCEPTED.getFirst() : ExportFormat.parse(name);
         if (!ACCEPTED.contains(format)) {
-            throw ApiProblem.badRequest("invalid-format", "Invalid format", "Hub pushes carry "
+            throw ApiProblem.badRequest(ProblemType.INVALID_FORMAT, "Invalid format", "Hub pushes carry "
                     + ACCEPTED.stream().map(ExportFormat::extension).collect(Collectors.joining(" or ")) + ", not " + name);
         }
         return format;

@@ -27,6 +27,7 @@ import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Pushes to the Hugging Face Hub as tracked operations: 202 with the push, then {@code GET /api/hub-pushes/{id}}.
@@ -109,7 +110,7 @@ class HubPushController {
         String system = new ExportOptions(format, "all", pairsPerRow, seed, request.system(), false).system();
         String token = tokens.token(request.token());
         if (jobs.acceptedPairs(jobIds).isEmpty() && (datasetId == null || handWritten.counts(datasetId).isEmpty())) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-push", "Nothing to push", "There are no accepted pairs to push yet");
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.NOTHING_TO_PUSH, "Nothing to push", "There are no accepted pairs to push yet");
         }
         HubTokens.Access access = tokens.writer(request.repoId(), token);
         boolean privateRepo = request.privateRepo() == null || request.privateRepo();

@@ -1,6 +1,5 @@
 package io.qaforge.hub;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -26,24 +25,10 @@ interface HubPushRepository extends JpaRepository<HubPush, UUID> {
     @Query(value = "UPDATE hub_push SET status = 'FAILED', error = ?2, finished_at = now() WHERE id = ?1", nativeQuery = true)
     void markFailed(UUID id, String error);
 
-    @Transactional
-    @Modifying
-    @Query(value = "UPDATE hub_push SET heartbeat_at = now() WHERE id IN ?1 AND status IN ('QUEUED', 'RUNNING')", nativeQuery = true)
-    void heartbeat(Collection<UUID> ids);
-
     /** The dataset repos holding exactly these pairs: pushes of the job, or of the dataset, that succeeded. */
     @Query(value = """
             SELECT DISTINCT repo_id FROM hub_push
             WHERE status = 'SUCCEEDED' AND (job_id = ?1 OR dataset_id = ?2)
             ORDER BY repo_id""", nativeQuery = true)
     List<String> datasetRepos(UUID jobId, UUID datasetId);
-
-    /** Pushes whose process stopped beating (it died or was restarted) cannot finish: their token is gone with it. */
-    @Transactional
-    @Modifying
-    @Query(value = """
-            UPDATE hub_push SET status = 'FAILED', finished_at = now(),
-                   error = 'interrupted: the service stopped during the push; start it again'
-            WHERE status IN ('QUEUED', 'RUNNING') AND heartbeat_at < now() - make_interval(secs => ?1)""", nativeQuery = true)
-    int failStale(long staleSeconds);
 }

@@ -3,6 +3,7 @@ package io.qaforge.hub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -11,14 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.AsyncTaskExecutor;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.export.ExportFormat;
@@ -28,16 +28,17 @@ import io.qaforge.export.Exporter;
 import io.qaforge.export.HandWrittenPairs;
 import io.qaforge.export.StudyExport;
 import io.qaforge.generation.Jobs;
+import io.qaforge.system.Leases;
 import io.qaforge.system.Sha256;
 
 /**
  * Runs pushes in the background: write the repo's files to a temp directory (a dataset's exports and card, or a
  * model's files and card), then create the repo, preupload, LFS and commit. The token is a parameter of the running
  * push and nothing else; while a push runs its row's heartbeat is kept fresh, and a push whose heartbeat went stale
- * (its service died) is failed as interrupted.
+ * (its service died) is failed as interrupted: with its token gone, no other replica could take it over.
  */
 @Component
-class HubPusher {
+class HubPusher implements SmartLifecycle {
 
     /** Where a push goes; the token is kept out of {@link #toString()}. */
     record Target(HubClient.RepoType type, String repoId, boolean privateRepo, String token) {
@@ -56,8 +57,9 @@ class HubPusher {
         String write(Path dir, List<HubClient.UploadFile> files) throws IOException;
     }
 
-    static final long HEARTBEAT_SECONDS = 20;
-    static final long STALE_SECONDS = 90;
+    private static final Duration HEARTBEAT = Duration.ofSeconds(20);
+    private static final Leases.Table PUSHES = Leases.Table.lastBeat("hub_push", "heartbeat_at", Duration.ofSeconds(90));
+    private static final String UNFINISHED = "status IN ('QUEUED', 'RUNNING')";
     private static final Logger log = LoggerFactory.getLogger(HubPusher.class);
 
     private final HubClient hub;
@@ -66,12 +68,14 @@ class HubPusher {
     private final HandWrittenPairs handWritten;
     private final Jobs jobs;
     private final AsyncTaskExecutor executor;
-    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private final StudyExport study;
+    private final Leases leases;
+    private final Leases.Heartbeat<UUID> heartbeat = Leases.heartbeat("hub-push-leases", HEARTBEAT, this::beat);
 
     HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, HandWrittenPairs handWritten, Jobs jobs,
-              @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor, StudyExport study) {
+              @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor, StudyExport study, Leases leases) {
         this.study = study;
+        this.leases = leases;
         this.hub = hub;
         this.handWritten = handWritten;
         this.pushes = pushes;
@@ -81,7 +85,7 @@ class HubPusher {
     }
 
     void start(HubPush push, Target target, Content content) {
-        running.add(push.getId());
+        heartbeat.hold(push.getId());
         executor.execute(() -> {
             try {
                 pushes.markRunning(push.getId());
@@ -89,12 +93,12 @@ class HubPusher {
                 log.info("Hub push {} to {} succeeded", push.getId(), target.repoId());
             } catch (HubException e) {
                 log.warn("Hub push {} to {} failed: {}", push.getId(), target.repoId(), e.getMessage());
-                pushes.markFailed(push.getId(), e.slug() + ": " + e.getMessage());
+                pushes.markFailed(push.getId(), e.type().slug() + ": " + e.getMessage());
             } catch (Exception e) {
                 log.error("Hub push {} to {} failed", push.getId(), target.repoId(), e);
                 pushes.markFailed(push.getId(), "internal-error: " + e.getMessage());
             } finally {
-                running.remove(push.getId());
+                heartbeat.drop(push.getId());
             }
         });
     }
@@ -169,14 +173,34 @@ class HubPusher {
                 handWrittenOf == null ? Map.of() : handWritten.counts(handWrittenOf), passages, this.jobs.diversity(jobIds));
     }
 
-    @Scheduled(initialDelay = 0, fixedDelay = HEARTBEAT_SECONDS * 1000)
-    void heartbeat() {
-        if (!running.isEmpty()) {
-            pushes.heartbeat(Set.copyOf(running));
-        }
-        int interrupted = pushes.failStale(STALE_SECONDS);
+    private void beat(Set<UUID> held) {
+        leases.renew(PUSHES, held, HEARTBEAT, UNFINISHED, Map.of());
+        int interrupted = failInterrupted();
         if (interrupted > 0) {
             log.warn("Failed {} Hub push(es) interrupted by a stopped service", interrupted);
         }
+    }
+
+    /** Pushes whose process stopped beating (it died or was restarted) cannot finish: their token is gone with it. */
+    int failInterrupted() {
+        return leases.takeExpired(PUSHES, UNFINISHED, """
+                        status = 'FAILED', finished_at = now(),
+                        error = 'interrupted: the service stopped during the push; start it again'""",
+                HEARTBEAT, Integer.MAX_VALUE, "id", UUID.class).size();
+    }
+
+    @Override
+    public void start() {
+        heartbeat.start();
+    }
+
+    @Override
+    public void stop() {
+        heartbeat.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return heartbeat.isRunning();
     }
 }

@@ -5,6 +5,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * The token a push uses, the caller's or else the service's {@code HF_TOKEN} (never a worker's), checked with the Hub
@@ -37,12 +38,12 @@ class HubTokens {
     String token(String given) {
         String token = StringUtils.hasText(given) ? given.strip() : properties.token();
         if (!StringUtils.hasText(token)) {
-            throw ApiProblem.badRequest("hub-token-missing", "No Hub token",
+            throw ApiProblem.badRequest(ProblemType.HUB_TOKEN_MISSING, "No Hub token",
                     "Send 'token' with a Hugging Face write token, or configure HF_TOKEN on the service");
         }
         // It goes into an HTTP header, which takes no other characters (found by the API fuzzing).
         if (!token.chars().allMatch(c -> c > ' ' && c < 127)) {
-            throw ApiProblem.badRequest("invalid-hub-token", "Invalid Hub token",
+            throw ApiProblem.badRequest(ProblemType.INVALID_HUB_TOKEN, "Invalid Hub token",
                     "'token' holds characters no Hugging Face token has: send the token as the Hub shows it (letters and digits)");
         }
         return token;
@@ -52,7 +53,7 @@ class HubTokens {
     Access writer(String repoId, String token) {
         HubClient.Whoami me = whoami(token);
         if (!repoId.contains("/") && me.name() == null) {
-            throw ApiProblem.badRequest("invalid-repo-id", "Repo owner needed", "The Hub did not name the token's user: send repoId as 'owner/name'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_REPO_ID, "Repo owner needed", "The Hub did not name the token's user: send repoId as 'owner/name'");
         }
         return new Access(repoId.contains("/") ? repoId : me.name() + "/" + repoId, token);
     }
@@ -63,10 +64,10 @@ class HubTokens {
             me = hub.whoami(token);
         } catch (HubException e) {
             throw switch (e.status()) {
-                case 401 -> new ApiProblem(HttpStatus.UNAUTHORIZED, "hub-unauthorized", "Hub token rejected",
+                case 401 -> new ApiProblem(HttpStatus.UNAUTHORIZED, ProblemType.HUB_UNAUTHORIZED, "Hub token rejected",
                         "The Hugging Face Hub did not accept the token (" + e.getMessage() + ")");
                 case 403 -> forbidden(e.getMessage());
-                default -> new ApiProblem(HttpStatus.BAD_GATEWAY, "hub-unavailable", "Hub unavailable",
+                default -> new ApiProblem(HttpStatus.BAD_GATEWAY, ProblemType.HUB_UNAVAILABLE, "Hub unavailable",
                         "Could not check the token with the Hugging Face Hub at " + properties.endpoint() + ": " + e.getMessage());
             };
         }
@@ -77,6 +78,6 @@ class HubTokens {
     }
 
     private static ApiProblem forbidden(String detail) {
-        return new ApiProblem(HttpStatus.FORBIDDEN, "hub-forbidden", "Hub token not allowed to push", detail);
+        return new ApiProblem(HttpStatus.FORBIDDEN, ProblemType.HUB_FORBIDDEN, "Hub token not allowed to push", detail);
     }
 }

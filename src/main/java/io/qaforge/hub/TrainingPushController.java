@@ -25,6 +25,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 import io.qaforge.training.Trainings;
 
 /**
@@ -72,7 +73,7 @@ class TrainingPushController {
         boolean merged = Boolean.TRUE.equals(request.merged());
         String kind = merged ? "merged" : "adapter";
         if (!run.artifacts().contains(kind)) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "no-" + kind, "No " + kind, "Run " + id + " has no " + kind + " to push"
+            throw new ApiProblem(HttpStatus.CONFLICT, merged ? ProblemType.NO_MERGED : ProblemType.NO_ADAPTER, "No " + kind, "Run " + id + " has no " + kind + " to push"
                     + (merged ? " (train with merge: true for one)" : " (yet): it is " + run.status()));
         }
         HubTokens.Access access = tokens.writer(request.repoId(), token);

@@ -84,18 +84,18 @@ class ApiSecurity {
     /** The firewall tells what it refused only in its message ("... because the parameter name ... is not allowed"). */
     private static ApiProblem refusal(String reason) {
         if (reason.contains("parameter")) {
-            return ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "A parameter name or value holds characters "
+            return ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter", "A parameter name or value holds characters "
                     + "this API does not accept (control characters or characters Unicode does not assign): send plain names");
         }
         if (reason.contains("header")) {
-            return ApiProblem.badRequest("invalid-header", "Invalid header", "A header name or value holds characters this API "
+            return ApiProblem.badRequest(ProblemType.INVALID_HEADER, "Invalid header", "A header name or value holds characters this API "
                     + "does not accept (control characters or characters Unicode does not assign)");
         }
         if (reason.contains("HTTP method")) {
-            return ApiProblem.badRequest("invalid-method", "Invalid method", "The HTTP method is not one this API answers "
+            return ApiProblem.badRequest(ProblemType.INVALID_METHOD, "Invalid method", "The HTTP method is not one this API answers "
                     + "(GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)");
         }
-        return ApiProblem.badRequest("invalid-path", "Invalid path",
+        return ApiProblem.badRequest(ProblemType.INVALID_PATH, "Invalid path",
                 "The request path contains characters or segments this API does not accept (';', encoded '/' or '\\', "
                         + "'..', '//', control characters): send the plain path");
     }
@@ -104,7 +104,7 @@ class ApiSecurity {
             throws IOException {
         String which = request.getServletPath().startsWith("/api/worker/") ? "worker" : "API";
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-        problems.write(response, new ApiProblem(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+        problems.write(response, new ApiProblem(HttpStatus.UNAUTHORIZED, ProblemType.UNAUTHORIZED, "Unauthorized",
                 "Send 'Authorization: Bearer <token>' with the " + which + " token"));
     }
 

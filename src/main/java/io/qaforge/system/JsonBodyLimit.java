@@ -55,7 +55,7 @@ class JsonBodyLimit extends OncePerRequestFilter {
     }
 
     static ApiProblem problem(long limit) {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "request-too-large", "Request body too large",
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemType.REQUEST_TOO_LARGE, "Request body too large",
                 "JSON request bodies are limited to " + limit + " bytes (qaforge.http.max-json-body, or max-worker-json-body for the worker API)");
     }
 

@@ -36,7 +36,7 @@ class PagingLimits implements WebMvcConfigurer, HandlerInterceptor {
             long page = whole(request, "page", 0);
             long size = whole(request, "size", 1);
             if (page * size > Integer.MAX_VALUE) {
-                throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+                throw ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter",
                         "page × size (the first row's offset) must stay below " + Integer.MAX_VALUE);
             }
             // Spring Data decodes each sort once more: a stray '%' would fail there with a 500 (found by the API fuzzing).
@@ -47,7 +47,7 @@ class PagingLimits implements WebMvcConfigurer, HandlerInterceptor {
                         throw new IllegalArgumentException(sort);
                     }
                 } catch (IllegalArgumentException e) {
-                    throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+                    throw ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter",
                             "sort must be a property name, optionally followed by ',asc' or ',desc', was '" + sort + "'");
                 }
             }
@@ -72,7 +72,7 @@ class PagingLimits implements WebMvcConfigurer, HandlerInterceptor {
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+        throw ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter",
                 name + " must be a whole number from " + min + " to " + Integer.MAX_VALUE + ", was '" + value + "'");
     }
 }

@@ -46,21 +46,21 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         if (e.getCause() != null && e.getCause().getCause() instanceof ApiProblem problem) {
             return apiProblem(problem);
         }
-        return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+        return apiProblem(ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter",
                 "Parameter '" + e.getName() + "' has an invalid value"));
     }
 
     /** An unknown {@code sort} property. */
     @ExceptionHandler(PropertyReferenceException.class)
     ResponseEntity<ProblemDetail> unknownSortProperty(PropertyReferenceException e) {
-        return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+        return apiProblem(ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter",
                 "sort: '" + e.getPropertyName() + "' is not a property of these results"));
     }
 
     /** Tomcat 11 refuses a query or form it cannot parse where Tomcat 10 skipped the bad parameter (a name missing before '='). */
     @ExceptionHandler(InvalidParameterException.class)
     ResponseEntity<ProblemDetail> unreadableParameters(InvalidParameterException e) {
-        return apiProblem(ApiProblem.badRequest("invalid-parameter", "Invalid parameter",
+        return apiProblem(ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter",
                 "The query string holds a parameter that cannot be read: a name missing before '=', or broken %-encoding"));
     }
 
@@ -69,11 +69,11 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> malformedMultipart(MultipartException e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof InvalidFileNameException) {
-                return apiProblem(ApiProblem.badRequest("invalid-file-name", "Invalid file name",
+                return apiProblem(ApiProblem.badRequest(ProblemType.INVALID_FILE_NAME, "Invalid file name",
                         "The uploaded file's name contains a NUL character"));
             }
         }
-        return apiProblem(ApiProblem.badRequest("malformed-multipart", "Malformed multipart body",
+        return apiProblem(ApiProblem.badRequest(ProblemType.MALFORMED_MULTIPART, "Malformed multipart body",
                 "The body is not valid multipart/form-data (missing or unterminated boundary); send the file as a form part named 'file'"));
     }
 
@@ -87,7 +87,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             throw e; // the firewall refused a parameter or header as it was read: its handler answers (ApiSecurity)
         }
         log.error("Unexpected error", e);
-        return apiProblem(new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+        return apiProblem(new ApiProblem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemType.INTERNAL_ERROR, "Internal error",
                 "The server failed to handle this request; it is logged. Try again, and report it if it persists."));
     }
 
@@ -99,7 +99,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                 return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(JsonBodyLimit.problem(tooLarge.limit).toProblemDetail());
             }
         }
-        return problem(status, "malformed-request-body", "Malformed request body",
+        return problem(status, ProblemType.MALFORMED_REQUEST_BODY, "Malformed request body",
                 "The request body is not valid JSON of the expected shape");
     }
 
@@ -112,22 +112,22 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                                                                           HttpStatusCode status, WebRequest request) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
             if (cause instanceof FileCountLimitExceededException count) {
-                return problem(HttpStatus.BAD_REQUEST, "too-many-parts", "Too many form parts",
+                return problem(HttpStatus.BAD_REQUEST, ProblemType.TOO_MANY_PARTS, "Too many form parts",
                         "The form has more than " + count.getLimit() + " parts; send the file and its few fields only");
             }
             if (cause.getMessage() != null && cause.getMessage().startsWith("Header section has more than")) {
-                return problem(HttpStatus.BAD_REQUEST, "part-header-too-large", "Form part header too large",
+                return problem(HttpStatus.BAD_REQUEST, ProblemType.PART_HEADER_TOO_LARGE, "Form part header too large",
                         "A part's headers (usually its file name) are longer than the server accepts: " + cause.getMessage());
             }
         }
-        return problem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large",
+        return problem(HttpStatus.CONTENT_TOO_LARGE, ProblemType.UPLOAD_TOO_LARGE, "Upload too large",
                 "The upload exceeds the configured limit" + (ex.getMaxUploadSize() > 0 ? " of " + ex.getMaxUploadSize() + " bytes" : ""));
     }
 
     @Override
     protected ResponseEntity<Object> handleMissingServletRequestPart(MissingServletRequestPartException ex, HttpHeaders headers,
                                                                      HttpStatusCode status, WebRequest request) {
-        return problem(status, "missing-file", "No file uploaded",
+        return problem(status, ProblemType.MISSING_FILE, "No file uploaded",
                 "Send the document as multipart/form-data in the part named '" + ex.getRequestPartName() + "'");
     }
 
@@ -137,12 +137,12 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         // Query parameters bound into a record: a value of the wrong type is an invalid parameter, as for @RequestParam.
         var mismatch = ex.getBindingResult().getFieldErrors().stream().filter(error -> "typeMismatch".equals(error.getCode())).findFirst();
         if (mismatch.isPresent()) {
-            return problem(status, "invalid-parameter", "Invalid parameter", "Parameter '" + mismatch.get().getField() + "' has an invalid value");
+            return problem(status, ProblemType.INVALID_PARAMETER, "Invalid parameter", "Parameter '" + mismatch.get().getField() + "' has an invalid value");
         }
         List<String> errors = ex.getBindingResult().getFieldErrors().stream()
                 .map(error -> error.getField() + ": " + error.getDefaultMessage())
                 .toList();
-        ResponseEntity<Object> response = problem(status, "invalid-request", "Invalid request", String.join("; ", errors));
+        ResponseEntity<Object> response = problem(status, ProblemType.INVALID_REQUEST, "Invalid request", String.join("; ", errors));
         ((ProblemDetail) response.getBody()).setProperty("errors", errors);
         return response;
     }
@@ -154,12 +154,12 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         if (body instanceof ProblemDetail detail && (detail.getType() == null || ABOUT_BLANK.equals(detail.getType()))) {
-            detail.setType(ApiProblem.typeUri("http-" + status.value()));
+            detail.setType(ProblemType.ofHttpStatus(status.value()));
         }
         return super.createResponseEntity(body, headers, status, request);
     }
 
-    private static ResponseEntity<Object> problem(HttpStatusCode status, String slug, String title, String detail) {
-        return ResponseEntity.status(status).body(new ApiProblem(HttpStatus.valueOf(status.value()), slug, title, detail).toProblemDetail());
+    private static ResponseEntity<Object> problem(HttpStatusCode status, ProblemType type, String title, String detail) {
+        return ResponseEntity.status(status).body(new ApiProblem(HttpStatus.valueOf(status.value()), type, title, detail).toProblemDetail());
     }
 }

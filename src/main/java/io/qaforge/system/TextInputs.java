@@ -93,6 +93,6 @@ public class TextInputs extends RequestBodyAdviceAdapter {
     }
 
     private static ApiProblem invalid(String field) {
-        return ApiProblem.badRequest("invalid-text", "Invalid text", field + ": must not contain NUL (\\u0000) characters");
+        return ApiProblem.badRequest(ProblemType.INVALID_TEXT, "Invalid text", field + ": must not contain NUL (\\u0000) characters");
     }
 }

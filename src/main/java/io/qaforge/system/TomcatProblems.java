@@ -46,7 +46,7 @@ class TomcatProblems implements WebServerFactoryCustomizer<TomcatServletWebServe
             String detail = (reason == null || reason.isBlank() ? "The server could not read the request" : reason)
                     + (status == 400 ? ": check the path for encoded '/', NUL or other control characters, and keep the "
                     + "request line and headers within the server's size limit" : "");
-            String body = "{\"type\":\"/problems/http-" + status + "\",\"title\":\"" + quote(known == null ? "Error" : known.getReasonPhrase())
+            String body = "{\"type\":\"" + ProblemType.ofHttpStatus(status) + "\",\"title\":\"" + quote(known == null ? "Error" : known.getReasonPhrase())
                     + "\",\"status\":" + status + ",\"detail\":\"" + quote(detail) + "\"}";
             try {
                 response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

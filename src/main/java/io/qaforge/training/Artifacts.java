@@ -3,11 +3,10 @@ package io.qaforge.training;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashSet;
@@ -20,16 +19,17 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 
-import org.postgresql.PGConnection;
 import org.postgresql.largeobject.LargeObject;
 import org.postgresql.largeobject.LargeObjectManager;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.LargeObjects;
+import io.qaforge.system.ProblemType;
 
 /**
  * What workers deliver, kept as PostgreSQL large objects: streamed in and out (never whole in memory), checksummed
@@ -44,12 +44,14 @@ class Artifacts {
     record Stored(String kind, String sha256, long bytes, Instant createdAt) {
     }
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
+    private final LargeObjects largeObjects;
     private final TransactionTemplate transactions;
     private final TrainingProperties properties;
 
-    Artifacts(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, TrainingProperties properties) {
+    Artifacts(JdbcClient jdbc, LargeObjects largeObjects, PlatformTransactionManager transactionManager, TrainingProperties properties) {
         this.jdbc = jdbc;
+        this.largeObjects = largeObjects;
         this.transactions = new TransactionTemplate(transactionManager);
         this.properties = properties;
     }
@@ -72,14 +74,14 @@ class Artifacts {
                 bytes = copy(body, out, limit);
             }
             checkContent(objects, oid, kind);
-            List<Long> replaced = jdbc.queryForList("SELECT content FROM training_artifact WHERE run_id = ? AND kind = ? FOR UPDATE",
-                    Long.class, runId, kind);
-            int stored = jdbc.update("""
+            List<Long> replaced = jdbc.sql("SELECT content FROM training_artifact WHERE run_id = ? AND kind = ? FOR UPDATE")
+                    .params(runId, kind).query(Long.class).list();
+            int stored = jdbc.sql("""
                     INSERT INTO training_artifact (run_id, kind, content, sha256, bytes)
                     SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM training_run WHERE id = ? AND worker_id = ? AND status = 'RUNNING')
                     ON CONFLICT (run_id, kind) DO UPDATE
-                        SET content = excluded.content, sha256 = excluded.sha256, bytes = excluded.bytes, created_at = now()""",
-                    runId, kind, oid, HexFormat.of().formatHex(sha256.digest()), bytes, runId, workerId);
+                        SET content = excluded.content, sha256 = excluded.sha256, bytes = excluded.bytes, created_at = now()""")
+                    .params(runId, kind, oid, HexFormat.of().formatHex(sha256.digest()), bytes, runId, workerId).update();
             if (stored == 0) {
                 throw leaseLost(runId);
             }
@@ -91,20 +93,24 @@ class Artifacts {
     }
 
     Optional<Stored> find(UUID runId, String kind) {
-        return jdbc.query("SELECT kind, sha256, bytes, created_at FROM training_artifact WHERE run_id = ? AND kind = ?",
-                (row, i) -> new Stored(row.getString(1), row.getString(2), row.getLong(3), row.getTimestamp(4).toInstant()),
-                runId, kind).stream().findFirst();
+        return jdbc.sql("SELECT kind, sha256, bytes, created_at FROM training_artifact WHERE run_id = ? AND kind = ?")
+                .params(runId, kind).query(Artifacts::stored).optional();
     }
 
     List<Stored> list(UUID runId) {
-        return jdbc.query("SELECT kind, sha256, bytes, created_at FROM training_artifact WHERE run_id = ? ORDER BY kind",
-                (row, i) -> new Stored(row.getString(1), row.getString(2), row.getLong(3), row.getTimestamp(4).toInstant()), runId);
+        return jdbc.sql("SELECT kind, sha256, bytes, created_at FROM training_artifact WHERE run_id = ? ORDER BY kind")
+                .param(runId).query(Artifacts::stored).list();
+    }
+
+    private static Stored stored(ResultSet row, int i) throws SQLException {
+        return new Stored(row.getString("kind"), row.getString("sha256"), row.getLong("bytes"), row.getTimestamp("created_at").toInstant());
     }
 
     /** Streams the artifact to {@code out}; false when the run has none of this kind. */
     boolean copy(UUID runId, String kind, OutputStream out) {
         return inTransaction(objects -> {
-            List<Long> oid = jdbc.queryForList("SELECT content FROM training_artifact WHERE run_id = ? AND kind = ?", Long.class, runId, kind);
+            List<Long> oid = jdbc.sql("SELECT content FROM training_artifact WHERE run_id = ? AND kind = ?").params(runId, kind)
+                    .query(Long.class).list();
             if (oid.isEmpty()) {
                 return false;
             }
@@ -117,8 +123,8 @@ class Artifacts {
     }
 
     private boolean held(UUID runId, String workerId) {
-        return jdbc.queryForObject("SELECT count(*) FROM training_run WHERE id = ? AND worker_id = ? AND status = 'RUNNING'",
-                Integer.class, runId, workerId) == 1;
+        return jdbc.sql("SELECT count(*) FROM training_run WHERE id = ? AND worker_id = ? AND status = 'RUNNING'")
+                .params(runId, workerId).query(Integer.class).single() == 1;
     }
 
     /**
@@ -149,22 +155,12 @@ class Artifacts {
     }
 
     private static ApiProblem invalidArtifact(String detail) {
-        return ApiProblem.badRequest("invalid-artifact", "Invalid artifact", detail);
-    }
-
-    private interface LargeObjectWork<T> {
-        T run(LargeObjectManager objects) throws SQLException, IOException;
+        return ApiProblem.badRequest(ProblemType.INVALID_ARTIFACT, "Invalid artifact", detail);
     }
 
     /** Large objects live in transactions; an exception rolls the transaction back, and with it any object it created. */
-    private <T> T inTransaction(LargeObjectWork<T> work) {
-        return transactions.execute(status -> jdbc.execute((Connection connection) -> {
-            try {
-                return work.run(connection.unwrap(PGConnection.class).getLargeObjectAPI());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }));
+    private <T> T inTransaction(LargeObjects.Work<T> work) {
+        return transactions.execute(status -> largeObjects.with(work));
     }
 
     private static MessageDigest sha256() {
@@ -189,12 +185,12 @@ class Artifacts {
     }
 
     private static ApiProblem tooLarge(long limit) {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "artifact-too-large", "Artifact too large",
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, ProblemType.ARTIFACT_TOO_LARGE, "Artifact too large",
                 "Artifacts are limited to " + limit + " bytes (qaforge.training.max-artifact-size)");
     }
 
     static ApiProblem leaseLost(UUID id) {
-        return new ApiProblem(HttpStatus.CONFLICT, "lease-lost", "Lease lost",
+        return new ApiProblem(HttpStatus.CONFLICT, ProblemType.LEASE_LOST, "Lease lost",
                 "Run " + id + " is not running under this worker any more (lease expired and taken over, cancelled, or finished)");
     }
 }

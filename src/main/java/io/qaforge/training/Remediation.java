@@ -15,7 +15,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -23,6 +23,7 @@ import io.qaforge.exam.Exams;
 import io.qaforge.generation.Estimate;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * A remediation round: the exam questions a trained run missed lead back to the facts they ask about (or, for jobs
@@ -67,9 +68,9 @@ class Remediation {
     private final TrainingQueue queue;
     private final Exams exams;
     private final Jobs jobs;
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
 
-    Remediation(TrainingRunRepository runs, TrainingQueue queue, Exams exams, Jobs jobs, JdbcTemplate jdbc) {
+    Remediation(TrainingRunRepository runs, TrainingQueue queue, Exams exams, Jobs jobs, JdbcClient jdbc) {
         this.runs = runs;
         this.queue = queue;
         this.exams = exams;
@@ -109,7 +110,7 @@ class Remediation {
     Plan remediate(UUID runId, BigDecimal maxCostUsd) {
         TrainingRun run = find(runId);
         // Two concurrent requests for the same run: the second waits here and then sees the first's round.
-        jdbc.queryForList("SELECT id FROM training_run WHERE id = ? FOR UPDATE", UUID.class, runId);
+        jdbc.sql("SELECT id FROM training_run WHERE id = ? FOR UPDATE").param(runId).query(UUID.class).list();
         requireNotRemediated(runId);
         Targets targets = targets(run);
         Map<UUID, Estimate> estimates = new LinkedHashMap<>();
@@ -128,7 +129,7 @@ class Remediation {
     private void requireNotRemediated(UUID runId) {
         runs.findFirstByRemediatesAndStatusNotInOrderByCreatedAt(runId, List.of(TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED))
                 .ifPresent(next -> {
-                    throw new ApiProblem(HttpStatus.CONFLICT, "already-remediated", "Already remediated",
+                    throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.ALREADY_REMEDIATED, "Already remediated",
                             "Run " + runId + " was remediated by round " + next.getRound() + " (run " + next.getId() + ", " + next.getStatus()
                                     + "); remediate that round once it has completed, or cancel it to queue another");
                 });
@@ -137,7 +138,7 @@ class Remediation {
     /** Every round of the run's lineage, from the first. */
     List<Round> rounds(UUID runId) {
         find(runId);
-        List<UUID> ids = jdbc.queryForList("""
+        List<UUID> ids = jdbc.sql("""
                 WITH RECURSIVE up AS (
                     SELECT id, remediates FROM training_run WHERE id = ?
                     UNION ALL
@@ -146,7 +147,7 @@ class Remediation {
                     SELECT id FROM up WHERE remediates IS NULL
                     UNION ALL
                     SELECT r.id FROM training_run r JOIN down ON r.remediates = down.id)
-                SELECT id FROM down""", UUID.class, runId);
+                SELECT id FROM down""").param(runId).query(UUID.class).list();
         Map<UUID, TrainingRun> lineage = new HashMap<>();
         runs.findAllById(ids).forEach(run -> lineage.put(run.getId(), run));
         return lineage.values().stream()
@@ -180,23 +181,23 @@ class Remediation {
      */
     private Targets targets(TrainingRun run) {
         if (run.getStatus() != TrainingRun.Status.SUCCEEDED) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "run-not-completed", "Run not completed",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.RUN_NOT_COMPLETED, "Run not completed",
                     "Run " + run.getId() + " is " + run.getStatus() + "; only a run that completed has answers to remediate");
         }
         if (run.isEvaluateOnly()) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "evaluate-only", "Nothing was trained",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.EVALUATE_ONLY, "Nothing was trained",
                     "Run " + run.getId() + " only evaluated the base model; remediation tops up the data of a trained run");
         }
         Map<Long, Results.Answer> after = new HashMap<>();
         queue.results(run.getId()).stream().filter(r -> r.phase().equals("after")).forEach(r -> after.put(r.questionId(), r.scored()));
         if (run.getExamId() == null || after.isEmpty()) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "no-results", "No results",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.NO_RESULTS, "No results",
                     "Run " + run.getId() + " has no answers after training to tell what it missed (its worker reported no per-question results)");
         }
         List<Exams.Question> questions = exams.questions(run.getExamId());
         List<Exams.Question> missed = questions.stream().filter(q -> after.containsKey(q.id()) && missed(after.get(q.id()))).toList();
         if (missed.isEmpty()) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "nothing-to-remediate", "Nothing to remediate",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.NOTHING_TO_REMEDIATE, "Nothing to remediate",
                     "The run missed none of the " + after.size() + " questions it answered (" + MISSED_RULE + ")");
         }
 
@@ -225,7 +226,7 @@ class Remediation {
             }
         }
         if (byJob.isEmpty()) {
-            throw ApiProblem.badRequest("nothing-remediable", "Nothing remediable",
+            throw ApiProblem.badRequest(ProblemType.NOTHING_REMEDIABLE, "Nothing remediable",
                     "None of the " + missed.size() + " missed questions names a fact or a generated pair of the run's jobs (an uploaded"
                             + " exam needs factIds of those jobs' facts), so there is nothing to generate more of");
         }
@@ -247,7 +248,7 @@ class Remediation {
         }
         BigDecimal total = total(estimates.values());
         if (estimates.values().stream().allMatch(Estimate::priced) && total.compareTo(maxCostUsd) > 0) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "over-budget", "Estimate over budget",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.OVER_BUDGET, "Estimate over budget",
                     "The top-ups are estimated at $" + total.setScale(4, RoundingMode.HALF_UP) + ", above maxCostUsd $" + maxCostUsd
                             + ": raise the budget, or leave it out to remediate without one");
         }

@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Remediation rounds: what a trained run missed becomes a top-up job and a next run on the same exam, and every round
@@ -65,7 +66,7 @@ class RemediationController {
     }
 
     private static ApiProblem invalid(String detail) {
-        return ApiProblem.badRequest("invalid-request", "Invalid request", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_REQUEST, "Invalid request", detail);
     }
 
     @Operation(summary = "Every round of the run's remediation lineage with its recall before / in context / after")

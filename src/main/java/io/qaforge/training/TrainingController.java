@@ -47,6 +47,7 @@ import io.qaforge.export.ExportOptions;
 import io.qaforge.export.HandWrittenPairs;
 import io.qaforge.generation.Jobs;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Users queue LoRA training runs on a job's (or dataset's) pairs, or evaluate base models on an exam, and follow them;
@@ -155,7 +156,7 @@ class TrainingController {
         Map<String, Object> params = TrainingParams.validate(request.params());
         Set<String> models = new LinkedHashSet<>(request.baseModels());
         if (models.size() < request.baseModels().size()) {
-            throw ApiProblem.badRequest("invalid-request", "Invalid request", "baseModels: each model once");
+            throw ApiProblem.badRequest(ProblemType.INVALID_REQUEST, "Invalid request", "baseModels: each model once");
         }
         TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true, null, 1);
         UUID comparison = UUID.randomUUID();
@@ -212,7 +213,7 @@ class TrainingController {
     TrainingView cancel(@PathVariable UUID id) {
         TrainingRun run = find(id);
         if (!queue.cancel(id)) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "training-finished", "Training already finished",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.TRAINING_FINISHED, "Training already finished",
                     "The run ended as " + run.getStatus() + "; there is nothing to cancel");
         }
         return get(id);
@@ -252,11 +253,11 @@ class TrainingController {
         } else if (queue.ready(jobIds)) {
             exam = exams.ofTestSplit(jobIds).orElse(null);
             if (exam == null && evaluateOnly) {
-                throw new ApiProblem(HttpStatus.CONFLICT, "no-exam", "No exam",
+                throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.NO_EXAM, "No exam",
                         "The jobs have no test pairs to examine the model on; name an exam (examId)");
             }
         } else if (examNow) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "job-not-finished", "Job not finished",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.JOB_NOT_FINISHED, "Job not finished",
                     "The jobs are still generating, so their test split is not final: wait for them, or name an exam (examId)");
         }
         if (evaluateOnly && retentionExamId != null) {
@@ -280,7 +281,7 @@ class TrainingController {
         List<String> overlap = exams.questions(source.examId()).stream().map(Exams.Question::question)
                 .filter(q -> trained.contains(comparable(q))).toList();
         if (!overlap.isEmpty()) {
-            throw ApiProblem.badRequest("exam-overlap", "The exam asks questions the run trains on", overlap.size()
+            throw ApiProblem.badRequest(ProblemType.EXAM_OVERLAP, "The exam asks questions the run trains on", overlap.size()
                     + " of the exam's questions are hand-written train pairs of dataset " + source.datasetId() + ", so recall would measure "
                     + "memorised rows: " + overlap.stream().limit(10).map(q -> "\"" + q + "\"").collect(Collectors.joining("; "))
                     + (overlap.size() > 10 ? " (and " + (overlap.size() - 10) + " more)" : "")
@@ -293,7 +294,8 @@ class TrainingController {
     }
 
     private void download(TrainingRun run, String kind, HttpServletResponse response) throws IOException {
-        Artifacts.Stored stored = artifacts.find(run.getId(), kind).orElseThrow(() -> new ApiProblem(HttpStatus.NOT_FOUND, "no-" + kind,
+        Artifacts.Stored stored = artifacts.find(run.getId(), kind).orElseThrow(() -> new ApiProblem(HttpStatus.NOT_FOUND,
+                kind.equals("merged") ? ProblemType.NO_MERGED : ProblemType.NO_ADAPTER,
                 "No " + kind, "Run " + run.getId() + " has no " + kind + (run.isEvaluateOnly() ? ": it only evaluated the base model"
                 : kind.equals("merged") ? ": it was not trained with merge: true" : " (yet): it is " + run.getStatus())));
         response.setContentType("application/zip");
@@ -337,6 +339,6 @@ class TrainingController {
     }
 
     private static ApiProblem invalidSource(String detail) {
-        return ApiProblem.badRequest("invalid-training-source", "What to train on is unclear", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_TRAINING_SOURCE, "What to train on is unclear", detail);
     }
 }

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import io.qaforge.export.ExportOptions;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * The hyperparameters a caller may set on a run, with their ranges and the worker's defaults: exactly the worker's
@@ -165,7 +166,7 @@ public final class TrainingParams {
             }
         });
         if (!errors.isEmpty()) {
-            throw ApiProblem.badRequest("invalid-training-params", "Invalid training parameters",
+            throw ApiProblem.badRequest(ProblemType.INVALID_TRAINING_PARAMS, "Invalid training parameters",
                     String.join("; ", errors.entrySet().stream().map(e -> "params." + e.getKey() + " " + e.getValue()).toList()));
         }
         return valid;

@@ -36,6 +36,7 @@ import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
 import io.qaforge.export.StudyExport;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * The API GPU workers poll (guarded by the worker token): claim a run, fetch its data and exam, report progress,
@@ -133,7 +134,7 @@ class WorkerController {
         Map<String, Object> progress = new HashMap<>(body);
         Object workerId = progress.remove("workerId");
         if (!(workerId instanceof String worker) || worker.isBlank()) {
-            throw ApiProblem.badRequest("invalid-request", "Invalid request", "workerId: must not be blank");
+            throw ApiProblem.badRequest(ProblemType.INVALID_REQUEST, "Invalid request", "workerId: must not be blank");
         }
         return queue.heartbeat(id, worker, progress)
                 .map(lease -> new HeartbeatAnswer(lease.cancelRequested(), lease.leaseUntil()))
@@ -149,7 +150,7 @@ class WorkerController {
         TrainingRun run = find(id);
         Exams.Summary exam = run.getExamId() == null ? null : exams.find(run.getExamId()).orElse(null);
         if (exam == null) {
-            throw new ApiProblem(HttpStatus.NOT_FOUND, "no-exam", "No exam", "Run " + id + " has no exam: its jobs have no test pairs");
+            throw new ApiProblem(HttpStatus.NOT_FOUND, ProblemType.NO_EXAM, "No exam", "Run " + id + " has no exam: its jobs have no test pairs");
         }
         return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id(), jobs.documentIds(run.getJobIds())).stream()
                 .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context(),
@@ -163,7 +164,7 @@ class WorkerController {
         TrainingRun run = find(id);
         Exams.Summary exam = run.getRetentionExamId() == null ? null : exams.find(run.getRetentionExamId()).orElse(null);
         if (exam == null) {
-            throw new ApiProblem(HttpStatus.NOT_FOUND, "no-exam", "No retention exam", "Run " + id + " only evaluates: it has no retention exam");
+            throw new ApiProblem(HttpStatus.NOT_FOUND, ProblemType.NO_EXAM, "No retention exam", "Run " + id + " only evaluates: it has no retention exam");
         }
         return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id()).stream()
                 .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), null, null, null, null)).toList());
@@ -174,7 +175,7 @@ class WorkerController {
     ResponseEntity<Artifacts.Stored> upload(@PathVariable UUID id, @PathVariable String kind, @RequestParam String workerId,
                                             HttpServletRequest request) throws IOException {
         if (!Artifacts.KINDS.contains(kind)) {
-            throw ApiProblem.badRequest("invalid-artifact-kind", "Invalid artifact kind", "kind must be one of " + Artifacts.KINDS + ", not " + kind);
+            throw ApiProblem.badRequest(ProblemType.INVALID_ARTIFACT_KIND, "Invalid artifact kind", "kind must be one of " + Artifacts.KINDS + ", not " + kind);
         }
         find(id);
         try (InputStream body = request.getInputStream()) {
@@ -253,7 +254,7 @@ class WorkerController {
                     : !seen.add(question + "/" + row.phase()) ? "a second answer to question " + question + " in phase " + row.phase()
                     : null;
             if (problem != null) {
-                throw ApiProblem.badRequest("invalid-results", "Invalid results", "results[" + i + "]: " + problem);
+                throw ApiProblem.badRequest(ProblemType.INVALID_RESULTS, "Invalid results", "results[" + i + "]: " + problem);
             }
             results.add(new TrainingQueue.Result(question, row.phase(), row.answer(), row.keyFacts(), row.exactMatch(), row.tokenF1(),
                     row.contained(), row.judge()));

@@ -97,7 +97,7 @@ class JobLoadTest {
                 open.add(stream.get());
             }
             assertThat(events.openStreams()).isEqualTo(STREAMS);
-            assertThat(events.watchedJobs()).as("one feed for all streams of the job").containsExactly(id);
+            assertThat(events.watched()).as("one feed for all streams of the job").containsExactly(id);
 
             HttpResponse<String> refused = client.send(get("/api/jobs/" + id + "/events"), HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(503);
@@ -112,7 +112,7 @@ class JobLoadTest {
                 stream.close();
             }
             await("the streams of clients that left to close, and the job's polling with them").atMost(Duration.ofSeconds(15))
-                    .until(() -> events.openStreams() == 0 && events.watchedJobs().isEmpty());
+                    .until(() -> events.openStreams() == 0 && events.watched().isEmpty());
         }
 
         HttpResponse<String> again = client.send(get("/api/jobs/" + id + "/events"), HttpResponse.BodyHandlers.ofString());

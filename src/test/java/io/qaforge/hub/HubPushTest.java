@@ -51,8 +51,6 @@ class HubPushTest {
     JsonMapper json;
     @Autowired
     HubPusher pusher;
-    @Autowired
-    HubPushRepository pushes;
     @TempDir
     Path tmp;
 
@@ -181,8 +179,8 @@ class HubPushTest {
                     VALUES (?, ?, 'alice/x', true, 'parquet', 'RUNNING', now() - interval '10 minutes')""", id, job);
         }
 
-        pushes.heartbeat(java.util.Set.of(live)); // what the instance running it does every 20 s
-        pusher.heartbeat();
+        jdbc.update("UPDATE hub_push SET heartbeat_at = now() WHERE id = ?", live); // what the instance running it does every 20 s
+        pusher.failInterrupted();
 
         JsonNode push = http.getForObject("/api/hub-pushes/{id}", JsonNode.class, stale);
         assertThat(push.get("status").asString()).isEqualTo("FAILED");

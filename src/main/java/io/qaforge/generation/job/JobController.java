@@ -30,6 +30,7 @@ import io.qaforge.generation.Estimate;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.queue.GenerationEngine;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 @RestController
 @RequestMapping("/api/jobs")
@@ -101,7 +102,7 @@ public class JobController {
     JobViews.View cancel(@PathVariable UUID id) {
         view(id);
         if (!jobs.cancel(id)) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "job-finished", "Job already finished", "Job " + id + " has already ended");
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.JOB_FINISHED, "Job already finished", "Job " + id + " has already ended");
         }
         return view(id);
     }
@@ -109,10 +110,7 @@ public class JobController {
     @Operation(summary = "Give the job's failed tasks fresh attempts", description = "also resumes a job stopped by a job-wide failure")
     @PostMapping("/{id}/retry-failed")
     RetryView retryFailed(@PathVariable UUID id) {
-        JobViews.View job = view(id);
-        if (job.status() == JobStatus.CANCELLED) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "job-cancelled", "Job cancelled", "A cancelled job cannot be resumed");
-        }
+        requireResumable(view(id));
         int reset = jobs.retryFailed(id);
         engine.wake();
         return new RetryView(reset, view(id));
@@ -121,10 +119,7 @@ public class JobController {
     @Operation(summary = "Set a new budget and resume a job that ended BUDGET_EXHAUSTED")
     @PostMapping("/{id}/resume")
     JobViews.View resume(@PathVariable UUID id, @Valid @RequestBody Budget budget) {
-        JobViews.View job = view(id);
-        if (job.status() == JobStatus.CANCELLED) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "job-cancelled", "Job cancelled", "A cancelled job cannot be resumed");
-        }
+        requireResumable(view(id));
         jobs.resume(id, budget.maxCostUsd(), budget.maxTokens());
         engine.wake();
         return view(id);
@@ -142,7 +137,7 @@ public class JobController {
                                   @PageableDefault(size = 50) Pageable pageable) {
         view(id);
         if (split != null && !List.of("train", "test").contains(split.toLowerCase(Locale.ROOT))) {
-            throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "split is 'train' or 'test'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter", "split is 'train' or 'test'");
         }
         requirePageSize(pageable);
         return views.pairs(id, new JobViews.PairQuery(split == null ? null : split.toLowerCase(Locale.ROOT), temperature,
@@ -157,7 +152,7 @@ public class JobController {
         JobViews.View job = view(id);
         requirePageSize(pageable);
         if (job.coverage() == null) {
-            throw new ApiProblem(HttpStatus.CONFLICT, "not-a-fact-job", "Not a fact job",
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.NOT_A_FACT_JOB, "Not a fact job",
                     "Job " + id + " uses the recipe strategy: it lists no facts");
         }
         return views.facts(id, chunkId, job.coverage().target(), pageable);
@@ -178,11 +173,17 @@ public class JobController {
 
     private static void requirePageSize(Pageable pageable) {
         if (pageable.getPageSize() > 1000) {
-            throw ApiProblem.badRequest("invalid-parameter", "Invalid parameter", "size is at most 1000");
+            throw ApiProblem.badRequest(ProblemType.INVALID_PARAMETER, "Invalid parameter", "size is at most 1000");
         }
     }
 
     private JobViews.View view(UUID id) {
         return views.view(id).orElseThrow(() -> ApiProblem.notFound("Job", id));
+    }
+
+    private static void requireResumable(JobViews.View job) {
+        if (job.status() == JobStatus.CANCELLED) {
+            throw new ApiProblem(HttpStatus.CONFLICT, ProblemType.JOB_CANCELLED, "Job cancelled", "A cancelled job cannot be resumed");
+        }
     }
 }

@@ -317,18 +317,20 @@ public class JobViews {
         }
         long total = db.sql("SELECT count(*) FROM qa_pair p" + where).params(params).query(Long.class).single();
         List<PairView> content = db.sql("""
-                        SELECT p.id, p.task_id, c.document_id, p.chunk_id, c.ordinal, c.page_from, c.page_to, p.ordinal, p.question,
+                        SELECT p.id, p.task_id, c.document_id, p.chunk_id, c.ordinal AS chunk_ordinal, c.page_from, c.page_to, p.ordinal, p.question,
                                p.answer, p.temperature, p.variant, p.model, p.attempt, p.split, p.rejected_reason, p.fact_ids,
                                p.direction, p.judge_verdict, p.judge_scores
                         FROM qa_pair p JOIN chunk_location c ON c.chunk_id = p.chunk_id""" + where
                         + " ORDER BY p.chunk_id, p.task_id, p.ordinal LIMIT :limit OFFSET :offset")
                 .params(params).param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
                 .query((rs, i) -> {
-                    String scores = rs.getString(20);
-                    return new PairView(rs.getLong(1), rs.getLong(2), rs.getObject(3, UUID.class), rs.getLong(4), rs.getInt(5),
-                            rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getBigDecimal(11),
-                            rs.getString(12), rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16),
-                            Ids.list(rs.getArray(17)), rs.getString(18), rs.getString(19), scores == null ? null : read(scores, SCORES));
+                    String scores = rs.getString("judge_scores");
+                    return new PairView(rs.getLong("id"), rs.getLong("task_id"), rs.getObject("document_id", UUID.class),
+                            rs.getLong("chunk_id"), rs.getInt("chunk_ordinal"), rs.getInt("page_from"), rs.getInt("page_to"),
+                            rs.getInt("ordinal"), rs.getString("question"), rs.getString("answer"), rs.getBigDecimal("temperature"),
+                            rs.getString("variant"), rs.getString("model"), rs.getInt("attempt"), rs.getString("split"),
+                            rs.getString("rejected_reason"), Ids.list(rs.getArray("fact_ids")), rs.getString("direction"),
+                            rs.getString("judge_verdict"), scores == null ? null : read(scores, SCORES));
                 })
                 .list();
         return new PageImpl<>(content, pageable, total);
@@ -344,7 +346,7 @@ public class JobViews {
         }
         long total = db.sql("SELECT count(*) FROM job_fact jf" + where).params(params).query(Long.class).single();
         List<FactView> content = db.sql("""
-                        SELECT f.id, f.chunk_id, c.ordinal, f.ordinal, f.text, x.forward, x.reverse
+                        SELECT f.id, f.chunk_id, c.ordinal AS chunk_ordinal, f.ordinal, f.text, x.forward, x.reverse
                         FROM job_fact jf
                         JOIN fact f ON f.id = jf.fact_id
                         JOIN chunk_location c ON c.chunk_id = jf.chunk_id
@@ -356,9 +358,9 @@ public class JobViews {
                               AND p.rejected_reason IS NULL AND p.judge_verdict IS DISTINCT FROM 'pending') x""" + where
                         + " ORDER BY c.document_id, c.ordinal, f.ordinal, f.id LIMIT :limit OFFSET :offset")
                 .params(params).param("limit", pageable.getPageSize()).param("offset", pageable.getOffset())
-                .query((rs, i) -> new FactView(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getInt(4), rs.getString(5),
-                        rs.getLong(6), rs.getLong(7), rs.getLong(6) + rs.getLong(7) >= target.phrasings()
-                        && rs.getLong(7) >= target.reverse()))
+                .query((rs, i) -> new FactView(rs.getLong("id"), rs.getLong("chunk_id"), rs.getInt("chunk_ordinal"),
+                        rs.getInt("ordinal"), rs.getString("text"), rs.getLong("forward"), rs.getLong("reverse"),
+                        rs.getLong("forward") + rs.getLong("reverse") >= target.phrasings() && rs.getLong("reverse") >= target.reverse()))
                 .list();
         return new PageImpl<>(content, pageable, total);
     }

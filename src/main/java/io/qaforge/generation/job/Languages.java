@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.stereotype.Component;
 
+import io.qaforge.system.ProblemType;
 import io.qaforge.document.Chunk;
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.system.ApiProblem;
@@ -47,7 +48,7 @@ public class Languages {
         if (requested == null || requested.isBlank()) {
             return null;
         }
-        return Language.ofCode(requested).map(Language::code).orElseThrow(() -> ApiProblem.badRequest("invalid-language",
+        return Language.ofCode(requested).map(Language::code).orElseThrow(() -> ApiProblem.badRequest(ProblemType.INVALID_LANGUAGE,
                 "Unknown language", "language is the ISO 639-1 code of one of "
                         + java.util.Arrays.stream(Language.values()).map(l -> l.code() + " (" + l.displayName() + ")")
                         .collect(Collectors.joining(", ")) + "; was '" + requested + "'"));

@@ -3,6 +3,7 @@ package io.qaforge.generation.job;
 import java.util.Locale;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * How a job's calls reach its provider. {@code SYNC}: one call per task as soon as the provider's limits allow.
@@ -19,7 +20,7 @@ public enum Mode {
         try {
             return valueOf(value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("invalid-mode", "Invalid mode", "mode is 'sync' or 'batch', was '" + value + "'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_MODE, "Invalid mode", "mode is 'sync' or 'batch', was '" + value + "'");
         }
     }
 

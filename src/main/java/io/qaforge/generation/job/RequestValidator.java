@@ -22,6 +22,7 @@ import io.qaforge.generation.steps.Coverage;
 import io.qaforge.generation.steps.Prompts;
 import io.qaforge.generation.steps.Splits;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Checks a job request and completes it with its defaults, without touching the database's state: what is wrong comes
@@ -56,7 +57,7 @@ public class RequestValidator {
         Strategy strategy = Strategy.parse(request.strategy());
         Mode mode = Mode.parse(request.mode());
         if (mode == Mode.BATCH && !provider.config.batch()) {
-            throw ApiProblem.badRequest("batch-unsupported", "Provider has no Batch API",
+            throw ApiProblem.badRequest(ProblemType.BATCH_UNSUPPORTED, "Provider has no Batch API",
                     "Provider '" + request.provider() + "' does not take batches (qaforge.generation.providers."
                             + request.provider() + ".batch is false); use \"mode\": \"sync\"");
         }
@@ -75,7 +76,7 @@ public class RequestValidator {
         Map<String, String> templates = new LinkedHashMap<>();
         if (strategy == Strategy.FACTS) {
             if (request.variants() != null && !request.variants().isEmpty() || request.prompts() != null && !request.prompts().isEmpty()) {
-                throw ApiProblem.badRequest("recipe-only", "Variants and prompts are for recipe jobs",
+                throw ApiProblem.badRequest(ProblemType.RECIPE_ONLY, "Variants and prompts are for recipe jobs",
                         "A fact job asks for pairs per fact and direction with its own prompts; "
                                 + "set \"strategy\": \"recipe\" to use variants and prompt templates");
             }
@@ -91,7 +92,7 @@ public class RequestValidator {
                 : (long) selected.size() * temperatures.size() * variants.size() * (judge == null ? 1 : 2);
         planned += study == null ? 0 : (long) selected.size() * study.perChunk() * (judge == null ? 1 : 2);
         if (planned > MAX_TASKS) {
-            throw ApiProblem.badRequest("too-many-tasks", "Too many tasks", "The job would make " + planned + " calls ("
+            throw ApiProblem.badRequest(ProblemType.TOO_MANY_TASKS, "Too many tasks", "The job would make " + planned + " calls ("
                     + selected.size() + " chunks × " + (strategy == Strategy.FACTS ? "a facts call and " + temperatures.size()
                     + " temperatures" : temperatures.size() + " temperatures × " + variants.size() + " variants")
                     + (judge == null ? "" : ", each pair call graded by the judge") + "); at most " + MAX_TASKS
@@ -116,7 +117,7 @@ public class RequestValidator {
             return spec.booleanValue() ? new Judge(request.provider(), request.model(), Prompts.JUDGE_TEMPLATE) : null;
         }
         if (!spec.isObject() || spec.size() > 2 || !spec.path("provider").isString() || !spec.path("model").isString()) {
-            throw ApiProblem.badRequest("invalid-judge", "Invalid judge",
+            throw ApiProblem.badRequest(ProblemType.INVALID_JUDGE, "Invalid judge",
                     "judge is true, false or {\"provider\": \"...\", \"model\": \"...\"}");
         }
         String provider = spec.get("provider").asString(), model = spec.get("model").asString();
@@ -129,12 +130,12 @@ public class RequestValidator {
             return strategy == Strategy.FACTS ? Coverage.DEFAULT : null;
         }
         if (strategy != Strategy.FACTS) {
-            throw ApiProblem.badRequest("invalid-coverage", "Coverage is for fact jobs", "A recipe job has no facts to cover");
+            throw ApiProblem.badRequest(ProblemType.INVALID_COVERAGE, "Coverage is for fact jobs", "A recipe job has no facts to cover");
         }
         int phrasings = requested.phrasings() == null ? Coverage.DEFAULT.phrasings() : requested.phrasings();
         int reverse = requested.reverse() == null ? Math.min(Coverage.DEFAULT.reverse(), phrasings) : requested.reverse();
         if (reverse > phrasings) {
-            throw ApiProblem.badRequest("invalid-coverage", "Invalid coverage",
+            throw ApiProblem.badRequest(ProblemType.INVALID_COVERAGE, "Invalid coverage",
                     "coverage.reverse (" + reverse + ") counts among the phrasings (" + phrasings + ") and cannot exceed them");
         }
         return new Coverage(phrasings, reverse);
@@ -152,7 +153,7 @@ public class RequestValidator {
 
     private void requirePrice(String provider, String model) {
         if (providers.price(provider, model) == null) {
-            throw ApiProblem.badRequest("no-price", "No price for this model",
+            throw ApiProblem.badRequest(ProblemType.NO_PRICE, "No price for this model",
                     "maxCostUsd needs a price for '" + model + "' in qaforge.generation.providers." + provider + ".prices");
         }
     }
@@ -161,7 +162,7 @@ public class RequestValidator {
         Map<String, String> overrides = request.prompts() == null ? Map.of() : request.prompts();
         overrides.forEach((variant, text) -> {
             if (text == null || !text.contains("{chunk}")) {
-                throw ApiProblem.badRequest("invalid-prompt", "Invalid prompt template",
+                throw ApiProblem.badRequest(ProblemType.INVALID_PROMPT, "Invalid prompt template",
                         "The template for variant '" + variant + "' must contain {chunk} (and may use {context} and {n})");
             }
         });
@@ -171,7 +172,7 @@ public class RequestValidator {
         for (String variant : variants) {
             String template = Prompts.template(variant, overrides);
             if (template == null) {
-                throw ApiProblem.badRequest("unknown-variant", "Unknown prompt variant", "No template for variant '" + variant
+                throw ApiProblem.badRequest(ProblemType.UNKNOWN_VARIANT, "Unknown prompt variant", "No template for variant '" + variant
                         + "': use one of " + String.join(", ", Prompts.BUILT_IN) + " or give its text in 'prompts'");
             }
             templates.put(variant, template);
@@ -186,7 +187,7 @@ public class RequestValidator {
         var distinct = new LinkedHashSet<String>();
         for (String variant : request.variants()) {
             if (variant == null || !variant.matches("[a-z0-9_-]{1,40}")) {
-                throw ApiProblem.badRequest("unknown-variant", "Invalid prompt variant",
+                throw ApiProblem.badRequest(ProblemType.UNKNOWN_VARIANT, "Invalid prompt variant",
                         "Variant names are 1-40 characters of a-z, 0-9, '_' and '-'");
             }
             distinct.add(variant);
@@ -202,10 +203,10 @@ public class RequestValidator {
         try {
             by = Splits.By.valueOf(value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("invalid-split", "Invalid splitBy", "splitBy is 'fact', 'pair' or 'chunk', was '" + value + "'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_SPLIT, "Invalid splitBy", "splitBy is 'fact', 'pair' or 'chunk', was '" + value + "'");
         }
         if (by == Splits.By.FACT && strategy != Strategy.FACTS) {
-            throw ApiProblem.badRequest("invalid-split", "Invalid splitBy", "splitBy 'fact' needs a fact job (strategy 'facts')");
+            throw ApiProblem.badRequest(ProblemType.INVALID_SPLIT, "Invalid splitBy", "splitBy 'fact' needs a fact job (strategy 'facts')");
         }
         return by;
     }
@@ -215,7 +216,7 @@ public class RequestValidator {
         documents.requireReady(request.documentIds());
         for (UUID id : new LinkedHashSet<>(request.documentIds())) {
             if (id == null || !documents.existsById(id)) {
-                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-document", "Unknown document",
+                throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.UNKNOWN_DOCUMENT, "Unknown document",
                         "No document with id " + id);
             }
             selected.addAll(chunks.findSizesByDocumentIdOrderByOrdinal(id));
@@ -224,7 +225,7 @@ public class RequestValidator {
             selected = selected.subList(0, request.chunkLimit());
         }
         if (selected.isEmpty()) {
-            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "no-chunks", "Nothing to generate from",
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.NO_CHUNKS, "Nothing to generate from",
                     "The documents have no chunks of text");
         }
         return selected;

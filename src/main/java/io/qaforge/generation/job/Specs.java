@@ -28,8 +28,8 @@ public class Specs {
 
     private JobSpec read(UUID id) {
         return db.sql("SELECT id, provider, model, context, params FROM job WHERE id = ?").param(id)
-                .query((rs, i) -> new JobSpec(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                        params(rs.getString(5))))
+                .query((rs, i) -> new JobSpec(rs.getObject("id", UUID.class), rs.getString("provider"), rs.getString("model"),
+                        rs.getString("context"), params(rs.getString("params"))))
                 .optional().orElseThrow(() -> new IllegalStateException("No job " + id));
     }
 

@@ -3,6 +3,7 @@ package io.qaforge.generation.job;
 import java.util.Locale;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * How a job turns chunks into pairs. {@code FACTS} lists each chunk's facts first and asks for pairs per fact and
@@ -20,7 +21,7 @@ public enum Strategy {
         try {
             return valueOf(value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("invalid-strategy", "Invalid strategy", "strategy is 'facts' or 'recipe', was '" + value + "'");
+            throw ApiProblem.badRequest(ProblemType.INVALID_STRATEGY, "Invalid strategy", "strategy is 'facts' or 'recipe', was '" + value + "'");
         }
     }
 }

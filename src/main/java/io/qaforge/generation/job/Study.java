@@ -7,6 +7,7 @@ import java.util.List;
 
 import tools.jackson.databind.JsonNode;
 
+import io.qaforge.system.ProblemType;
 import io.qaforge.system.ApiProblem;
 
 /**
@@ -85,6 +86,6 @@ public record Study(List<String> strategies, int perChunk) {
     }
 
     private static ApiProblem invalid(String detail) {
-        return ApiProblem.badRequest("invalid-study", "Invalid study", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_STUDY, "Invalid study", detail);
     }
 }

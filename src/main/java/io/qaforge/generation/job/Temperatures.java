@@ -9,6 +9,7 @@ import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Expands a temperature spec: an explicit list, or {count, min, max} evenly spaced (count 1 = the midpoint). Either way
@@ -123,6 +124,6 @@ public final class Temperatures {
     }
 
     private static ApiProblem invalid(String detail) {
-        return ApiProblem.badRequest("invalid-temperatures", "Invalid temperatures", detail);
+        return ApiProblem.badRequest(ProblemType.INVALID_TEMPERATURES, "Invalid temperatures", detail);
     }
 }

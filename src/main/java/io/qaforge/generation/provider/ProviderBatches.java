@@ -3,6 +3,7 @@ package io.qaforge.generation.provider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -12,6 +13,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.queue.TaskQueue;
+import io.qaforge.system.Leases;
 
 /**
  * The batches of batch-mode jobs as the database keeps them. A batch row is leased like a task (only one replica works
@@ -39,11 +41,15 @@ public class ProviderBatches {
         }
     }
 
+    private static final Leases.Table BATCHES = Leases.Table.until("provider_batch", "lease_until");
+
     private final JdbcClient db;
     private final TransactionTemplate transaction;
     private final TaskQueue queue;
+    private final Leases leases;
 
-    ProviderBatches(JdbcClient db, TransactionTemplate transaction, TaskQueue queue) {
+    ProviderBatches(JdbcClient db, TransactionTemplate transaction, TaskQueue queue, Leases leases) {
+        this.leases = leases;
         this.db = db;
         this.transaction = transaction;
         this.queue = queue;
@@ -182,15 +188,14 @@ public class ProviderBatches {
                                       FOR UPDATE SKIP LOCKED)
                         RETURNING b.id, b.job_id, b.provider_batch_id, b.input_file_id, b.created_at""")
                 .param("worker", worker).param("lease", lease.toMillis() / 1000.0).param("provider", provider)
-                .query((rs, i) -> new Leased(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
-                        rs.getTimestamp(5).toInstant()))
+                .query((rs, i) -> new Leased(rs.getLong("id"), rs.getObject("job_id", UUID.class), rs.getString("provider_batch_id"),
+                        rs.getString("input_file_id"), rs.getTimestamp("created_at").toInstant()))
                 .optional();
     }
 
     /** Keeps the lease while a long output file is read. */
     public void renew(long id, String worker, Duration lease) {
-        db.sql("UPDATE provider_batch SET lease_until = now() + make_interval(secs => ?) WHERE id = ? AND leased_by = ?")
-                .params(lease.toMillis() / 1000.0, id, worker).update();
+        leases.renew(BATCHES, List.of(id), lease, "leased_by = :worker", Map.of("worker", worker));
     }
 
     /** The batch's tasks that still wait for their answer (not yet stored, nor cancelled with their job). */

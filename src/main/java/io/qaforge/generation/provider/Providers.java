@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.JobChoices;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /** The configured providers, each client built on first use so the service starts without any key. */
 @Component
@@ -45,7 +46,7 @@ public class Providers {
             throw unusable;
         }
         if (model == null || model.isBlank() || !properties.providers().get(name).knowsModel(model)) {
-            throw ApiProblem.badRequest("unknown-model", "Unknown model",
+            throw ApiProblem.badRequest(ProblemType.UNKNOWN_MODEL, "Unknown model",
                     "Provider '" + name + "' is not configured for model '" + model + "'");
         }
         return client(name);
@@ -81,16 +82,16 @@ public class Providers {
     private ApiProblem unusable(String name) {
         GenerationProperties.Provider config = properties.providers().get(name);
         if (config == null) {
-            return ApiProblem.badRequest("unknown-provider", "Unknown provider",
+            return ApiProblem.badRequest(ProblemType.UNKNOWN_PROVIDER, "Unknown provider",
                     "No provider named '" + name + "' is configured; configured: " + String.join(", ", names()));
         }
         if (KEYED.contains(name) && blank(config.apiKey())) {
-            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "provider-not-configured", "Provider has no API key",
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.PROVIDER_NOT_CONFIGURED, "Provider has no API key",
                     "Provider '" + name + "' needs an API key: set " + (name.equals("openai")
                             ? "OPENAI_API_KEY (or spring.ai.openai.api-key)" : "RUNPOD_API_KEY"));
         }
         if (blank(baseUrl(name, config))) {
-            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "provider-not-configured", "Provider has no endpoint",
+            return new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.PROVIDER_NOT_CONFIGURED, "Provider has no endpoint",
                     "Provider '" + name + "' has no base URL" + (name.equals("runpod") ? ": set RUNPOD_ENDPOINT_ID" : ""));
         }
         return null;

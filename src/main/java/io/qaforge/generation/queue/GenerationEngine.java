@@ -21,6 +21,7 @@ import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.provider.RateLimiter;
 import io.qaforge.generation.quality.PairParser;
 import io.qaforge.system.Backoff;
+import io.qaforge.system.Leases;
 
 /**
  * Runs tasks: one claim loop per provider in each replica takes a concurrency slot, claims one task, waits for its turn
@@ -41,8 +42,8 @@ public class GenerationEngine implements SmartLifecycle {
     private final Backoff backoff;
     private final String worker;
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
-    /** Claimed tasks of this worker whose outcome is not stored yet: the heartbeat renews their leases. */
-    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    /** Renews the leases of this worker's claimed tasks whose outcome is not stored yet, a few times per lease. */
+    private final Leases.Heartbeat<Long> inFlight;
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
 
@@ -54,6 +55,8 @@ public class GenerationEngine implements SmartLifecycle {
         this.steps = steps;
         this.backoff = new Backoff(properties.backoff(), properties.maxBackoff());
         this.worker = replica.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.inFlight = Leases.heartbeat("lease-heartbeat", properties.lease().dividedBy(3),
+                held -> queue.renew(worker, held, properties.lease()));
     }
 
     @Override
@@ -62,13 +65,14 @@ public class GenerationEngine implements SmartLifecycle {
         for (String provider : providers.names()) {
             threads.add(Thread.ofVirtual().name("claim-" + provider).start(() -> claimLoop(provider)));
         }
-        threads.add(Thread.ofVirtual().name("lease-heartbeat").start(this::heartbeat));
+        inFlight.start();
         log.info("Generation worker {} claiming for providers {}", worker, providers.names());
     }
 
     @Override
     public void stop() {
         running = false;
+        inFlight.stop();
         threads.forEach(Thread::interrupt);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         for (Thread thread : List.copyOf(threads)) {
@@ -105,11 +109,11 @@ public class GenerationEngine implements SmartLifecycle {
                     var claimed = queue.claim(provider, worker, properties.lease(), client.config.batch());
                     if (claimed.isPresent()) {
                         TaskQueue.Claimed task = claimed.get();
-                        inFlight.add(task.id());
+                        inFlight.hold(task.id());
                         try {
                             client.awaitTurn(task.estTokens());
                         } catch (InterruptedException | RuntimeException e) {
-                            inFlight.remove(task.id());
+                            inFlight.drop(task.id());
                             throw e;
                         }
                         start(client, task, slot.handOver());
@@ -138,25 +142,10 @@ public class GenerationEngine implements SmartLifecycle {
             try (slot) {
                 run(client, task, slot);
             } finally {
-                inFlight.remove(task.id());
+                inFlight.drop(task.id());
                 threads.remove(Thread.currentThread());
             }
         }));
-    }
-
-    /** Renews the leases of this worker's tasks in flight, a few times per lease so one late beat loses nothing. */
-    private void heartbeat() {
-        Duration every = properties.lease().dividedBy(3);
-        while (running) {
-            try {
-                Thread.sleep(every);
-                queue.renew(worker, List.copyOf(inFlight), properties.lease());
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.warn("Renewing the leases of calls in flight failed; trying again in {}", every, e);
-            }
-        }
     }
 
     private void idle() throws InterruptedException {

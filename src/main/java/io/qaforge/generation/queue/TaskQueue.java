@@ -1,6 +1,8 @@
 package io.qaforge.generation.queue;
 
 import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -15,6 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.provider.GenerationProperties;
+import io.qaforge.system.Leases;
 
 /**
  * The durable work queue: tasks in PostgreSQL, claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so any number
@@ -31,14 +34,16 @@ public class TaskQueue {
     public record Claimed(long id, UUID jobId, long chunkId, BigDecimal temperature, String variant, int questions,
                    int estTokens, int attempt, TaskKind kind, int round, Long gradedTaskId) {
 
-        /** The task columns a claim returns, in the order {@link #read} takes them (alias {@code t}). */
-        public static final String COLUMNS = "t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, t.attempts, "
-                + "t.kind, t.round, t.graded_task_id";
+        /** The task columns a claim returns, named as the record's components (alias {@code t}). */
+        public static final String COLUMNS = "t.id, t.job_id, t.chunk_id, t.temperature, t.variant, t.questions, t.est_tokens, "
+                + "t.attempts AS attempt, t.kind, t.round, t.graded_task_id";
 
-        public static Claimed read(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
-            return new Claimed(rs.getLong(1), rs.getObject(2, UUID.class), rs.getLong(3), rs.getBigDecimal(4),
-                    rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getInt(8), TaskKind.of(rs.getString(9)), rs.getInt(10),
-                    rs.getObject(11, Long.class));
+        /** A row of {@link #COLUMNS}, read by column name; the kind through its stored value. */
+        public static Claimed read(ResultSet rs, int row) throws SQLException {
+            return new Claimed(rs.getLong("id"), rs.getObject("job_id", UUID.class), rs.getLong("chunk_id"),
+                    rs.getBigDecimal("temperature"), rs.getString("variant"), rs.getInt("questions"), rs.getInt("est_tokens"),
+                    rs.getInt("attempt"), TaskKind.of(rs.getString("kind")), rs.getInt("round"),
+                    rs.getObject("graded_task_id", Long.class));
         }
     }
 
@@ -47,11 +52,16 @@ public class TaskQueue {
         static final Spend NONE = new Spend(0, 0, 0, GenerationProperties.Cost.ZERO);
     }
 
+    private static final Leases.Table TASKS = Leases.Table.until("task", "lease_until");
+
     private final JdbcClient db;
     private final TransactionTemplate transaction;
     private final ApplicationEventPublisher events;
 
-    TaskQueue(JdbcClient db, TransactionTemplate transaction, ApplicationEventPublisher events) {
+    private final Leases leases;
+
+    TaskQueue(JdbcClient db, TransactionTemplate transaction, ApplicationEventPublisher events, Leases leases) {
+        this.leases = leases;
         this.db = db;
         this.transaction = transaction;
         this.events = events;
@@ -259,14 +269,7 @@ public class TaskQueue {
 
     /** A sign of life for this worker's calls in flight: their leases run from now again. */
     void renew(String worker, Collection<Long> taskIds, Duration lease) {
-        if (taskIds.isEmpty()) {
-            return;
-        }
-        db.sql("""
-                        UPDATE task SET lease_until = now() + make_interval(secs => :lease)
-                        WHERE id = ANY(:ids) AND leased_by = :worker AND status = 'RUNNING'""")
-                .param("lease", lease.toMillis() / 1000.0).param("ids", taskIds.toArray(Long[]::new)).param("worker", worker)
-                .update();
+        leases.renew(TASKS, taskIds, lease, "leased_by = :worker AND status = 'RUNNING'", Map.of("worker", worker));
     }
 
     /**

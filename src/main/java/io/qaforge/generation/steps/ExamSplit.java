@@ -125,8 +125,9 @@ public class ExamSplit {
                         SELECT id, split, fact_ids, direction, dedupe_key, question FROM qa_pair
                         WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'
                         ORDER BY id""",
-                (rs, i) -> new Candidate(rs.getLong(1), rs.getString(2), Objects.requireNonNullElse(Ids.list(rs.getArray(3)), List.of()),
-                        rs.getString(4), rs.getLong(5), NearDuplicates.shingles(rs.getString(6))), jobId, chunkId);
+                (rs, i) -> new Candidate(rs.getLong("id"), rs.getString("split"),
+                        Objects.requireNonNullElse(Ids.list(rs.getArray("fact_ids")), List.of()), rs.getString("direction"),
+                        rs.getLong("dedupe_key"), NearDuplicates.shingles(rs.getString("question"))), jobId, chunkId);
     }
 
     /** The test questions of the chunk in the jobs this one tops up (its parent, theirs, ...): the exam it must not leak. */
@@ -135,7 +136,7 @@ public class ExamSplit {
                         SELECT question FROM qa_pair
                         WHERE job_id IN (SELECT id FROM lineage WHERE id <> ?) AND chunk_id = ? AND split = 'test'
                           AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'""",
-                (rs, i) -> NearDuplicates.shingles(rs.getString(1)), jobId, jobId, chunkId);
+                (rs, i) -> NearDuplicates.shingles(rs.getString("question")), jobId, jobId, chunkId);
     }
 
     /** The seeded order of a pair among its fact's phrasings: SHA-256, so it does not depend on the JVM. */

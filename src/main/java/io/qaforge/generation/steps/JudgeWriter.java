@@ -38,7 +38,7 @@ public class JudgeWriter {
         return jdbc.query("""
                         SELECT id, question, answer FROM qa_pair
                         WHERE task_id = ? AND judge_verdict = 'pending' AND rejected_reason IS NULL ORDER BY ordinal""",
-                (rs, i) -> new Graded(rs.getLong(1), rs.getString(2), rs.getString(3)), gradedTaskId);
+                (rs, i) -> new Graded(rs.getLong("id"), rs.getString("question"), rs.getString("answer")), gradedTaskId);
     }
 
     void write(TaskQueue.Claimed task, List<Graded> graded, Map<Integer, Verdicts.Verdict> verdicts) {

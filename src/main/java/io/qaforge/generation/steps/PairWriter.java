@@ -174,7 +174,7 @@ public class PairWriter {
         return new ArrayList<>(jdbc.query("""
                         SELECT dedupe_key, question, fact_ids FROM qa_pair
                         WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL""",
-                (rs, i) -> new Kept(rs.getLong(1), NearDuplicates.shingles(rs.getString(2)),
-                        Objects.requireNonNullElse(Ids.list(rs.getArray(3)), List.of())), task.jobId(), task.chunkId()));
+                (rs, i) -> new Kept(rs.getLong("dedupe_key"), NearDuplicates.shingles(rs.getString("question")),
+                        Objects.requireNonNullElse(Ids.list(rs.getArray("fact_ids")), List.of())), task.jobId(), task.chunkId()));
     }
 }

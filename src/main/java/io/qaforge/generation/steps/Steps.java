@@ -176,7 +176,7 @@ public class Steps implements Work {
                         SELECT f.id, f.text FROM job_fact jf JOIN fact f ON f.id = jf.fact_id
                         WHERE jf.job_id = ? AND jf.chunk_id = ? ORDER BY f.ordinal, f.id""")
                 .params(task.jobId(), task.chunkId())
-                .query((rs, i) -> new ListedFact(rs.getLong(1), rs.getString(2))).list();
+                .query((rs, i) -> new ListedFact(rs.getLong("id"), rs.getString("text"))).list();
     }
 
     /**

@@ -98,7 +98,7 @@ public class TopUps {
         Coverage target = spec.params().coverage();
         Map<Long, Coverage.Missing> missing = new LinkedHashMap<>();
         db.sql("""
-                        SELECT jf.fact_id, count(p.id), count(p.id) FILTER (WHERE p.direction = 'reverse')
+                        SELECT jf.fact_id, count(p.id) AS pairs, count(p.id) FILTER (WHERE p.direction = 'reverse') AS reverse
                         FROM job_fact jf
                         JOIN fact f ON f.id = jf.fact_id
                         LEFT JOIN qa_pair p ON p.job_id = jf.job_id AND p.chunk_id = jf.chunk_id AND jf.fact_id = ANY(p.fact_ids)
@@ -107,7 +107,7 @@ public class TopUps {
                         GROUP BY jf.fact_id, f.ordinal
                         ORDER BY f.ordinal, jf.fact_id""")
                 .params(jobId, chunkId)
-                .query((rs, i) -> missing.put(rs.getLong(1), target.missing(rs.getLong(2), rs.getLong(3))))
+                .query((rs, i) -> missing.put(rs.getLong("fact_id"), target.missing(rs.getLong("pairs"), rs.getLong("reverse"))))
                 .list();
         return missing;
     }
