@@ -30,7 +30,20 @@ final class DatasetCard {
     }
 
     static String render(Facts facts) {
-        StringBuilder card = new StringBuilder("---\n");
+        StringBuilder card = new StringBuilder();
+        header(card, facts);
+        introduction(card, facts);
+        splits(card, facts);
+        sources(card, facts);
+        grounding(card, facts.grounding());
+        diversity(card, facts.diversity());
+        generation(card, facts);
+        return card.toString();
+    }
+
+    /** The YAML header the Hub reads: licence, tags, size, and the configs with their files. */
+    private static void header(StringBuilder card, Facts facts) {
+        card.append("---\n");
         card.append("license: ").append(facts.license()).append('\n');
         card.append("task_categories:\n- question-answering\n- text-generation\n");
         card.append("tags:\n- synthetic\n- qaforge\n");
@@ -47,6 +60,10 @@ final class DatasetCard {
             card.append("    path: \"data/").append(DOCUMENTS).append("-*.").append(facts.format()).append("\"\n");
         }
         card.append("---\n\n");
+    }
+
+    /** What a row is and how to load it, the study passages' config included. */
+    private static void introduction(StringBuilder card, Facts facts) {
         card.append("# ").append(facts.repoId().substring(facts.repoId().indexOf('/') + 1)).append("\n\n");
         card.append("Synthetic question/answer pairs generated with qaforge from the documents below, to teach ")
                 .append("a language model their content. Each row is a chat conversation in the `messages` column (")
@@ -63,6 +80,9 @@ final class DatasetCard {
                     .append("wording.\n\n```python\ndocs = load_dataset(\"").append(facts.repoId()).append("\", \"")
                     .append(DOCUMENTS).append("\")\n```\n\n");
         }
+    }
+
+    private static void splits(StringBuilder card, Facts facts) {
         card.append("## Splits\n\n| split | rows | question/answer pairs |\n|---|---:|---:|\n");
         facts.rows().forEach((split, rows) -> card.append("| ").append(split).append(" | ").append(rows).append(" | ")
                 .append(facts.pairs().getOrDefault(split, 0L)).append(" |\n"));
@@ -77,11 +97,17 @@ final class DatasetCard {
                 ? "\nThe test split holds out phrasings of each fact (in each direction it was asked in): it asks about the "
                 + "facts train teaches, in other words. No train question is a near-copy of a test question.\n\n"
                 : "\nTrain and test pairs come from the same passages but never share a pair.\n\n");
+    }
+
+    private static void sources(StringBuilder card, Facts facts) {
         card.append("## Source documents\n\n| document | pages | sha256 |\n|---|---:|---|\n");
         for (Document document : facts.documents()) {
             card.append("| ").append(cell(document.name())).append(" | ").append(document.pages()).append(" | `")
                     .append(document.sha256()).append("` |\n");
         }
+    }
+
+    private static void grounding(StringBuilder card, Jobs.Grounding grounding) {
         if (grounding != null) {
             card.append("\n## Facts and grounding\n\n");
             if (grounding.facts() > 0) {
@@ -100,7 +126,9 @@ final class DatasetCard {
                 card.append("- train pairs removed as near-copies of a test question: ").append(grounding.leaksRemoved()).append('\n');
             }
         }
-        Diversity.Figures diversity = facts.diversity();
+    }
+
+    private static void diversity(StringBuilder card, Diversity.Figures diversity) {
         if (diversity != null && (diversity.pairs() != null || diversity.passages() != null)) {
             card.append("\n## Diversity\n\nHow varied the text is: distinct words and word pairs over all of them (1 when "
                     + "nothing repeats), and the compression ratio (UTF-8 size over DEFLATE size: repetitive text compresses "
@@ -110,6 +138,9 @@ final class DatasetCard {
             diversityRow(card, "question/answer pairs", diversity.pairs());
             diversityRow(card, "study passages", diversity.passages());
         }
+    }
+
+    private static void generation(StringBuilder card, Facts facts) {
         card.append("\n## Generation\n\n");
         card.append("- model: ").append(String.join(", ", facts.models())).append('\n');
         card.append("- temperatures: ").append(String.join(", ", facts.temperatures())).append('\n');
@@ -124,7 +155,6 @@ final class DatasetCard {
         for (String prompt : facts.prompts()) {
             card.append("\n### Generation prompt\n\n````text\n").append(prompt.strip()).append("\n````\n");
         }
-        return card.toString();
     }
 
     private static void diversityRow(StringBuilder card, String text, Diversity.Figure figure) {
