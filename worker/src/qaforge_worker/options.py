@@ -20,6 +20,8 @@ import os
 import typing
 from dataclasses import dataclass, field, fields
 
+from .mixing import ORDERS
+
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +63,10 @@ class TrainOptions:
     logging_steps: int = option(1, "log loss every N steps", sft="logging_steps")
     save_steps: float | None = option(None, "checkpoint every N steps (a value below 1 is a fraction of the run); "
                                             "default: every 10 %% of the run")
+    study_order: str = option("interleaved", "how study passages (text rows) meet the pairs: 'interleaved' in one "
+                                             "shuffled stream, or 'cpt-then-sft' (all text epochs, then the pairs')")
+    study_ratio: float | None = option(None, "interleaved: text rows per chat row in each epoch (0.01 to 100); "
+                                             "default: every text row once")
 
     probe: bool = option(False, "constant LR, evaluate often, report where eval loss turns up")
     probe_epochs: float = option(5.0, "epochs to run in probe mode")
@@ -78,6 +84,10 @@ class TrainOptions:
         if not 0 <= self.warmup_ratio < 1:
             raise ValueError(f"warmup_ratio (warmupRatio) must be a share of the run from 0 up to, but not "
                              f"including, 1: {self.warmup_ratio!r}")
+        if self.study_order not in ORDERS:
+            raise ValueError(f"study_order (studyOrder) must be one of {', '.join(ORDERS)}: {self.study_order!r}")
+        if self.study_ratio is not None and not 0.01 <= self.study_ratio <= 100:
+            raise ValueError(f"study_ratio (studyRatio) must be from 0.01 to 100: {self.study_ratio!r}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -20,6 +20,7 @@ from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_que
 from .evaluate import describe, evaluate, generation_config
 from .judge import Judge
 from .masking import CHAT_TEMPLATE_KWARGS, choose_strategy, pretokenize
+from .mixing import prepare as prepare_mix
 from .options import LocalOptions, TrainOptions, sft_arguments
 from .progress import ProgressCallback, Reporter, StdoutReporter
 from .report import (assemble, loss_history, probe_result, result_rows, retention_summary, training_summary, write_json,
@@ -188,7 +189,11 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
     training, train_log, eval_log, probe, adapter_uri = None, [], [], None, None
 
     if not local.evaluate_only:
-        if strategy == "prefix-diff":  # we mask ourselves; SFTTrainer builds labels from `assistant_masks`
+        mix = prepare_mix(data.train, data.test, tokenizer, strategy, options)
+        if mix:  # study passages beside the pairs: every row tokenized by mixing.py, masks and order included
+            train_ds = Dataset.from_list(mix.train)
+            eval_ds = Dataset.from_list(mix.test) if mix.test else None
+        elif strategy == "prefix-diff":  # we mask ourselves; SFTTrainer builds labels from `assistant_masks`
             train_ds = Dataset.from_list(pretokenize(data.train, tokenizer))
             eval_ds = Dataset.from_list(pretokenize(data.test, tokenizer)) if data.test else None
         else:  # TRL renders the template: with the arguments evaluation prompts with
@@ -197,9 +202,13 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
             eval_ds = Dataset.from_list(rows(data.test)) if data.test else None
         has_eval = eval_ds is not None and options.eval_loss
         checkpoints = state / "checkpoints"
+        args = sft_config(dataclasses.replace(options, epochs=mix.epochs) if mix else options, checkpoints, bf16,
+                          has_eval, assistant_only_loss=strategy != "prefix-diff" and not mix)
+        if mix and mix.in_order:
+            args.train_sampling_strategy = "sequential"  # the stream is laid out already: the text first
         trainer = SFTTrainer(
             model=model,
-            args=sft_config(options, checkpoints, bf16, has_eval, assistant_only_loss=strategy != "prefix-diff"),
+            args=args,
             train_dataset=train_ds,
             eval_dataset=eval_ds if has_eval else None,
             processing_class=tokenizer,
@@ -228,6 +237,7 @@ def run_training(options: TrainOptions, local: LocalOptions, reporter: Reporter 
         train_log, eval_log = loss_history(trainer.state.log_history)
         training = training_summary(trainer, result, train_log, eval_log, seconds, assistantMasking=strategy,
                                     trainRows=len(data.train), testRows=len(data.test),
+                                    **({"study": mix.summary} if mix else {}),
                                     resumedFromStep=int(Path(resume).name.split("-")[-1]) if resume else None)
         probe = probe_result(eval_log) if options.probe else None
         adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_to_hub) if local.push_to_hub \
