@@ -12,7 +12,8 @@ the CPU and wall minutes of the run (model conversion, cached after the first ru
 compares, on the same document and exam, pairs only with pairs plus study passages at the same number of generated
 tokens (bench/study.py): interleaved, and continued pretraining first then SFT. Passages are written one per chunk
 and strategy through the OpenAI-compatible provider (key from OPENAI_API_KEY), by default SmolLM2 served on CPU by
-llama-cpp-python, and kept in <output>/passages.jsonl for the next run. Prints recall (key facts) before, in context
+llama-cpp-python, and kept in <output>/passages.jsonl for the next run; `--passages FILE` reads them from a file
+instead (bench/fixtures/tidal-mill/study.jsonl: seven grounded ones written by hand, as a good provider writes them). Prints recall (key facts) before, in context
 and after, per direction, and the retention exam (general knowledge, closed book) before and after, with its drop.
 The base model's scores are computed once and shared by the arms.
 """
@@ -49,7 +50,10 @@ def main() -> int:
     parser.add_argument("--study-share", type=float, default=0.5,
                         help="share of the generated-token budget the passages may take (default 0.5)")
     parser.add_argument("--retention", type=int, default=40, help="retention exam questions (default 40)")
-    parser.add_argument("--orders", default="interleaved,cpt-then-sft", help="study orders compared")
+    parser.add_argument("--arms", default="pairs,interleaved,cpt-then-sft",
+                        help="what is compared: 'pairs' (pairs only) and the study orders")
+    parser.add_argument("--passages", help="read the passages from this JSONL file instead of writing them, e.g. "
+                                           "bench/fixtures/tidal-mill/study.jsonl (written by hand, grounded)")
     args = parser.parse_args()
 
     smollm2_dir()  # convert once before timing
@@ -93,7 +97,9 @@ def compare_study(args, options) -> int:
     out.mkdir(parents=True, exist_ok=True)
     model = Path(args.base_model) if args.base_model else smollm2_dir()
     tokenizer = AutoTokenizer.from_pretrained(model)
-    saved = out / "passages.jsonl"
+    saved = Path(args.passages) if args.passages else out / "passages.jsonl"
+    if args.passages and not saved.exists():
+        sys.exit(f"real-recall: no passages file {saved}")
     if saved.exists():
         passages = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines() if line.strip()]
     else:
@@ -108,8 +114,8 @@ def compare_study(args, options) -> int:
     kept, chosen, budget = same_budget(pairs, passages, tokenizer, args.study_share)
     retention = read_question_file(RETENTION)[: args.retention]
     state = out / "state"  # the base model's scores, shared: only "after" differs between arms
-    arms = [("pairs only", pairs, [], "interleaved")] + \
-           [(f"pairs + study, {order}", kept, chosen, order) for order in args.orders.split(",")]
+    arms = [("pairs only", pairs, [], "interleaved") if arm == "pairs" else (f"pairs + study, {arm}", kept, chosen, arm)
+            for arm in args.arms.split(",")]
     figures = []
     for name, arm_pairs, arm_passages, order in arms:
         slug = name.replace(" + ", "-").replace(", ", "-").replace(" ", "-")
