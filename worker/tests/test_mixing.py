@@ -10,7 +10,7 @@ from transformers import AutoTokenizer
 import conftest
 from conftest import PAIRS, SYSTEM, chat
 from qaforge_worker.data import iter_pairs, read_jsonl_lines, system_prompt
-from qaforge_worker.mixing import tokenize, training_stream
+from qaforge_worker.mixing import prepare, tokenize, training_stream
 from qaforge_worker.options import LocalOptions, TrainOptions, apply_params
 from qaforge_worker.progress import StdoutReporter
 from qaforge_worker.train import run_training
@@ -73,6 +73,10 @@ def test_study_params_are_ranged():
     for bad in ({"studyOrder": "sft-then-cpt"}, {"studyRatio": 0}, {"studyRatio": 101}):
         with pytest.raises(ValueError, match="study"):
             apply_params(TrainOptions(), bad)
+    probing = TrainOptions(probe=True, study_order="cpt-then-sft")  # probe epochs are of one shuffled dataset
+    with pytest.raises(ValueError, match="probe mode"):
+        prepare(mixed_rows(), [], None, "template", probing)
+    assert prepare([chat(p) for p in PAIRS], [], None, "template", probing) is None  # no passages: nothing to mix
 
 
 @pytest.fixture(scope="module")

@@ -87,7 +87,7 @@ def training_stream(chat: list[dict], text: list[dict], order: str, ratio: float
     CPT-then-SFT: every text pass, then every chat pass, to be read in order once."""
     rng = random.Random(seed)
     if order == "interleaved":
-        if ratio is not None and text:
+        if ratio is not None and text and chat:
             wanted = round(ratio * len(chat))
             pool = _passes(text, math.ceil(wanted / len(text)), rng)
             text = pool[:wanted]
@@ -122,9 +122,9 @@ class Mix:
 
 
 def prepare(train: list[dict], test: list[dict], tokenizer, strategy: str, options) -> Mix | None:
-    """The mix for a run whose train split has text rows; None when it has none (chat rows only: TRL as always)."""
+    """The mix for a run whose data has text rows; None when it has none (chat rows only: TRL as always)."""
     chat, text = split(train)
-    if not text:
+    if not any(map(is_text, train + test)):
         return None
     if options.probe and options.study_order == "cpt-then-sft":
         raise ValueError("probe mode measures epochs of one shuffled dataset: use studyOrder interleaved with it")
