@@ -36,7 +36,7 @@ def test_text_rows_are_read_beside_chat_rows_and_never_become_exam_questions():
 
 
 @pytest.mark.parametrize("model", ["tiny_model", "tiny_model_plain_template"])
-def test_text_rows_train_every_token_and_chat_rows_only_the_answers(model, request):
+def test_text_rows_train_every_token_and_chat_rows_only_the_answers(model, request, tmp_path):
     """Both the TRL-template path and the prefix-diff fallback, through TRL's own label building."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -47,7 +47,7 @@ def test_text_rows_train_every_token_and_chat_rows_only_the_answers(model, reque
     tok = AutoTokenizer.from_pretrained(path)
     items = tokenize([chat(PAIRS[0]), PASSAGES[0]], tok, choose_strategy(tok))
     trainer = SFTTrainer(model=str(path), processing_class=tok, train_dataset=Dataset.from_list(items),
-                         args=SFTConfig(output_dir="/tmp/unused", use_cpu=True, report_to="none", max_length=512))
+                         args=SFTConfig(output_dir=str(tmp_path), use_cpu=True, report_to="none", max_length=512))
     chat_labels, text_labels = trainer.train_dataset["labels"]
     trained = tok.decode([t for t in chat_labels if t != -100])
     assert trained.startswith(PAIRS[0][1]) and PAIRS[0][0] not in trained
