@@ -63,8 +63,9 @@ class TrainOptions:
     logging_steps: int = option(1, "log loss every N steps", sft="logging_steps")
     save_steps: float | None = option(None, "checkpoint every N steps (a value below 1 is a fraction of the run); "
                                             "default: every 10 %% of the run")
-    study_order: str = option("interleaved", "how study passages (text rows) meet the pairs: 'interleaved' in one "
-                                             "shuffled stream, or 'cpt-then-sft' (all text epochs, then the pairs')")
+    study_order: str = option("cpt-then-sft", "how study passages (text rows) meet the pairs: 'cpt-then-sft' (all "
+                                              "text epochs, then the pairs'; won bench/real-recall.py --study), or "
+                                              "'interleaved' in one shuffled stream")
     study_ratio: float | None = option(None, "interleaved: text rows per chat row in each epoch (0.01 to 100); "
                                              "default: every text row once")
 
