@@ -55,19 +55,22 @@ def job(dest: Path, facts: int | None = None) -> Path:
     return dest
 
 
-def run(output: Path, options, facts: int | None = None) -> dict:
-    """Train on the fixture job (or its first `facts` facts) and score its exam. Returns the run's recall,
-    metrics and report, with CPU and wall minutes."""
+def run(output: Path, options, facts: int | None = None, data: Path | None = None, base_model: Path | None = None,
+        **training) -> dict:
+    """Train on the fixture job (or its first `facts` facts, or the job directory `data`) and score its exam.
+    `training` goes to run_training (retention questions, a state directory). Returns the run's recall, metrics
+    and report, with CPU and wall minutes."""
     import io
 
     from qaforge_worker.options import LocalOptions
     from qaforge_worker.progress import StdoutReporter
     from qaforge_worker.train import run_training
 
-    model = smollm2_dir()
-    data = job(Path(output) / "job", facts)
+    model = base_model or smollm2_dir()
+    data = data or job(Path(output) / "job", facts)
     local = LocalOptions(dataset=str(data), eval_questions=str(data / "exam.jsonl"))
     cpu, wall = time.process_time(), time.monotonic()
-    result = run_training(options.for_run(model, Path(output) / "run"), local, StdoutReporter(stream=io.StringIO()))
+    result = run_training(options.for_run(model, Path(output) / "run"), local, StdoutReporter(stream=io.StringIO()),
+                          **training)
     return {"recall": result.recall, "metrics": result.metrics, "report": result.report,
             "cpuMinutes": round((time.process_time() - cpu) / 60, 2), "wallMinutes": round((time.monotonic() - wall) / 60, 2)}

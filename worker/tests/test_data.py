@@ -26,7 +26,8 @@ def test_rows_with_several_pairs_and_a_system_message_yield_every_pair(tmp_path)
     ("{not json", "t.jsonl:2: invalid JSON"),
     (json.dumps({"messages": [{"role": "user", "content": "Q"}]}), "no assistant message"),
     (json.dumps({"messages": [{"role": "robot", "content": "Q"}]}), "role"),
-    (json.dumps({"text": "x"}), "messages"),
+    (json.dumps({"prompt": "x"}), "messages"),
+    (json.dumps({"text": ""}), "non-empty 'text'"),  # a study passage's text row (test_mixing.py) needs text
 ])
 def test_bad_rows_are_rejected_with_their_line_number(tmp_path, line, message):
     ok = json.dumps({"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]})

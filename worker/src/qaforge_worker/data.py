@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .mixing import is_text, text_row
+
 log = logging.getLogger(__name__)
 
 ROLES = {"system", "user", "assistant"}
@@ -36,7 +38,10 @@ class ChatDataset:
 
 
 def normalise_row(row: dict, where: str) -> dict:
-    """Validate one row; accept `{"messages": [...]}` or a bare `{"question", "answer"}` pair."""
+    """Validate one row; accept `{"messages": [...]}`, a bare `{"question", "answer"}` pair or a study passage's
+    text row `{"text", "strategy", "chunkId"}` (mixing.py)."""
+    if isinstance(row, dict) and "messages" not in row and "text" in row:
+        return text_row(row, where)
     if "messages" not in row and "question" in row and "answer" in row:
         row = {"messages": [{"role": "user", "content": str(row["question"])},
                             {"role": "assistant", "content": str(row["answer"])}]}
@@ -147,6 +152,8 @@ def load_from_urls(urls: dict[str, str], workdir: Path, http) -> ChatDataset:
 def iter_pairs(rows: Iterable[dict]) -> Iterator[QAPair]:
     """Every user turn directly followed by an assistant turn, with the row's leading system message if any."""
     for row in rows:
+        if is_text(row):
+            continue
         messages = row["messages"]
         system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
         for a, b in zip(messages, messages[1:]):
@@ -191,5 +198,6 @@ def read_question_file(path: str | os.PathLike) -> list[QAPair]:
 def system_prompt(rows: list[dict]) -> str | None:
     """The system message every training row starts with, if they share one: exam questions are asked with it,
     so closed-book answers are prompted the way the adapter was trained."""
-    firsts = {r["messages"][0]["content"] if r["messages"][0]["role"] == "system" else None for r in rows}
+    firsts = {r["messages"][0]["content"] if r["messages"][0]["role"] == "system" else None
+              for r in rows if not is_text(r)}
     return firsts.pop() if len(firsts) == 1 else None

@@ -19,7 +19,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 
 def _help(text: str, default=None, env: str | None = None):
@@ -45,6 +45,11 @@ class WorkerOptions:
     eval_batch_size: int = _help("questions generated per batch", 8)
     judge: bool = _help("grade answers with the worker's configured LLM judge too (when one is configured)", True)
     merge: bool = _help("also save (and in serve mode upload) the base model with the adapter merged in", False)
+    study_order: Literal["cpt-then-sft", "interleaved"] = _help(
+        "how study passages (text rows) meet the pairs: 'cpt-then-sft' (all text epochs, then the pairs'; won "
+        "bench/real-recall.py --study), or 'interleaved' in one shuffled stream", "cpt-then-sft")
+    study_ratio: float | None = _help("interleaved: text rows per chat row in each epoch (0.01 to 100); default: "
+                                      "every text row once")
 
 
 @dataclass
@@ -176,6 +181,8 @@ PARAMS: dict[str, Param] = {
     "evalBatchSize": Param("worker", "eval_batch_size", 8, integer(1, 1024)),
     "judge": Param("worker", "judge", True, BOOL),
     "merge": Param("worker", "merge", False, BOOL),
+    "studyOrder": Param("worker", "study_order", "cpt-then-sft", choice("interleaved", "cpt-then-sft")),
+    "studyRatio": Param("worker", "study_ratio", None, number(0.01, 100)),
 }
 
 

@@ -24,6 +24,8 @@ from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_que
 from .evaluate import describe, evaluate, generation_config
 from .judge import Judge
 from .masking import CHAT_TEMPLATE_KWARGS, choose_strategy, pretokenize
+from .mixing import Mix, has_text, tokenize
+from .mixing import prepare as prepare_mix
 from .options import LocalOptions, RunOptions
 from .progress import ProgressCallback, Reporter, RunStopped, StdoutReporter
 from .report import (assemble, early_stopping_summary, held_out_history, loss_history, probe_result, result_rows,
@@ -112,15 +114,18 @@ HELD_OUT_SHARE = 0.1  # of the training rows, at least one, when early stopping 
 
 
 def trainer_args(options: RunOptions, checkpoints: Path, eval_sets: list[str], assistant_only_loss: bool,
-                 checkpointing: bool):
+                 checkpointing: bool, mix: Mix | None = None):
     """The run's SFTConfig: TRL's as parsed, plus what the worker decides: probe schedule, evaluation, early
-    stopping, checkpoints."""
+    stopping, checkpoints, and a study mix's epochs and order."""
     sft, worker = options.sft, options.worker
-    epochs = worker.probe_epochs if worker.probe else sft.num_train_epochs
+    in_order = mix is not None and mix.in_order
+    epochs = worker.probe_epochs if worker.probe else mix.epochs if mix else sft.num_train_epochs
     if not eval_sets:
         evaluation = {"eval_strategy": "no"}
     elif worker.probe:  # a float eval_steps < 1 is a fraction of the total steps
         evaluation = {"eval_strategy": "steps", "eval_steps": 1 / max(1, round(epochs * worker.probe_evals_per_epoch))}
+    elif in_order:  # one epoch over the laid-out passes: evaluate about once per pass, as the epochs would be
+        evaluation = {"eval_strategy": "steps", "eval_steps": 1 / mix.passes}
     else:
         evaluation = {"eval_strategy": "epoch"}
     if HELD_OUT in eval_sets:  # early stopping: keep the adapter of the best held-out loss, saved at each evaluation
@@ -135,6 +140,8 @@ def trainer_args(options: RunOptions, checkpoints: Path, eval_sets: list[str], a
         "per_device_eval_batch_size": max(sft.per_device_train_batch_size, 8),
         "assistant_only_loss": assistant_only_loss,
         "gradient_checkpointing": checkpointing,
+        # CPT-then-SFT: the stream is laid out already, text first, and must be read in order (on every rank).
+        "train_sampling_strategy": "sequential" if in_order else sft.train_sampling_strategy,
         # Checkpoints let a re-claimed run resume; one is enough (each holds the adapter and optimizer state).
         "save_strategy": "steps",
         "include_num_input_tokens_seen": "non_padding",  # what tokens/s counts
@@ -184,11 +191,16 @@ def _evaluate_shared(model, tokenizer, asked: list[QAPair], **kw) -> list[dict]:
 
 
 def _training_rows(data: ChatDataset, options: RunOptions, tokenizer, strategy: str):
-    """(train, eval sets by name) as datasets SFTTrainer takes: pre-tokenized with our masks for prefix-diff,
-    else conversations TRL renders with the template arguments evaluation prompts with."""
+    """(train, eval sets by name, training rows, the study mix or None) as datasets SFTTrainer takes: pre-tokenized
+    with our masks for prefix-diff or a study mix (mixing.py), else conversations TRL renders with the template
+    arguments evaluation prompts with."""
     from datasets import Dataset
 
+    mixed = has_text(data.train, data.test)
+
     def dataset(rows):
+        if mixed:  # study passages: every row tokenized by mixing.py, text rows trained on every token
+            return Dataset.from_list(tokenize(rows, tokenizer, strategy))
         if strategy == "prefix-diff":  # we mask ourselves; SFTTrainer builds labels from `assistant_masks`
             return Dataset.from_list(pretokenize(rows, tokenizer))
         return Dataset.from_list([{**row, "chat_template_kwargs": CHAT_TEMPLATE_KWARGS} for row in rows])
@@ -199,7 +211,8 @@ def _training_rows(data: ChatDataset, options: RunOptions, tokenizer, strategy: 
         evals[HELD_OUT] = dataset(held)
     if data.test and options.worker.eval_loss:
         evals["test"] = dataset(data.test)
-    return dataset(train), evals, len(train)
+    mix = prepare_mix(train, data.test, tokenizer, strategy, options)
+    return Dataset.from_list(mix.train) if mix else dataset(train), evals, len(train), mix
 
 
 def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | None = None, *,
@@ -272,7 +285,7 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
     training, train_log, eval_log, probe, adapter_uri = None, [], [], None, None
 
     if not local.evaluate_only:
-        train_ds, eval_sets, train_rows = _training_rows(data, options, tokenizer, strategy)
+        train_ds, eval_sets, train_rows, mix = _training_rows(data, options, tokenizer, strategy)
         checkpoints = state / f"checkpoints-{options.key()}"
         if main:  # checkpoints of the same run with other options would never be resumed: free their disk
             for stale in state.glob("checkpoints*"):
@@ -284,7 +297,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             callbacks.append(EarlyStoppingCallback(early_stopping_patience=worker.early_stopping_patience))
         trainer = SFTTrainer(
             model=model,
-            args=trainer_args(options, checkpoints, list(eval_sets), strategy != "prefix-diff", checkpointing),
+            args=trainer_args(options, checkpoints, list(eval_sets), strategy != "prefix-diff" and not mix,
+                              checkpointing, mix),
             train_dataset=train_ds,
             # One eval set keeps TRL's plain `eval_loss`; with the held-out slice each is named (`eval_test_loss`).
             eval_dataset=(eval_sets if HELD_OUT in eval_sets else eval_sets["test"]) if eval_sets else None,
@@ -316,6 +330,7 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             trainer, result, train_log, eval_log, seconds, assistantMasking=strategy, trainRows=train_rows,
             testRows=len(data.test), processes=ranks.state().num_processes, gradientCheckpointing=checkpointing,
             resumedFromStep=int(Path(resume).name.split("-")[-1]) if resume else None,
+            **({"study": mix.summary} if mix else {}),
             **({"earlyStopping": early_stopping_summary(trainer.state, held_out, worker.early_stopping_patience,
                                                         len(eval_sets[HELD_OUT]))} if HELD_OUT in eval_sets else {}))
         probe = probe_result(eval_log) if worker.probe else None

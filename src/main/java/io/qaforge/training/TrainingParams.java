@@ -117,6 +117,8 @@ public final class TrainingParams {
             Map.entry("seed", option(Rule.integer(0, 4_294_967_295L), 42)),
             Map.entry("loggingSteps", option(Rule.integer(1, 10_000), 1)),
             Map.entry("saveSteps", option(SAVE_STEPS, 0.1)),
+            Map.entry("studyOrder", option(Rule.oneOf("interleaved", "cpt-then-sft"), "cpt-then-sft")),
+            Map.entry("studyRatio", option(Rule.number(0.01, 100), null)),
             Map.entry("probe", option(Rule.bool(), false)),
             Map.entry("probeEpochs", option(Rule.number(0.01, 100), 5.0)),
             Map.entry("probeEvalsPerEpoch", option(Rule.integer(1, 100), 4)),

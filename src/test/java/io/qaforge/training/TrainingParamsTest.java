@@ -82,6 +82,18 @@ class TrainingParamsTest {
         }
     }
 
+    @Test
+    void studyPassagesMeetThePairsInOneOfTheWorkersOrdersAtARangedRatio() {
+        assertThat(TrainingParams.validate(Map.of("studyOrder", "cpt-then-sft", "studyRatio", 0.5)))
+                .containsEntry("studyOrder", "cpt-then-sft").containsEntry("studyRatio", 0.5);
+        assertThatThrownBy(() -> TrainingParams.validate(Map.of("studyOrder", "sft-then-cpt")))
+                .hasMessageContaining("params.studyOrder must be one of cpt-then-sft, interleaved");
+        for (double refused : new double[] {0, 0.001, 101}) {
+            assertThatThrownBy(() -> TrainingParams.validate(Map.of("studyRatio", refused)))
+                    .as("studyRatio %s", refused).hasMessageContaining("params.studyRatio must be a number from 0.01 to 100");
+        }
+    }
+
     private static Object literal(String python) {
         return switch (python) {
             case "True" -> true;
