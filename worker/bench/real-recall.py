@@ -89,6 +89,7 @@ def compare_study(args, options) -> int:
     from transformers import AutoTokenizer
 
     from qaforge_worker.data import iter_pairs, read_jsonl, read_question_file
+    from qaforge_worker.options import with_params
     from study import (chunks, generated_tokens, pair_tokens, same_budget, smollm2_server, write_job,
                        write_passages)
 
