@@ -283,6 +283,9 @@ class ConsoleJobTest {
             assertThat(browser.find("#self-judged").getText()).as("the default judge is the generator")
                     .isEqualTo(view.at("/judge/warning").asString()).contains("grading its own answers");
             assertThat(browser.find("table.rejects").getText()).contains("prompt_echo", "markup", "unsupported_number");
+            List<String> passageRejects = view.at("/study/rejects").propertyNames().stream().toList();
+            assertThat(passageRejects).as("weak models' passages, rejected by the passage gate").isNotEmpty();
+            assertThat(browser.find("#job-study table.study-rejects").getText()).contains(passageRejects);
             browser.waitUntil(d -> browser.all("#facts .fact").size() == Math.min(facts, 20));
             // The title line, listed as a fact ("Touch Rugby Rulebook"), gets no pair past the grounding floor: take a taught one.
             WebElement first = browser.all("#facts .fact").stream()
