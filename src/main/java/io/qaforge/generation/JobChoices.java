@@ -12,11 +12,13 @@ import io.qaforge.generation.job.RequestValidator;
 import io.qaforge.generation.job.JobRequest;
 import io.qaforge.generation.job.Mode;
 import io.qaforge.generation.job.Strategy;
+import io.qaforge.generation.job.Study;
 import io.qaforge.generation.job.Temperatures;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.steps.Coverage;
 import io.qaforge.generation.steps.Prompts;
 import io.qaforge.generation.steps.Splits;
+import io.qaforge.system.Language;
 
 /**
  * What a client needs to offer a job's choices and to follow a job: the limits and defaults {@code POST /api/jobs}
@@ -30,6 +32,9 @@ import io.qaforge.generation.steps.Splits;
  * @param splits           what a job may split by; {@code fact} for fact jobs only (their default), {@code pair} the
  *                         default of recipe jobs
  * @param modes            {@code sync} (the default) and {@code batch}, for providers that take batches
+ * @param study            the study strategies a job may choose (all of them, one passage each, by default in fact jobs)
+ *                         and the most passages per chunk
+ * @param languages        the ISO 639-1 codes a job's {@code language} may name; none: each document's own
  */
 @Component
 public record JobChoices(
@@ -45,7 +50,13 @@ public record JobChoices(
         Coverage defaultCoverage,
         int maxPhrasings,
         List<String> splits,
-        List<String> modes) {
+        List<String> modes,
+        StudyChoices study,
+        List<String> languages) {
+
+    /** @param defaultPerChunk passages per chunk where a job names no count: one per strategy */
+    public record StudyChoices(List<String> strategies, int defaultPerChunk, int maxPerChunk) {
+    }
 
     /** Each temperature lies in [min, max]; {@code {count, min, max}} asks for at most maxCount of them. */
     public record TemperatureLimits(int min, int max, int maxCount, int defaultCount, double defaultMin, double defaultMax) {
@@ -72,6 +83,8 @@ public record JobChoices(
                 List.of(JobStatus.values()), Arrays.stream(JobStatus.values()).filter(JobStatus::terminal).toList(),
                 Arrays.stream(Strategy.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(), Coverage.DEFAULT,
                 JobRequest.MAX_PHRASINGS, Arrays.stream(Splits.By.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(),
-                Arrays.stream(Mode.values()).map(Mode::column).toList());
+                Arrays.stream(Mode.values()).map(Mode::column).toList(),
+                new StudyChoices(Study.DEFAULT.strategies(), Study.DEFAULT.perChunk(), Study.MAX_PER_CHUNK),
+                Arrays.stream(Language.values()).map(Language::code).toList());
     }
 }

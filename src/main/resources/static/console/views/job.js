@@ -10,6 +10,7 @@ import {backLink, badge, errorBox, facts, progressBar, showError, table} from '.
 import {downloadCard, hubCard} from './job-exports.js';
 import {factsCard} from './job-facts.js';
 import {pairsCard} from './job-pairs.js';
+import {studySection} from './job-study.js';
 
 export async function mount(element, signal, {id}) {
     const root = h('div', {id: 'job-detail'}, back(), h('p', {class: 'muted'}, 'Loading…'));
@@ -30,7 +31,7 @@ export async function mount(element, signal, {id}) {
         page.progress, page.stats, page.rejects, page.batches,
         h('div', {class: 'actions'}, page.cancel, page.retry, page.makeExam), page.actionError,
         h('div', {class: 'columns'}, downloadCard(id, setup), hubCard(id, setup, signal)),
-        page.factList?.element || '', page.pairs.element);
+        page.study.element, page.factList?.element || '', page.pairs.element);
     update(page, job);
     follow(page);
 }
@@ -53,6 +54,7 @@ function parts(job, setup, signal) {
     page.makeExam = h('button', {type: 'button', id: 'make-exam', onclick: () => examOfTestSplit(page)},
         'Make an exam of the test split');
     page.pairs = pairsCard(job, setup, signal);
+    page.study = studySection(job);
     page.factList = job.coverage ? factsCard(job, signal, fact => page.pairs.showFact(fact.id)) : null;
     return page;
 }
@@ -75,6 +77,7 @@ function update(page, view) {
     page.header.replaceChildren(h('h2', {}, 'Job ', h('code', {}, short(view.id)), ' ', badge(view.status), page.liveNote));
     page.progress.replaceChildren(progressBar(view.tasks));
     page.factList?.summarise(view.coverage);
+    page.study.update(view);
     page.stats.replaceChildren(facts(figures(view, ended(view.status))));
     page.rejects.replaceChildren(...whyTables(view), view.error ? h('div', {class: 'error'}, h('strong', {}, 'Job error'), ' ', view.error) : '');
     page.batches.replaceChildren(...(view.batches?.length ? [batchesTable(view.batches)] : []));

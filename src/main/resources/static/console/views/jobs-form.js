@@ -41,7 +41,8 @@ function build({jobs}) {
             h('label', {}, 'Strategy ', form.strategy),
             h('label', {}, form.judge, ' LLM judge grades every pair against its chunk')),
         h('div', {class: 'row'}, h('label', {}, 'Mode ', form.mode)),
-        form.factOptions, form.variants,
+        form.factOptions, form.variants, form.study,
+        h('div', {class: 'row'}, h('label', {}, 'Language ', form.language)),
         h('div', {class: 'row'},
             h('label', {}, 'First chunks only ', h('input', {name: 'chunkLimit', type: 'number', min: 1, placeholder: 'all'})),
             h('label', {}, 'Test fraction ', h('input', {name: 'testFraction', type: 'number', min: 0, max: 1, step: 0.01,
@@ -78,6 +79,9 @@ function fields(jobs) {
     };
     form.provider = h('input', {name: 'provider', value: first.provider, list: 'providers', required: true,
         oninput: () => offerModels(jobs, form)});
+    form.study = studyOptions(jobs.study);
+    form.language = h('select', {name: 'language'}, h('option', {value: ''}, 'each document\'s own'),
+        (jobs.languages || []).map(code => h('option', {value: code}, code)));
     form.strategy = h('select', {name: 'strategy', onchange: () => showStrategy(form)}, jobs.strategies.map(name =>
         h('option', {value: name}, name === 'facts' ? 'facts: list each chunk\'s facts, cover each in both directions'
             : name === 'recipe' ? 'recipe: chunk × temperature × variant' : name)));
@@ -115,6 +119,28 @@ function showStrategy(form) {
     form.factOptions.hidden = !facts;
     form.variants.hidden = facts;
     form.judge.checked = facts;
+    form.study.elements.studyOn.checked = facts;
+    showStudy(form.study);
+}
+
+/**
+ * Study passages: on or off, which strategies, how many per chunk; starts as the service's default (every strategy,
+ * one passage each), which fact jobs write unless told otherwise.
+ */
+function studyOptions(study) {
+    const fieldset = h('fieldset', {id: 'study-options', onchange: () => showStudy(fieldset)},
+        h('legend', {}, h('label', {}, h('input', {type: 'checkbox', name: 'studyOn', checked: true}), ' Study passages')),
+        h('div', {class: 'checklist inline'}, study.strategies.map(name => h('label', {},
+            h('input', {type: 'checkbox', name: 'studyStrategy', value: name, checked: true}), ' ' + name))),
+        h('label', {}, 'Passages per chunk ', h('input', {name: 'perChunk', type: 'number', min: 1, max: study.maxPerChunk,
+            value: study.defaultPerChunk, required: true})));
+    return fieldset;
+}
+
+/** The strategies and count apply only while study passages are on. */
+function showStudy(fieldset) {
+    const off = !fieldset.elements.studyOn.checked;
+    for (const input of fieldset.elements) if (input.name !== 'studyOn') input.disabled = off;
 }
 
 /** The chosen provider's models as suggestions, with their prices; batch mode where the provider takes batches. */
@@ -147,6 +173,9 @@ function request({element, judge}) {
     else job.variants = checked('variant');
     if (value('chunkLimit')) job.chunkLimit = Number(value('chunkLimit'));
     if (value('testFraction')) job.testFraction = Number(value('testFraction'));
+    if (value('language')) job.language = value('language');
+    job.study = element.elements.studyOn.checked
+        ? {strategies: checked('studyStrategy'), perChunk: Number(value('perChunk'))} : false;
     return job;
 }
 
@@ -157,6 +186,7 @@ function showEstimate(form, answer) {
         facts([['Chunks', fmt(e.chunks), 'chunks'], ['Requests', fmt(e.requests), 'requests'], ['Questions', fmt(e.questions)],
             e.factCalls ? ['Facts calls', fmt(e.factCalls), 'factCalls'] : null,
             e.judgeCalls ? ['Judge calls', fmt(e.judgeCalls), 'judgeCalls'] : null,
+            e.studyCalls ? ['Study calls', fmt(e.studyCalls), 'studyCalls'] : null,
             e.topUpCalls ? ['Top-up calls (expected)', fmt(e.topUpCalls), 'topUpCalls'] : null,
             ['Prompt tokens', fmt(e.promptTokens), 'promptTokens'],
             ['Completion tokens (expected)', fmt(e.expectedCompletionTokens), 'completionTokens'],

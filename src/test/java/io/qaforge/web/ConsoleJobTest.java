@@ -248,6 +248,10 @@ class ConsoleJobTest {
         assertThat(jobs.get("contextMaxLength").asInt()).isEqualTo(1000);
         assertThat(texts(jobs.get("variants"))).containsExactly("standard", "simple", "nuanced", "reversed");
         assertThat(texts(jobs.get("defaultVariants"))).containsExactly("standard");
+        assertThat(texts(jobs.at("/study/strategies"))).containsExactly("concepts", "implications", "teacher", "case", "discussion",
+                "outline", "relations");
+        assertThat(jobs.at("/study/maxPerChunk").asInt()).isEqualTo(50);
+        assertThat(texts(jobs.get("languages"))).contains("en", "de");
         assertThat(texts(jobs.get("terminalStatuses"))).contains("SUCCEEDED", "CANCELLED").doesNotContain("QUEUED", "RUNNING");
         assertThat(texts(settings.at("/trainings/terminalStatuses"))).contains("SUCCEEDED", "FAILED", "CANCELLED")
                 .doesNotContain("QUEUED", "RUNNING");
@@ -279,6 +283,9 @@ class ConsoleJobTest {
             assertThat(browser.find("#self-judged").getText()).as("the default judge is the generator")
                     .isEqualTo(view.at("/judge/warning").asString()).contains("grading its own answers");
             assertThat(browser.find("table.rejects").getText()).contains("prompt_echo", "markup", "unsupported_number");
+            List<String> passageRejects = view.at("/study/rejects").propertyNames().stream().toList();
+            assertThat(passageRejects).as("weak models' passages, rejected by the passage gate").isNotEmpty();
+            assertThat(browser.find("#job-study table.study-rejects").getText()).contains(passageRejects);
             browser.waitUntil(d -> browser.all("#facts .fact").size() == Math.min(facts, 20));
             // The title line, listed as a fact ("Touch Rugby Rulebook"), gets no pair past the grounding floor: take a taught one.
             WebElement first = browser.all("#facts .fact").stream()
@@ -296,6 +303,74 @@ class ConsoleJobTest {
             browser.screenshot("2-fact-pairs");
         } finally {
             fake.weak = false;
+        }
+    }
+
+    /**
+     * Study passages from the form: a fact job with two chosen strategies, two passages a chunk, in English, whose page
+     * shows the passages' figures, the diversity and the language; then one with study passages off.
+     */
+    @Test
+    void startsJobsWithChosenStudyStrategiesOrNoneAndShowsTheirFigures() throws IOException {
+        String document = uploadByApi();
+        try (Browser browser = signedIn("study")) {
+            browser.go("/#jobs");
+            if (browser.find("#new-job").getAttribute("open") == null) {
+                browser.find("#new-job summary").click();
+            }
+            WebElement form = browser.find("#job-form");
+            browser.find("#job-documents input[value='" + document + "']").click();
+            form.findElement(By.name("context")).sendKeys("Touch rugby rules.");
+            fill(form, "provider", "consolefake");
+            fill(form, "model", "fake-model");
+            fill(form, "tempCount", "1");
+            fill(form, "chunkLimit", "1");
+            assertThat(values(browser, "#study-options input[name=studyStrategy]:checked")).as("every strategy, as the service's default")
+                    .containsExactly("concepts", "implications", "teacher", "case", "discussion", "outline", "relations");
+            for (String strategy : List.of("implications", "teacher", "case", "discussion", "relations")) {
+                browser.find("#study-options input[value=" + strategy + "]").click();
+            }
+            fill(form, "perChunk", "2");
+            new Select(form.findElement(By.name("language"))).selectByValue("en");
+            browser.find("#estimate-button").click();
+            assertThat(browser.find("#estimate [data-fact=studyCalls] dd").getText()).as("2 passages and their 2 judge calls").isEqualTo("4");
+            browser.find("#start-job").click();
+
+            browser.findText("#job-detail h2", "succeeded");
+            String job = browser.driver.getCurrentUrl().replaceAll(".*#jobs/", "");
+            JsonNode view = get("/api/jobs/" + job, JsonNode.class).getBody();
+            assertThat(view.at("/params/study").toString()).isEqualTo("{\"strategies\":[\"concepts\",\"outline\"],\"perChunk\":2}");
+            assertThat(view.at("/params/language").asString()).isEqualTo("en");
+            browser.findText("#job-study [data-fact=studyAccepted] dd", view.at("/study/accepted").asString());
+            assertThat(view.at("/study/accepted").asInt()).isPositive();
+            assertThat(browser.find("#job-study [data-fact=studyCalls] dd").getText()).isEqualTo(view.at("/study/calls").asString());
+            assertThat(browser.find("#job-study [data-fact=studyCost] dd").getText()).startsWith("$");
+            assertThat(browser.find("#job-study [data-fact=studyFaithfulness] dd").getText()).endsWith(" %");
+            browser.findText("#job-study table.diversity", "Passages");
+            assertThat(browser.find("#job-study table.diversity tr[data-text=passages]").getText())
+                    .contains(view.at("/diversity/passages/texts").asString());
+            assertThat(browser.find("#job-language").getText()).contains("en");
+            browser.find("#download-passages").click();
+            List<String> passages = Files.readAllLines(browser.awaitDownload(".jsonl"));
+            assertThat(passages).hasSize(view.at("/study/accepted").asInt())
+                    .allMatch(line -> line.contains("\"strategy\":\"concepts\"") || line.contains("\"strategy\":\"outline\""));
+            browser.screenshot("study-1-passages");
+
+            browser.go("/#jobs");
+            form = browser.find("#job-form");
+            browser.find("#study-options input[name=studyOn]").click();
+            assertThat(browser.find("#study-options input[name=perChunk]").isEnabled()).as("no count to choose when off").isFalse();
+            assertThat(browser.all("#estimate").getFirst().isDisplayed()).as("the edit made the last estimate stale").isFalse();
+            browser.find("#estimate-button").click();
+            browser.find("#estimate");
+            assertThat(browser.all("#estimate [data-fact=studyCalls]")).isEmpty();
+            browser.find("#start-job").click();
+            browser.findText("#job-detail h2", "succeeded");
+            String plain = browser.driver.getCurrentUrl().replaceAll(".*#jobs/", "");
+            assertThat(plain).isNotEqualTo(job);
+            assertThat(get("/api/jobs/" + plain, JsonNode.class).getBody().at("/params/study").isNull()).isTrue();
+            assertThat(browser.find("#job-study").getText()).contains("This job writes no study passages.");
+            browser.screenshot("study-2-none");
         }
     }
 

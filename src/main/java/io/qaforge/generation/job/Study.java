@@ -19,9 +19,9 @@ import io.qaforge.system.ApiProblem;
  */
 public record Study(List<String> strategies, int perChunk) {
 
-    static final int MAX_PER_CHUNK = 50;
+    public static final int MAX_PER_CHUNK = 50;
     /** Every strategy, one passage each per chunk. */
-    static final Study DEFAULT = new Study(Arrays.stream(StudyStrategy.values()).filter(StudyStrategy::chosen)
+    public static final Study DEFAULT = new Study(Arrays.stream(StudyStrategy.values()).filter(StudyStrategy::chosen)
             .map(StudyStrategy::label).toList(), (int) Arrays.stream(StudyStrategy.values()).filter(StudyStrategy::chosen).count());
 
     /**
