@@ -7,9 +7,16 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 
+import org.hibernate.annotations.Immutable;
+
 import io.qaforge.system.AssignedIdEntity;
 
+/**
+ * An uploaded document. Read through JPA, written only with SQL (inserted by {@link DocumentIngestion}, its extraction's
+ * leased state changes by {@link DocumentExtraction}), hence {@code @Immutable}.
+ */
 @Entity
+@Immutable
 public class Document extends AssignedIdEntity {
 
     /** Extracted in the background: chunks exist (all of them) only when READY. */

@@ -13,6 +13,7 @@ import org.springframework.data.web.PageableDefault;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -52,15 +53,17 @@ class DocumentController {
     private final DocumentRepository documents;
     private final DocumentTextRepository texts;
     private final ChunkRepository chunks;
+    private final JdbcClient jdbc;
 
     DocumentController(DocumentIngestion ingestion, DocumentEvents events, Originals originals, DocumentRepository documents,
-                       DocumentTextRepository texts, ChunkRepository chunks) {
+                       DocumentTextRepository texts, ChunkRepository chunks, JdbcClient jdbc) {
         this.ingestion = ingestion;
         this.events = events;
         this.originals = originals;
         this.documents = documents;
         this.texts = texts;
         this.chunks = chunks;
+        this.jdbc = jdbc;
     }
 
     @Operation(summary = "Upload a PDF, Word (DOCX), OpenDocument text (ODT), HTML, EPUB, plain text or Markdown file",
@@ -131,8 +134,7 @@ class DocumentController {
         find(id);
         try {
             originals.delete(id);
-            documents.deleteById(id);
-            documents.flush();
+            jdbc.sql("DELETE FROM document WHERE id = ?").param(id).update();
         } catch (DataIntegrityViolationException e) {
             throw DocumentIngestion.inUse();
         }

@@ -49,7 +49,6 @@ class DocumentExtraction implements SmartLifecycle {
     private static final Leases.Table DOCUMENTS = Leases.Table.until("document", "lease_until");
 
     private final DocumentRepository documents;
-    private final DocumentTextRepository texts;
     private final ChunkRepository chunks;
     private final JdbcClient jdbc;
     private final TransactionTemplate transaction;
@@ -63,14 +62,13 @@ class DocumentExtraction implements SmartLifecycle {
     /** Renews the leases of the documents this replica has queued or is extracting, and takes over expired ones. */
     private final Leases.Heartbeat<UUID> heartbeat;
 
-    DocumentExtraction(DocumentRepository documents, DocumentTextRepository texts, ChunkRepository chunks, JdbcClient jdbc,
+    DocumentExtraction(DocumentRepository documents, ChunkRepository chunks, JdbcClient jdbc,
                        TransactionTemplate transaction, Originals originals, TokenCounter tokens, Tesseract tesseract,
                        DocumentProperties properties, Leases leases) {
         this.leases = leases;
         this.heartbeat = Leases.heartbeat("document-leases",
                 Duration.ofMillis(Math.max(250, properties.ingestion().lease().toMillis() / 4)), this::tick);
         this.documents = documents;
-        this.texts = texts;
         this.chunks = chunks;
         this.jdbc = jdbc;
         this.transaction = transaction;
@@ -246,7 +244,7 @@ class DocumentExtraction implements SmartLifecycle {
                 throw new Superseded();
             }
             removeText(run.documentId);
-            texts.save(new DocumentText(run.documentId, text));
+            jdbc.sql("INSERT INTO document_text (document_id, text) VALUES (?, ?)").params(run.documentId, text).update();
             chunks.saveAll(rows);
         });
     }

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.UUID;
 
 import org.springframework.dao.DataIntegrityViolationException;
@@ -78,7 +80,7 @@ class DocumentIngestion {
             var document = new Document(name, blankToNull(title), sha256, kind.mediaType, Files.size(file), pages, mode, languages);
             try {
                 transaction.executeWithoutResult(status -> {
-                    documents.saveAndFlush(document); // before the SQL below that updates its row
+                    insert(document);
                     claimFirstAttempt(document.getId());
                     originals.store(document.getId(), file);
                 });
@@ -141,6 +143,19 @@ class DocumentIngestion {
     private void claimFirstAttempt(UUID id) {
         jdbc.sql("UPDATE document SET attempts = 1, lease_until = now() + ? * interval '1 millisecond' WHERE id = ?")
                 .params(properties.ingestion().lease().toMillis(), id).update();
+    }
+
+    private void insert(Document document) {
+        jdbc.sql("""
+                        INSERT INTO document (id, name, title, sha256, media_type, size_bytes, pages, tokens, chunk_count, status, ocr,
+                                              ocr_languages, ocr_pages, pages_done, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(document.getId(), document.getName(), document.getTitle(), document.getSha256(), document.getMediaType(),
+                        document.getSizeBytes(), document.getPages(), document.getTokens(), document.getChunkCount(),
+                        document.getStatus().name(), document.getOcr().name(), document.getOcrLanguages(), document.getOcrPages(),
+                        document.getPagesDone(), OffsetDateTime.ofInstant(document.getCreatedAt(), ZoneOffset.UTC),
+                        OffsetDateTime.ofInstant(document.getUpdatedAt(), ZoneOffset.UTC))
+                .update();
     }
 
     private Document current(UUID id) {

@@ -201,7 +201,7 @@ public class Exporter {
 
     /** The rows a dataset's hand-written pairs make: each train pair {@code handWrittenRepeat} times. */
     private static long countHandWritten(Connection connection, UUID dataset, ExportOptions options) throws SQLException {
-        String sql = "SELECT coalesce(sum(CASE WHEN split = 'train' THEN ? ELSE 1 END), 0) FROM dataset_pair WHERE dataset_id = ?"
+        String sql = "SELECT coalesce(sum(CASE WHEN split = 'train' THEN ? ELSE 1 END), 0) AS row_count FROM dataset_pair WHERE dataset_id = ?"
                 + (options.split().equals("all") ? "" : " AND split = ?");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setInt(1, options.handWrittenRepeat());
@@ -211,7 +211,7 @@ public class Exporter {
             }
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return rs.getLong("row_count");
             }
         }
     }

@@ -8,13 +8,17 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 
+import org.hibernate.annotations.Immutable;
+
 import io.qaforge.system.AssignedIdEntity;
 
 /**
  * One push to the Hub: a job's or dataset's export to a dataset repo, or a training run's adapter (or merged model) to a
- * model repo. Holds no token: that lives only in the running push.
+ * model repo. Holds no token: that lives only in the running push. Read through JPA, written only by {@link HubPusher}'s
+ * SQL (inserted there too, then leased and finished there), hence {@code @Immutable}.
  */
 @Entity
+@Immutable
 public class HubPush extends AssignedIdEntity {
 
     public enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED }

@@ -114,7 +114,7 @@ class HubPushController {
         }
         HubTokens.Access access = tokens.writer(request.repoId(), token);
         boolean privateRepo = request.privateRepo() == null || request.privateRepo();
-        HubPush push = pushes.save(HubPush.ofData(jobId, datasetId, access.repoId(), privateRepo, format.extension()));
+        HubPush push = HubPush.ofData(jobId, datasetId, access.repoId(), privateRepo, format.extension());
         pusher.start(push, new HubPusher.Target(HubClient.RepoType.DATASET, access.repoId(), privateRepo, access.token()),
                 pusher.dataset(jobIds, datasetId, access.repoId(), new HubPusher.DatasetPlan(format,
                         request.license() == null ? "cc-by-4.0" : request.license(), pairsPerRow, seed, system)));

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -19,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.export.ExportFormat;
@@ -63,7 +66,7 @@ class HubPusher implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(HubPusher.class);
 
     private final HubClient hub;
-    private final HubPushRepository pushes;
+    private final JdbcClient jdbc;
     private final Exporter exporter;
     private final HandWrittenPairs handWritten;
     private final Jobs jobs;
@@ -72,35 +75,49 @@ class HubPusher implements SmartLifecycle {
     private final Leases leases;
     private final Leases.Heartbeat<UUID> heartbeat = Leases.heartbeat("hub-push-leases", HEARTBEAT, this::beat);
 
-    HubPusher(HubClient hub, HubPushRepository pushes, Exporter exporter, HandWrittenPairs handWritten, Jobs jobs,
+    HubPusher(HubClient hub, JdbcClient jdbc, Exporter exporter, HandWrittenPairs handWritten, Jobs jobs,
               @Qualifier("applicationTaskExecutor") AsyncTaskExecutor executor, StudyExport study, Leases leases) {
         this.study = study;
         this.leases = leases;
         this.hub = hub;
         this.handWritten = handWritten;
-        this.pushes = pushes;
+        this.jdbc = jdbc;
         this.exporter = exporter;
         this.jobs = jobs;
         this.executor = executor;
     }
 
+    /** Stores the push, queued, and runs it on a thread of its own. */
     void start(HubPush push, Target target, Content content) {
+        jdbc.sql("""
+                        INSERT INTO hub_push (id, job_id, dataset_id, training_id, repo_id, private, format, status, created_at, heartbeat_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(push.getId(), push.getJobId(), push.getDatasetId(), push.getTrainingId(), push.getRepoId(), push.isPrivateRepo(),
+                        push.getFormat(), push.getStatus().name(), OffsetDateTime.ofInstant(push.getCreatedAt(), ZoneOffset.UTC),
+                        OffsetDateTime.ofInstant(push.getCreatedAt(), ZoneOffset.UTC))
+                .update();
         heartbeat.hold(push.getId());
         executor.execute(() -> {
             try {
-                pushes.markRunning(push.getId());
-                pushes.markSucceeded(push.getId(), run(target, content));
+                jdbc.sql("UPDATE hub_push SET status = 'RUNNING', heartbeat_at = now() WHERE id = ?").param(push.getId()).update();
+                String commitUrl = run(target, content);
+                jdbc.sql("UPDATE hub_push SET status = 'SUCCEEDED', commit_url = ?, finished_at = now() WHERE id = ?")
+                        .params(commitUrl, push.getId()).update();
                 log.info("Hub push {} to {} succeeded", push.getId(), target.repoId());
             } catch (HubException e) {
                 log.warn("Hub push {} to {} failed: {}", push.getId(), target.repoId(), e.getMessage());
-                pushes.markFailed(push.getId(), e.type().slug() + ": " + e.getMessage());
+                fail(push.getId(), e.type().slug() + ": " + e.getMessage());
             } catch (Exception e) {
                 log.error("Hub push {} to {} failed", push.getId(), target.repoId(), e);
-                pushes.markFailed(push.getId(), "internal-error: " + e.getMessage());
+                fail(push.getId(), "internal-error: " + e.getMessage());
             } finally {
                 heartbeat.drop(push.getId());
             }
         });
+    }
+
+    private void fail(UUID id, String error) {
+        jdbc.sql("UPDATE hub_push SET status = 'FAILED', error = ?, finished_at = now() WHERE id = ?").params(error, id).update();
     }
 
     private String run(Target target, Content content) throws IOException {

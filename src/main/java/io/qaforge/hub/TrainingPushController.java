@@ -78,7 +78,7 @@ class TrainingPushController {
         }
         HubTokens.Access access = tokens.writer(request.repoId(), token);
         boolean privateRepo = request.privateRepo() == null || request.privateRepo();
-        HubPush push = pushes.save(HubPush.ofTraining(id, access.repoId(), privateRepo, kind));
+        HubPush push = HubPush.ofTraining(id, access.repoId(), privateRepo, kind);
         pusher.start(push, new HubPusher.Target(HubClient.RepoType.MODEL, access.repoId(), privateRepo, access.token()),
                 content(run, kind, access.repoId(), request.license()));
         return ResponseEntity.accepted()

@@ -121,7 +121,8 @@ class Remediation {
                 target.facts().size(), target.chunks().size(), budgets.get(job), estimates.get(job))));
         // Checked again, not trusted: what the next round's worker gets must pass today's rules.
         Map<String, Object> params = TrainingParams.validate(run.getParams());
-        TrainingRun next = runs.save(run.nextRound(new TreeSet<>(topUps.stream().map(TopUp::jobId).toList()), params));
+        TrainingRun next = run.nextRound(new TreeSet<>(topUps.stream().map(TopUp::jobId).toList()), params);
+        queue.insert(next);
         return plan(run, next.getId(), targets, topUps);
     }
 

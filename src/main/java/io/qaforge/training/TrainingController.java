@@ -145,7 +145,8 @@ class TrainingController {
         if (!evaluateOnly && !Boolean.TRUE.equals(request.examOverlap())) {
             refuseExamOverlap(source);
         }
-        TrainingRun run = runs.save(new TrainingRun(source, request.baseModel(), params, evaluateOnly, null));
+        TrainingRun run = new TrainingRun(source, request.baseModel(), params, evaluateOnly, null);
+        queue.insert(run);
         return ResponseEntity.created(URI.create("/api/trainings/" + run.getId())).body(view(run, List.of()));
     }
 
@@ -160,7 +161,7 @@ class TrainingController {
         }
         TrainingRun.Source source = source(request.jobId(), request.datasetId(), request.examId(), true, true, null, 1);
         UUID comparison = UUID.randomUUID();
-        models.forEach(model -> runs.save(new TrainingRun(source, model, params, true, comparison)));
+        models.forEach(model -> queue.insert(new TrainingRun(source, model, params, true, comparison)));
         return ResponseEntity.created(URI.create("/api/trainings/comparisons/" + comparison)).body(comparison(comparison));
     }
 

@@ -1,6 +1,8 @@
 package io.qaforge.training;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,26 @@ class TrainingQueue {
         this.jdbc = jdbc;
         this.json = json;
         this.exams = exams;
+    }
+
+    /** Queues a new run with the jobs it trains on. */
+    @Transactional
+    void insert(TrainingRun run) {
+        jdbc.sql("""
+                        INSERT INTO training_run (id, job_id, dataset_id, exam_id, retention_exam_id, hand_written_repeat, evaluate_only,
+                                                  comparison_id, remediates, round, base_model, params, status, created_at)
+                        VALUES (:id, :job, :dataset, :exam, :retentionExam, :handWrittenRepeat, :evaluateOnly, :comparison, :remediates,
+                                :round, :baseModel, :params::jsonb, :status, :createdAt)""")
+                .param("id", run.getId()).param("job", run.getJobId()).param("dataset", run.getDatasetId())
+                .param("exam", run.getExamId()).param("retentionExam", run.getRetentionExamId())
+                .param("handWrittenRepeat", run.getHandWrittenRepeat()).param("evaluateOnly", run.isEvaluateOnly())
+                .param("comparison", run.getComparisonId()).param("remediates", run.getRemediates()).param("round", run.getRound())
+                .param("baseModel", run.getBaseModel()).param("params", toJson(run.getParams()))
+                .param("status", run.getStatus().name())
+                .param("createdAt", OffsetDateTime.ofInstant(run.getCreatedAt(), ZoneOffset.UTC))
+                .update();
+        jdbc.sql("INSERT INTO training_run_job (run_id, job_id) SELECT ?, j FROM unnest(?::uuid[]) j")
+                .params(run.getId(), run.getJobIds().stream().map(UUID::toString).toArray(String[]::new)).update();
     }
 
     /**

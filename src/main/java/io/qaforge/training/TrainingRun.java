@@ -15,14 +15,18 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 /**
  * A LoRA fine-tuning run (or, {@code evaluateOnly}, a base model's exam) the service queues and a GPU worker
- * ({@code worker/}) claims, reports on and finishes. It trains on the union of its jobs' pairs.
+ * ({@code worker/}) claims, reports on and finishes. It trains on the union of its jobs' pairs. Read through JPA, written
+ * only by {@link TrainingQueue}'s guarded SQL (inserted there too), so an entity saved back can never undo a worker's
+ * state change: {@code @Immutable}.
  */
 @Entity
+@Immutable
 class TrainingRun {
 
     enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }

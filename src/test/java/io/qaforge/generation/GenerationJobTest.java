@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.resttestclient.TestRestTemplate;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
@@ -422,6 +423,16 @@ class GenerationJobTest {
         assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(400);
         assertThat(response.getBody().get("type").asString()).isEqualTo("/problems/too-many-tasks");
         assertThat(response.getBody().get("detail").asString()).contains("at most 200000");
+    }
+
+    @Test
+    void aDocumentAJobUsesCannotBeDeleted() throws Exception {
+        UUID id = createJob(http, request(FACTS, Map.of("count", 1)));
+        awaitEnd(http, id, Duration.ofSeconds(30));
+        ResponseEntity<JsonNode> refused = http.exchange("/api/documents/" + document, HttpMethod.DELETE, null, JsonNode.class);
+        assertThat(refused.getStatusCode().value()).isEqualTo(409);
+        assertThat(refused.getBody().get("type").asString()).endsWith("/problems/document-in-use");
+        assertThat(http.getForEntity("/api/documents/" + document, JsonNode.class).getStatusCode().value()).isEqualTo(200);
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.util.UUID;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -25,15 +24,13 @@ import io.qaforge.generation.queue.TaskQueue;
 public class JobStore {
 
     private final JdbcClient db;
-    private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final TaskQueue queue;
     private final NewTasks tasks;
     private final JsonMapper json;
 
-    JobStore(JdbcClient db, JdbcTemplate jdbc, TransactionTemplate transaction, TaskQueue queue, NewTasks tasks, JsonMapper json) {
+    JobStore(JdbcClient db, TransactionTemplate transaction, TaskQueue queue, NewTasks tasks, JsonMapper json) {
         this.db = db;
-        this.jdbc = jdbc;
         this.transaction = transaction;
         this.queue = queue;
         this.tasks = tasks;
@@ -53,11 +50,16 @@ public class JobStore {
                             request.maxCostUsd(), request.maxTokens(), plan.parentJobId(),
                             (plan.params().batch() ? Mode.BATCH : Mode.SYNC).column())
                     .update();
-            jdbc.batchUpdate("INSERT INTO job_document (job_id, document_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    request.documentIds().stream().distinct().map(doc -> new Object[]{id, doc}).toList());
-            List<Object[]> facts = new ArrayList<>();
-            plan.jobFacts().forEach((chunk, factIds) -> factIds.forEach(fact -> facts.add(new Object[]{id, chunk, fact})));
-            jdbc.batchUpdate("INSERT INTO job_fact (job_id, chunk_id, fact_id) VALUES (?, ?, ?)", facts);
+            db.sql("INSERT INTO job_document (job_id, document_id) SELECT ?, d FROM unnest(?::uuid[]) d ON CONFLICT DO NOTHING")
+                    .params(id, request.documentIds().stream().distinct().map(UUID::toString).toArray(String[]::new)).update();
+            List<Long> chunks = new ArrayList<>();
+            List<Long> facts = new ArrayList<>();
+            plan.jobFacts().forEach((chunk, factIds) -> factIds.forEach(fact -> {
+                chunks.add(chunk);
+                facts.add(fact);
+            }));
+            db.sql("INSERT INTO job_fact (job_id, chunk_id, fact_id) SELECT ?, * FROM unnest(?::bigint[], ?::bigint[])")
+                    .params(id, chunks.toArray(Long[]::new), facts.toArray(Long[]::new)).update();
             tasks.insert(plan.tasks().stream().map(task -> new NewTasks.Row(id, task.chunkId(), task.temperature(), task.variant(),
                     task.kind(), 0, null, null, task.questions(), task.estTokens(), task.estCost())).toList());
         });

@@ -1,11 +1,12 @@
 package io.qaforge.generation.queue;
 
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,26 +25,41 @@ public class NewTasks {
                Long gradedTaskId, int questions, int estTokens, BigDecimal estCost) {
     }
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final Ids ids;
 
-    NewTasks(JdbcTemplate jdbc, Ids ids) {
+    NewTasks(JdbcClient jdbc, Ids ids) {
         this.jdbc = jdbc;
         this.ids = ids;
     }
 
     public void insert(List<Row> tasks) {
-        List<Long> taskIds = ids.next(Ids.Sequence.task_seq, tasks.size());
-        List<Object[]> rows = new ArrayList<>(tasks.size());
-        for (int i = 0; i < tasks.size(); i++) {
-            Row t = tasks.get(i);
-            rows.add(new Object[]{taskIds.get(i), t.jobId(), t.chunkId(), t.temperature(), t.variant(), t.kind().column(), t.round(),
-                    t.provider(), t.gradedTaskId(), t.questions(), t.estTokens(), t.estCost()});
+        if (tasks.isEmpty()) {
+            return;
         }
-        jdbc.batchUpdate("""
-                INSERT INTO task (id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, status,
-                                  questions, est_tokens, est_cost_usd)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)
-                ON CONFLICT DO NOTHING""", rows);
+        Long[] taskIds = ids.next(Ids.Sequence.task_seq, tasks.size()).toArray(Long[]::new);
+        // One statement for every task: the columns as arrays, zipped back into rows by unnest (ids, numerics and
+        // uuids as text, which the driver cannot send as arrays of their own types).
+        jdbc.sql("""
+                        INSERT INTO task (id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, status,
+                                          questions, est_tokens, est_cost_usd)
+                        SELECT id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, 'PENDING',
+                               questions, est_tokens, est_cost_usd
+                        FROM unnest(?::bigint[], ?::uuid[], ?::bigint[], ?::numeric[], ?::text[], ?::text[], ?::int[], ?::text[],
+                                    ?::bigint[], ?::int[], ?::int[], ?::numeric[])
+                             AS t(id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, questions,
+                                  est_tokens, est_cost_usd)
+                        ON CONFLICT DO NOTHING""")
+                .params(taskIds, column(tasks, t -> t.jobId().toString(), String[]::new), column(tasks, Row::chunkId, Long[]::new),
+                        column(tasks, t -> t.temperature().toPlainString(), String[]::new), column(tasks, Row::variant, String[]::new),
+                        column(tasks, t -> t.kind().column(), String[]::new), column(tasks, Row::round, Integer[]::new),
+                        column(tasks, Row::provider, String[]::new), column(tasks, Row::gradedTaskId, Long[]::new),
+                        column(tasks, Row::questions, Integer[]::new), column(tasks, Row::estTokens, Integer[]::new),
+                        column(tasks, t -> t.estCost().toPlainString(), String[]::new))
+                .update();
+    }
+
+    private static <T> T[] column(List<Row> tasks, Function<Row, T> field, IntFunction<T[]> array) {
+        return tasks.stream().map(field).toArray(array);
     }
 }

@@ -13,7 +13,7 @@ import java.util.UUID;
 
 import org.springframework.context.event.EventListener;
 import org.springframework.core.annotation.Order;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.JobStatus;
@@ -40,10 +40,10 @@ public class ExamSplit {
     private record Candidate(long id, String split, List<Long> factIds, String direction, long dedupeKey, Set<Long> shingles) {
     }
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final Specs specs;
 
-    ExamSplit(JdbcTemplate jdbc, Specs specs) {
+    ExamSplit(JdbcClient jdbc, Specs specs) {
         this.jdbc = jdbc;
         this.specs = specs;
     }
@@ -61,27 +61,38 @@ public class ExamSplit {
     void apply(UUID jobId) {
         JobSpec spec = specs.of(jobId);
         boolean byFact = spec.params().splitBy() == Splits.By.FACT;
-        boolean hasParent = jdbc.queryForObject("SELECT parent_job_id IS NOT NULL FROM job WHERE id = ?", Boolean.class, jobId);
+        boolean hasParent = jdbc.sql("SELECT parent_job_id IS NOT NULL FROM job WHERE id = ?").param(jobId).query(Boolean.class).single();
         if (!byFact && !hasParent) {
             return;
         }
-        List<Long> chunkIds = jdbc.queryForList("SELECT DISTINCT chunk_id FROM qa_pair WHERE job_id = ? AND rejected_reason IS NULL ORDER BY 1",
-                Long.class, jobId);
+        List<Long> chunkIds = jdbc.sql("SELECT DISTINCT chunk_id FROM qa_pair WHERE job_id = ? AND rejected_reason IS NULL ORDER BY 1")
+                .param(jobId).query(Long.class).list();
         for (long chunkId : chunkIds) {
             List<Candidate> pairs = accepted(jobId, chunkId);
             Set<Long> test = byFact ? heldOut(pairs, spec.params().seed(), spec.params().testFraction()) : Set.of();
             List<Set<Long>> exam = new ArrayList<>(ancestorTests(jobId, chunkId));
             pairs.stream().filter(p -> test.contains(p.id())).forEach(p -> exam.add(p.shingles()));
-            List<Object[]> updates = new ArrayList<>();
+            List<Long> ids = new ArrayList<>();
+            List<String> splits = new ArrayList<>();
+            List<String> reasons = new ArrayList<>();
             for (Candidate pair : pairs) {
                 boolean held = test.contains(pair.id());
                 boolean leak = !held && exam.stream().anyMatch(question -> NearDuplicates.near(question, pair.shingles()));
                 String split = held ? "test" : "train";
                 if (leak || !split.equals(pair.split())) {
-                    updates.add(new Object[]{split, leak ? LEAK : null, pair.id()});
+                    ids.add(pair.id());
+                    splits.add(split);
+                    reasons.add(leak ? LEAK : null);
                 }
             }
-            jdbc.batchUpdate("UPDATE qa_pair SET split = ?, rejected_reason = ? WHERE id = ?", updates);
+            if (ids.isEmpty()) {
+                continue;
+            }
+            // One statement for the chunk's changes: the columns as arrays, zipped back into rows by unnest.
+            jdbc.sql("""
+                            UPDATE qa_pair SET split = u.split, rejected_reason = u.reason
+                            FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(id, split, reason) WHERE qa_pair.id = u.id""")
+                    .params(ids.toArray(Long[]::new), splits.toArray(String[]::new), reasons.toArray(String[]::new)).update();
         }
     }
 
@@ -121,22 +132,24 @@ public class ExamSplit {
     }
 
     private List<Candidate> accepted(UUID jobId, long chunkId) {
-        return jdbc.query("""
+        return jdbc.sql("""
                         SELECT id, split, fact_ids, direction, dedupe_key, question FROM qa_pair
                         WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'
-                        ORDER BY id""",
-                (rs, i) -> new Candidate(rs.getLong("id"), rs.getString("split"),
+                        ORDER BY id""")
+                .params(jobId, chunkId)
+                .query((rs, i) -> new Candidate(rs.getLong("id"), rs.getString("split"),
                         Objects.requireNonNullElse(Ids.list(rs.getArray("fact_ids")), List.of()), rs.getString("direction"),
-                        rs.getLong("dedupe_key"), NearDuplicates.shingles(rs.getString("question"))), jobId, chunkId);
+                        rs.getLong("dedupe_key"), NearDuplicates.shingles(rs.getString("question")))).list();
     }
 
     /** The test questions of the chunk in the jobs this one tops up (its parent, theirs, ...): the exam it must not leak. */
     private List<Set<Long>> ancestorTests(UUID jobId, long chunkId) {
-        return jdbc.query(TopUps.LINEAGE + """
+        return jdbc.sql(TopUps.LINEAGE + """
                         SELECT question FROM qa_pair
                         WHERE job_id IN (SELECT id FROM lineage WHERE id <> ?) AND chunk_id = ? AND split = 'test'
-                          AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'""",
-                (rs, i) -> NearDuplicates.shingles(rs.getString("question")), jobId, jobId, chunkId);
+                          AND rejected_reason IS NULL AND judge_verdict IS DISTINCT FROM 'pending'""")
+                .params(jobId, jobId, chunkId)
+                .query((rs, i) -> NearDuplicates.shingles(rs.getString("question"))).list();
     }
 
     /** The seeded order of a pair among its fact's phrasings: SHA-256, so it does not depend on the JVM. */

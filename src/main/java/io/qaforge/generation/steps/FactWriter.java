@@ -3,7 +3,7 @@ package io.qaforge.generation.steps;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.job.CallEstimates;
@@ -24,13 +24,13 @@ import io.qaforge.generation.queue.TaskQueue;
 @Component
 public class FactWriter {
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final Ids ids;
     private final NewTasks tasks;
     private final CallEstimates estimates;
     private final Providers providers;
 
-    FactWriter(JdbcTemplate jdbc, Ids ids, NewTasks tasks, CallEstimates estimates, Providers providers) {
+    FactWriter(JdbcClient jdbc, Ids ids, NewTasks tasks, CallEstimates estimates, Providers providers) {
         this.jdbc = jdbc;
         this.ids = ids;
         this.tasks = tasks;
@@ -42,16 +42,14 @@ public class FactWriter {
         if (facts.isEmpty()) {
             return;
         }
-        List<Long> factIds = ids.next(Ids.Sequence.fact_seq, facts.size());
-        List<Object[]> rows = new ArrayList<>();
-        List<Object[]> ledger = new ArrayList<>();
-        for (int i = 0; i < facts.size(); i++) {
-            rows.add(new Object[]{factIds.get(i), task.jobId(), task.chunkId(), i, facts.get(i)});
-            ledger.add(new Object[]{task.jobId(), task.chunkId(), factIds.get(i)});
-        }
-        jdbc.batchUpdate("INSERT INTO fact (id, job_id, chunk_id, ordinal, text) VALUES (?, ?, ?, ?, ?)", rows);
-        jdbc.batchUpdate("INSERT INTO job_fact (job_id, chunk_id, fact_id) VALUES (?, ?, ?)", ledger);
-
+        Long[] factIds = ids.next(Ids.Sequence.fact_seq, facts.size()).toArray(Long[]::new);
+        // Both in one statement each: the facts' columns as arrays, zipped back into rows (numbered from 0) by unnest.
+        jdbc.sql("""
+                        INSERT INTO fact (id, job_id, chunk_id, ordinal, text)
+                        SELECT f.id, ?, ?, f.ordinal - 1, f.text FROM unnest(?::bigint[], ?::text[]) WITH ORDINALITY AS f(id, text, ordinal)""")
+                .params(task.jobId(), task.chunkId(), factIds, facts.toArray(String[]::new)).update();
+        jdbc.sql("INSERT INTO job_fact (job_id, chunk_id, fact_id) SELECT ?, ?, f FROM unnest(?::bigint[]) f")
+                .params(task.jobId(), task.chunkId(), factIds).update();
         var temperatures = spec.params().temperatures();
         List<String> directions = spec.params().coverage().sweepDirections(temperatures.size());
         ProviderClient client = providers.client(spec.provider());
@@ -63,8 +61,8 @@ public class FactWriter {
                     facts.size(), call.tokens(), call.cost()));
         }
         if (spec.params().study() != null) {
-            int index = jdbc.queryForObject("SELECT count(*) FROM task WHERE job_id = ? AND kind = 'facts' AND chunk_id < ?",
-                    Integer.class, task.jobId(), task.chunkId());
+            int index = jdbc.sql("SELECT count(*) FROM task WHERE job_id = ? AND kind = 'facts' AND chunk_id < ?")
+                    .params(task.jobId(), task.chunkId()).query(Integer.class).single();
             boolean json = client != null && client.config.structuredOutput();
             for (CallEstimates.StudyCall study : estimates.studyCalls(spec, json, chunkTokens, index, facts.size())) {
                 sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), study.temperature(), study.strategy().label(), TaskKind.STUDY, 0,

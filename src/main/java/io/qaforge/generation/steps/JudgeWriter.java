@@ -1,12 +1,11 @@
 package io.qaforge.generation.steps;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.quality.Verdicts;
@@ -24,29 +23,32 @@ public class JudgeWriter {
     record Graded(long id, String question, String answer) {
     }
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final JsonMapper json;
     private final TopUps topUps;
 
-    JudgeWriter(JdbcTemplate jdbc, JsonMapper json, TopUps topUps) {
+    JudgeWriter(JdbcClient jdbc, JsonMapper json, TopUps topUps) {
         this.jdbc = jdbc;
         this.json = json;
         this.topUps = topUps;
     }
 
     List<Graded> pending(long gradedTaskId) {
-        return jdbc.query("""
+        return jdbc.sql("""
                         SELECT id, question, answer FROM qa_pair
-                        WHERE task_id = ? AND judge_verdict = 'pending' AND rejected_reason IS NULL ORDER BY ordinal""",
-                (rs, i) -> new Graded(rs.getLong("id"), rs.getString("question"), rs.getString("answer")), gradedTaskId);
+                        WHERE task_id = ? AND judge_verdict = 'pending' AND rejected_reason IS NULL ORDER BY ordinal""")
+                .param(gradedTaskId).query(Graded.class).list();
     }
 
     void write(TaskQueue.Claimed task, List<Graded> graded, Map<Integer, Verdicts.Verdict> verdicts) {
-        List<Object[]> rows = new ArrayList<>();
+        String[] verdictColumn = new String[graded.size()];
+        String[] scoresColumn = new String[graded.size()];
+        String[] reasons = new String[graded.size()];
         for (int i = 0; i < graded.size(); i++) {
             Verdicts.Verdict verdict = verdicts.get(i + 1);
             if (verdict == null) {
-                rows.add(new Object[]{"none", null, Verdicts.NO_VERDICT, graded.get(i).id()});
+                verdictColumn[i] = "none";
+                reasons[i] = Verdicts.NO_VERDICT;
                 continue;
             }
             ObjectNode scores = json.createObjectNode().put("supported", verdict.supported())
@@ -54,11 +56,16 @@ public class JudgeWriter {
             if (verdict.score() != null) {
                 scores.put("score", verdict.score());
             }
-            rows.add(new Object[]{verdict.passed() ? "pass" : "fail", scores.toString(), verdict.rejectReason(), graded.get(i).id()});
+            verdictColumn[i] = verdict.passed() ? "pass" : "fail";
+            scoresColumn[i] = scores.toString();
+            reasons[i] = verdict.rejectReason();
         }
-        jdbc.batchUpdate("""
-                UPDATE qa_pair SET judge_verdict = ?, judge_scores = ?::jsonb, rejected_reason = ?
-                WHERE id = ? AND judge_verdict = 'pending'""", rows);
+        // One statement for every pair graded: the columns as arrays, zipped back into rows by unnest.
+        jdbc.sql("""
+                        UPDATE qa_pair SET judge_verdict = v.verdict, judge_scores = v.scores::jsonb, rejected_reason = v.reason
+                        FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS v(id, verdict, scores, reason)
+                        WHERE qa_pair.id = v.id AND qa_pair.judge_verdict = 'pending'""")
+                .params(graded.stream().map(Graded::id).toArray(Long[]::new), verdictColumn, scoresColumn, reasons).update();
         topUps.afterCall(task);
     }
 }

@@ -2,14 +2,17 @@ package io.qaforge.generation.steps;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.generation.job.CallEstimates;
@@ -49,11 +52,6 @@ public class PairWriter {
             return new PairRow(id, jobId, taskId, chunkId, ordinal, question, answer, temperature, variant, model, attempt,
                     split, "duplicate", dedupeKey, factIds, direction, null);
         }
-
-        Object[] values() {
-            return new Object[]{id, jobId, taskId, chunkId, ordinal, question, answer, temperature, variant, model, attempt,
-                    split, rejectedReason, dedupeKey, factIds, direction, judgeVerdict};
-        }
     }
 
     /** How a job splits its pairs, fixed at creation. */
@@ -68,19 +66,29 @@ public class PairWriter {
     private record Kept(long dedupeKey, Set<Long> shingles, List<Long> factIds) {
     }
 
+    /**
+     * One statement for all of a kind's rows: the columns as arrays, zipped back into rows by unnest, inserted in
+     * dedupe-key order. A row's fact ids travel as an array literal, since unnest cannot zip arrays of different lengths.
+     */
     private static final String INSERT = """
             INSERT INTO qa_pair (id, job_id, task_id, chunk_id, ordinal, question, answer, temperature, variant, model,
                                  attempt, split, rejected_reason, dedupe_key, fact_ids, direction, judge_verdict)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+            SELECT p.id, p.job_id, p.task_id, p.chunk_id, p.ordinal, p.question, p.answer, p.temperature, p.variant, p.model,
+                   p.attempt, p.split, p.rejected_reason, p.dedupe_key, p.fact_ids::bigint[], p.direction, p.judge_verdict
+            FROM unnest(?::bigint[], ?::uuid[], ?::bigint[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::numeric[], ?::text[],
+                        ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[])
+                 AS p(id, job_id, task_id, chunk_id, ordinal, question, answer, temperature, variant, model, attempt, split,
+                      rejected_reason, dedupe_key, fact_ids, direction, judge_verdict)
+            ORDER BY p.dedupe_key""";
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
     private final Ids ids;
     private final NewTasks tasks;
     private final CallEstimates estimates;
     private final Providers providers;
     private final TopUps topUps;
 
-    PairWriter(JdbcTemplate jdbc, Ids ids, NewTasks tasks, CallEstimates estimates, Providers providers, TopUps topUps) {
+    PairWriter(JdbcClient jdbc, Ids ids, NewTasks tasks, CallEstimates estimates, Providers providers, TopUps topUps) {
         this.jdbc = jdbc;
         this.ids = ids;
         this.tasks = tasks;
@@ -129,18 +137,16 @@ public class PairWriter {
                     reason == null && judging ? "pending" : null);
             (reason == null ? candidates : rejected).add(row);
         }
-        candidates.sort(Comparator.comparingLong(PairRow::dedupeKey));
-        int[] inserted = jdbc.batchUpdate(INSERT + " ON CONFLICT (job_id, dedupe_key) WHERE rejected_reason IS NULL DO NOTHING",
-                candidates.stream().map(PairRow::values).toList());
+        Set<Long> inserted = insert(INSERT + " ON CONFLICT (job_id, dedupe_key) WHERE rejected_reason IS NULL DO NOTHING", candidates);
         int judged = 0;
-        for (int i = 0; i < inserted.length; i++) {
-            if (inserted[i] == 0) {
-                rejected.add(candidates.get(i).duplicate());
-            } else {
+        for (PairRow candidate : candidates) {
+            if (inserted.contains(candidate.id())) {
                 judged++;
+            } else {
+                rejected.add(candidate.duplicate());
             }
         }
-        jdbc.batchUpdate(INSERT, rejected.stream().map(PairRow::values).toList());
+        insert(INSERT, rejected);
         if (judging && judged > 0) {
             queueJudge(task, spec, chunkTokens, judged);
         } else {
@@ -170,11 +176,36 @@ public class PairWriter {
         return false;
     }
 
+    /** The ids of the rows that went in. */
+    private Set<Long> insert(String sql, List<PairRow> rows) {
+        if (rows.isEmpty()) {
+            return Set.of();
+        }
+        return jdbc.sql(sql + " RETURNING id")
+                .params(column(rows, PairRow::id, Long[]::new), column(rows, r -> r.jobId().toString(), String[]::new),
+                        column(rows, PairRow::taskId, Long[]::new), column(rows, PairRow::chunkId, Long[]::new),
+                        column(rows, PairRow::ordinal, Integer[]::new), column(rows, PairRow::question, String[]::new),
+                        column(rows, PairRow::answer, String[]::new),
+                        column(rows, r -> r.temperature().toPlainString(), String[]::new), column(rows, PairRow::variant, String[]::new),
+                        column(rows, PairRow::model, String[]::new), column(rows, PairRow::attempt, Integer[]::new),
+                        column(rows, PairRow::split, String[]::new), column(rows, PairRow::rejectedReason, String[]::new),
+                        column(rows, PairRow::dedupeKey, Long[]::new),
+                        column(rows, r -> r.factIds() == null ? null
+                                : Arrays.stream(r.factIds()).map(String::valueOf).collect(Collectors.joining(",", "{", "}")), String[]::new),
+                        column(rows, PairRow::direction, String[]::new), column(rows, PairRow::judgeVerdict, String[]::new))
+                .query(Long.class).set();
+    }
+
+    private static <T> T[] column(List<PairRow> rows, Function<PairRow, T> field, IntFunction<T[]> array) {
+        return rows.stream().map(field).toArray(array);
+    }
+
     private List<Kept> kept(TaskQueue.Claimed task) {
-        return new ArrayList<>(jdbc.query("""
+        return new ArrayList<>(jdbc.sql("""
                         SELECT dedupe_key, question, fact_ids FROM qa_pair
-                        WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL""",
-                (rs, i) -> new Kept(rs.getLong("dedupe_key"), NearDuplicates.shingles(rs.getString("question")),
-                        Objects.requireNonNullElse(Ids.list(rs.getArray("fact_ids")), List.of())), task.jobId(), task.chunkId()));
+                        WHERE job_id = ? AND chunk_id = ? AND rejected_reason IS NULL""")
+                .params(task.jobId(), task.chunkId())
+                .query((rs, i) -> new Kept(rs.getLong("dedupe_key"), NearDuplicates.shingles(rs.getString("question")),
+                        Objects.requireNonNullElse(Ids.list(rs.getArray("fact_ids")), List.of()))).list());
     }
 }
