@@ -104,6 +104,8 @@ function figures(view, ended) {
         ['Prompt tokens', fmt(view.promptTokens), 'promptTokens'],
         ['Completion tokens', fmt(view.completionTokens), 'completionTokens'],
         ['Cost', fmtCost(view.costUsd) + (view.estimate?.priced ? ` of ~${fmtCost(view.estimate.costUsd)}` : ''), 'cost'],
+        // what the rest will cost at the rates its finished calls actually cost: shown while it runs
+        !ended && view.estimate?.priced ? ['Projected cost', `~${fmtCost(view.projectedCostUsd)}`, 'projectedCost'] : null,
         view.costSplitUsd ? ['Cost split', costSplit(view.costSplitUsd), 'costSplit'] : null,
         ['Elapsed', fmtDuration(view.elapsedSeconds), 'elapsed'],
         ['ETA', ended ? '—' : fmtDuration(view.etaSeconds), 'eta'],

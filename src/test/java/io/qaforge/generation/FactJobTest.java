@@ -164,6 +164,42 @@ class FactJobTest {
      * scrum and free pass, which the chunk never mentions, are what the grounding floor catches before any judge.
      */
     @Test
+    void aFactJobEndsWithinATenthOfItsEstimateAndOfWhatItProjectedAfterItsFirstTenthOfCalls() throws Exception {
+        Map<String, Object> request = request(CHUNKS, Map.of("count", 3));
+        request.put("questionsPerChunk", 2); // a chunk's two sentences: the careful model lists every fact asked for
+        JsonNode estimate = post(http, "/api/jobs/estimate", request).getBody().get("estimate");
+        double estimated = estimate.get("costUsd").asDouble();
+        int tenth = (int) Math.ceil(estimate.get("requests").asInt() / 10.0);
+        var answered = new java.util.concurrent.atomic.AtomicInteger();
+        var release = new java.util.concurrent.CountDownLatch(1);
+        fake.script = call -> {
+            if (answered.incrementAndGet() > tenth) {
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS); // held until the projection is read
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        };
+
+        UUID id = createJob(http, request);
+        JsonNode early = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> GenerationFixtures.job(http, id), view -> view.at("/tasks/done").asInt() == tenth);
+        double projected = early.get("projectedCostUsd").asDouble();
+        release.countDown();
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(60));
+        assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+        double spent = view.get("costUsd").asDouble();
+        System.out.printf("fact job: estimate $%.6f, projected after %d of %d calls $%.6f (spent then $%.6f), final $%.6f%n",
+                estimated, tenth, estimate.get("requests").asInt(), projected, early.get("costUsd").asDouble(), spent);
+        assertThat(spent).as("final against the estimate").isCloseTo(estimated, org.assertj.core.data.Percentage.withPercentage(10));
+        assertThat(spent).as("final against the projection after the first tenth of calls")
+                .isCloseTo(projected, org.assertj.core.data.Percentage.withPercentage(10));
+        assertThat(view.get("projectedCostUsd").asDouble()).as("an ended job's projection is what it spent").isEqualTo(spent);
+    }
+
+    @Test
     void everyRejectReasonOfTheGateAndTheJudge() throws Exception {
         fake.script = call -> switch (call.kind()) {
             case "pairs" -> FakeOpenAi.ok("""

@@ -514,6 +514,16 @@ public class FakeOpenAi implements AutoCloseable {
         return root.toString();
     }
 
+    /**
+     * The default answer, padded with blank space until its usage costs {@code usd} at these prices per token (for
+     * answers that cost more than their estimate); never less than the answer alone.
+     */
+    static Reply costing(Call call, double usd, double inputPerToken, double outputPerToken) {
+        String answer = answer(call);
+        double alone = call.prompt().length() / 4 * inputPerToken + answer.length() / 4 * outputPerToken;
+        return ok(answer + "\n" + " ".repeat((int) Math.max(0, Math.round((usd - alone) / outputPerToken * 4))), "stop", call);
+    }
+
     /** A successful chat completion with this content, usage counted roughly (4 characters a token). */
     static Reply ok(String content, String finishReason, Call call) {
         return ok(content, finishReason, call, 0);

@@ -337,16 +337,18 @@ class GenerationJobTest {
 
     @Test
     void budgetStopsClaimingAndAHigherBudgetResumes() throws Exception {
+        // A budget just above the estimate, and answers that cost 2.5 times what was estimated: it runs out part way.
         Map<String, Object> request = request(6, List.of(0.7));
-        double perTask = post(http, "/api/jobs/estimate", request).getBody().at("/estimate/costUsd").asDouble() / 6;
-        request.put("maxCostUsd", perTask * 2.5);
+        double estimate = post(http, "/api/jobs/estimate", request).getBody().at("/estimate/costUsd").asDouble();
+        double budget = estimate * 1.05;
+        fake.script = call -> FakeOpenAi.costing(call, 2.5 * estimate / 6, 1.0e-6, 2.0e-6);
+        request.put("maxCostUsd", budget);
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
         assertThat(view.get("status").asString()).isEqualTo("BUDGET_EXHAUSTED");
         assertThat(view.at("/tasks/done").asInt()).isBetween(1, 5);
-        assertThat(view.get("costUsd").asDouble()).isLessThanOrEqualTo(perTask * 2.5);
 
-        post(http, "/api/jobs/" + id + "/resume", Map.of("maxCostUsd", perTask * 100));
+        post(http, "/api/jobs/" + id + "/resume", Map.of("maxCostUsd", estimate * 100));
         view = awaitEnd(http, id, Duration.ofSeconds(30));
         assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(view.at("/tasks/done").asInt()).isEqualTo(6);
@@ -354,8 +356,26 @@ class GenerationJobTest {
     }
 
     @Test
+    void aJobWhoseEstimateExceedsItsBudgetIsRefusedAndNothingIsStored() {
+        Map<String, Object> request = request(6, List.of(0.7));
+        BigDecimal estimate = post(http, "/api/jobs/estimate", request).getBody().at("/estimate/costUsd").decimalValue();
+        long jobsBefore = db.sql("SELECT count(*) FROM job").query(Long.class).single();
+        request.put("maxCostUsd", estimate.multiply(new BigDecimal("0.9")));
+        ResponseEntity<JsonNode> refused = post(http, "/api/jobs", request);
+        assertThat(refused.getStatusCode().value()).isEqualTo(422);
+        assertThat(refused.getBody().get("type").asString()).endsWith("/problems/over-budget");
+        assertThat(refused.getBody().get("detail").asString()).contains("estimated at $", "above maxCostUsd $");
+        assertThat(db.sql("SELECT count(*) FROM job").query(Long.class).single()).isEqualTo(jobsBefore);
+        assertThat(fake.calls).isEmpty();
+        request.put("dryRun", true);
+        assertThat(post(http, "/api/jobs", request).getStatusCode().value()).as("a dry run still shows the estimate").isEqualTo(200);
+    }
+
+    @Test
     void aJobWhoseNextTaskNoLongerFitsItsBudgetEndsAndNeverHoldsUpAnotherJob() throws Exception {
-        // Per chunk a "long" task first (a big template) and a "short" one: the budget takes the short ones only.
+        // Per chunk a "long" task (a big template) and a "short" one, with a budget just above the estimate. The long
+        // ones fail, and then the short ones are answered at more than their estimate: what is left of the budget
+        // then pays for no long task when they are retried.
         String filler = "Background for the quiz writer: the laws of the game as the federation publishes them. ".repeat(200);
         Map<String, Object> request = request(2, List.of(0.7));
         request.put("variants", List.of("long", "short"));
@@ -363,18 +383,33 @@ class GenerationJobTest {
                 "short", "{context}\n\n{chunk}\n\nProvide {n} pairs."));
         BigDecimal longTask = taskCost(request, "long");
         BigDecimal shortTask = taskCost(request, "short");
-        assertThat(longTask).isGreaterThan(shortTask.multiply(BigDecimal.valueOf(8)));
-        request.put("maxCostUsd", longTask.multiply(new BigDecimal("0.9")));
+        assertThat(longTask).isGreaterThan(shortTask.multiply(BigDecimal.valueOf(4)));
+        BigDecimal budget = longTask.add(shortTask).multiply(new BigDecimal("2.02"));
+        double shortPadded = budget.subtract(longTask.divide(BigDecimal.TWO)).divide(BigDecimal.TWO).doubleValue();
+        fake.script = call -> {
+            if (call.prompt().contains("Background for the quiz writer")) { // a 400: this task fails at once
+                return FakeOpenAi.Reply.status(400, Map.of(), "{\"error\":{\"message\":\"maximum context length exceeded\"}}");
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofMillis(900)).ignoreExceptions().until(() -> db.sql(
+                    "SELECT count(*) FROM task WHERE variant = 'long' AND status = 'FAILED'").query(Long.class).single() == 2);
+            return FakeOpenAi.costing(call, shortPadded, 1.0e-6, 2.0e-6);
+        };
+        request.put("maxCostUsd", budget);
         UUID budgeted = createJob(http, request);
-        UUID next = createJob(http, request(3, List.of(0.3)));
+        JsonNode first = awaitEnd(http, budgeted, Duration.ofSeconds(30));
+        assertThat(first.at("/tasks/failed").asInt()).as(first.toString()).isEqualTo(2);
+        fake.script = call -> null;
 
+        post(http, "/api/jobs/" + budgeted + "/retry-failed", Map.of());
+        UUID next = createJob(http, request(3, List.of(0.3)));
         JsonNode view = awaitEnd(http, budgeted, Duration.ofSeconds(30));
         assertThat(view.get("status").asString()).isEqualTo("BUDGET_EXHAUSTED");
         assertThat(view.at("/tasks/done").asInt()).as("both short tasks").isEqualTo(2);
-        assertThat(view.at("/tasks/pending").asInt()).as("both long tasks, each beyond the whole budget").isEqualTo(2);
+        assertThat(view.at("/tasks/pending").asInt()).as("both long tasks, each beyond what is left of the budget").isEqualTo(2);
         assertThat(view.get("costUsd").decimalValue()).isLessThanOrEqualTo(view.get("maxCostUsd").decimalValue());
         assertThat(awaitEnd(http, next, Duration.ofSeconds(30)).get("status").asString()).isEqualTo("SUCCEEDED");
     }
+
 
     @Test
     void numbersAndListsPastTheirLimitsAreProblemsAndCreateNothing() {

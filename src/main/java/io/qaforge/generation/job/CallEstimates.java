@@ -24,14 +24,19 @@ import io.qaforge.generation.steps.StudyPrompts;
 @Component
 public class CallEstimates {
 
-    /** Completion tokens one question/answer pair takes on average in the answers of current chat models. */
-    static final int EXPECTED_TOKENS_PER_PAIR = 45;
-    /** Tokens of one listed fact, in a facts call's answer and in the prompts that carry it. */
-    static final int EXPECTED_TOKENS_PER_FACT = 25;
+    // Measured on the stand-in's fact jobs (bench/fake_openai.py, FakeOpenAi: a careful model's answers) so that their
+    // final cost lands within a tenth of the estimate; a job's own first answers correct the rest (projectedCostUsd).
+    /** Completion tokens one question/answer pair takes, its fact's wording in the answer. */
+    static final int EXPECTED_TOKENS_PER_PAIR = 72;
+    /** Tokens of one listed fact (a sentence of the chunk), in a facts call's answer and in the prompts that carry it. */
+    static final int EXPECTED_TOKENS_PER_FACT = 36;
     /** Completion tokens of one judge verdict line. */
-    static final int EXPECTED_TOKENS_PER_VERDICT = 12;
-    /** The share of asked-for pairs a fact job expects to accept (gate and judge): it sizes the expected top-ups. */
-    static final double EXPECTED_YIELD = 0.7;
+    static final int EXPECTED_TOKENS_PER_VERDICT = 6;
+    /**
+     * The share of asked-for pairs a fact job expects to accept (gate and judge): it sizes the expected top-ups. A
+     * careful model's; a weaker one's extra rounds show in the projection once its first verdicts are in.
+     */
+    static final double EXPECTED_YIELD = 0.9;
     /** Chat formatting tokens around each message. */
     static final int MESSAGE_OVERHEAD_TOKENS = 8;
     /** Completion tokens of one study passage (about 250 words). */

@@ -69,6 +69,7 @@ public class JobController {
         if (Boolean.TRUE.equals(request.dryRun())) {
             return ResponseEntity.ok(EstimateView.of(plan));
         }
+        JobPlanner.requireWithinBudget(plan);
         UUID id = jobs.create(plan);
         engine.wake();
         return ResponseEntity.created(URI.create("/api/jobs/" + id)).body(view(id));

@@ -1,17 +1,21 @@
 package io.qaforge.generation.job;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.Estimate;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Prompts;
+import io.qaforge.system.ApiProblem;
+import io.qaforge.system.ProblemType;
 
 /**
  * Works out a valid job request's first tasks and what the whole job will cost, without touching the database's
@@ -88,5 +92,19 @@ public class JobPlanner {
             }
         }
         return new Plan(request, params, tally.estimate(valid.chunks().size()), tasks, null, Map.of());
+    }
+
+    /**
+     * Refuses to start a priced plan whose estimate alone exceeds its budget: the job would stop short of what it was
+     * asked for (a dry run still shows the estimate).
+     */
+    public static void requireWithinBudget(Plan plan) {
+        BigDecimal budget = plan.request().maxCostUsd();
+        Estimate estimate = plan.estimate();
+        if (budget != null && estimate.priced() && estimate.costUsd().compareTo(budget) > 0) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.OVER_BUDGET, "Estimate over budget",
+                    "The job is estimated at $" + estimate.costUsd().setScale(4, RoundingMode.HALF_UP) + ", above maxCostUsd $"
+                            + budget + ": raise the budget, or ask for less (fewer chunks, questions or temperatures)");
+        }
     }
 }

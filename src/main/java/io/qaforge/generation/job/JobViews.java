@@ -1,6 +1,7 @@
 package io.qaforge.generation.job;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -54,6 +55,9 @@ public class JobViews {
      * @param failures       why its failed tasks failed: the most common reasons, with how many tasks each
      * @param study          its study passages; null where the job writes none
      * @param diversity      how varied its accepted text is, measured when it ended; null before
+     * @param projectedCostUsd what it will have cost when it ends: spent so far, plus its pending tasks and the calls of
+     *                       its estimate not yet queued (top-ups, a fact job's pairs) at the rates its finished calls
+     *                       actually cost per estimated dollar; the cost spent once it has ended
      */
     public record View(UUID id, JobStatus status, String strategy, String provider, String model, String context, Estimate estimate,
                 TaskCounts tasks, long pairsAccepted, long pairsJudging, Map<String, Long> rejects, JudgeCounts judge,
@@ -61,7 +65,7 @@ public class JobViews {
                 BigDecimal costUsd, BigDecimal maxCostUsd, Long maxTokens, String error, Instant createdAt, Instant startedAt,
                 Instant finishedAt, Long elapsedSeconds, Long etaSeconds, UUID parentJobId, JobParams params,
                 long cachedPromptTokens, GenerationProperties.Cost costSplitUsd, String mode, List<BatchView> batches,
-                List<Failure> failures, StudyView study, Diversity.Figures diversity) {
+                List<Failure> failures, StudyView study, Diversity.Figures diversity, BigDecimal projectedCostUsd) {
 
         /** Whether a progress stream should tell its subscribers about {@code next}. */
         boolean progressedTo(View next) {
@@ -149,7 +153,8 @@ public class JobViews {
                    extract(epoch FROM t.last_finished - j.started_at) AS finishing_seconds,
                    coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
                    coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches, fl.failures,
-                   s.study_accepted, s.study_judging, s.study_rejects, s.faithfulness, t.study_calls, t.study_cost, j.diversity
+                   s.study_accepted, s.study_judging, s.study_rejects, s.faithfulness, t.study_calls, t.study_cost, j.diversity,
+                   e.queued_estimate, e.pending_projected, e.rate
             FROM job j
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
@@ -207,6 +212,18 @@ public class JobViews {
                       WHERE job_id = j.id AND status = 'FAILED'
                       -- the five most common: enough to see what went wrong, few enough for a page of jobs
                       GROUP BY 1 ORDER BY n DESC, reason LIMIT 5) x) fl
+            CROSS JOIN LATERAL (
+                -- Each pending task at what its kind's finished calls actually cost per estimated dollar (else the job's)
+                SELECT coalesce(sum(est_cost_usd) FILTER (WHERE status <> 'CANCELLED'), 0) AS queued_estimate,
+                       coalesce(sum(est_cost_usd * coalesce(kind_rate, job_rate, 1)) FILTER (WHERE status IN ('PENDING', 'RUNNING')), 0)
+                           AS pending_projected,
+                       max(job_rate) AS rate
+                FROM (SELECT status, est_cost_usd,
+                             sum(cost_usd) FILTER (WHERE status = 'DONE') OVER (PARTITION BY kind)
+                                 / nullif(sum(est_cost_usd) FILTER (WHERE status = 'DONE') OVER (PARTITION BY kind), 0) AS kind_rate,
+                             sum(cost_usd) FILTER (WHERE status = 'DONE') OVER ()
+                                 / nullif(sum(est_cost_usd) FILTER (WHERE status = 'DONE') OVER (), 0) AS job_rate
+                      FROM task WHERE job_id = j.id) k) e
             %s""";
 
     private static final TypeReference<LinkedHashMap<String, Long>> REJECTS = new TypeReference<>() {
@@ -254,8 +271,9 @@ public class JobViews {
         JobParams params = read(rs.getString("params"), JobParams.class);
         JobPlanner.Judge judge = params.judge();
         long passed = rs.getLong("passed"), failed = rs.getLong("judge_failed");
+        Estimate estimate = read(rs.getString("estimate"), Estimate.class);
         return new View(rs.getObject("id", UUID.class), status, params.facts() ? "facts" : "recipe", rs.getString("provider"),
-                rs.getString("model"), rs.getString("context"), read(rs.getString("estimate"), Estimate.class), tasks,
+                rs.getString("model"), rs.getString("context"), estimate, tasks,
                 rs.getLong("accepted"), rs.getLong("judging"), rejects,
                 judge == null ? null : JudgeCounts.of(judge, rs.getString("provider"), rs.getString("model"), passed, failed),
                 params.facts() ? new CoverageView(rs.getLong("facts"), rs.getLong("covered"), params.coverage(),
@@ -273,7 +291,22 @@ public class JobViews {
                         rs.getString("study_rejects") == null ? Map.of() : read(rs.getString("study_rejects"), REJECTS),
                         rs.getObject("faithfulness") == null ? null : Math.round(rs.getDouble("faithfulness") * 1000) / 1000.0,
                         rs.getLong("study_calls"), rs.getBigDecimal("study_cost")),
-                rs.getString("diversity") == null ? null : read(rs.getString("diversity"), Diversity.Figures.class));
+                rs.getString("diversity") == null ? null : read(rs.getString("diversity"), Diversity.Figures.class),
+                projected(status, estimate, rs));
+    }
+
+    /**
+     * Spent plus the rest at the observed rates: its pending tasks at their kind's, and the estimate's calls not queued
+     * yet (a fact job's pairs and judges come with its facts, top-ups with coverage rounds) at the job's.
+     */
+    private static BigDecimal projected(JobStatus status, Estimate estimate, ResultSet rs) throws SQLException {
+        BigDecimal spent = rs.getBigDecimal("cost_usd");
+        if (status.terminal()) {
+            return spent;
+        }
+        BigDecimal rate = rs.getBigDecimal("rate") == null ? BigDecimal.ONE : rs.getBigDecimal("rate");
+        BigDecimal unqueued = estimate.costUsd().subtract(rs.getBigDecimal("queued_estimate")).max(BigDecimal.ZERO);
+        return spent.add(rs.getBigDecimal("pending_projected")).add(unqueued.multiply(rate)).setScale(6, RoundingMode.HALF_UP);
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */
