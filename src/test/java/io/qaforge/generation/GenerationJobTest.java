@@ -412,6 +412,29 @@ class GenerationJobTest {
 
 
     @Test
+    void aCallPutBackForAnotherTryThatTheBudgetNoLongerCoversEndsTheJob() throws Exception {
+        // Two calls at once, with a budget just above the estimate: chunk 1's answer comes first and costs twice its
+        // estimate; chunk 2's call then fails with a 500, and what is left of the budget pays for no second try.
+        Map<String, Object> request = request(2, List.of(0.7));
+        request.put("variants", List.of("mine"));
+        request.put("prompts", Map.of("mine", "{context}\n\n{chunk}\n\nProvide {n} pairs."));
+        BigDecimal task = taskCost(request, "mine");
+        request.put("maxCostUsd", task.multiply(new BigDecimal("2.1")));
+        fake.script = call -> {
+            if (call.fact() == 1) {
+                return FakeOpenAi.costing(call, task.doubleValue() * 2, 1.0e-6, 2.0e-6);
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> db.sql(
+                    "SELECT count(*) FROM task WHERE chunk_id = ? AND status = 'DONE'").param(chunkId(1)).query(Long.class).single() == 1);
+            return FakeOpenAi.Reply.status(500, Map.of(), "{\"error\":{\"message\":\"boom\"}}");
+        };
+        UUID id = createJob(http, request);
+        JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
+        assertThat(view.get("status").asString()).as(view.toString()).isEqualTo("BUDGET_EXHAUSTED");
+        assertThat(view.at("/tasks/pending").asInt()).as("chunk 2's call, waiting for a budget that will not come").isEqualTo(1);
+    }
+
+    @Test
     void numbersAndListsPastTheirLimitsAreProblemsAndCreateNothing() {
         long jobsBefore = db.sql("SELECT count(*) FROM job").query(Long.class).single();
         Map<String, Map<String, Object>> cases = new java.util.LinkedHashMap<>();

@@ -205,6 +205,9 @@ public class TaskQueue {
                     .param("id", task.id()).param("worker", worker)
                     .update();
             addSpend(task.jobId(), spend);
+            // The last call in flight may be this one, and what was spent since it was claimed may leave no room for
+            // another try: then nothing else would ever settle the job.
+            settle(task.jobId());
         });
     }
 
