@@ -106,7 +106,9 @@ class BatchJobTest {
                               || trim(trailing '.' FROM trim(trailing '0' FROM p.temperature::text)) || '%'""")
                 .param(batchJob).query(Integer.class).single()).as("pairs stored with another task's answer").isZero();
 
-        JsonNode batches = batch.get("batches");
+        // The job ends with its last answer stored; the runner marks the batch settled after reading its last line.
+        JsonNode batches = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> GenerationFixtures.job(http, batchJob),
+                v -> v.get("batches").findValues("settled").stream().allMatch(JsonNode::asBoolean)).get("batches");
         assertThat(batch.get("mode").asString()).isEqualTo("batch");
         assertThat(batches).isNotEmpty().allSatisfy(b -> {
             assertThat(b.get("id").asString()).startsWith("batch_");
