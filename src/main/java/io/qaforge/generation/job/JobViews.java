@@ -304,6 +304,9 @@ public class JobViews {
         if (status.terminal()) {
             return spent;
         }
+        if (estimate == null || estimate.costUsd() == null) {
+            return null; // a job stored without a priced estimate: nothing to project from
+        }
         BigDecimal rate = rs.getBigDecimal("rate") == null ? BigDecimal.ONE : rs.getBigDecimal("rate");
         BigDecimal unqueued = estimate.costUsd().subtract(rs.getBigDecimal("queued_estimate")).max(BigDecimal.ZERO);
         return spent.add(rs.getBigDecimal("pending_projected")).add(unqueued.multiply(rate)).setScale(6, RoundingMode.HALF_UP);
