@@ -36,6 +36,24 @@ def unzip(data: bytes, dest):
     return dest
 
 
+def test_a_phase_too_short_for_a_heartbeat_still_reports_how_it_ended():
+    from qaforge_worker.service.heartbeat import ServiceReporter
+
+    with FakeService(TOKEN) as svc:
+        run = svc.enqueue(FakeRun("model", {}, None, None, worker="test-worker", status="RUNNING"))
+        reporter = ServiceReporter(client_for(svc), run.id, interval=60).start()
+        reporter.phase("training")
+        for step in range(1, 201):  # a whole training inside the one-second spacing of heartbeats
+            reporter.update(step=step, totalSteps=200, loss=2.0 / step)
+        reporter.phase("evaluating-after")
+        reporter.flush()
+        reporter.close()
+
+        beats = [(b["phase"], b.get("step"), b.get("loss")) for b in svc.bodies("heartbeat", run.id)]
+        phases = [phase for phase, _, _ in beats]
+        assert beats[phases.index("evaluating-after") - 1] == ("training", 200, 0.01)
+
+
 def test_claim_train_heartbeat_upload_complete(tiny_model, dataset_dir, tmp_path):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 class ServiceReporter(Reporter):
     """Sends a heartbeat on progress (at most one a second) and at least every `interval` seconds.
 
-    Every phase is sent at least once, in order, however short. A heartbeat answering `cancelRequested` or 409
-    sets `stop_reason` ("cancelled" / "lease-lost"); `shutdown` being set makes it "released".
+    Every phase is sent at least once, in order, however short, and so is the state it ended in. A heartbeat
+    answering `cancelRequested` or 409 sets `stop_reason` ("cancelled" / "lease-lost"); `shutdown` being set makes
+    it "released".
     """
 
     def __init__(self, client: ServiceClient, run_id: str, interval: float = 15.0, min_interval: float = 1.0,
@@ -31,6 +32,7 @@ class ServiceReporter(Reporter):
         self._send = threading.Lock()  # one heartbeat at a time, so phases arrive in order
         self._thread = threading.Thread(target=self._loop, name=f"heartbeat-{run_id}", daemon=True)
         self._pending: list[dict] = []
+        self._sent: dict | None = None
         self._last = 0.0
 
     @property
@@ -47,8 +49,15 @@ class ServiceReporter(Reporter):
 
     def update(self, **fields) -> None:
         new_phase = "phase" in fields and fields["phase"] != self.snapshot.get("phase")
+        if new_phase:
+            # A phase change queues the phase that ends, as it ended (a short training's last step and loss would
+            # otherwise never be sent), then the new phase's own snapshot.
+            with self._lock:
+                ending = dict(self.snapshot)
+                if ending["phase"] is not None and ending not in (self._sent, *self._pending[-1:]):
+                    self._pending.append(ending)
         super().update(**fields)
-        if new_phase:  # a phase change queues its own snapshot
+        if new_phase:
             with self._lock:
                 self._pending.append(dict(self.snapshot))
             self._wake.set()
@@ -76,7 +85,7 @@ class ServiceReporter(Reporter):
             self._beat(progress)
 
     def _beat(self, progress: dict) -> None:
-        self._last = time.monotonic()
+        self._last, self._sent = time.monotonic(), progress
         try:
             answer = self.client.heartbeat(self.run_id, progress)
             if answer.get("cancelRequested") and not self._stop_reason:
