@@ -2,8 +2,9 @@
 """A minimal OpenAI-compatible chat completions server for bench scripts, after a fixed latency. A recipe prompt gets
 the number of pairs it asks for ("Provide N"), about its "Fact K" marker; a fact job's prompts get what a careful
 model answers: the chunk's sentences (facts step), one pair per fact and direction asked for (pair calls), a passing
-verdict per pair (judge). Logs one line per request: "epoch_seconds kind fact temperature", where a judge call's
-temperature is the one of the call it grades (its questions name it).
+verdict per pair (judge), a study passage made of the chunk's sentences (study) and a verdict that finds every
+sentence of it supported (study-judge). Logs one line per request: "epoch_seconds kind fact temperature", where a
+judge call's temperature is the one of the call it grades (its questions name it).
 
 Usage: fake_openai.py LOG [LATENCY_SECONDS [REQUESTS_PER_MINUTE [announce|silent]]]. With a request limit it answers
 429 past it (a bucket of one second's worth, refilled continuously) and, like OpenAI, announces the limit on every
@@ -77,6 +78,23 @@ def verdicts(prompt):
     return "".join(f"{n} | yes | yes | yes | 5\n" for n, _ in graded), temperature
 
 
+def passage(prompt):
+    """A careful study passage: the chunk's sentences, repeated until it is long enough for the passage gate."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", chunk_of(prompt)) if s.strip()]
+    text, words = [], 0
+    while words < 90:
+        text.append(sentences[len(text) % len(sentences)])
+        words += len(text[-1].split())
+    return " ".join(text), None
+
+
+def faithfulness(prompt):
+    """Every sentence of the passage a claim, and supported: the careful passage above only repeats the chunk."""
+    m = re.search(r"<<<PASSAGE\n(.*?)\nPASSAGE>>>", prompt, re.S)
+    claims = len([s for s in re.split(r"(?<=[.!?])\s+", m.group(1) if m else "") if s.strip()])
+    return f"claims: {claims}\nsupported: {claims}\n", None
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -95,6 +113,10 @@ class Handler(BaseHTTPRequestHandler):
             kind, (content, _) = "pairs", fact_pairs(prompt, temperature)
         elif prompt.startswith("You check question/answer pairs"):
             kind, (content, temperature) = "judge", verdicts(prompt)
+        elif prompt.startswith("You write a study passage"):
+            kind, (content, _) = "study", passage(prompt)
+        elif prompt.startswith("You check a study passage"):
+            kind, (content, _) = "study-judge", faithfulness(prompt)
         else:
             kind, n = "recipe", int(re.search(r"Provide (\d+)", prompt).group(1))
             content = "".join(f"What is detail {i} of fact {fact} at temperature {temperature}?\n"
