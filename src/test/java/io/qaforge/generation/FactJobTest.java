@@ -159,10 +159,6 @@ class FactJobTest {
         assertThat(csv.lines().findFirst().orElseThrow()).isEqualTo("question,answer,temperature,variant,chunk,pages,factIds,direction");
     }
 
-    /**
-     * What weak models write, one pair per reject reason, and two good pairs among them; the judge fails three ways. The
-     * scrum and free pass, which the chunk never mentions, are what the grounding floor catches before any judge.
-     */
     @Test
     void aFactJobEndsWithinATenthOfItsEstimateAndOfWhatItProjectedAfterItsFirstTenthOfCalls() throws Exception {
         Map<String, Object> request = request(CHUNKS, Map.of("count", 3));
@@ -199,6 +195,10 @@ class FactJobTest {
         assertThat(view.get("projectedCostUsd").asDouble()).as("an ended job's projection is what it spent").isEqualTo(spent);
     }
 
+    /**
+     * What weak models write, one pair per reject reason, and two good pairs among them; the judge fails three ways. The
+     * scrum and free pass, which the chunk never mentions, are what the grounding floor catches before any judge.
+     */
     @Test
     void everyRejectReasonOfTheGateAndTheJudge() throws Exception {
         fake.script = call -> switch (call.kind()) {
