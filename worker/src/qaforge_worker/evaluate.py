@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from contextlib import contextmanager
 from typing import Callable
@@ -80,6 +81,27 @@ def prompt_ids(tokenizer, pair: QAPair, in_context: bool = False) -> list[int]:
     """The prompt's token ids: the chat template rendered exactly as for training, up to the assistant's turn."""
     text = render(tokenizer, prompt_messages(pair, in_context), add_generation_prompt=True)
     return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def context_window(model) -> int | None:
+    """The most positions the model reads (prompt and answer together); None when its config does not say."""
+    return getattr(model.config.get_text_config(), "max_position_embeddings", None)
+
+
+def fit_context(tokenizer, pair: QAPair, room: int | None) -> QAPair:
+    """The question with the context the model can read: its in-context prompt must take `room` tokens or fewer
+    (the window less the answer's). Of retrieved passages (best first) the most that fit are kept, joined as the
+    service joins them; a context that does not fit even so is dropped: the question then gets no in-context score,
+    rather than one on text the model never saw."""
+    if pair.context is None or room is None:
+        return pair
+    passages = pair.passages or [pair.context]
+    for kept in range(len(passages), 0, -1):
+        fitted = dataclasses.replace(pair, context="\n\n".join(passages[:kept]),
+                                     passages=passages[:kept] if pair.passages else None)
+        if len(prompt_ids(tokenizer, fitted, in_context=True)) <= room:
+            return fitted
+    return dataclasses.replace(pair, context=None, passages=None)
 
 
 def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int = 8, max_new_tokens: int = 128,

@@ -58,8 +58,8 @@ class LocalOptions:
     `--model_name_or_path` and the output directory `--output_dir` (TRL's flags)."""
 
     dataset: str = _help("dir with train.jsonl/test.jsonl, an http(s) export URL, or a Hub dataset repo id", "")
-    eval_questions: str | None = _help("JSONL exam: {question, answer[, id, factId, direction, context]} per line, "
-                                       "scored before the test split's pairs")
+    eval_questions: str | None = _help("JSONL exam: {question, answer[, id, factId, direction, context, passages]} "
+                                       "per line, scored before the test split's pairs")
     evaluate_only: bool = _help("score before and in-context only: no training, no adapter", False)
     judge_base_url: str | None = _help("OpenAI-compatible base URL of an LLM judge (key from JUDGE_API_KEY or "
                                        "OPENAI_API_KEY)", env="QAFORGE_JUDGE_BASE_URL")

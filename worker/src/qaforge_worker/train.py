@@ -21,15 +21,15 @@ from pathlib import Path
 
 from . import ranks
 from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_question_file, system_prompt
-from .evaluate import describe, evaluate, generation_config
+from .evaluate import context_window, describe, evaluate, fit_context, generation_config
 from .judge import Judge
 from .masking import CHAT_TEMPLATE_KWARGS, choose_strategy, pretokenize
 from .mixing import Mix, has_text, tokenize
 from .mixing import prepare as prepare_mix
 from .options import LocalOptions, RunOptions
 from .progress import ProgressCallback, Reporter, RunStopped, StdoutReporter
-from .report import (assemble, early_stopping_summary, held_out_history, loss_history, probe_result, result_rows,
-                     retention_summary, training_summary, write_json, write_reports)
+from .report import (assemble, context_summary, early_stopping_summary, held_out_history, loss_history, probe_result,
+                     result_rows, retention_summary, training_summary, write_json, write_reports)
 
 log = logging.getLogger(__name__)
 
@@ -275,8 +275,15 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
         # Scores of the base model are kept for a re-claimed run; the adapter's are not (it trains again).
         return compute() if name in ("after", "retentionAfter") else _scored(state, name, key, compute)
 
+    # In context, each question is asked with the part of its context that leaves room for the answer in the model's
+    # window: a retrieved context sized for an 8k window keeps its best passages on a model with fewer positions.
+    window = context_window(model)
+    read = [fit_context(tokenizer, q, window - worker.eval_max_new_tokens if window else None) for q in questions]
     phases = {"before": phase("before", "evaluating-before", model),
-              "inContext": phase("inContext", "evaluating-in-context", model, in_context=True)}
+              "inContext": phase("inContext", "evaluating-in-context", model, in_context=True, of=read)}
+    for sent, kept, item in zip(questions, read, phases["inContext"]):
+        if item is not None and sent.passages:
+            item["passages"] = {"kept": len(kept.passages), "sent": len(sent.passages)}
     # Retention is scored by key facts, never the judge: general knowledge needs no paid grading.
     retention_phases = {"retentionBefore": phase("retentionBefore", "evaluating-retention-before", model, of=retained,
                                                  graded=False)} if retained else {}
@@ -349,7 +356,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
         header["judge"] = {"model": judge.model, **judge.stats}
     metrics, report = assemble(questions=questions, phases=phases, judged=judge is not None, training=training,
                                train_log=train_log, eval_log=eval_log, probe=probe, header=header,
-                               retention=retention_summary(retained, retention_phases) if retained else None)
+                               retention=retention_summary(retained, retention_phases) if retained else None,
+                               contexts=context_summary(questions, read, window, worker.eval_max_new_tokens))
     ranks.barrier()  # every rank is done with the state directory before the main process removes it
     if main:
         write_reports(out, metrics, report, plot_title=f"{base_model} LoRA r={options.model.lora_r}")
