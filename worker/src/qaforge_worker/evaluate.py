@@ -104,6 +104,12 @@ def fit_context(tokenizer, pair: QAPair, room: int | None) -> QAPair:
     return dataclasses.replace(pair, context=None, passages=None)
 
 
+def answer_text(decoded: str) -> str:
+    """A decoded answer as stored: without the NUL characters a byte-level vocabulary can produce, which the
+    service refuses (PostgreSQL text cannot hold them) and would fail the whole run's delivery."""
+    return decoded.replace("\x00", "").strip()
+
+
 def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int = 8, max_new_tokens: int = 128,
                      should_stop: Callable[[], None] | None = None, in_context: bool = False,
                      config=None) -> list[str]:
@@ -141,7 +147,7 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
                     torch.cuda.empty_cache()
                     continue
                 for i, text in zip(batch, tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)):
-                    answers[i] = text.strip()
+                    answers[i] = answer_text(text)
                 done += len(batch)
     finally:
         if was_training:
