@@ -157,11 +157,15 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
 
 def evaluate(model, tokenizer, pairs: list[QAPair], *, judge: Judge | None = None, batch_size: int = 8,
              max_new_tokens: int = 128, should_stop: Callable[[], None] | None = None,
-             in_context: bool = False, config=None) -> dict:
+             in_context: bool = False, config=None, engine=None) -> dict:
     """Returns {"summary": {...}, "items": [...]}, one item per pair. "correct" is the judge's CORRECT when a judge
-    is set, else "key facts" (`scoring.key_facts`)."""
-    answers = generate_answers(model, tokenizer, pairs, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                               should_stop=should_stop, in_context=in_context, config=config)
+    is set, else "key facts" (`scoring.key_facts`). The answers come from `engine` when set (`vllm_eval`), else
+    from `model`."""
+    if engine is not None:
+        answers = engine.answers(tokenizer, pairs, config or generation_config(tokenizer, max_new_tokens), in_context)
+    else:
+        answers = generate_answers(model, tokenizer, pairs, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                                   should_stop=should_stop, in_context=in_context, config=config)
     items = [{"question": p.question, "reference": p.answer, "answer": a, **score(a, p.answer, p.question)}
              for p, a in zip(pairs, answers)]
     if judge is not None:

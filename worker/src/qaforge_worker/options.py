@@ -43,6 +43,9 @@ class WorkerOptions:
     eval_limit: int = _help("max exam questions scored (0 = skip evaluation)", 200)
     eval_max_new_tokens: int = _help("max tokens generated per answer", 128)
     eval_batch_size: int = _help("questions generated per batch", 8)
+    eval_engine: Literal["transformers", "vllm"] = _help(
+        "what generates the exam's answers: 'transformers', or 'vllm' (the optional extra; the adapter as a LoRA "
+        "request)", "transformers")
     judge: bool = _help("grade answers with the worker's configured LLM judge too (when one is configured)", True)
     merge: bool = _help("also save (and in serve mode upload) the base model with the adapter merged in", False)
     study_order: Literal["cpt-then-sft", "interleaved"] = _help(
@@ -179,6 +182,7 @@ PARAMS: dict[str, Param] = {
     "evalLimit": Param("worker", "eval_limit", 200, integer(0, 100_000)),
     "evalMaxNewTokens": Param("worker", "eval_max_new_tokens", 128, integer(1, 4096)),
     "evalBatchSize": Param("worker", "eval_batch_size", 8, integer(1, 1024)),
+    "evalEngine": Param("worker", "eval_engine", "transformers", choice("transformers", "vllm")),
     "judge": Param("worker", "judge", True, BOOL),
     "merge": Param("worker", "merge", False, BOOL),
     "studyOrder": Param("worker", "study_order", "cpt-then-sft", choice("interleaved", "cpt-then-sft")),
@@ -187,7 +191,7 @@ PARAMS: dict[str, Param] = {
 
 
 # Worker options that change how the exam is scored or what is saved, not the weights trained.
-_SCORING_ONLY = ("eval_limit", "eval_max_new_tokens", "eval_batch_size", "judge", "merge")
+_SCORING_ONLY = ("eval_limit", "eval_max_new_tokens", "eval_batch_size", "eval_engine", "judge", "merge")
 
 
 @dataclass

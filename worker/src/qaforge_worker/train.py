@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ranks
+from . import ranks, vllm_eval
 from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_question_file, system_prompt
 from .evaluate import context_window, describe, evaluate, fit_context, generation_config
 from .judge import Judge
@@ -248,6 +248,9 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             data = load_dataset_source(local.dataset, out / "data", token)
     if not local.evaluate_only and (data is None or not data.train):
         raise ValueError("the train split is empty")
+    vllm = options.worker.eval_engine == "vllm" and options.worker.eval_limit > 0
+    if vllm:
+        vllm_eval.require(options)
     model, tokenizer = load_model_and_tokenizer(options)
     strategy = choose_strategy(tokenizer)  # before scoring: a base model gets its chat template here
     questions = exam_questions(data, local, options, exam)
@@ -258,7 +261,9 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
     judge = Judge(local.judge_base_url, local.judge_model) \
         if worker.judge and local.judge_base_url and local.judge_model else None
     decoding = generation_config(tokenizer, worker.eval_max_new_tokens)  # the same for every phase
-    score = dict(judge=judge, batch_size=worker.eval_batch_size, config=decoding, should_stop=reporter.check)
+    engine = vllm_eval.VllmEngine(base_model, options.model.lora_r) if vllm else None
+    score = dict(judge=judge, batch_size=worker.eval_batch_size, config=decoding, should_stop=reporter.check,
+                 engine=engine)
     key = hashlib.sha256(json.dumps([base_model, [dataclasses.asdict(q) for q in questions + retained],
                                      describe(decoding), judge is not None]).encode()).hexdigest()
 
@@ -317,14 +322,20 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
         resume = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
         if resume:
             log.info("resuming from %s", resume)
+        if engine:
+            engine.sleep()
         started = time.monotonic()
         result = trainer.train(resume_from_checkpoint=resume)
         seconds = time.monotonic() - started
         ranks.check(reporter)  # cancelled, released or lease lost during training: stop here, save nothing
 
-        # Scored with the adapter merged into the weights: the base model's speed, no separate LoRA forward. The
-        # LoRA weights stay as trained, so the adapter saved below is the same.
-        trainer.model.merge_adapter()
+        if engine:  # vLLM asks the base model with the adapter as a LoRA request
+            trainer.model.save_pretrained(str(state / "adapter"))
+            engine.wake_up(state / "adapter")
+        else:
+            # Scored with the adapter merged into the weights: the base model's speed, no separate LoRA forward. The
+            # LoRA weights stay as trained, so the adapter saved below is the same.
+            trainer.model.merge_adapter()
         phases["after"] = phase("after", "evaluating-after", trainer.model)
         if retained:
             retention_phases["retentionAfter"] = phase("retentionAfter", "evaluating-retention-after", trainer.model,
@@ -346,7 +357,7 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_adapter_to) if local.push_adapter_to \
                 else str(out.resolve())
             if worker.merge:  # last, after every rank's scores are gathered: unloading drops the LoRA layers
-                merged = trainer.model.unload()
+                merged = trainer.model.merge_and_unload()  # merges what is not merged yet (vLLM scored it unmerged)
                 merged.save_pretrained(str(out / "merged"))
                 tokenizer.save_pretrained(str(out / "merged"))
     else:
