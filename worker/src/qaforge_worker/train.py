@@ -248,8 +248,7 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             data = load_dataset_source(local.dataset, out / "data", token)
     if not local.evaluate_only and (data is None or not data.train):
         raise ValueError("the train split is empty")
-    vllm = options.worker.eval_engine == "vllm" and options.worker.eval_limit > 0
-    if vllm:
+    if options.worker.eval_engine == "vllm":
         vllm_eval.require(options)
     model, tokenizer = load_model_and_tokenizer(options)
     strategy = choose_strategy(tokenizer)  # before scoring: a base model gets its chat template here
@@ -261,7 +260,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
     judge = Judge(local.judge_base_url, local.judge_model) \
         if worker.judge and local.judge_base_url and local.judge_model else None
     decoding = generation_config(tokenizer, worker.eval_max_new_tokens)  # the same for every phase
-    engine = vllm_eval.VllmEngine(base_model, options.model.lora_r) if vllm else None
+    engine = vllm_eval.VllmEngine(base_model, options.model.lora_r) \
+        if worker.eval_engine == "vllm" and (questions or retained) else None
     score = dict(judge=judge, batch_size=worker.eval_batch_size, config=decoding, should_stop=reporter.check,
                  engine=engine)
     key = hashlib.sha256(json.dumps([base_model, [dataclasses.asdict(q) for q in questions + retained],
