@@ -82,7 +82,7 @@ def test_every_phase_is_asked_through_vllm_with_the_same_prompts_and_decoding(vl
                                                                               tmp_path):
     questions = [exam_question(q, "test") for q in exam()]
     options = with_params({"evalEngine": "vllm", "maxSteps": 2, "loraR": 12, "evalMaxNewTokens": 16,
-                           "evalLoss": False}).for_run(tiny_model, tmp_path)
+                           "evalLoss": False, "merge": True}).for_run(tiny_model, tmp_path)
     result = run_training(options, LocalOptions(dataset=str(dataset_dir)), exam=questions)
 
     (engine,) = vllm.of("LLM")
@@ -106,6 +106,11 @@ def test_every_phase_is_asked_through_vllm_with_the_same_prompts_and_decoding(vl
     assert {row["answer"] for row in result.results} == {ANSWER}, "decoded by the run's tokenizer, end of turn dropped"
     assert result.recall["after"]["questions"] == len(questions)
     assert (tmp_path / "adapter_model.safetensors").exists()
+    from safetensors.torch import load_file
+
+    layer = "model.layers.0.self_attn.q_proj.weight"
+    merged, base = (load_file(d / "model.safetensors")[layer] for d in (tmp_path / "merged", tiny_model))
+    assert not merged.equal(base), "the merged model has the adapter in it, though vLLM scored it unmerged"
 
 
 def test_a_worker_without_vllm_refuses_the_engine_before_loading_anything(tiny_model, tmp_path):

@@ -357,7 +357,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_adapter_to) if local.push_adapter_to \
                 else str(out.resolve())
             if worker.merge:  # last, after every rank's scores are gathered: unloading drops the LoRA layers
-                merged = trainer.model.merge_and_unload()  # merges what is not merged yet (vLLM scored it unmerged)
+                # vLLM scored the adapter unmerged: merge it now
+                merged = trainer.model.merge_and_unload() if engine else trainer.model.unload()
                 merged.save_pretrained(str(out / "merged"))
                 tokenizer.save_pretrained(str(out / "merged"))
     else:
