@@ -29,10 +29,11 @@ class StandIn:
                 test.calls.append(("LLM", kwargs))
 
             def generate(self, prompts, sampling_params, *, use_tqdm=True, lora_request=None):
-                adapter = Path(lora_request.lora_path) if lora_request else None
+                saved = lora_request is not None and (Path(lora_request.lora_path) / "adapter_config.json").exists()
                 test.calls.append(("generate", {"prompts": prompts, "sampling": sampling_params, "lora": lora_request,
-                                                "adapterSaved": adapter is not None and (adapter / "adapter_config.json").exists()}))
-                ids = tokenizer(ANSWER, add_special_tokens=False)["input_ids"] + [tokenizer.convert_tokens_to_ids("<|im_end|>")]
+                                                "adapterSaved": saved}))
+                end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+                ids = tokenizer(ANSWER, add_special_tokens=False)["input_ids"] + [end]
                 return [types.SimpleNamespace(outputs=[types.SimpleNamespace(token_ids=ids)]) for _ in prompts]
 
             def sleep(self, level):

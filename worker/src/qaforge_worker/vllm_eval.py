@@ -56,8 +56,8 @@ class VllmEngine:
         sampling = SamplingParams(temperature=0.0, max_tokens=config.max_new_tokens,
                                   stop_token_ids=list(config.eos_token_id), repetition_penalty=1.0)
         lora = LoRARequest(lora_name="adapter", lora_int_id=1, lora_path=str(self.adapter)) if self.adapter else None
-        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=prompt_ids(tokenizer, p, in_context)) for p in pairs],
-                                    sampling, use_tqdm=False, lora_request=lora)
+        prompts = [TokensPrompt(prompt_token_ids=prompt_ids(tokenizer, p, in_context)) for p in pairs]
+        outputs = self.llm.generate(prompts, sampling, use_tqdm=False, lora_request=lora)
         return [answer_text(tokenizer.decode(out.outputs[0].token_ids, skip_special_tokens=True)) for out in outputs]
 
     def sleep(self) -> None:
