@@ -216,14 +216,16 @@ def test_bad_runs_are_failed_and_the_loop_keeps_polling(tiny_model, dataset_dir,
         missing_data = svc.enqueue(FakeRun(str(tiny_model), {}, tmp_path / "gone.jsonl", None))
         bad_param = svc.enqueue(FakeRun(str(tiny_model), {"learningRate": "fast"},
                                         dataset_dir / "train.jsonl", None))
-        outcomes = run_serve(svc, tmp_path, max_runs=3)
+        no_vllm = svc.enqueue(FakeRun(str(tiny_model), {"evalEngine": "vllm"}, dataset_dir / "train.jsonl", None))
+        outcomes = run_serve(svc, tmp_path, max_runs=4)
 
-        assert outcomes == ["failed", "failed", "failed"]
-        reasons = {r.id: svc.bodies("fail", r.id) for r in (missing_model, missing_data, bad_param)}
+        assert outcomes == ["failed", "failed", "failed", "failed"]
+        reasons = {r.id: svc.bodies("fail", r.id) for r in (missing_model, missing_data, bad_param, no_vllm)}
         assert all(len(v) == 1 for v in reasons.values())
         assert "no-such-model" in reasons[missing_model.id][0]["reason"]
         assert "404" in reasons[missing_data.id][0]["reason"]
         assert "learningRate" in reasons[bad_param.id][0]["reason"]
+        assert "vLLM is not installed on this worker" in reasons[no_vllm.id][0]["reason"]
         assert svc.bodies("complete") == []
 
 

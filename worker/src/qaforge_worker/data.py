@@ -28,6 +28,7 @@ class QAPair:
     fact_id: int | None = None
     direction: str | None = None  # "forward" | "reverse"
     context: str | None = None
+    passages: list[str] | None = None  # a retrieved context's passages, best first (`context` joins them)
 
 
 @dataclass
@@ -162,15 +163,19 @@ def iter_pairs(rows: Iterable[dict]) -> Iterator[QAPair]:
 
 
 def exam_question(obj, where: str) -> QAPair:
-    """One exam question as the service sends it (and as a question file holds it, one per line)."""
+    """One exam question as the service sends it (and as a question file holds it, one per line): a retrieved
+    context comes with its `passages` too, best first."""
     if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not isinstance(obj.get("answer"), str):
         raise ValueError(f"{where}: expected {{\"question\", \"answer\"}} strings")
     direction = obj.get("direction")
     if direction not in (None, "forward", "reverse"):
         raise ValueError(f"{where}: direction must be forward, reverse or null, not {direction!r}")
+    passages = obj.get("passages")
+    if passages is not None and (not isinstance(passages, list) or not all(isinstance(p, str) for p in passages)):
+        raise ValueError(f"{where}: passages must be a list of strings")
     fact_id = obj.get("factId")
     return QAPair(obj["question"], obj["answer"], id=None if obj.get("id") is None else str(obj["id"]),
-                  fact_id=fact_id, direction=direction, context=obj.get("context") or None)
+                  fact_id=fact_id, direction=direction, context=obj.get("context") or None, passages=passages or None)
 
 
 def read_exam(exam: dict) -> list[QAPair]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from contextlib import contextmanager
 from typing import Callable
@@ -82,6 +83,33 @@ def prompt_ids(tokenizer, pair: QAPair, in_context: bool = False) -> list[int]:
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
+def context_window(model) -> int | None:
+    """The most positions the model reads (prompt and answer together); None when its config does not say."""
+    return getattr(model.config.get_text_config(), "max_position_embeddings", None)
+
+
+def fit_context(tokenizer, pair: QAPair, room: int | None) -> QAPair:
+    """The question with the context the model can read: its in-context prompt must take `room` tokens or fewer
+    (the window less the answer's). Of retrieved passages (best first) the most that fit are kept, joined as the
+    service joins them; a context that does not fit even so is dropped: the question then gets no in-context score,
+    rather than one on text the model never saw."""
+    if pair.context is None or room is None:
+        return pair
+    passages = pair.passages or [pair.context]
+    for kept in range(len(passages), 0, -1):
+        fitted = dataclasses.replace(pair, context="\n\n".join(passages[:kept]),
+                                     passages=passages[:kept] if pair.passages else None)
+        if len(prompt_ids(tokenizer, fitted, in_context=True)) <= room:
+            return fitted
+    return dataclasses.replace(pair, context=None, passages=None)
+
+
+def answer_text(decoded: str) -> str:
+    """A decoded answer as stored: without the NUL characters a byte-level vocabulary can produce, which the
+    service refuses (PostgreSQL text cannot hold them) and would fail the whole run's delivery."""
+    return decoded.replace("\x00", "").strip()
+
+
 def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int = 8, max_new_tokens: int = 128,
                      should_stop: Callable[[], None] | None = None, in_context: bool = False,
                      config=None) -> list[str]:
@@ -119,7 +147,7 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
                     torch.cuda.empty_cache()
                     continue
                 for i, text in zip(batch, tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)):
-                    answers[i] = text.strip()
+                    answers[i] = answer_text(text)
                 done += len(batch)
     finally:
         if was_training:
@@ -129,11 +157,15 @@ def generate_answers(model, tokenizer, pairs: list[QAPair], *, batch_size: int =
 
 def evaluate(model, tokenizer, pairs: list[QAPair], *, judge: Judge | None = None, batch_size: int = 8,
              max_new_tokens: int = 128, should_stop: Callable[[], None] | None = None,
-             in_context: bool = False, config=None) -> dict:
+             in_context: bool = False, config=None, engine=None) -> dict:
     """Returns {"summary": {...}, "items": [...]}, one item per pair. "correct" is the judge's CORRECT when a judge
-    is set, else "key facts" (`scoring.key_facts`)."""
-    answers = generate_answers(model, tokenizer, pairs, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                               should_stop=should_stop, in_context=in_context, config=config)
+    is set, else "key facts" (`scoring.key_facts`). The answers come from `engine` when set (`vllm_eval`), else
+    from `model`."""
+    if engine is not None:
+        answers = engine.answers(tokenizer, pairs, config or generation_config(tokenizer, max_new_tokens), in_context)
+    else:
+        answers = generate_answers(model, tokenizer, pairs, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                                   should_stop=should_stop, in_context=in_context, config=config)
     items = [{"question": p.question, "reference": p.answer, "answer": a, **score(a, p.answer, p.question)}
              for p, a in zip(pairs, answers)]
     if judge is not None:

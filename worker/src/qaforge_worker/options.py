@@ -43,6 +43,9 @@ class WorkerOptions:
     eval_limit: int = _help("max exam questions scored (0 = skip evaluation)", 200)
     eval_max_new_tokens: int = _help("max tokens generated per answer", 128)
     eval_batch_size: int = _help("questions generated per batch", 8)
+    eval_engine: Literal["transformers", "vllm"] = _help(
+        "what generates the exam's answers: 'transformers', or 'vllm' (the optional extra; the adapter as a LoRA "
+        "request)", "transformers")
     judge: bool = _help("grade answers with the worker's configured LLM judge too (when one is configured)", True)
     merge: bool = _help("also save (and in serve mode upload) the base model with the adapter merged in", False)
     study_order: Literal["cpt-then-sft", "interleaved"] = _help(
@@ -58,8 +61,8 @@ class LocalOptions:
     `--model_name_or_path` and the output directory `--output_dir` (TRL's flags)."""
 
     dataset: str = _help("dir with train.jsonl/test.jsonl, an http(s) export URL, or a Hub dataset repo id", "")
-    eval_questions: str | None = _help("JSONL exam: {question, answer[, id, factId, direction, context]} per line, "
-                                       "scored before the test split's pairs")
+    eval_questions: str | None = _help("JSONL exam: {question, answer[, id, factId, direction, context, passages]} "
+                                       "per line, scored before the test split's pairs")
     evaluate_only: bool = _help("score before and in-context only: no training, no adapter", False)
     judge_base_url: str | None = _help("OpenAI-compatible base URL of an LLM judge (key from JUDGE_API_KEY or "
                                        "OPENAI_API_KEY)", env="QAFORGE_JUDGE_BASE_URL")
@@ -179,6 +182,7 @@ PARAMS: dict[str, Param] = {
     "evalLimit": Param("worker", "eval_limit", 200, integer(0, 100_000)),
     "evalMaxNewTokens": Param("worker", "eval_max_new_tokens", 128, integer(1, 4096)),
     "evalBatchSize": Param("worker", "eval_batch_size", 8, integer(1, 1024)),
+    "evalEngine": Param("worker", "eval_engine", "transformers", choice("transformers", "vllm")),
     "judge": Param("worker", "judge", True, BOOL),
     "merge": Param("worker", "merge", False, BOOL),
     "studyOrder": Param("worker", "study_order", "cpt-then-sft", choice("interleaved", "cpt-then-sft")),
@@ -187,7 +191,7 @@ PARAMS: dict[str, Param] = {
 
 
 # Worker options that change how the exam is scored or what is saved, not the weights trained.
-_SCORING_ONLY = ("eval_limit", "eval_max_new_tokens", "eval_batch_size", "judge", "merge")
+_SCORING_ONLY = ("eval_limit", "eval_max_new_tokens", "eval_batch_size", "eval_engine", "judge", "merge")
 
 
 @dataclass

@@ -79,6 +79,15 @@ def retention_summary(questions: list, phases: dict[str, list[dict | None]]) -> 
             "after": share("retentionAfter")}
 
 
+def context_summary(questions: list, read: list, window: int | None, answer_tokens: int) -> dict:
+    """How the contexts met the model's window: `cut`, questions asked in context on fewer retrieved passages than
+    the service sent (each in-context item says how many: `passages`); `dropped`, questions whose context did not
+    fit at all (no in-context score)."""
+    return {"window": window, "answerTokens": answer_tokens,
+            "cut": sum(1 for q, r in zip(questions, read) if r.context and q.passages and r.passages != q.passages),
+            "dropped": sum(1 for q, r in zip(questions, read) if q.context and not r.context)}
+
+
 def recall(questions: list, phases: dict[str, list[dict | None]]) -> dict:
     """Per phase: the share of questions with the reference's key facts / answered exactly / containing the
     reference / judged correct and the mean token F1, overall and by direction; a phase not run is null. The
@@ -132,14 +141,17 @@ def training_summary(trainer, result, train_log: list[dict], eval_log: list[dict
 
 
 def assemble(*, questions: list, phases: dict, judged: bool, training: dict | None, train_log: list[dict],
-             eval_log: list[dict], probe: dict | None, header: dict, retention: dict | None = None) -> tuple[dict, dict]:
-    """(metrics, report) for a run: metrics.json (summaries, recall with retention, training, loss histories) and
-    report.json (the same plus every question's answers)."""
+             eval_log: list[dict], probe: dict | None, header: dict, retention: dict | None = None,
+             contexts: dict | None = None) -> tuple[dict, dict]:
+    """(metrics, report) for a run: metrics.json (summaries, recall with retention and the in-context phase's
+    `contexts`, training, loss histories) and report.json (the same plus every question's answers)."""
     summaries = {p: summarise([i for i in phases[p] if i is not None], judged) if p in phases and questions else None
                  for p in PHASES}
     scores = recall(questions, phases)
     if retention is not None:
         scores["retention"] = retention
+    if contexts is not None and scores["inContext"] is not None:
+        scores["inContext"]["contexts"] = contexts
     metrics = {**summaries, "recall": scores, "training": training, "lossHistory": train_log,
                "evalLossHistory": eval_log}
     if probe:

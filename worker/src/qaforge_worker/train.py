@@ -19,17 +19,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ranks
+from . import ranks, vllm_eval
 from .data import ChatDataset, QAPair, iter_pairs, load_dataset_source, read_question_file, system_prompt
-from .evaluate import describe, evaluate, generation_config
+from .evaluate import context_window, describe, evaluate, fit_context, generation_config
 from .judge import Judge
 from .masking import CHAT_TEMPLATE_KWARGS, choose_strategy, pretokenize
 from .mixing import Mix, has_text, tokenize
 from .mixing import prepare as prepare_mix
 from .options import LocalOptions, RunOptions
 from .progress import ProgressCallback, Reporter, RunStopped, StdoutReporter
-from .report import (assemble, early_stopping_summary, held_out_history, loss_history, probe_result, result_rows,
-                     retention_summary, training_summary, write_json, write_reports)
+from .report import (assemble, context_summary, early_stopping_summary, held_out_history, loss_history, probe_result,
+                     result_rows, retention_summary, training_summary, write_json, write_reports)
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             data = load_dataset_source(local.dataset, out / "data", token)
     if not local.evaluate_only and (data is None or not data.train):
         raise ValueError("the train split is empty")
+    if options.worker.eval_engine == "vllm":
+        vllm_eval.require(options)
     model, tokenizer = load_model_and_tokenizer(options)
     strategy = choose_strategy(tokenizer)  # before scoring: a base model gets its chat template here
     questions = exam_questions(data, local, options, exam)
@@ -258,7 +260,10 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
     judge = Judge(local.judge_base_url, local.judge_model) \
         if worker.judge and local.judge_base_url and local.judge_model else None
     decoding = generation_config(tokenizer, worker.eval_max_new_tokens)  # the same for every phase
-    score = dict(judge=judge, batch_size=worker.eval_batch_size, config=decoding, should_stop=reporter.check)
+    engine = vllm_eval.VllmEngine(base_model, options.model.lora_r) \
+        if worker.eval_engine == "vllm" and (questions or retained) else None
+    score = dict(judge=judge, batch_size=worker.eval_batch_size, config=decoding, should_stop=reporter.check,
+                 engine=engine)
     key = hashlib.sha256(json.dumps([base_model, [dataclasses.asdict(q) for q in questions + retained],
                                      describe(decoding), judge is not None]).encode()).hexdigest()
 
@@ -275,8 +280,15 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
         # Scores of the base model are kept for a re-claimed run; the adapter's are not (it trains again).
         return compute() if name in ("after", "retentionAfter") else _scored(state, name, key, compute)
 
+    # In context, each question is asked with the part of its context that leaves room for the answer in the model's
+    # window: a retrieved context sized for an 8k window keeps its best passages on a model with fewer positions.
+    window = context_window(model)
+    read = [fit_context(tokenizer, q, window - worker.eval_max_new_tokens if window else None) for q in questions]
     phases = {"before": phase("before", "evaluating-before", model),
-              "inContext": phase("inContext", "evaluating-in-context", model, in_context=True)}
+              "inContext": phase("inContext", "evaluating-in-context", model, in_context=True, of=read)}
+    for sent, kept, item in zip(questions, read, phases["inContext"]):
+        if item is not None and sent.passages:
+            item["passages"] = {"kept": len(kept.passages), "sent": len(sent.passages)}
     # Retention is scored by key facts, never the judge: general knowledge needs no paid grading.
     retention_phases = {"retentionBefore": phase("retentionBefore", "evaluating-retention-before", model, of=retained,
                                                  graded=False)} if retained else {}
@@ -310,14 +322,20 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
         resume = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
         if resume:
             log.info("resuming from %s", resume)
+        if engine:
+            engine.sleep()
         started = time.monotonic()
         result = trainer.train(resume_from_checkpoint=resume)
         seconds = time.monotonic() - started
         ranks.check(reporter)  # cancelled, released or lease lost during training: stop here, save nothing
 
-        # Scored with the adapter merged into the weights: the base model's speed, no separate LoRA forward. The
-        # LoRA weights stay as trained, so the adapter saved below is the same.
-        trainer.model.merge_adapter()
+        if engine:  # vLLM asks the base model with the adapter as a LoRA request
+            trainer.model.save_pretrained(str(state / "adapter"))
+            engine.wake_up(state / "adapter")
+        else:
+            # Scored with the adapter merged into the weights: the base model's speed, no separate LoRA forward. The
+            # LoRA weights stay as trained, so the adapter saved below is the same.
+            trainer.model.merge_adapter()
         phases["after"] = phase("after", "evaluating-after", trainer.model)
         if retained:
             retention_phases["retentionAfter"] = phase("retentionAfter", "evaluating-retention-after", trainer.model,
@@ -339,7 +357,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
             adapter_uri = push_to_hub(trainer.model, tokenizer, local.push_adapter_to) if local.push_adapter_to \
                 else str(out.resolve())
             if worker.merge:  # last, after every rank's scores are gathered: unloading drops the LoRA layers
-                merged = trainer.model.unload()
+                # vLLM scored the adapter unmerged: merge it now
+                merged = trainer.model.merge_and_unload() if engine else trainer.model.unload()
                 merged.save_pretrained(str(out / "merged"))
                 tokenizer.save_pretrained(str(out / "merged"))
     else:
@@ -349,7 +368,8 @@ def run_training(options: RunOptions, local: LocalOptions, reporter: Reporter | 
         header["judge"] = {"model": judge.model, **judge.stats}
     metrics, report = assemble(questions=questions, phases=phases, judged=judge is not None, training=training,
                                train_log=train_log, eval_log=eval_log, probe=probe, header=header,
-                               retention=retention_summary(retained, retention_phases) if retained else None)
+                               retention=retention_summary(retained, retention_phases) if retained else None,
+                               contexts=context_summary(questions, read, window, worker.eval_max_new_tokens))
     ranks.barrier()  # every rank is done with the state directory before the main process removes it
     if main:
         write_reports(out, metrics, report, plot_title=f"{base_model} LoRA r={options.model.lora_r}")

@@ -43,6 +43,21 @@ export function retentionNote(retention) {
                 retention.flagged ? `, more than the ${points(retention.threshold)}-point warning: training cost the model what it knew` : '']);
 }
 
+/**
+ * How the in-context prompts met the model's window, when they did not all fit: retrieved contexts cut to their best
+ * passages, and contexts too long to ask at all (those questions have no ceiling).
+ */
+export function contextsNote(recall) {
+    const contexts = recall?.inContext?.contexts;
+    if (!contexts?.cut && !contexts?.dropped) return '';
+    const questions = n => `${fmt(n)} question${n === 1 ? '' : 's'}`;
+    return h('p', {id: 'contexts', class: 'muted'}, `In context, the model's ${fmt(contexts.window)}-token window (less `,
+        `${fmt(contexts.answerTokens)} for the answer) held less than the service gave: `,
+        [contexts.cut ? `${questions(contexts.cut)} asked on the best retrieved passages that fit` : null,
+            contexts.dropped ? `${questions(contexts.dropped)} without a ceiling (the text does not fit)` : null]
+            .filter(Boolean).join('; '), '.');
+}
+
 /** "(after − before) / (in context − before)" on the metric the worker names (key facts), the other metrics' ratios beside it. */
 export function recoveryNote(recall) {
     if (!recall || !('recoveryRatio' in recall)) return '';

@@ -32,7 +32,15 @@ class Contexts {
     /** The uploader's passage, a whole document, a generated question's source chunk, passages ranked by BM25. */
     static final String UPLOADED = "uploaded", DOCUMENT = "document", CHUNK = "chunk", RETRIEVED = "retrieved";
 
-    record Context(String text, String source) {
+    /**
+     * @param passages for {@code retrieved}: the passages {@code text} joins with a blank line, best first, so that a
+     *                 model with a smaller window can keep the best of them (the worker does); null for the others
+     */
+    record Context(String text, String source, List<String> passages) {
+
+        Context(String text, String source) {
+            this(text, source, null);
+        }
     }
 
     /**
@@ -67,7 +75,7 @@ class Contexts {
     /**
      * A context for each of these questions from these documents (same order): their whole text when together they fit
      * {@link #WHOLE_DOCUMENT_MAX_TOKENS}, else the passages BM25 ranks highest for the question, up to
-     * {@link #RETRIEVED_MAX_TOKENS}; null for a question none of whose words the documents hold, or when they have no text.
+     * {@link #RETRIEVED_MAX_TOKENS}, best first; null for a question none of whose words the documents hold, or when they have no text.
      */
     List<Context> forQuestions(List<String> questions, Collection<UUID> documentIds) {
         List<Document> ready = documents.findAllById(new LinkedHashSet<>(documentIds)).stream()
@@ -81,9 +89,8 @@ class Contexts {
         List<Chunk> all = ready.stream().flatMap(document -> chunksOf(document.getId()).stream()).toList();
         try (Passages passages = new Passages(all)) {
             for (String question : questions) {
-                List<Chunk> best = passages.best(question, RETRIEVED_MAX_TOKENS);
-                contexts.add(best.isEmpty() ? null
-                        : new Context(best.stream().map(Chunk::getText).collect(Collectors.joining("\n\n")), RETRIEVED));
+                List<String> best = passages.best(question, RETRIEVED_MAX_TOKENS).stream().map(Chunk::getText).toList();
+                contexts.add(best.isEmpty() ? null : new Context(String.join("\n\n", best), RETRIEVED, best));
             }
         }
         return contexts;

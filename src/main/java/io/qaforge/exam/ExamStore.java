@@ -74,8 +74,9 @@ class ExamStore {
 
     List<Exams.Question> questions(UUID examId) {
         return jdbc.sql("""
-                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context, context_source FROM exam_question
-                WHERE exam_id = ? ORDER BY ordinal""").param(examId).query(Exams.Question.class).list();
+                SELECT id, ordinal, question, answer, fact_id, direction, chunk_id, pair_id, context, context_source,
+                       NULL AS passages -- retrieved per run, never stored
+                FROM exam_question WHERE exam_id = ? ORDER BY ordinal""").param(examId).query(Exams.Question.class).list();
     }
 
     /** Deletes an exam unless a training run was scored on it (the runs' foreign key refuses). */

@@ -22,9 +22,11 @@ public class Exams {
      * @param contextSource where that text came from: {@code uploaded} (the uploader's passage), {@code document} (the
      *                      whole document), {@code chunk} (a generated question's source chunk) or {@code retrieved} (the
      *                      passages BM25 ranks highest for the question); null without a context
+     * @param passages      for {@code retrieved}: the passages {@code context} joins, best first (a model whose window
+     *                      is smaller keeps the best that fit); null otherwise, and never stored
      */
     public record Question(long id, int ordinal, String question, String answer, Long factId, String direction, Long chunkId,
-                           Long pairId, String context, String contextSource) {
+                           Long pairId, String context, String contextSource, List<String> passages) {
     }
 
     private final ExamRepository exams;
@@ -75,7 +77,8 @@ public class Exams {
             }
         }
         return questions.stream().map(q -> byId.containsKey(q.id()) ? new Question(q.id(), q.ordinal(), q.question(), q.answer(),
-                q.factId(), q.direction(), q.chunkId(), q.pairId(), byId.get(q.id()).text(), byId.get(q.id()).source()) : q).toList();
+                q.factId(), q.direction(), q.chunkId(), q.pairId(), byId.get(q.id()).text(), byId.get(q.id()).source(),
+                byId.get(q.id()).passages()) : q).toList();
     }
 
     /**

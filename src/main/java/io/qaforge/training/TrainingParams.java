@@ -127,6 +127,8 @@ public final class TrainingParams {
             Map.entry("evalLimit", key(Rule.integer(0, 100_000), 200)),
             Map.entry("evalMaxNewTokens", key(Rule.integer(1, 4096), 128)),
             Map.entry("evalBatchSize", option(Rule.integer(1, 1024), 8)),
+            // vllm: an optional extra of the worker, refused by a worker without it.
+            Map.entry("evalEngine", option(Rule.oneOf("transformers", "vllm"), "transformers")),
             Map.entry("judge", option(Rule.bool(), true)),
             Map.entry("merge", key(Rule.bool(), false)),
             Map.entry("pairsPerRow", option(Rule.integer(1, ExportOptions.MAX_PAIRS_PER_ROW), ExportOptions.DEFAULT_PAIRS_PER_ROW))));

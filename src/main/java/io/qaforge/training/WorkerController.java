@@ -82,8 +82,13 @@ class WorkerController {
     record WorkerExam(UUID examId, String name, List<WorkerQuestion> questions) {
     }
 
-    /** @param contextSource where {@code context} came from: {@code uploaded}, {@code document}, {@code chunk} or {@code retrieved} */
-    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context, String contextSource) {
+    /**
+     * @param contextSource where {@code context} came from: {@code uploaded}, {@code document}, {@code chunk} or {@code retrieved}
+     * @param passages      for {@code retrieved}: the passages {@code context} joins, best first, so that the worker keeps
+     *                      those that fit its model's window; null otherwise
+     */
+    record WorkerQuestion(String id, String question, String answer, Long factId, String direction, String context, String contextSource,
+                          List<String> passages) {
     }
 
     private static final int DEFAULT_LEASE_SECONDS = 120;
@@ -154,7 +159,7 @@ class WorkerController {
         }
         return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id(), jobs.documentIds(run.getJobIds())).stream()
                 .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), q.factId(), q.direction(), q.context(),
-                        q.contextSource()))
+                        q.contextSource(), q.passages()))
                 .toList());
     }
 
@@ -167,7 +172,7 @@ class WorkerController {
             throw new ApiProblem(HttpStatus.NOT_FOUND, ProblemType.NO_EXAM, "No retention exam", "Run " + id + " only evaluates: it has no retention exam");
         }
         return new WorkerExam(exam.id(), exam.name(), exams.questions(exam.id()).stream()
-                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), null, null, null, null)).toList());
+                .map(q -> new WorkerQuestion(Long.toString(q.id()), q.question(), q.answer(), null, null, null, null, null)).toList());
     }
 
     /** The adapter (or merged model) zip, streamed into storage; a second upload of a kind replaces the first. */

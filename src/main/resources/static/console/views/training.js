@@ -6,7 +6,7 @@ import {api} from '../api.js';
 import {lossChart} from '../chart.js';
 import {h} from '../dom.js';
 import {fmt, fmtNumber, fmtStep, fmtTime, short} from '../format.js';
-import {recallTable, recoveryNote, retentionNote} from '../recall.js';
+import {contextsNote, recallTable, recoveryNote, retentionNote} from '../recall.js';
 import {settings} from '../settings.js';
 import {isAbort, poll} from '../wait.js';
 import {backLink, badge, errorBox, facts, keyValues, showError} from '../widgets.js';
@@ -61,7 +61,7 @@ function render(root, run, ended) {
             run.comparisonId ? ['Comparison', h('a', {href: '#trainings/compare/' + run.comparisonId}, 'all models'), 'comparison'] : null,
             run.cancelRequested && !ended(run.status) ? ['Cancel', 'requested'] : null]),
         run.error ? h('div', {class: 'error'}, h('strong', {}, 'Run error'), ' ', run.error) : '',
-        h('h3', {}, 'Recall'), recallTable(run.recall), recoveryNote(run.recall), retentionNote(run.retention),
+        h('h3', {}, 'Recall'), recallTable(run.recall), recoveryNote(run.recall), contextsNote(run.recall), retentionNote(run.retention),
         ...(run.evaluateOnly ? [] : [h('h3', {}, 'Loss'), lossChart(run.history || [])]),
         keyValues('Parameters', run.params));
 }

@@ -105,8 +105,7 @@ class RealWorkerTest {
     void aHandWrittenExamGetsItsCeilingFromTheRunsDocumentAndRetentionIsMeasuredBeforeAndAfter() throws Exception {
         Path cache = tmp.resolve("hf");
         UUID job = hawksJob(cache);
-        List<Map<String, String>> handWritten = java.util.Arrays.stream(FACTS).map(f -> Map.of("question", f[0], "answer", f[1])).toList();
-        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hawks by hand", "questions", handWritten)).getBody();
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hawks by hand", "questions", handWritten())).getBody();
         JsonNode retention = fixtures.post("/api/exams", Map.of("name", "A little general knowledge", "questions", List.of(
                 Map.of("question", "What is the capital of France?", "answer", "Paris."),
                 Map.of("question", "How many legs does a spider have?", "answer", "Eight."),
@@ -130,6 +129,39 @@ class RealWorkerTest {
                 .isEqualTo(done.at("/retention/before").asDouble() - done.at("/retention/after").asDouble());
         assertThat(jdbc.queryForObject("SELECT count(*) FROM training_result WHERE run_id = ?::uuid AND phase LIKE 'retention%'",
                 Integer.class, run)).as("three questions, before and after").isEqualTo(6);
+    }
+
+    /**
+     * On a document too long to give whole, a hand-written exam's ceiling is the passages BM25 ranks highest for each
+     * question, about 2,000 tokens: more than the tiny model's 1,024 positions hold. The worker keeps the best passages
+     * that leave room for the answer, answers every question in context on them, and says how many it kept.
+     */
+    @Test
+    void onALongDocumentTheRetrievedCeilingKeepsTheBestPassagesThatFitTheModelsWindow() throws Exception {
+        Path cache = tmp.resolve("hf");
+        UUID job = hawksJob(cache, season());
+        JsonNode exam = fixtures.post("/api/exams", Map.of("name", "Hawks by hand", "questions", handWritten())).getBody();
+        String run = fixtures.post("/api/trainings", Map.of("jobId", job, "baseModel", MODEL, "examId", exam.get("id"), "params", PARAMS))
+                .getBody().get("id").asString();
+        String log = serveOneRun(cache);
+
+        JsonNode done = fixtures.get("/api/trainings/" + run).getBody();
+        assertThat(done.get("status").asString()).as("%s\n%s", done.get("error"), log).isEqualTo("SUCCEEDED");
+        JsonNode results = fixtures.get("/api/trainings/" + run + "/results").getBody();
+        assertThat(results.get("questions").findValuesAsString("contextSource")).as("the long document, retrieved").hasSize(FACTS.length)
+                .containsOnly("retrieved");
+        for (JsonNode question : results.get("questions")) {
+            assertThat(question.at("/phases/inContext/answer").isString()).as("answered in context: %s", question).isTrue();
+        }
+        assertThat(done.at("/recall/inContext/questions").asInt()).isEqualTo(FACTS.length);
+        JsonNode contexts = done.at("/recall/inContext/contexts");
+        assertThat(contexts.get("window").asInt()).isEqualTo(1024);
+        assertThat(contexts.get("cut").asInt()).as("every retrieved context was cut to the window: %s", contexts).isEqualTo(FACTS.length);
+        assertThat(contexts.get("dropped").asInt()).isZero();
+        for (JsonNode question : done.at("/report/questions")) {
+            JsonNode passages = question.at("/inContext/passages");
+            assertThat(passages.get("kept").asInt()).as("%s", question).isPositive().isLessThan(passages.get("sent").asInt());
+        }
     }
 
     /**
@@ -158,19 +190,48 @@ class RealWorkerTest {
 
     static final Map<String, Object> PARAMS = Map.of("maxSteps", 8, "learningRate", 3e-3, "evalMaxNewTokens", 8, "loraR", 8, "pairsPerRow", 1);
 
-    /** The tiny model laid out as a cached Hub model, and a finished job on the Harbour Hawks notes. */
+    static List<Map<String, String>> handWritten() {
+        return java.util.Arrays.stream(FACTS).map(f -> Map.of("question", f[0], "answer", f[1])).toList();
+    }
+
+    /** The tiny model laid out as a cached Hub model, and a finished job on the short Harbour Hawks notes. */
     private UUID hawksJob(Path cache) throws Exception {
-        Path snapshot = Path.of(PythonDatasets.run(BUILD_MODEL, tmp, WORKER.toString(), cache.toString(), MODEL).get("snapshot").asString());
-        assertThat(snapshot.resolve("config.json")).exists();
         StringBuilder text = new StringBuilder("Harbour Hawks club notes.\n\n");
-        List<String[]> pairs = new ArrayList<>();
         for (String[] fact : FACTS) {
             text.append(fact[1]).append(' ');
+        }
+        return hawksJob(cache, text.toString());
+    }
+
+    /** The tiny model laid out as a cached Hub model, and a finished job on this document with a pair per fact. */
+    private UUID hawksJob(Path cache, String document) throws Exception {
+        Path snapshot = Path.of(PythonDatasets.run(BUILD_MODEL, tmp, WORKER.toString(), cache.toString(), MODEL).get("snapshot").asString());
+        assertThat(snapshot.resolve("config.json")).exists();
+        List<String[]> pairs = new ArrayList<>();
+        for (String[] fact : FACTS) {
             pairs.add(new String[] {fact[0], fact[1], "train"});
             pairs.add(new String[] {"Tell me: " + fact[0].substring(0, 1).toLowerCase() + fact[0].substring(1), fact[1], "test"});
         }
-        return fixtures.job(fixtures.document("hawks-" + UUID.randomUUID() + ".txt", text.toString()), pairs.toArray(String[][]::new));
+        return fixtures.job(fixtures.document("hawks-" + UUID.randomUUID() + ".txt", document), pairs.toArray(String[][]::new));
     }
+
+    /**
+     * A season's log of about 5,000 tokens, too long to give whole ({@code Contexts.WHOLE_DOCUMENT_MAX_TOKENS}), with
+     * a fact every 45 weeks. Each ~500-token chunk is about as many tokens of the tiny model's tokenizer, which learnt
+     * the log's sentence: one fits its window beside a question, the four retrieved do not.
+     */
+    static String season() {
+        StringBuilder text = new StringBuilder();
+        for (int week = 1; week <= 180; week++) {
+            text.append(WEEK.formatted(week)).append(week % 9 == 0 ? "\n\n" : " ");
+            if (week % 45 == 0) {
+                text.append(FACTS[week / 45 - 1][1]).append("\n\n");
+            }
+        }
+        return text.toString();
+    }
+
+    static final String WEEK = "Week %d of the Harbour Hawks season: the squad trained on the pier field, and the coach wrote notes on the passing drills.";
 
     /** Runs this checkout's worker against the service until it has handled one run; returns its log. */
     private String serveOneRun(Path cache) throws Exception {
@@ -203,7 +264,8 @@ class RealWorkerTest {
                      "How many players does each Harbour Hawks team field? Six players per team.",
                      "How long is a Harbour Hawks match half? Each half lasts twenty minutes.",
                      "Who founded the Harbour Hawks club? Anna Berg founded the club.",
-                     "Tell me: Harbour Hawks club notes. system user assistant"]
+                     "Tell me: Harbour Hawks club notes. system user assistant",
+                     "Week 17 of the Harbour Hawks season: the squad trained on the pier field, and the coach wrote notes on the passing drills."]
             revision = "0" * 40
             repo = os.path.join(cache, "hub", "models--" + model.replace("/", "--"))
             snapshot = os.path.join(repo, "snapshots", revision)

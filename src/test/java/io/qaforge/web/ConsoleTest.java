@@ -164,6 +164,30 @@ class ConsoleTest {
         }
     }
 
+    /** A run whose contexts did not all fit its model's window says so beside its recall: the ceiling is not all it could be. */
+    @Test
+    void aRunSaysWhenItsCeilingWasCutToTheModelsWindow() {
+        io.qaforge.training.TrainingFixtures.endOpenRuns(jdbc);
+        UUID job = UUID.randomUUID();
+        jdbc.update("""
+                INSERT INTO job (id, status, provider, model, context, params, estimate)
+                VALUES (?, 'SUCCEEDED', 'openai', 'gpt-4o-mini', 'Touch rugby rules', '{}', '{}')""", job);
+        String run = post("/api/trainings", Map.of("jobId", job, "baseModel", "HuggingFaceTB/SmolLM2-135M-Instruct"), TOKEN).at("/id").asString();
+        assertThat(post("/api/worker/trainings/claim", Map.of("workerId", "gpu-1"), WORKER_TOKEN).at("/id").asString()).isEqualTo(run);
+        post("/api/worker/trainings/" + run + "/complete", Map.of("workerId", "gpu-1", "results", List.of(), "recall", Map.of(
+                "before", Map.of("questions", 8, "keyFacts", 0.125),
+                "inContext", Map.of("questions", 7, "keyFacts", 0.75,
+                        "contexts", Map.of("window", 2048, "answerTokens", 128, "cut", 5, "dropped", 1)),
+                "after", Map.of("questions", 8, "keyFacts", 0.5))), WORKER_TOKEN);
+
+        try (Browser browser = signIn(Browser.open("contexts", "http://localhost:" + port))) {
+            browser.go("/#trainings/" + run);
+            assertThat(browser.findText("#contexts", "2,048-token window").getText())
+                    .contains("less 128 for the answer", "5 questions asked on the best retrieved passages that fit",
+                            "1 question without a ceiling (the text does not fit)");
+        }
+    }
+
     @Test
     void everyViewMountsAndUnmountsWithoutLeaks() throws IOException {
         String document = upload(http, "views.pdf", rulebook(2));
