@@ -3,18 +3,19 @@ package io.qaforge.document;
 import java.util.UUID;
 
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 
-/** About 500 tokens of a document's clean text: the unit that questions are generated from. */
+import org.hibernate.annotations.Immutable;
+
+/**
+ * About 500 tokens of a document's clean text: the unit that questions are generated from. Read through JPA (paging,
+ * derived queries, the {@code Size} projection); inserted only by {@link ChunkWriter}'s SQL, hence {@code @Immutable}.
+ */
 @Entity
+@Immutable
 public class Chunk {
 
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "chunk_seq")
-    @SequenceGenerator(name = "chunk_seq", sequenceName = "chunk_seq", allocationSize = 50)
     private Long id;
     private UUID documentId;
     private int ordinal;
@@ -27,18 +28,6 @@ public class Chunk {
     private boolean ocr;
 
     protected Chunk() {
-    }
-
-    Chunk(UUID documentId, int ordinal, String text, int tokens, int pageFrom, int pageTo, int charFrom, int charTo, boolean ocr) {
-        this.documentId = documentId;
-        this.ordinal = ordinal;
-        this.text = text;
-        this.tokens = tokens;
-        this.pageFrom = pageFrom;
-        this.pageTo = pageTo;
-        this.charFrom = charFrom;
-        this.charTo = charTo;
-        this.ocr = ocr;
     }
 
     public Long getId() {

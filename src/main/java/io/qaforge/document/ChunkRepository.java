@@ -2,13 +2,19 @@ package io.qaforge.document;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
-import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.repository.Repository;
 
-public interface ChunkRepository extends JpaRepository<Chunk, Long> {
+/** Chunks, read only: {@link ChunkWriter} inserts them with SQL, so nothing here can write the table. */
+public interface ChunkRepository extends Repository<Chunk, Long> {
+
+    Optional<Chunk> findById(Long id);
+
+    List<Chunk> findAllById(Iterable<Long> ids);
 
     Page<Chunk> findByDocumentIdOrderByOrdinal(UUID documentId, Pageable pageable);
 

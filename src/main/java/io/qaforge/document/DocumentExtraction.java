@@ -49,7 +49,7 @@ class DocumentExtraction implements SmartLifecycle {
     private static final Leases.Table DOCUMENTS = Leases.Table.until("document", "lease_until");
 
     private final DocumentRepository documents;
-    private final ChunkRepository chunks;
+    private final ChunkWriter chunks;
     private final JdbcClient jdbc;
     private final TransactionTemplate transaction;
     private final Originals originals;
@@ -62,7 +62,7 @@ class DocumentExtraction implements SmartLifecycle {
     /** Renews the leases of the documents this replica has queued or is extracting, and takes over expired ones. */
     private final Leases.Heartbeat<UUID> heartbeat;
 
-    DocumentExtraction(DocumentRepository documents, ChunkRepository chunks, JdbcClient jdbc,
+    DocumentExtraction(DocumentRepository documents, ChunkWriter chunks, JdbcClient jdbc,
                        TransactionTemplate transaction, Originals originals, TokenCounter tokens, Tesseract tesseract,
                        DocumentProperties properties, Leases leases) {
         this.leases = leases;
@@ -223,12 +223,12 @@ class DocumentExtraction implements SmartLifecycle {
         String text = clean.text();
         List<Chunker.Piece> pieces = chunker.chunk(text);
         int totalTokens = pieces.stream().mapToInt(Chunker.Piece::tokens).sum();
-        List<Chunk> rows = new ArrayList<>(pieces.size());
+        List<ChunkWriter.Row> rows = new ArrayList<>(pieces.size());
         for (int i = 0; i < pieces.size(); i++) {
             Chunker.Piece piece = pieces.get(i);
             int pageFrom = clean.pageAt(piece.from());
             int pageTo = clean.pageAt(piece.to() - 1);
-            rows.add(new Chunk(run.documentId, i, text.substring(piece.from(), piece.to()), piece.tokens(), pageFrom, pageTo,
+            rows.add(new ChunkWriter.Row(i, text.substring(piece.from(), piece.to()), piece.tokens(), pageFrom, pageTo,
                     piece.from(), piece.to(), clean.ocr(pageFrom, pageTo)));
         }
         transaction.executeWithoutResult(status -> {
@@ -245,7 +245,7 @@ class DocumentExtraction implements SmartLifecycle {
             }
             removeText(run.documentId);
             jdbc.sql("INSERT INTO document_text (document_id, text) VALUES (?, ?)").params(run.documentId, text).update();
-            chunks.saveAll(rows);
+            chunks.insert(run.documentId, rows);
         });
     }
 

@@ -28,10 +28,10 @@ import io.qaforge.generation.job.JobViews;
 import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.job.TopUpPlanner;
 import io.qaforge.generation.queue.GenerationEngine;
-import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.steps.JobDiversity;
 import io.qaforge.generation.steps.TopUps;
 import io.qaforge.system.ApiProblem;
+import io.qaforge.system.Ids;
 import io.qaforge.system.ProblemType;
 
 /**

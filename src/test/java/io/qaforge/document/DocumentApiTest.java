@@ -80,6 +80,9 @@ class DocumentApiTest {
                     .isEqualTo(chunk.get("text").asString());
             tokens += chunk.get("tokens").asInt();
         }
+        assertThat(content).extracting(chunk -> chunk.get("id").asLong())
+                .as("ids ascend in document order (exports list pairs by chunk id)").isSorted().doesNotHaveDuplicates()
+                .allMatch(chunkId -> chunkId > 0);
         assertThat(content.getFirst().get("pageFrom").asInt()).isEqualTo(1);
         assertThat(content.getLast().get("pageTo").asInt()).isEqualTo(6);
         assertThat(document.get("tokens").asInt()).isEqualTo(tokens);

@@ -29,9 +29,9 @@ import io.qaforge.generation.Estimate;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.Jobs;
 import io.qaforge.generation.provider.GenerationProperties;
-import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.steps.Coverage;
 import io.qaforge.generation.steps.ExamSplit;
+import io.qaforge.system.Ids;
 
 /**
  * What users see of jobs and their pairs. Each view is one statement, whether of one job or a page of them: a request

@@ -9,6 +9,8 @@ import java.util.function.IntFunction;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
+import io.qaforge.system.Ids;
+
 /**
  * Adds tasks to the queue: a job's first ones at creation, and a fact job's later ones (its pair calls once a chunk's
  * facts are in, a judge call per pair call, top-up rounds) inside the transaction that completes the task they follow.

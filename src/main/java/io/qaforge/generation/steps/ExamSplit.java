@@ -20,8 +20,8 @@ import io.qaforge.generation.JobStatus;
 import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.quality.NearDuplicates;
-import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.queue.JobEnded;
+import io.qaforge.system.Ids;
 import io.qaforge.system.Sha256;
 
 /**

@@ -10,10 +10,10 @@ import io.qaforge.generation.job.CallEstimates;
 import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
-import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
+import io.qaforge.system.Ids;
 
 /**
  * Stores a chunk's facts as its facts step listed them, and queues the chunk's temperature sweep: one pair call per

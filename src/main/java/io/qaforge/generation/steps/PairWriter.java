@@ -24,10 +24,10 @@ import io.qaforge.generation.quality.Grounding;
 import io.qaforge.generation.quality.NearDuplicates;
 import io.qaforge.generation.quality.PairFilter;
 import io.qaforge.generation.quality.PairParser;
-import io.qaforge.generation.queue.Ids;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
+import io.qaforge.system.Ids;
 
 /**
  * Stores a finished pair call's pairs: each goes through the gate (syntactic filters, grounding checks, a fact to test
