@@ -1,8 +1,6 @@
 package io.qaforge.export;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -14,40 +12,34 @@ import tools.jackson.databind.ObjectWriter;
  * RFC 4180 CSV in UTF-8: a {@code messages} column holding the row's JSON (as Hub datasets do), or flat provenance
  * columns (with fact jobs: also the facts each pair tests, as a JSON array, and its direction). Works on UTF-8 bytes: the characters that force quoting are ASCII and never occur inside a multi-byte sequence.
  */
-final class CsvWriter implements RowWriter {
+final class CsvEncoder implements RowEncoder {
 
     private static final byte[] CRLF = {'\r', '\n'};
 
-    private final Sink out;
-    private final ObjectWriter generators;
+    private final RowBuffer out = new RowBuffer();
     private final String system;
     private final boolean flat;
     private final boolean facts;
-    private final Buffer messages = new Buffer();
+    /** A row's JSON, then quoted into its cell. */
+    private final RowBuffer messages = new RowBuffer();
+    private final JsonGenerator json;
 
-    /** Exposes its array so a row's JSON is quoted without another copy. */
-    private static final class Buffer extends ByteArrayOutputStream {
-        Buffer() {
-            super(4096);
-        }
-
-        byte[] array() {
-            return buf;
-        }
-    }
-
-    CsvWriter(OutputStream out, ObjectWriter generators, String system, boolean flat, boolean facts) throws IOException {
-        this.out = new Sink(out);
-        this.generators = generators;
+    CsvEncoder(ObjectWriter generators, String system, boolean flat, boolean facts) {
         this.system = system;
         this.flat = flat;
         this.facts = facts;
-        ascii(flat ? "question,answer,temperature,variant,chunk,pages" + (facts ? ",factIds,direction" : "") : "messages");
-        this.out.write(CRLF);
+        this.json = generators.withRootValueSeparator((String) null).createGenerator(messages);
+    }
+
+    /** The header line: the columns {@code flat} and {@code facts} give. */
+    static byte[] header(boolean flat, boolean facts) {
+        return ((flat ? "question,answer,temperature,variant,chunk,pages" + (facts ? ",factIds,direction" : "") : "messages") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
-    public void write(List<QaPair> row) throws IOException {
+    public RowBuffer encode(List<QaPair> row) throws IOException {
+        out.reset();
         if (flat) {
             QaPair pair = row.getFirst();
             field(pair.question(), pair.question().length);
@@ -81,19 +73,19 @@ final class CsvWriter implements RowWriter {
             }
         } else {
             messages.reset();
-            try (JsonGenerator json = generators.createGenerator(messages)) {
-                Messages.write(json, system, row);
-            }
+            Messages.write(json, system, row);
+            json.flush();
             field(messages.array(), messages.size());
         }
         out.write(CRLF);
+        return out;
     }
 
     /**
      * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, tab or CR) gets a leading apostrophe,
      * which spreadsheets show as text: document text such as {@code =cmd|' /C calc'!A0} must not execute on opening.
      */
-    private void field(byte[] value, int length) throws IOException {
+    private void field(byte[] value, int length) {
         boolean formula = length > 0 && switch (value[0]) {
             case '=', '+', '-', '@', '\t', '\r' -> true;
             default -> false;
@@ -122,56 +114,7 @@ final class CsvWriter implements RowWriter {
         out.write('"');
     }
 
-    private void ascii(String value) throws IOException {
+    private void ascii(String value) {
         out.write(value.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.flush();
-    }
-
-    /** A plain buffer: BufferedOutputStream takes a lock on every call, and CSV makes many small ones. */
-    private static final class Sink {
-        private final OutputStream target;
-        private final byte[] buffer = new byte[1 << 16];
-        private int count;
-
-        Sink(OutputStream target) {
-            this.target = target;
-        }
-
-        void write(int b) throws IOException {
-            if (count == buffer.length) {
-                drain();
-            }
-            buffer[count++] = (byte) b;
-        }
-
-        void write(byte[] bytes) throws IOException {
-            write(bytes, 0, bytes.length);
-        }
-
-        void write(byte[] bytes, int offset, int length) throws IOException {
-            if (length > buffer.length - count) {
-                drain();
-                if (length > buffer.length) {
-                    target.write(bytes, offset, length);
-                    return;
-                }
-            }
-            System.arraycopy(bytes, offset, buffer, count, length);
-            count += length;
-        }
-
-        void drain() throws IOException {
-            target.write(buffer, 0, count);
-            count = 0;
-        }
-
-        void flush() throws IOException {
-            drain();
-            target.flush();
-        }
     }
 }
