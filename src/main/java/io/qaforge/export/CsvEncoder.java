@@ -42,16 +42,15 @@ final class CsvEncoder implements RowEncoder {
         out.reset();
         if (flat) {
             QaPair pair = row.getFirst();
-            field(pair.question(), pair.question().length);
+            field(pair.question());
             out.write(',');
-            field(pair.answer(), pair.answer().length);
+            field(pair.answer());
             out.write(',');
             if (!pair.handWritten()) { // a hand-written pair has no temperature, chunk or pages: empty cells
                 ascii(Double.toString(pair.temperature()));
             }
             out.write(',');
-            byte[] variant = pair.variant().getBytes(StandardCharsets.UTF_8);
-            field(variant, variant.length);
+            field(Utf8.of(pair.variant()));
             out.write(',');
             if (!pair.handWritten()) {
                 ascii(Long.toString(pair.chunkId()));
@@ -63,8 +62,7 @@ final class CsvEncoder implements RowEncoder {
             if (facts) {
                 out.write(',');
                 if (pair.factIds() != null) {
-                    byte[] ids = Arrays.toString(pair.factIds()).replace(" ", "").getBytes(StandardCharsets.US_ASCII);
-                    field(ids, ids.length);
+                    field(Utf8.of(Arrays.toString(pair.factIds()).replace(" ", "")));
                 }
                 out.write(',');
                 if (pair.direction() != null) {
@@ -75,7 +73,7 @@ final class CsvEncoder implements RowEncoder {
             messages.reset();
             Messages.write(json, system, row);
             json.flush();
-            field(messages.array(), messages.size());
+            field(new Utf8(messages.array(), 0, messages.size()));
         }
         out.write(CRLF);
         return out;
@@ -85,32 +83,35 @@ final class CsvEncoder implements RowEncoder {
      * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, tab or CR) gets a leading apostrophe,
      * which spreadsheets show as text: document text such as {@code =cmd|' /C calc'!A0} must not execute on opening.
      */
-    private void field(byte[] value, int length) {
-        boolean formula = length > 0 && switch (value[0]) {
+    private void field(Utf8 text) {
+        byte[] value = text.bytes();
+        int start = text.offset();
+        int end = start + text.length();
+        boolean formula = start < end && switch (value[start]) {
             case '=', '+', '-', '@', '\t', '\r' -> true;
             default -> false;
         };
         boolean quote = formula;
-        for (int i = 0; i < length && !quote; i++) {
+        for (int i = start; i < end && !quote; i++) {
             byte b = value[i];
             quote = b == '"' || b == ',' || b == '\n' || b == '\r';
         }
         if (!quote) {
-            out.write(value, 0, length);
+            out.write(value, start, end - start);
             return;
         }
         out.write('"');
         if (formula) {
             out.write('\'');
         }
-        int from = 0;
-        for (int i = 0; i < length; i++) {
+        int from = start;
+        for (int i = start; i < end; i++) {
             if (value[i] == '"') {
                 out.write(value, from, i + 1 - from); // the quote itself, then once more below
                 from = i;
             }
         }
-        out.write(value, from, length - from);
+        out.write(value, from, end - from);
         out.write('"');
     }
 

@@ -18,7 +18,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
-import org.postgresql.copy.PGCopyInputStream;
+import org.postgresql.copy.CopyOut;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.ObjectWriter;
@@ -165,21 +165,20 @@ public class Exporter {
                       WHERE job_id = '%s' %s
                       ORDER BY split, chunk_id, id) TO STDOUT (FORMAT binary)"""
                 .formatted(facts ? ", fact_ids, direction" : "", job, options.split().equals("all") ? "" : "AND split = '" + options.split() + "'");
-        try (PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql)) {
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+        try {
             CopyReader in = new CopyReader(copy);
-            in.skip(11 + 4); // signature, flags
-            in.skip(in.readInt()); // header extension
             Names splits = new Names();
             Names variants = new Names();
             Names directions = new Names();
             List<QaPair> row = new ArrayList<>(options.pairsPerRow());
             long group = 0;
-            while (in.readShort() != -1) {
+            while (in.next()) {
                 in.readInt();
                 long chunk = in.readLong();
                 String split = splits.read(in);
-                byte[] question = in.readBytes(in.readInt());
-                byte[] answer = in.readBytes(in.readInt());
+                Utf8 question = in.text(in.readInt());
+                Utf8 answer = in.text(in.readInt());
                 in.readInt();
                 double temperature = in.readDouble();
                 String variant = variants.read(in);
@@ -199,6 +198,10 @@ public class Exporter {
             }
             if (!row.isEmpty()) {
                 shuffler.add(key(options.seed(), job, row.getFirst(), group), row.size(), encoder.encode(row));
+            }
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
             }
         }
     }
@@ -238,8 +241,8 @@ public class Exporter {
                     String split = rs.getString("split");
                     long factId = rs.getLong("fact_id");
                     long[] factIds = rs.wasNull() ? null : new long[] {factId};
-                    List<QaPair> row = List.of(new QaPair(0, split, rs.getString("question").getBytes(StandardCharsets.UTF_8),
-                            rs.getString("answer").getBytes(StandardCharsets.UTF_8), 0, HandWrittenPairs.VARIANT, 0, 0, factIds,
+                    List<QaPair> row = List.of(new QaPair(0, split, Utf8.of(rs.getString("question")), Utf8.of(rs.getString("answer")), 0,
+                            HandWrittenPairs.VARIANT, 0, 0, factIds,
                             rs.getString("direction")));
                     RowBuffer encoded = encoder.encode(row);
                     int copies = split.equals("train") ? options.handWrittenRepeat() : 1;
@@ -257,16 +260,16 @@ public class Exporter {
         private byte[] last = new byte[0];
         private String name = "";
 
-        String read(CopyReader in) throws IOException {
+        String read(CopyReader in) {
             return decode(in, in.readInt());
         }
 
-        String readNullable(CopyReader in) throws IOException {
+        String readNullable(CopyReader in) {
             int length = in.readInt();
             return length < 0 ? null : decode(in, length);
         }
 
-        private String decode(CopyReader in, int length) throws IOException {
+        private String decode(CopyReader in, int length) {
             if (length == last.length && in.nextEquals(last, length)) {
                 in.skip(length);
             } else {
@@ -278,7 +281,7 @@ public class Exporter {
     }
 
     /** A {@code bigint[]} field of a binary COPY: dimensions, then each element's length and value; null as length -1. */
-    private static long[] factIds(CopyReader in) throws IOException {
+    private static long[] factIds(CopyReader in) {
         if (in.readInt() < 0) {
             return null;
         }

@@ -36,9 +36,9 @@ final class JsonlEncoder implements RowEncoder {
             QaPair pair = pairs.getFirst();
             json.writeStartObject();
             json.writeName("question");
-            json.writeUTF8String(pair.question(), 0, pair.question().length);
+            json.writeUTF8String(pair.question().bytes(), pair.question().offset(), pair.question().length());
             json.writeName("answer");
-            json.writeUTF8String(pair.answer(), 0, pair.answer().length);
+            json.writeUTF8String(pair.answer().bytes(), pair.answer().offset(), pair.answer().length());
             if (pair.handWritten()) {
                 json.writeNullProperty("temperature");
                 json.writeStringProperty("variant", pair.variant());

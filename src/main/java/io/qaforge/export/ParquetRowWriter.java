@@ -37,10 +37,10 @@ final class ParquetRowWriter implements RowWriter {
         return row -> {
             out.reset();
             for (QaPair pair : row) {
-                out.writeInt(pair.question().length);
-                out.write(pair.question());
-                out.writeInt(pair.answer().length);
-                out.write(pair.answer());
+                out.writeInt(pair.question().length());
+                out.write(pair.question().bytes(), pair.question().offset(), pair.question().length());
+                out.writeInt(pair.answer().length());
+                out.write(pair.answer().bytes(), pair.answer().offset(), pair.answer().length());
             }
             return out;
         };

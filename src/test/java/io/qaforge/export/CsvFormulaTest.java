@@ -33,7 +33,7 @@ class CsvFormulaTest {
     }
 
     private static QaPair pair(String question, String answer) {
-        return new QaPair(1, "train", question.getBytes(StandardCharsets.UTF_8), answer.getBytes(StandardCharsets.UTF_8), 0.5,
+        return new QaPair(1, "train", Utf8.of(question), Utf8.of(answer), 0.5,
                 "standard", 1, 1);
     }
 }
