@@ -23,6 +23,9 @@ final class CsvEncoder implements RowEncoder {
     /** A row's JSON, then quoted into its cell. */
     private final RowBuffer messages = new RowBuffer();
     private final JsonGenerator json;
+    private final RowBuffer provenance = new RowBuffer();
+    /** The pair whose cells {@link #provenance} holds. */
+    private QaPair provenanceOf;
 
     CsvEncoder(ObjectWriter generators, String system, boolean flat, boolean facts) {
         this.system = system;
@@ -46,19 +49,7 @@ final class CsvEncoder implements RowEncoder {
             out.write(',');
             field(pair.answer());
             out.write(',');
-            if (!pair.handWritten()) { // a hand-written pair has no temperature, chunk or pages: empty cells
-                ascii(Double.toString(pair.temperature()));
-            }
-            out.write(',');
-            field(Utf8.of(pair.variant()));
-            out.write(',');
-            if (!pair.handWritten()) {
-                ascii(Long.toString(pair.chunkId()));
-            }
-            out.write(',');
-            if (!pair.handWritten()) {
-                ascii(pair.pages());
-            }
+            provenance(pair);
             if (facts) {
                 out.write(',');
                 if (pair.factIds() != null) {
@@ -79,11 +70,38 @@ final class CsvEncoder implements RowEncoder {
         return out;
     }
 
+    /** The cells {@code temperature,variant,chunk,pages}: the same for all of a task's pairs, so encoded once per run of them. */
+    private void provenance(QaPair pair) {
+        if (provenanceOf == null || pair.temperature() != provenanceOf.temperature() || !pair.variant().equals(provenanceOf.variant())
+                || pair.chunkId() != provenanceOf.chunkId() || pair.pageFrom() != provenanceOf.pageFrom() || pair.pageTo() != provenanceOf.pageTo()) {
+            provenance.reset();
+            if (!pair.handWritten()) { // a hand-written pair has no temperature, chunk or pages: empty cells
+                ascii(provenance, Double.toString(pair.temperature()));
+            }
+            provenance.write(',');
+            field(provenance, Utf8.of(pair.variant()));
+            provenance.write(',');
+            if (!pair.handWritten()) {
+                ascii(provenance, Long.toString(pair.chunkId()));
+            }
+            provenance.write(',');
+            if (!pair.handWritten()) {
+                ascii(provenance, pair.pages());
+            }
+            provenanceOf = pair;
+        }
+        out.write(provenance.array(), 0, provenance.size());
+    }
+
     /**
      * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, tab or CR) gets a leading apostrophe,
      * which spreadsheets show as text: document text such as {@code =cmd|' /C calc'!A0} must not execute on opening.
      */
     private void field(Utf8 text) {
+        field(out, text);
+    }
+
+    private static void field(RowBuffer out, Utf8 text) {
         byte[] value = text.bytes();
         int start = text.offset();
         int end = start + text.length();
@@ -116,6 +134,10 @@ final class CsvEncoder implements RowEncoder {
     }
 
     private void ascii(String value) {
+        ascii(out, value);
+    }
+
+    private static void ascii(RowBuffer out, String value) {
         out.write(value.getBytes(StandardCharsets.US_ASCII));
     }
 }
