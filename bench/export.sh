@@ -2,7 +2,7 @@
 # Export benchmark: 1,000,000 accepted pairs (PAIRS to change) exported end to end through the HTTP endpoint in each
 # format by the service running with -Xmx256m (after a warm-up export, median of three). Prints pairs/s, file size and
 # heap figures from the GC log, beside a baseline: psql COPYing the same pairs to /dev/null (how fast PostgreSQL alone
-# hands them out).
+# hands them out), run before each of the format's runs (median of three) so that both see the same load.
 # Needs the local PostgreSQL (bin/local-postgres); creates and drops its own database. Not part of bin/test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,9 +61,12 @@ SQL
 accepted=$("${PSQL[@]}" -d "$DB" -c "SELECT count(*) FROM qa_pair WHERE rejected_reason IS NULL")
 printf 'seeded in %.1f s; %d accepted pairs\n\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$accepted"
 
-start=$(date +%s.%N)
-"${PSQL[@]}" -d "$DB" -c "\\copy (SELECT q.chunk_id, q.split, q.question, q.answer, q.temperature, q.variant, c.page_from, c.page_to FROM qa_pair q JOIN chunk c ON c.id = q.chunk_id WHERE q.job_id = '00000000-0000-0000-0000-0000000000aa' AND q.rejected_reason IS NULL ORDER BY q.split, q.chunk_id, q.id) TO '/dev/null'"
-baseline=$(echo "$accepted / ($(date +%s.%N) - $start)" | bc)
+copy_rate() { # pairs/s of one psql COPY of the pairs to /dev/null
+    local start
+    start=$(date +%s.%N)
+    "${PSQL[@]}" -d "$DB" -c "\\copy (SELECT q.chunk_id, q.split, q.question, q.answer, q.temperature, q.variant, c.page_from, c.page_to FROM qa_pair q JOIN chunk c ON c.id = q.chunk_id WHERE q.job_id = '00000000-0000-0000-0000-0000000000aa' AND q.rejected_reason IS NULL ORDER BY q.split, q.chunk_id, q.id) TO '/dev/null'"
+    echo "$accepted / ($(date +%s.%N) - $start)" | bc
+}
 
 heap_peak() { # "largest heap before a GC / largest live heap after one" (MB) in the GC log lines written since line $1
     local before after
@@ -72,19 +75,21 @@ heap_peak() { # "largest heap before a GC / largest live heap after one" (MB) in
     echo "${before:-0}/${after:-0}"
 }
 
-printf '%-22s %12s %10s %12s %16s %14s\n' "what" "pairs/s" "ratio" "file MB" "heap MB peak/live" "first byte s"
-printf '%-22s %12d %10s %12s %16s %14s\n' "baseline: psql COPY" "$baseline" "1.00" "-" "-" "-"
+printf '%-22s %12s %12s %14s %10s %18s %14s\n' "what" "pairs/s" "COPY pairs/s" "share of COPY" "file MB" "heap MB peak/live" "first byte s"
 for query in "format=jsonl" "format=csv" "format=csv&flat=true" "format=parquet"; do
     url="http://localhost:$PORT/api/jobs/00000000-0000-0000-0000-0000000000aa/export?$query&split=all"
     curl -sf -o /dev/null "$url" # warm-up: the JIT compiles the path on a full export
     from=$(($(wc -l <"$WORK/gc.log") + 1))
     runs=()
-    for _ in 1 2 3; do # the median of three: the machine is shared
+    copies=()
+    for _ in 1 2 3; do # the median of three: the machine is shared; a COPY beside each run, under the same load
+        copies+=("$(copy_rate)")
         runs+=("$(curl -sf -o "$WORK/out" -w '%{time_total} %{time_starttransfer}' "$url")")
     done
     read -r seconds first < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+    baseline=$(printf '%s\n' "${copies[@]}" | sort -n | sed -n 2p)
     rate=$(echo "$accepted / $seconds" | bc)
-    printf '%-22s %12d %10.2f %12.1f %16s %14.1f\n' "$query" "$rate" "$(echo "$rate / $baseline" | bc -l)" \
+    printf '%-22s %12d %12d %14.2f %10.1f %18s %14.1f\n' "$query" "$rate" "$baseline" "$(echo "$rate / $baseline" | bc -l)" \
         "$(echo "$(stat -c %s "$WORK/out") / 1048576" | bc -l)" "$(heap_peak "$from")" "$first"
 done
 echo

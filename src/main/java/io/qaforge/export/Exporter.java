@@ -18,7 +18,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
-import org.postgresql.copy.PGCopyInputStream;
+import org.postgresql.copy.CopyOut;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.ObjectWriter;
@@ -29,7 +29,8 @@ import io.qaforge.generation.Jobs;
 /**
  * Streams a job's (or several jobs') accepted pairs out of PostgreSQL into a file format, in memory that does not grow
  * with the number of pairs: a binary COPY of generation's {@code accepted_pair} view streams them into the row packer,
- * rows are shuffled through temp-file buckets ({@link Shuffler}), and each writer encodes straight onto its stream.
+ * each row is encoded in its format as it is packed ({@link RowEncoder}, while PostgreSQL is still sending), the encoded
+ * rows are shuffled through temp-file buckets ({@link Shuffler}), and the replay copies them onto the stream.
  *
  * <p>Rows pack {@code pairsPerRow} consecutive pairs of one chunk and one split, in the order the pairs were stored
  * (the export index's order, so PostgreSQL streams without sorting); pairs of several jobs are packed per job.
@@ -67,9 +68,12 @@ public class Exporter {
             // A flat export of fact jobs (or of hand-written pairs, which may name facts) adds the columns factIds and
             // direction; a recipe job's keeps its columns.
             boolean facts = options.flat() && (handWrittenOf != null || jobs.anyFactJob(jobIds));
-            return write(jobIds, handWrittenOf, options, facts, () -> options.format() == ExportFormat.CSV
-                    ? new CsvWriter(out, generators, options.system(), options.flat(), facts)
-                    : new JsonlWriter(out, generators, options.system(), options.flat(), facts));
+            if (options.format() == ExportFormat.CSV) {
+                return write(jobIds, handWrittenOf, options, facts, new CsvEncoder(generators, options.system(), options.flat(), facts),
+                        () -> new TextRowWriter(out, CsvEncoder.header(options.flat(), facts), new byte[0]));
+            }
+            return write(jobIds, handWrittenOf, options, facts, new JsonlEncoder(generators, options.system(), options.flat(), facts),
+                    () -> new TextRowWriter(out, new byte[0], JsonlEncoder.SEPARATOR));
         }
         Path file = Files.createTempFile("qaforge-export-", ".parquet");
         try {
@@ -84,7 +88,7 @@ public class Exporter {
     /** The jobs' pairs and a dataset's hand-written ones ({@code handWrittenOf}, null for none) into {@code file}. */
     public ExportSummary export(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, Path file) throws IOException {
         if (options.format() == ExportFormat.PARQUET) {
-            return write(jobIds, handWrittenOf, options, false, () -> new ParquetRowWriter(file, options.system()));
+            return write(jobIds, handWrittenOf, options, false, ParquetRowWriter.encoder(), () -> new ParquetRowWriter(file, options.system()));
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             return export(jobIds, handWrittenOf, options, out);
@@ -95,10 +99,10 @@ public class Exporter {
         RowWriter open() throws IOException;
     }
 
-    private ExportSummary write(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, boolean facts, WriterFactory writers)
-            throws IOException {
+    private ExportSummary write(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, boolean facts, RowEncoder encoder,
+                                WriterFactory writers) throws IOException {
         List<UUID> jobs = jobIds.stream().distinct().sorted().toList();
-        try (Shuffler shuffler = read(jobs, handWrittenOf, options, facts)) {
+        try (Shuffler shuffler = read(jobs, handWrittenOf, options, facts, encoder)) {
             // The database connection is back in the pool before the first byte goes out to a slow client.
             try (RowWriter writer = writers.open()) {
                 long rows = shuffler.replay(writer);
@@ -108,7 +112,7 @@ public class Exporter {
     }
 
     /** One read-only, repeatable-read transaction, so the count that sizes the shuffle and the rows agree. */
-    private Shuffler read(List<UUID> jobs, UUID handWrittenOf, ExportOptions options, boolean facts) throws IOException {
+    private Shuffler read(List<UUID> jobs, UUID handWrittenOf, ExportOptions options, boolean facts, RowEncoder encoder) throws IOException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
@@ -117,10 +121,10 @@ public class Exporter {
                     + (handWrittenOf == null ? 0 : countHandWritten(connection, handWrittenOf, options)));
             try {
                 for (UUID job : jobs) {
-                    pack(connection, job, options, facts, shuffler);
+                    pack(connection, job, options, facts, encoder, shuffler);
                 }
                 if (handWrittenOf != null) {
-                    packHandWritten(connection, handWrittenOf, options, shuffler);
+                    packHandWritten(connection, handWrittenOf, options, encoder, shuffler);
                 }
                 connection.commit();
                 return shuffler;
@@ -153,7 +157,7 @@ public class Exporter {
      * The pairs come as a binary COPY: PostgreSQL streams without waiting for a cursor's next fetch, and the text
      * arrives as the UTF-8 bytes the writers need. COPY takes no parameters; the job id and split are validated values.
      */
-    private static void pack(Connection connection, UUID job, ExportOptions options, boolean facts, Shuffler shuffler)
+    private static void pack(Connection connection, UUID job, ExportOptions options, boolean facts, RowEncoder encoder, Shuffler shuffler)
             throws SQLException, IOException {
         String sql = """
                 COPY (SELECT chunk_id, split, question, answer, temperature::float8, variant, page_from, page_to%s
@@ -161,21 +165,20 @@ public class Exporter {
                       WHERE job_id = '%s' %s
                       ORDER BY split, chunk_id, id) TO STDOUT (FORMAT binary)"""
                 .formatted(facts ? ", fact_ids, direction" : "", job, options.split().equals("all") ? "" : "AND split = '" + options.split() + "'");
-        try (PGCopyInputStream copy = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql)) {
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+        try {
             CopyReader in = new CopyReader(copy);
-            in.skip(11 + 4); // signature, flags
-            in.skip(in.readInt()); // header extension
             Names splits = new Names();
             Names variants = new Names();
             Names directions = new Names();
             List<QaPair> row = new ArrayList<>(options.pairsPerRow());
             long group = 0;
-            while (in.readShort() != -1) {
+            while (in.next()) {
                 in.readInt();
                 long chunk = in.readLong();
                 String split = splits.read(in);
-                byte[] question = in.readBytes(in.readInt());
-                byte[] answer = in.readBytes(in.readInt());
+                Utf8 question = in.text(in.readInt());
+                Utf8 answer = in.text(in.readInt());
                 in.readInt();
                 double temperature = in.readDouble();
                 String variant = variants.read(in);
@@ -187,14 +190,18 @@ public class Exporter {
                         factIds(in), directions.readNullable(in))
                         : new QaPair(chunk, split, question, answer, temperature, variant, pageFrom, pageTo);
                 if (!row.isEmpty() && (row.size() == options.pairsPerRow() || !sameChunk(row.getFirst(), pair))) {
-                    shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+                    shuffler.add(key(options.seed(), job, row.getFirst(), group), row.size(), encoder.encode(row));
                     group = sameChunk(row.getFirst(), pair) ? group + 1 : 0;
                     row.clear();
                 }
                 row.add(pair);
             }
             if (!row.isEmpty()) {
-                shuffler.add(key(options.seed(), job, row.getFirst(), group), row);
+                shuffler.add(key(options.seed(), job, row.getFirst(), group), row.size(), encoder.encode(row));
+            }
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
             }
         }
     }
@@ -220,7 +227,7 @@ public class Exporter {
      * Adds a dataset's hand-written pairs, one per row (they have no chunk to pack by), each train pair
      * {@code handWrittenRepeat} times under shuffle keys of its own, so the copies spread over the epoch.
      */
-    private static void packHandWritten(Connection connection, UUID dataset, ExportOptions options, Shuffler shuffler)
+    private static void packHandWritten(Connection connection, UUID dataset, ExportOptions options, RowEncoder encoder, Shuffler shuffler)
             throws SQLException, IOException {
         String sql = "SELECT id, split, question, answer, fact_id, direction FROM dataset_pair WHERE dataset_id = ?"
                 + (options.split().equals("all") ? "" : " AND split = ?") + " ORDER BY ordinal";
@@ -234,13 +241,14 @@ public class Exporter {
                     String split = rs.getString("split");
                     long factId = rs.getLong("fact_id");
                     long[] factIds = rs.wasNull() ? null : new long[] {factId};
-                    List<QaPair> row = List.of(new QaPair(0, split, rs.getString("question").getBytes(StandardCharsets.UTF_8),
-                            rs.getString("answer").getBytes(StandardCharsets.UTF_8), 0, HandWrittenPairs.VARIANT, 0, 0, factIds,
+                    List<QaPair> row = List.of(new QaPair(0, split, Utf8.of(rs.getString("question")), Utf8.of(rs.getString("answer")), 0,
+                            HandWrittenPairs.VARIANT, 0, 0, factIds,
                             rs.getString("direction")));
+                    RowBuffer encoded = encoder.encode(row);
                     int copies = split.equals("train") ? options.handWrittenRepeat() : 1;
                     for (int copy = 0; copy < copies; copy++) {
                         shuffler.add(Shuffler.key(options.seed(), dataset.getMostSignificantBits(), dataset.getLeastSignificantBits(),
-                                rs.getLong("id"), copy), row);
+                                rs.getLong("id"), copy), 1, encoded);
                     }
                 }
             }
@@ -252,16 +260,16 @@ public class Exporter {
         private byte[] last = new byte[0];
         private String name = "";
 
-        String read(CopyReader in) throws IOException {
+        String read(CopyReader in) {
             return decode(in, in.readInt());
         }
 
-        String readNullable(CopyReader in) throws IOException {
+        String readNullable(CopyReader in) {
             int length = in.readInt();
             return length < 0 ? null : decode(in, length);
         }
 
-        private String decode(CopyReader in, int length) throws IOException {
+        private String decode(CopyReader in, int length) {
             if (length == last.length && in.nextEquals(last, length)) {
                 in.skip(length);
             } else {
@@ -273,7 +281,7 @@ public class Exporter {
     }
 
     /** A {@code bigint[]} field of a binary COPY: dimensions, then each element's length and value; null as length -1. */
-    private static long[] factIds(CopyReader in) throws IOException {
+    private static long[] factIds(CopyReader in) {
         if (in.readInt() < 0) {
             return null;
         }

@@ -28,11 +28,11 @@ final class Messages {
         json.writeEndObject();
     }
 
-    private static void message(JsonGenerator json, String role, byte[] content) throws IOException {
+    private static void message(JsonGenerator json, String role, Utf8 content) throws IOException {
         json.writeStartObject();
         json.writeStringProperty("role", role);
         json.writeName("content");
-        json.writeUTF8String(content, 0, content.length);
+        json.writeUTF8String(content.bytes(), content.offset(), content.length());
         json.writeEndObject();
     }
 }

@@ -2,28 +2,18 @@ package io.qaforge.export;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
 /**
  * Parquet with {@code messages: list<struct<role: string, content: string>>} in the standard three-level LIST layout
  * that pyarrow and {@code datasets} read. Parquet needs its footer at the end, so it goes to a local file first.
- * Hadoop's classes are on the class path only because parquet-hadoop's signatures name them; no Hadoop
- * {@code Configuration} is ever built ({@link PlainParquetConfiguration}, {@link LocalOutputFile}).
+ * Its rows are encoded for the shuffle as each pair's question and answer, length-prefixed ({@link #encoder}); the
+ * replay hands Parquet slices of the shuffle's buffer, with no object per pair.
  */
 final class ParquetRowWriter implements RowWriter {
 
@@ -41,14 +31,26 @@ final class ParquetRowWriter implements RowWriter {
 
     private static final long ROW_GROUP_BYTES = 16L << 20;
 
-    private final ParquetWriter<List<QaPair>> writer;
+    /** An export's encoder: each pair's question and answer, each prefixed by its length. */
+    static RowEncoder encoder() {
+        RowBuffer out = new RowBuffer();
+        return row -> {
+            out.reset();
+            for (QaPair pair : row) {
+                out.writeInt(pair.question().length());
+                out.write(pair.question().bytes(), pair.question().offset(), pair.question().length());
+                out.writeInt(pair.answer().length());
+                out.write(pair.answer().bytes(), pair.answer().offset(), pair.answer().length());
+            }
+            return out;
+        };
+    }
+
+    private final ParquetWriter<Slice> writer;
+    private final Slice slice = new Slice();
 
     ParquetRowWriter(Path file, String system) throws IOException {
-        this.writer = new Builder(new LocalOutputFile(file), system)
-                .withConf(new PlainParquetConfiguration())
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCodecFactory(new SnappyCodecs())
-                .withCompressionCodec(CompressionCodecName.SNAPPY)
+        this.writer = new MessagesWriteSupport(system).writer(file)
                 // A row group is held in memory until it is flushed: the default 128 MB would fill the service's heap.
                 .withRowGroupSize(ROW_GROUP_BYTES)
                 // Every question and answer differs: a dictionary for them is built only to be thrown away.
@@ -57,8 +59,11 @@ final class ParquetRowWriter implements RowWriter {
     }
 
     @Override
-    public void write(List<QaPair> row) throws IOException {
-        writer.write(row);
+    public void write(byte[] row, int offset, int length) throws IOException {
+        slice.bytes = row;
+        slice.offset = offset;
+        slice.end = offset + length;
+        writer.write(slice);
     }
 
     @Override
@@ -66,61 +71,28 @@ final class ParquetRowWriter implements RowWriter {
         writer.close();
     }
 
-    private static final class Builder extends ParquetWriter.Builder<List<QaPair>, Builder> {
-
-        private final String system;
-
-        Builder(OutputFile file, String system) {
-            super(file);
-            this.system = system;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<List<QaPair>> getWriteSupport(Configuration conf) {
-            return new MessagesWriteSupport(system);
-        }
-
-        @Override
-        protected WriteSupport<List<QaPair>> getWriteSupport(ParquetConfiguration conf) {
-            return new MessagesWriteSupport(system);
-        }
+    /** An encoded row in the shuffle's buffer. */
+    private static final class Slice {
+        byte[] bytes;
+        int offset;
+        int end;
     }
 
-    private static final class MessagesWriteSupport extends WriteSupport<List<QaPair>> {
+    private static final class MessagesWriteSupport extends SchemaWriteSupport<Slice> {
 
         private static final Binary SYSTEM = Binary.fromString("system");
         private static final Binary USER = Binary.fromString("user");
         private static final Binary ASSISTANT = Binary.fromString("assistant");
 
         private final Binary system;
-        private RecordConsumer out;
 
         MessagesWriteSupport(String system) {
+            super(SCHEMA);
             this.system = system == null ? null : Binary.fromString(system);
         }
 
         @Override
-        public WriteContext init(Configuration configuration) {
-            return new WriteContext(SCHEMA, new HashMap<>());
-        }
-
-        @Override
-        public WriteContext init(ParquetConfiguration configuration) {
-            return new WriteContext(SCHEMA, new HashMap<>());
-        }
-
-        @Override
-        public void prepareForWrite(RecordConsumer recordConsumer) {
-            this.out = recordConsumer;
-        }
-
-        @Override
-        public void write(List<QaPair> row) {
+        public void write(Slice row) {
             out.startMessage();
             out.startField("messages", 0);
             out.startGroup();
@@ -128,14 +100,25 @@ final class ParquetRowWriter implements RowWriter {
             if (system != null) {
                 message(SYSTEM, system);
             }
-            for (QaPair pair : row) {
-                message(USER, Binary.fromConstantByteArray(pair.question()));
-                message(ASSISTANT, Binary.fromConstantByteArray(pair.answer()));
+            int at = row.offset;
+            while (at < row.end) {
+                at = message(USER, row.bytes, at);
+                at = message(ASSISTANT, row.bytes, at);
             }
             out.endField("list", 0);
             out.endGroup();
             out.endField("messages", 0);
             out.endMessage();
+        }
+
+        /**
+         * The length-prefixed text at {@code at} as a message; where the next begins. A reused array: Parquet copies
+         * what it keeps (page bytes, statistics), as the buffer changes under it.
+         */
+        private int message(Binary role, byte[] bytes, int at) {
+            int length = RowBuffer.readInt(bytes, at);
+            message(role, Binary.fromReusedByteArray(bytes, at + 4, length));
+            return at + 4 + length;
         }
 
         private void message(Binary role, Binary content) {

@@ -9,11 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -30,14 +26,8 @@ final class Shuffler implements Closeable {
 
     private final Path dir;
     private final OutputStream[] buckets;
-    /** Split and variant names repeat on every pair: each is written once as a number. */
-    private final Map<String, Integer> codes = new HashMap<>();
-    private final List<String> names = new ArrayList<>();
-    /**
-     * A row's bytes, prefixed by its key and length, handed to the bucket in one write. A plain buffer: the
-     * ByteArrayOutputStream under a DataOutputStream it replaced took a lock on every field.
-     */
-    private ByteBuffer record = ByteBuffer.allocate(4096);
+    /** A row's key and length, written before its bytes. */
+    private final ByteBuffer header = ByteBuffer.allocate(12);
     /** A bucket's bytes as read back, reused from bucket to bucket so that replay allocates no large arrays. */
     private ByteBuffer bucket = ByteBuffer.allocate(0);
     private long pairs;
@@ -51,36 +41,17 @@ final class Shuffler implements Closeable {
         return pairs;
     }
 
-    void add(long key, List<QaPair> row) throws IOException {
-        pairs += row.size();
-        int size = 14; // the bytes written below
-        for (QaPair pair : row) {
-            size += 40 + pair.question().length + pair.answer().length + (pair.factIds() == null ? 0 : 8 * pair.factIds().length);
-        }
-        if (record.capacity() < size) {
-            record = ByteBuffer.allocate(Math.max(size, record.capacity() * 2));
-        }
-        record.clear().putLong(key).putInt(size - 12).putShort((short) row.size());
-        for (QaPair pair : row) {
-            record.putLong(pair.chunkId()).putShort(code(pair.split()));
-            bytes(pair.question());
-            bytes(pair.answer());
-            record.putDouble(pair.temperature()).putShort(code(pair.variant())).putInt(pair.pageFrom()).putInt(pair.pageTo());
-            record.putShort((short) (pair.factIds() == null ? -1 : pair.factIds().length));
-            if (pair.factIds() != null) {
-                for (long fact : pair.factIds()) {
-                    record.putLong(fact);
-                }
-            }
-            record.putShort(pair.direction() == null ? -1 : code(pair.direction()));
-        }
-        bucket((int) Long.remainderUnsigned(key, buckets.length)).write(record.array(), 0, record.position());
+    /** Adds an encoded row of {@code pairs} pairs. */
+    void add(long key, int pairs, RowBuffer row) throws IOException {
+        this.pairs += pairs;
+        OutputStream bucket = bucket((int) Long.remainderUnsigned(key, buckets.length));
+        bucket.write(header.clear().putLong(key).putInt(row.size()).array());
+        bucket.write(row.array(), 0, row.size());
     }
 
     /** Writes every row added, bucket by bucket, each bucket in key order (ties in the order they were added). */
     long replay(RowWriter writer) throws IOException {
         long rows = 0;
-        List<QaPair> row = new ArrayList<>();
         for (int b = 0; b < buckets.length; b++) {
             if (buckets[b] == null) {
                 continue;
@@ -103,7 +74,8 @@ final class Shuffler implements Closeable {
             }
             Arrays.sort(order, 0, n);
             for (int i = 0; i < n; i++) {
-                writer.write(read(bytes.position((int) order[i]), row));
+                int offset = (int) order[i];
+                writer.write(bytes.array(), offset, bytes.getInt(offset - 4));
                 rows++;
             }
         }
@@ -129,55 +101,6 @@ final class Shuffler implements Closeable {
             buckets[b] = new BufferedOutputStream(Files.newOutputStream(dir.resolve(b + ".bin")), 1 << 15);
         }
         return buckets[b];
-    }
-
-    private short code(String name) {
-        Integer code = codes.get(name);
-        if (code == null) {
-            code = names.size();
-            codes.put(name, code);
-            names.add(name);
-        }
-        return code.shortValue();
-    }
-
-    /** Length-prefixed: unlike writeUTF, no 64 KB limit on an answer. */
-    private void bytes(byte[] value) {
-        record.putInt(value.length).put(value);
-    }
-
-    /** Reads a row into {@code row}, which the caller reuses: one list for the whole replay, not one per row. */
-    private List<QaPair> read(ByteBuffer in, List<QaPair> row) {
-        int size = in.getShort();
-        row.clear();
-        for (int i = 0; i < size; i++) {
-            row.add(new QaPair(in.getLong(), names.get(in.getShort()), bytes(in), bytes(in), in.getDouble(), names.get(in.getShort()),
-                    in.getInt(), in.getInt(), factIds(in), name(in.getShort())));
-        }
-        return row;
-    }
-
-    private static long[] factIds(ByteBuffer in) {
-        int count = in.getShort();
-        if (count < 0) {
-            return null;
-        }
-        long[] ids = new long[count];
-        for (int i = 0; i < count; i++) {
-            ids[i] = in.getLong();
-        }
-        return ids;
-    }
-
-    private String name(int code) {
-        return code < 0 ? null : names.get(code);
-    }
-
-    private static byte[] bytes(ByteBuffer in) {
-        int length = in.getInt();
-        byte[] value = Arrays.copyOfRange(in.array(), in.position(), in.position() + length);
-        in.position(in.position() + length);
-        return value;
     }
 
     @Override

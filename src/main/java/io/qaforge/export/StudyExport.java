@@ -8,20 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.UUID;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -98,9 +88,7 @@ public class StudyExport {
                 return write(jobIds, format, out);
             }
         }
-        try (ParquetWriter<Passage> writer = new Builder(new LocalOutputFile(file)).withConf(new PlainParquetConfiguration())
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).withCodecFactory(new SnappyCodecs())
-                .withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
+        try (ParquetWriter<Passage> writer = new TextWriteSupport().writer(file).build()) {
             return each(jobIds, writer::write);
         }
     }
@@ -132,45 +120,10 @@ public class StudyExport {
         return "\"" + (formula ? "'" : "") + value.replace("\"", "\"\"") + "\"";
     }
 
-    private static final class Builder extends ParquetWriter.Builder<Passage, Builder> {
+    private static final class TextWriteSupport extends SchemaWriteSupport<Passage> {
 
-        Builder(OutputFile file) {
-            super(file);
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Passage> getWriteSupport(Configuration conf) {
-            return new TextWriteSupport();
-        }
-
-        @Override
-        protected WriteSupport<Passage> getWriteSupport(ParquetConfiguration conf) {
-            return new TextWriteSupport();
-        }
-    }
-
-    private static final class TextWriteSupport extends WriteSupport<Passage> {
-
-        private RecordConsumer out;
-
-        @Override
-        public WriteContext init(Configuration configuration) {
-            return new WriteContext(SCHEMA, new HashMap<>());
-        }
-
-        @Override
-        public WriteContext init(ParquetConfiguration configuration) {
-            return new WriteContext(SCHEMA, new HashMap<>());
-        }
-
-        @Override
-        public void prepareForWrite(RecordConsumer recordConsumer) {
-            this.out = recordConsumer;
+        TextWriteSupport() {
+            super(SCHEMA);
         }
 
         @Override

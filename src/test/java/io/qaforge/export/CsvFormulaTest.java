@@ -16,11 +16,13 @@ class CsvFormulaTest {
     @Test
     void cellsThatWouldStartAFormulaBeginWithAnApostrophe() throws IOException {
         var out = new ByteArrayOutputStream();
-        try (var writer = new CsvWriter(out, JsonMapper.shared().writer(), null, true, false)) {
-            writer.write(List.of(pair("=cmd|' /C calc'!A0", "+1 for the attacking team")));
-            writer.write(List.of(pair("@SUM(A1:A9)", "-5 metres back, \"quoted\"")));
-            writer.write(List.of(pair("\tWho taps?", "\rThe half")));
-            writer.write(List.of(pair("How many players?", "Six, on the field.")));
+        var encoder = new CsvEncoder(JsonMapper.shared().writer(), null, true, false);
+        try (var writer = new TextRowWriter(out, CsvEncoder.header(true, false), new byte[0])) {
+            for (QaPair pair : List.of(pair("=cmd|' /C calc'!A0", "+1 for the attacking team"), pair("@SUM(A1:A9)", "-5 metres back, \"quoted\""),
+                    pair("\tWho taps?", "\rThe half"), pair("How many players?", "Six, on the field."))) {
+                RowBuffer row = encoder.encode(List.of(pair));
+                writer.write(row.array(), 0, row.size());
+            }
         }
         List<List<String>> records = ExportTest.csv(out.toString(StandardCharsets.UTF_8));
 
@@ -31,7 +33,7 @@ class CsvFormulaTest {
     }
 
     private static QaPair pair(String question, String answer) {
-        return new QaPair(1, "train", question.getBytes(StandardCharsets.UTF_8), answer.getBytes(StandardCharsets.UTF_8), 0.5,
+        return new QaPair(1, "train", Utf8.of(question), Utf8.of(answer), 0.5,
                 "standard", 1, 1);
     }
 }

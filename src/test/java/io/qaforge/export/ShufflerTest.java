@@ -30,18 +30,17 @@ class ShufflerTest {
     private static List<String> replay(int rows, long seed) throws IOException {
         List<String> out = new ArrayList<>();
         try (Shuffler shuffler = new Shuffler(60_000)) {
+            RowBuffer row = new RowBuffer();
             for (int i = 0; i < rows; i++) {
-                byte[] question = ("question " + i + " é").getBytes(StandardCharsets.UTF_8);
-                shuffler.add(Shuffler.key(seed, i), List.of(new QaPair(i, i % 3 == 0 ? "test" : "train", question,
-                        ("answer " + i).getBytes(StandardCharsets.UTF_8), 0.5, "standard", 1, 2)));
+                row.reset();
+                row.write(("question " + i + " é|answer " + i + "|" + (i % 3 == 0 ? "test" : "train")).getBytes(StandardCharsets.UTF_8));
+                shuffler.add(Shuffler.key(seed, i), 1, row);
             }
             assertThat(shuffler.pairs()).isEqualTo(rows);
             long written = shuffler.replay(new RowWriter() {
                 @Override
-                public void write(List<QaPair> row) {
-                    QaPair pair = row.getFirst();
-                    out.add(new String(pair.question(), StandardCharsets.UTF_8) + "|" + new String(pair.answer(), StandardCharsets.UTF_8)
-                            + "|" + pair.split());
+                public void write(byte[] bytes, int offset, int length) {
+                    out.add(new String(bytes, offset, length, StandardCharsets.UTF_8));
                 }
 
                 @Override

@@ -1,36 +1,44 @@
 package io.qaforge.export;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.List;
 
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.ObjectWriter;
 
-final class JsonlWriter implements RowWriter {
+/** JSONL rows: chat messages, or one flat pair with its provenance. */
+final class JsonlEncoder implements RowEncoder {
 
+    /**
+     * What goes between rows: the space Jackson writes between root values, which exports have always carried before
+     * every row but the first (JSON readers skip it), so files stay byte-identical to earlier exports.
+     */
+    static final byte[] SEPARATOR = {' '};
+
+    private final RowBuffer row = new RowBuffer();
     private final JsonGenerator json;
     private final String system;
     private final boolean flat;
     private final boolean facts;
 
     /** @param facts flat rows of fact jobs also carry {@code factIds} and {@code direction} */
-    JsonlWriter(OutputStream out, ObjectWriter generators, String system, boolean flat, boolean facts) throws IOException {
-        this.json = generators.createGenerator(out);
+    JsonlEncoder(ObjectWriter generators, String system, boolean flat, boolean facts) {
+        this.json = generators.withRootValueSeparator((String) null).createGenerator(row);
         this.system = system;
         this.flat = flat;
         this.facts = facts;
     }
 
     @Override
-    public void write(List<QaPair> row) throws IOException {
+    public RowBuffer encode(List<QaPair> pairs) throws IOException {
+        row.reset();
         if (flat) {
-            QaPair pair = row.getFirst();
+            QaPair pair = pairs.getFirst();
             json.writeStartObject();
             json.writeName("question");
-            json.writeUTF8String(pair.question(), 0, pair.question().length);
+            json.writeUTF8String(pair.question().bytes(), pair.question().offset(), pair.question().length());
             json.writeName("answer");
-            json.writeUTF8String(pair.answer(), 0, pair.answer().length);
+            json.writeUTF8String(pair.answer().bytes(), pair.answer().offset(), pair.answer().length());
             if (pair.handWritten()) {
                 json.writeNullProperty("temperature");
                 json.writeStringProperty("variant", pair.variant());
@@ -53,13 +61,10 @@ final class JsonlWriter implements RowWriter {
             }
             json.writeEndObject();
         } else {
-            Messages.write(json, system, row);
+            Messages.write(json, system, pairs);
         }
         json.writeRaw('\n');
-    }
-
-    @Override
-    public void close() throws IOException {
-        json.close();
+        json.flush();
+        return row;
     }
 }
