@@ -70,10 +70,10 @@ public class Exporter {
             boolean facts = options.flat() && (handWrittenOf != null || jobs.anyFactJob(jobIds));
             if (options.format() == ExportFormat.CSV) {
                 return write(jobIds, handWrittenOf, options, facts, new CsvEncoder(generators, options.system(), options.flat(), facts),
-                        () -> new TextRowWriter(out, CsvEncoder.header(options.flat(), facts), new byte[0]));
+                        () -> new TextRowWriter(out, CsvEncoder.header(options.flat(), facts)));
             }
             return write(jobIds, handWrittenOf, options, facts, new JsonlEncoder(generators, options.system(), options.flat(), facts),
-                    () -> new TextRowWriter(out, new byte[0], JsonlEncoder.SEPARATOR));
+                    () -> new TextRowWriter(out, new byte[0]));
         }
         Path file = Files.createTempFile("qaforge-export-", ".parquet");
         try {

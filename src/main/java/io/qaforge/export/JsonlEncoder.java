@@ -9,12 +9,6 @@ import tools.jackson.databind.ObjectWriter;
 /** JSONL rows: chat messages, or one flat pair with its provenance. */
 final class JsonlEncoder implements RowEncoder {
 
-    /**
-     * What goes between rows: the space Jackson writes between root values, which exports have always carried before
-     * every row but the first (JSON readers skip it), so files stay byte-identical to earlier exports.
-     */
-    static final byte[] SEPARATOR = {' '};
-
     private final RowBuffer row = new RowBuffer();
     private final JsonGenerator json;
     private final String system;

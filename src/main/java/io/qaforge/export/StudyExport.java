@@ -49,7 +49,8 @@ public class StudyExport {
 
     StudyExport(JdbcClient db, JsonMapper json) {
         this.db = db;
-        this.generators = json.writer().without(StreamWriteFeature.AUTO_CLOSE_TARGET);
+        // No separator between root values: each row is one line, its newline written after it.
+        this.generators = json.writer().without(StreamWriteFeature.AUTO_CLOSE_TARGET).withRootValueSeparator((String) null);
     }
 
     /** JSONL or CSV onto {@code out}, which stays open; the number of rows written. */

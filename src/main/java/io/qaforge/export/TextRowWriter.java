@@ -4,29 +4,21 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * JSONL and CSV: a header, then the encoded rows as they are, each after the first preceded by a separator. Its own
- * plain buffer: BufferedOutputStream takes a lock on every call, and the response's stream costs more per call.
+ * JSONL and CSV: a header, then the encoded rows as they are. Its own plain buffer: BufferedOutputStream takes a lock on every call, and the response's stream costs more per call.
  */
 final class TextRowWriter implements RowWriter {
 
     private final OutputStream target;
-    private final byte[] separator;
     private final byte[] buffer = new byte[1 << 16];
     private int count;
-    private boolean first = true;
 
-    TextRowWriter(OutputStream target, byte[] header, byte[] separator) throws IOException {
+    TextRowWriter(OutputStream target, byte[] header) throws IOException {
         this.target = target;
-        this.separator = separator;
         append(header, 0, header.length);
     }
 
     @Override
     public void write(byte[] row, int offset, int length) throws IOException {
-        if (!first) {
-            append(separator, 0, separator.length);
-        }
-        first = false;
         append(row, offset, length);
     }
 

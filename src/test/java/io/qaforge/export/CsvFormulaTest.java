@@ -17,7 +17,7 @@ class CsvFormulaTest {
     void cellsThatWouldStartAFormulaBeginWithAnApostrophe() throws IOException {
         var out = new ByteArrayOutputStream();
         var encoder = new CsvEncoder(JsonMapper.shared().writer(), null, true, false);
-        try (var writer = new TextRowWriter(out, CsvEncoder.header(true, false), new byte[0])) {
+        try (var writer = new TextRowWriter(out, CsvEncoder.header(true, false))) {
             for (QaPair pair : List.of(pair("=cmd|' /C calc'!A0", "+1 for the attacking team"), pair("@SUM(A1:A9)", "-5 metres back, \"quoted\""),
                     pair("\tWho taps?", "\rThe half"), pair("How many players?", "Six, on the field."))) {
                 RowBuffer row = encoder.encode(List.of(pair));

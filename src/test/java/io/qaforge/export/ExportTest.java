@@ -61,6 +61,11 @@ class ExportTest {
                 .isEqualTo("attachment; filename=\"qaforge-job-" + job.toString().substring(0, 8) + "-train.jsonl\"");
         List<List<PairFixture.Message>> rows = jsonl(response.getBody());
         assertRowsMatch(rows, fixture.pairs(job), "train", 3, "You are an R expert.");
+        assertThat(new String(response.getBody(), StandardCharsets.UTF_8).split("\n", -1))
+                .as("one object a line, nothing around it, and a final newline")
+                .satisfies(lines -> assertThat(lines[lines.length - 1]).isEmpty())
+                .satisfies(lines -> assertThat(java.util.Arrays.copyOf(lines, lines.length - 1))
+                        .allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}")));
     }
 
     @Test

@@ -137,6 +137,7 @@ class StudyJobTest {
             // Text rows in every export format.
             List<String> jsonl = http.getForObject("/api/jobs/" + id + "/documents?format=jsonl", String.class).lines().toList();
             assertThat(jsonl).hasSize(7).allSatisfy(row -> {
+                assertThat(row).as("one object a line, nothing around it").startsWith("{").endsWith("}");
                 JsonNode text = GenerationFixtures.JSON.readTree(row);
                 assertThat(text.propertyNames()).containsExactly("text", "strategy", "chunkId");
                 assertThat(STRATEGIES).contains(text.get("strategy").asString());
