@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.io.IOUtils;
 import org.apache.pdfbox.io.RandomAccessReadBufferedFile;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -394,8 +393,7 @@ class PdfExtractor {
 
     private static PDDocument open(Path pdf) throws IOException {
         try {
-            return Loader.loadPDF(new RandomAccessReadBufferedFile(pdf.toFile()), "", null, null,
-                    IOUtils.createTempFileOnlyStreamCache());
+            return new PdfParser(new RandomAccessReadBufferedFile(pdf.toFile()), IOUtils.createTempFileOnlyStreamCache()).parse();
         } catch (InvalidPasswordException e) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.ENCRYPTED_PDF, "Password-protected PDF",
                     "The PDF needs a password to open; upload an unprotected copy");
