@@ -245,10 +245,11 @@ final class Chunker {
      * few words around the joint. Before BPE, every encoding splits text into pieces by a pattern that never puts a
      * space together with the character before it (a space only ever starts a piece, or sits in a run of whitespace):
      * so at a space that follows a visible character the text splits into parts whose counts add up. The joint is
-     * counted between the last such cut in {@code left} and the first in {@code right}.
+     * counted between the last such cut in {@code left} (or right after it: words and sentences joined by a space)
+     * and the first in {@code right}.
      */
     private Piece join(String text, Piece left, Piece right) {
-        int leftCut = Math.max(left.from(), left.to() - 1);
+        int leftCut = left.to();
         while (leftCut > left.from() && !isCut(text, leftCut)) {
             leftCut--;
         }
@@ -256,7 +257,7 @@ final class Chunker {
         while (rightCut < right.to() && !isCut(text, rightCut)) {
             rightCut++;
         }
-        int leftTail = leftCut == left.from() ? left.tokens() : count(text, leftCut, left.to());
+        int leftTail = leftCut == left.from() ? left.tokens() : leftCut == left.to() ? 0 : count(text, leftCut, left.to());
         int rightHead = rightCut >= right.to() ? right.tokens() : count(text, right.from(), rightCut);
         int joint = count(text, leftCut, Math.min(rightCut, right.to()));
         return new Piece(left.from(), right.to(), left.tokens() - leftTail + joint - rightHead + right.tokens());
@@ -265,7 +266,7 @@ final class Chunker {
     /** A space after a character that no pattern counts as whitespace (ASCII, a letter or a digit): a cut, see join. */
     private static boolean isCut(String text, int at) {
         char before = text.charAt(at - 1);
-        return text.charAt(at) == ' ' && (before > ' ' && before < 0x7F || Character.isLetterOrDigit(before));
+        return at < text.length() && text.charAt(at) == ' ' && (before > ' ' && before < 0x7F || Character.isLetterOrDigit(before));
     }
 
     private int count(String text, int from, int to) {
