@@ -23,15 +23,17 @@ fi
 threads=$(nproc)
 
 bin/local-postgres
-PGPASSWORD=qaforge psql -q -h localhost -U qaforge -d postgres -c 'DROP DATABASE IF EXISTS qaforge_bench WITH (FORCE)' -c 'CREATE DATABASE qaforge_bench'
+export PGPASSWORD=qaforge
+db=qaforge_bench_$$ # its own database and port: other benches may run beside it
+psql -q -h localhost -U qaforge -d postgres -c "CREATE DATABASE $db"
 export JAVA_HOME=$(bin/java-home)
 ./mvnw -q -B -DskipTests package
-port=18081
+port=${PORT:-18081}
 "$JAVA_HOME/bin/java" -Xmx2g -jar target/qaforge.jar --server.port=$port \
-    --spring.datasource.url=jdbc:postgresql://localhost:5432/qaforge_bench \
+    --spring.datasource.url=jdbc:postgresql://localhost:5432/$db \
     --qaforge.documents.ingestion.respond-within=0s >"$work/ocr-service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null' EXIT
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true; psql -q -h localhost -U qaforge -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
 until curl -sf "localhost:$port/actuator/health" >/dev/null; do sleep 1; done
 
 now() { date +%s.%N; }

@@ -28,12 +28,12 @@ final class Chunker {
 
     /** @return chunk spans over {@code text}, in order, each trimmed of surrounding whitespace */
     List<Piece> chunk(String text) {
-        // Tokenizing dominates chunking time; paragraphs and final chunks are counted on all cores.
+        // Tokenizing dominates chunking time: each paragraph is counted once, on all cores, and pieces joined later
+        // are counted from their parts (join), not again.
         List<Piece> units = paragraphs(text).parallelStream()
                 .flatMap(paragraph -> fit(text, span(text, paragraph.from(), paragraph.to())).stream())
                 .toList();
-        List<Piece> chunks = pack(text, units).parallelStream().map(chunk -> span(text, chunk.from(), chunk.to())).toList();
-        return balanceTail(text, chunks);
+        return balanceTail(text, pack(text, units));
     }
 
     /** Breaks a unit that is too large into sentences, then words, then (last resort) characters. */
@@ -74,14 +74,7 @@ final class Chunker {
         Piece current = null;
         for (Piece unit : units) {
             if (current != null) {
-                // Counts of parts plus one per joint bound the joined count from above in practice, so the
-                // tokenizer only runs again near the target.
-                int estimate = current.tokens() + unit.tokens() + 1;
-                if (estimate <= targetTokens) {
-                    current = new Piece(current.from(), unit.to(), estimate);
-                    continue;
-                }
-                Piece joined = span(text, current.from(), unit.to());
+                Piece joined = join(text, current, unit);
                 if (joined.tokens() <= targetTokens) {
                     current = joined;
                     continue;
@@ -105,17 +98,18 @@ final class Chunker {
         Piece previous = chunks.get(n - 2);
         Piece last = chunks.get(n - 1);
         List<Piece> result = new ArrayList<>(chunks.subList(0, n - 2));
-        Piece merged = span(text, previous.from(), last.to());
+        Piece merged = join(text, previous, last);
         if (merged.tokens() <= maxTokens) {
             result.add(merged);
             return result;
         }
         // Too big to merge: move the split point back to a boundary near the middle of both.
-        List<Piece> words = words(text, merged);
         int half = merged.tokens() / 2;
         int splitAt = previous.to();
-        for (Piece word : words) {
-            if (!insideTableRow(text, word.to()) && span(text, merged.from(), word.to()).tokens() >= half) {
+        Piece head = null;
+        for (Piece word : words(text, merged)) {
+            head = head == null ? word : join(text, head, word);
+            if (!insideTableRow(text, word.to()) && head.tokens() >= half) {
                 splitAt = word.to();
                 break;
             }
@@ -244,5 +238,38 @@ final class Chunker {
     private Piece span(String text, int from, int to) {
         Piece piece = trimmed(text, from, to);
         return piece != null ? piece : new Piece(from, from, 0);
+    }
+
+    /**
+     * The span from {@code left}'s start to {@code right}'s end, counted exactly from the counts of the two and of the
+     * few words around the joint. Before BPE, every encoding splits text into pieces by a pattern that never puts a
+     * space together with the character before it (a space only ever starts a piece, or sits in a run of whitespace):
+     * so at a space that follows a visible character the text splits into parts whose counts add up. The joint is
+     * counted between the last such cut in {@code left} (or right after it: words and sentences joined by a space)
+     * and the first in {@code right}.
+     */
+    private Piece join(String text, Piece left, Piece right) {
+        int leftCut = left.to();
+        while (leftCut > left.from() && !isCut(text, leftCut)) {
+            leftCut--;
+        }
+        int rightCut = right.from() + 1;
+        while (rightCut < right.to() && !isCut(text, rightCut)) {
+            rightCut++;
+        }
+        int leftTail = leftCut == left.from() ? left.tokens() : leftCut == left.to() ? 0 : count(text, leftCut, left.to());
+        int rightHead = rightCut >= right.to() ? right.tokens() : count(text, right.from(), rightCut);
+        int joint = count(text, leftCut, Math.min(rightCut, right.to()));
+        return new Piece(left.from(), right.to(), left.tokens() - leftTail + joint - rightHead + right.tokens());
+    }
+
+    /** A space after a character that no pattern counts as whitespace (ASCII, a letter or a digit): a cut, see join. */
+    private static boolean isCut(String text, int at) {
+        char before = text.charAt(at - 1);
+        return at < text.length() && text.charAt(at) == ' ' && (before > ' ' && before < 0x7F || Character.isLetterOrDigit(before));
+    }
+
+    private int count(String text, int from, int to) {
+        return tokens.count(text.substring(from, to));
     }
 }

@@ -4,6 +4,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.io.IOUtils;
 import org.apache.pdfbox.io.RandomAccessReadBufferedFile;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -26,6 +26,7 @@ import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDResources;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.graphics.PDXObject;
+import org.apache.pdfbox.pdmodel.graphics.color.PDDeviceGray;
 import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
@@ -309,10 +310,27 @@ class PdfExtractor {
             // The image fills the page (same proportions) at a resolution worth reading and not too large to hold.
             if (page.getRotation() % 360 == 0 && Math.abs(dpiAcross - dpiDown) <= 0.02 * dpiAcross
                     && dpiAcross >= MIN_SCAN_DPI && dpiAcross <= MAX_SCAN_DPI) {
-                return new PageImage(gray(scan.getImage()), (int) Math.round(dpiAcross));
+                return new PageImage(grayScan(scan), (int) Math.round(dpiAcross));
             }
         }
         return new PageImage(renderer.renderImageWithDPI(index, ocrSettings.dpi(), ImageType.GRAY), ocrSettings.dpi());
+    }
+
+    /**
+     * An 8-bit grey scan's pixels as they are stored. PDFBox's {@code getImage} turns grey into RGB pixel by pixel and
+     * {@link #gray} turned it back: most of the time OCR spent outside Tesseract.
+     */
+    private static BufferedImage grayScan(PDImageXObject scan) throws IOException {
+        if (scan.getColorSpace() instanceof PDDeviceGray && scan.getBitsPerComponent() == 8 && scan.getDecode() == null) {
+            var image = new BufferedImage(scan.getWidth(), scan.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
+            byte[] pixels = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            try (InputStream samples = scan.createInputStream()) {
+                if (samples.readNBytes(pixels, 0, pixels.length) == pixels.length) {
+                    return image;
+                }
+            }
+        }
+        return gray(scan.getImage());
     }
 
     /** The page's one image, when an image is all the page draws (as a scanner makes it); otherwise null. */
@@ -394,8 +412,7 @@ class PdfExtractor {
 
     private static PDDocument open(Path pdf) throws IOException {
         try {
-            return Loader.loadPDF(new RandomAccessReadBufferedFile(pdf.toFile()), "", null, null,
-                    IOUtils.createTempFileOnlyStreamCache());
+            return new PdfParser(new RandomAccessReadBufferedFile(pdf.toFile()), IOUtils.createTempFileOnlyStreamCache()).parse();
         } catch (InvalidPasswordException e) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, ProblemType.ENCRYPTED_PDF, "Password-protected PDF",
                     "The PDF needs a password to open; upload an unprotected copy");

@@ -20,7 +20,6 @@ final class TextCleaner {
     private static final Pattern INVISIBLE = Pattern.compile("[\\u00AD\\u200B\\u200C\\u200D\\u2060\\uFEFF\\x00-\\x08\\x0E-\\x1F\\x7F]");
     private static final Pattern PAGE_NUMBER = Pattern.compile(
             "(?i)(page\\s*)?([0-9]{1,5}|[ivxlcdm]{1,8})(\\s*(of|/)\\s*[0-9]{1,5})?|[-–—]\\s*[0-9]{1,5}\\s*[-–—]");
-    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final int EDGE_PASSES = 2;
     private static final int MIN_REPEATS = 3;
 
@@ -33,9 +32,10 @@ final class TextCleaner {
 
     /** @param ocrPages pages (0-based) whose raw text came from OCR: noted in the result, cleaned like the rest */
     static CleanText cleanPdfPages(List<String> rawPages, BitSet ocrPages) {
-        List<List<Line>> pages = rawPages.stream().map(TextCleaner::toLines).toList();
+        // Pages are cleaned on all cores, but for the running lines, which are found across them.
+        List<List<Line>> pages = rawPages.parallelStream().map(TextCleaner::toLines).toList();
         dropRunningHeadersAndPageNumbers(pages);
-        List<String> pageTexts = pages.stream().map(TextCleaner::joinParagraphs).toList();
+        List<String> pageTexts = pages.parallelStream().map(TextCleaner::joinParagraphs).toList();
         return assemble(pageTexts, true, ocrPages);
     }
 
@@ -70,14 +70,43 @@ final class TextCleaner {
         }
     }
 
+    /**
+     * One pass over the page (after NFKC) doing what {@link #normalize} and {@link #HORIZONTAL_SPACE} do for plain
+     * text: invisible characters dropped, runs of horizontal space (paragraph marks included) squeezed to one.
+     */
     private static List<Line> toLines(String rawPage) {
+        String page = Normalizer.normalize(rawPage, Normalizer.Form.NFKC);
         List<Line> lines = new ArrayList<>();
-        for (String raw : normalize(rawPage).split("\n")) {
-            boolean paragraphStart = raw.indexOf(PdfExtractor.PARAGRAPH) >= 0;
-            String text = HORIZONTAL_SPACE.matcher(raw.replace(String.valueOf(PdfExtractor.PARAGRAPH), " ")).replaceAll(" ").strip();
-            lines.add(new Line(text, paragraphStart));
+        StringBuilder line = new StringBuilder();
+        boolean paragraphStart = false;
+        boolean inSpace = false;
+        for (int i = 0; i <= page.length(); i++) {
+            char c = i < page.length() ? page.charAt(i) : '\n';
+            if (c == '\n' || c == '\r') {
+                lines.add(new Line(line.toString().strip(), paragraphStart));
+                line.setLength(0);
+                paragraphStart = inSpace = false;
+                if (c == '\r' && i + 1 < page.length() && page.charAt(i + 1) == '\n') {
+                    i++;
+                }
+            } else if (c == PdfExtractor.PARAGRAPH || c == '\t' || c == '\u000B' || Character.getType(c) == Character.SPACE_SEPARATOR) {
+                paragraphStart |= c == PdfExtractor.PARAGRAPH;
+                if (!inSpace) {
+                    line.append(' ');
+                    inSpace = true;
+                }
+            } else if (!isInvisible(c)) {
+                line.append(c);
+                inSpace = false;
+            }
         }
         return lines;
+    }
+
+    /** What {@link #INVISIBLE} matches. */
+    private static boolean isInvisible(char c) {
+        return c <= '\u0008' || c >= '\u000E' && c <= '\u001F' || c == '\u007F' || c == '\u00AD'
+                || c >= '\u200B' && c <= '\u200D' || c == '\u2060' || c == '\uFEFF';
     }
 
     /**
@@ -128,8 +157,19 @@ final class TextCleaner {
         return first == last ? List.of(first) : List.of(first, last);
     }
 
+    /** The line in lower case with every run of digits as one '#'. */
     private static String key(Line line) {
-        return DIGITS.matcher(line.text().toLowerCase(Locale.ROOT)).replaceAll("#");
+        String lower = line.text().toLowerCase(Locale.ROOT);
+        StringBuilder key = new StringBuilder(lower.length());
+        for (int i = 0; i < lower.length(); i++) {
+            char c = lower.charAt(i);
+            if (c < '0' || c > '9') {
+                key.append(c);
+            } else if (i == 0 || lower.charAt(i - 1) < '0' || lower.charAt(i - 1) > '9') {
+                key.append('#');
+            }
+        }
+        return key.toString();
     }
 
     private static String joinParagraphs(List<Line> lines) {

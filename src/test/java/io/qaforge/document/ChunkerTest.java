@@ -118,6 +118,29 @@ class ChunkerTest {
         assertThat(chunks.stream().mapToInt(c -> c.to() - c.from()).sum()).isEqualTo(20_000);
     }
 
+    @Test
+    void everyChunkCarriesTheTokenizersOwnCountOfItsText() {
+        // Pieces are joined by arithmetic on their counts: text made to trip it (punctuation and newlines the
+        // tokenizer glues to what follows, digits, non-breaking and other spaces, letters beyond Latin), small chunks.
+        String[] parts = {"the", "Rule", "metres", "x", "42", "3.14", "1,000", "(a)", "./", "/usr/bin", "...", "--",
+                "don't", "I'M", "naïve", "Ελληνικά", "日本語", "😀", "\u00A0", "\t", "  ", " \n", "\n", "\n\n", "\n/", ".\n", "|"};
+        Random random = new Random(13);
+        for (EncodingType type : List.of(EncodingType.O200K_BASE, EncodingType.CL100K_BASE, EncodingType.R50K_BASE)) {
+            TokenCounter tokens = new TokenCounter(type);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < 6000; i++) {
+                text.append(parts[random.nextInt(parts.length)]).append(random.nextInt(3) == 0 ? "" : " ");
+            }
+            String raw = text.toString();
+
+            List<Chunker.Piece> pieces = new Chunker(tokens, 20, 30).chunk(raw);
+
+            assertThat(pieces).hasSizeGreaterThan(100).allSatisfy(piece -> assertThat(piece.tokens())
+                    .as("%s: %s", type, raw.substring(piece.from(), piece.to()))
+                    .isEqualTo(tokens.count(raw.substring(piece.from(), piece.to()))));
+        }
+    }
+
     private static String paragraphs(Random random, int count) {
         List<String> paragraphs = new ArrayList<>();
         for (int p = 0; p < count; p++) {
