@@ -12,6 +12,7 @@ import io.qaforge.document.TokenCounter;
 import io.qaforge.generation.job.JobPlanner.Judge;
 import io.qaforge.generation.provider.GenerationProperties;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Prompts;
 import io.qaforge.generation.steps.StudyPrompts;
@@ -45,14 +46,7 @@ public class CallEstimates {
     static final int FOCAL_PASSAGES = 2;
 
     /** A study call to make: its strategy and temperature, and what it is expected to take. */
-    public record StudyCall(StudyStrategy strategy, BigDecimal temperature, Call call) {
-    }
-
-    /** One call's expected tokens and price (zero when unpriced). */
-    public record Call(int promptTokens, int completionTokens, BigDecimal cost, boolean priced) {
-        public int tokens() {
-            return promptTokens + completionTokens;
-        }
+    public record StudyCall(StudyStrategy strategy, BigDecimal temperature, CallEstimate call) {
     }
 
     private final Providers providers;
@@ -67,7 +61,7 @@ public class CallEstimates {
     /** A fact job's calls for one chunk after its facts step: the sweep, the judge, the expected top-up rounds. */
     void factJobChunk(JobSpec spec, boolean json, int chunkTokens, int facts, int perCall, int temperatures, Tally tally) {
         Judge judge = spec.params().judge();
-        Call sweep = factPairsCall(spec, json, chunkTokens, facts, perCall);
+        CallEstimate sweep = factPairsCall(spec, json, chunkTokens, facts, perCall);
         for (int i = 0; i < temperatures; i++) {
             tally.add(sweep, perCall, TaskKind.PAIRS);
             if (judge != null) {
@@ -106,38 +100,38 @@ public class CallEstimates {
         return calls;
     }
 
-    private Call studyCall(JobSpec spec, int chunkTokens, int facts) {
+    private CallEstimate studyCall(JobSpec spec, int chunkTokens, int facts) {
         int prompt = overhead(StudyPrompts.study(spec.context(), "", StudyStrategy.CONCEPTS, "")) + chunkTokens
                 + facts * (EXPECTED_TOKENS_PER_FACT + 4);
         return price(spec, spec.provider(), spec.model(), prompt, EXPECTED_TOKENS_PER_PASSAGE);
     }
 
-    public Call studyJudgeCall(JobSpec spec, boolean json, int chunkTokens) {
+    public CallEstimate studyJudgeCall(JobSpec spec, boolean json, int chunkTokens) {
         Judge judge = spec.params().judge();
         int prompt = overhead(StudyPrompts.judge(spec.context(), "", "", json)) + chunkTokens + EXPECTED_TOKENS_PER_PASSAGE;
         return price(spec, judge.provider(), judge.model(), prompt, EXPECTED_TOKENS_PER_VERDICT);
     }
 
-    Call factsCall(JobSpec spec, boolean json, int chunkTokens, int facts) {
+    CallEstimate factsCall(JobSpec spec, boolean json, int chunkTokens, int facts) {
         int prompt = overhead(Prompts.facts(Prompts.FACTS_TEMPLATE, spec.context(), "", facts, json)) + chunkTokens;
         return price(spec, spec.provider(), spec.model(), prompt, facts * EXPECTED_TOKENS_PER_FACT);
     }
 
     /** A fact job's pair call: its template, the chunk, the facts it carries and the pairs it asks for. */
-    public Call factPairsCall(JobSpec spec, boolean json, int chunkTokens, int facts, int pairs) {
+    public CallEstimate factPairsCall(JobSpec spec, boolean json, int chunkTokens, int facts, int pairs) {
         int prompt = overhead(Prompts.factPairs(Prompts.FACT_PAIRS_TEMPLATE, spec.context(), "", "", "", json))
                 + chunkTokens + facts * (EXPECTED_TOKENS_PER_FACT + 8);
         return price(spec, spec.provider(), spec.model(), prompt, pairs * EXPECTED_TOKENS_PER_PAIR);
     }
 
-    public Call judgeCall(JobSpec spec, boolean json, int chunkTokens, int pairs) {
+    public CallEstimate judgeCall(JobSpec spec, boolean json, int chunkTokens, int pairs) {
         Judge judge = spec.params().judge();
         int prompt = overhead(Prompts.judge(judge.prompt(), spec.context(), "", "", json)) + chunkTokens
                 + pairs * (EXPECTED_TOKENS_PER_PAIR + 6);
         return price(spec, judge.provider(), judge.model(), prompt, pairs * EXPECTED_TOKENS_PER_VERDICT);
     }
 
-    Call recipeCall(JobSpec spec, boolean json, String variant, int chunkTokens, int n) {
+    CallEstimate recipeCall(JobSpec spec, boolean json, String variant, int chunkTokens, int n) {
         // The template's own tokens once per variant, plus the chunk's (counted at ingestion with the same encoding).
         int prompt = overhead(Prompts.render(Prompts.template(variant, spec.params().prompts()), spec.context(), "", n, json)) + chunkTokens;
         return price(spec, spec.provider(), spec.model(), prompt, n * EXPECTED_TOKENS_PER_PAIR);
@@ -148,10 +142,13 @@ public class CallEstimates {
     }
 
     /** At the batch price where the job runs in batches and this provider takes them (a judge's may not). */
-    private Call price(JobSpec spec, String providerName, String model, int promptTokens, int completionTokens) {
+    private CallEstimate price(JobSpec spec, String providerName, String model, int promptTokens, int completionTokens) {
         GenerationProperties.Price price = providers.price(providerName, model);
+        if (price == null) {
+            return new CallEstimate(promptTokens, completionTokens, BigDecimal.ZERO, BigDecimal.ZERO, false);
+        }
         boolean batch = spec.params().batch() && providers.batches(providerName);
-        return new Call(promptTokens, completionTokens,
-                price == null ? BigDecimal.ZERO : price.cost(promptTokens, completionTokens, batch), price != null);
+        return new CallEstimate(promptTokens, completionTokens, price.cost(promptTokens, completionTokens, batch),
+                price.cost(0, completionTokens, batch), true);
     }
 }

@@ -12,6 +12,7 @@ import org.springframework.stereotype.Component;
 
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.Estimate;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Prompts;
 import io.qaforge.system.ApiProblem;
@@ -30,8 +31,7 @@ public class JobPlanner {
     public record Judge(String provider, String model, String prompt) {
     }
 
-    record PlannedTask(long chunkId, BigDecimal temperature, String variant, TaskKind kind, int questions, int estTokens,
-                       BigDecimal estCost) {
+    record PlannedTask(long chunkId, BigDecimal temperature, String variant, TaskKind kind, int questions, CallEstimate estimate) {
     }
 
     /**
@@ -69,20 +69,20 @@ public class JobPlanner {
                     }
                     if (!params.facts()) {
                         tasks.add(new PlannedTask(chunk.getId(), study.temperature(), study.strategy().label(), TaskKind.STUDY, 1,
-                                study.call().tokens(), study.call().cost()));
+                                study.call()));
                     }
                 }
             }
             if (params.facts()) {
-                CallEstimates.Call facts = estimates.factsCall(spec, json, chunk.getTokens(), n);
-                tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, TaskKind.FACTS, n, facts.tokens(), facts.cost()));
+                CallEstimate facts = estimates.factsCall(spec, json, chunk.getTokens(), n);
+                tasks.add(new PlannedTask(chunk.getId(), BigDecimal.ZERO.setScale(3), Prompts.FACTS, TaskKind.FACTS, n, facts));
                 tally.add(facts, n, TaskKind.FACTS);
                 estimates.factJobChunk(spec, json, chunk.getTokens(), n, n, params.temperatures().size(), tally);
             } else {
                 for (String variant : params.variants()) {
-                    CallEstimates.Call pairs = estimates.recipeCall(spec, json, variant, chunk.getTokens(), n);
+                    CallEstimate pairs = estimates.recipeCall(spec, json, variant, chunk.getTokens(), n);
                     for (BigDecimal temperature : params.temperatures()) {
-                        tasks.add(new PlannedTask(chunk.getId(), temperature, variant, TaskKind.PAIRS, n, pairs.tokens(), pairs.cost()));
+                        tasks.add(new PlannedTask(chunk.getId(), temperature, variant, TaskKind.PAIRS, n, pairs));
                         tally.add(pairs, n, TaskKind.PAIRS);
                         if (params.judge() != null) {
                             tally.add(estimates.judgeCall(spec, json, chunk.getTokens(), n), 0, TaskKind.JUDGE);

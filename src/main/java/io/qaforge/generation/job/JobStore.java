@@ -61,7 +61,7 @@ public class JobStore {
             db.sql("INSERT INTO job_fact (job_id, chunk_id, fact_id) SELECT ?, * FROM unnest(?::bigint[], ?::bigint[])")
                     .params(id, chunks.toArray(Long[]::new), facts.toArray(Long[]::new)).update();
             tasks.insert(plan.tasks().stream().map(task -> new NewTasks.Row(id, task.chunkId(), task.temperature(), task.variant(),
-                    task.kind(), 0, null, null, task.questions(), task.estTokens(), task.estCost())).toList());
+                    task.kind(), 0, null, null, task.questions(), task.estimate())).toList());
         });
         return id;
     }

@@ -154,7 +154,8 @@ public class JobViews {
                    coalesce(p.accepted, 0) AS accepted, coalesce(p.judging, 0) AS judging, coalesce(p.passed, 0) AS passed,
                    coalesce(p.failed, 0) AS judge_failed, p.rejects, f.facts, f.covered, j.mode, b.batches, fl.failures,
                    s.study_accepted, s.study_judging, s.study_rejects, s.faithfulness, t.study_calls, t.study_cost, j.diversity,
-                   e.queued_estimate, e.pending_projected, e.rate
+                   e.queued_prompt_tokens, e.queued_completion_tokens, e.pending_projected, e.prompt_rate,
+                   e.completion_rate, e.prompt_price, e.completion_price
             FROM job j
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
@@ -213,17 +214,34 @@ public class JobViews {
                       -- the five most common: enough to see what went wrong, few enough for a page of jobs
                       GROUP BY 1 ORDER BY n DESC, reason LIMIT 5) x) fl
             CROSS JOIN LATERAL (
-                -- Each pending task at what its kind's finished calls actually cost per estimated dollar (else the job's)
-                SELECT coalesce(sum(est_cost_usd) FILTER (WHERE status <> 'CANCELLED'), 0) AS queued_estimate,
-                       coalesce(sum(est_cost_usd * coalesce(kind_rate, job_rate, 1)) FILTER (WHERE status IN ('PENDING', 'RUNNING')), 0)
-                           AS pending_projected,
-                       max(job_rate) AS rate
-                FROM (SELECT status, est_cost_usd,
-                             sum(cost_usd) FILTER (WHERE status = 'DONE') OVER (PARTITION BY kind)
-                                 / nullif(sum(est_cost_usd) FILTER (WHERE status = 'DONE') OVER (PARTITION BY kind), 0) AS kind_rate,
-                             sum(cost_usd) FILTER (WHERE status = 'DONE') OVER ()
-                                 / nullif(sum(est_cost_usd) FILTER (WHERE status = 'DONE') OVER (), 0) AS job_rate
-                      FROM task WHERE job_id = j.id) k) e
+                -- The rest at the rates the job's finished calls show: prompt and completion tokens each at what they
+                -- came to per estimated token, for the task's kind (else the whole job); and the estimated dollars per
+                -- token of the calls queued so far, which price the estimate's calls not queued yet.
+                SELECT coalesce(sum(est_prompt_tokens) FILTER (WHERE status <> 'CANCELLED'), 0) AS queued_prompt_tokens,
+                       coalesce(sum(est_completion_tokens) FILTER (WHERE status <> 'CANCELLED'), 0) AS queued_completion_tokens,
+                       coalesce(sum(est_prompt_cost * coalesce(kind_prompt, job_prompt, 1)
+                                    + est_completion_cost_usd * coalesce(kind_completion, job_completion, 1))
+                                FILTER (WHERE status IN ('PENDING', 'RUNNING')), 0) AS pending_projected,
+                       max(job_prompt) AS prompt_rate, max(job_completion) AS completion_rate,
+                       sum(est_prompt_cost) FILTER (WHERE status <> 'CANCELLED')
+                           / nullif(sum(est_prompt_tokens) FILTER (WHERE status <> 'CANCELLED'), 0) AS prompt_price,
+                       sum(est_completion_cost_usd) FILTER (WHERE status <> 'CANCELLED')
+                           / nullif(sum(est_completion_tokens) FILTER (WHERE status <> 'CANCELLED'), 0) AS completion_price
+                FROM (SELECT status, est_prompt_tokens, est_completion_tokens, est_prompt_cost, est_completion_cost_usd,
+                             sum(prompt_tokens) FILTER (WHERE split) OVER (PARTITION BY kind)::numeric
+                                 / nullif(sum(est_prompt_tokens) FILTER (WHERE split) OVER (PARTITION BY kind), 0) AS kind_prompt,
+                             sum(completion_tokens) FILTER (WHERE split) OVER (PARTITION BY kind)::numeric
+                                 / nullif(sum(est_completion_tokens) FILTER (WHERE split) OVER (PARTITION BY kind), 0) AS kind_completion,
+                             sum(prompt_tokens) FILTER (WHERE split) OVER ()::numeric
+                                 / nullif(sum(est_prompt_tokens) FILTER (WHERE split) OVER (), 0) AS job_prompt,
+                             sum(completion_tokens) FILTER (WHERE split) OVER ()::numeric
+                                 / nullif(sum(est_completion_tokens) FILTER (WHERE split) OVER (), 0) AS job_completion
+                      -- split: a finished call whose estimate has its completion apart (tasks queued since V20)
+                      FROM (SELECT status, kind, prompt_tokens, completion_tokens, est_completion_tokens, est_completion_cost_usd,
+                                   est_tokens - est_completion_tokens AS est_prompt_tokens,
+                                   est_cost_usd - est_completion_cost_usd AS est_prompt_cost,
+                                   status = 'DONE' AND est_completion_tokens > 0 AS split
+                            FROM task WHERE job_id = j.id) x) k) e
             %s""";
 
     private static final TypeReference<LinkedHashMap<String, Long>> REJECTS = new TypeReference<>() {
@@ -296,8 +314,9 @@ public class JobViews {
     }
 
     /**
-     * Spent plus the rest at the observed rates: its pending tasks at their kind's, and the estimate's calls not queued
-     * yet (a fact job's pairs and judges come with its facts, top-ups with coverage rounds) at the job's.
+     * Spent plus the rest at the observed rates: its pending tasks' prompt and completion at their kind's, and the
+     * estimate's tokens not queued yet (a fact job's pairs and judges come with its facts, top-ups with coverage rounds)
+     * at the job's.
      */
     private static BigDecimal projected(JobStatus status, Estimate estimate, ResultSet rs) throws SQLException {
         BigDecimal spent = rs.getBigDecimal("cost_usd");
@@ -307,9 +326,18 @@ public class JobViews {
         if (estimate == null || estimate.costUsd() == null) {
             return null; // a job stored without a priced estimate: nothing to project from
         }
-        BigDecimal rate = rs.getBigDecimal("rate") == null ? BigDecimal.ONE : rs.getBigDecimal("rate");
-        BigDecimal unqueued = estimate.costUsd().subtract(rs.getBigDecimal("queued_estimate")).max(BigDecimal.ZERO);
-        return spent.add(rs.getBigDecimal("pending_projected")).add(unqueued.multiply(rate)).setScale(6, RoundingMode.HALF_UP);
+        BigDecimal unqueued = unqueued(estimate.promptTokens(), rs.getLong("queued_prompt_tokens"), rs.getBigDecimal("prompt_price"),
+                rs.getBigDecimal("prompt_rate")).add(unqueued(estimate.expectedCompletionTokens(),
+                rs.getLong("queued_completion_tokens"), rs.getBigDecimal("completion_price"), rs.getBigDecimal("completion_rate")));
+        return spent.add(rs.getBigDecimal("pending_projected")).add(unqueued).setScale(6, RoundingMode.HALF_UP);
+    }
+
+    /** The estimate's tokens not queued yet, at the queued calls' price per token and the job's observed rate. */
+    private static BigDecimal unqueued(long estimated, long queued, BigDecimal price, BigDecimal rate) {
+        if (estimated <= queued || price == null) {
+            return BigDecimal.ZERO;
+        }
+        return price.multiply(BigDecimal.valueOf(estimated - queued)).multiply(rate == null ? BigDecimal.ONE : rate);
     }
 
     /** Remaining tasks at the pace of the last minute (or of the whole run, if the last minute finished nothing). */

@@ -4,7 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 import io.qaforge.generation.Estimate;
-import io.qaforge.generation.job.CallEstimates.Call;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.TaskKind;
 
 /** The calls of a plan, added up by kind. */
@@ -13,7 +13,7 @@ final class Tally {
     BigDecimal cost = BigDecimal.ZERO;
     boolean priced = true;
 
-    void add(Call call, int pairs, TaskKind kind) {
+    void add(CallEstimate call, int pairs, TaskKind kind) {
         switch (kind) {
             case FACTS -> factCalls++;
             case PAIRS -> pairCalls++;
@@ -24,12 +24,12 @@ final class Tally {
     }
 
     /** A pair call of a coverage round the plan expects: its task is added only when the round comes. */
-    void addTopUp(Call call, int pairs) {
+    void addTopUp(CallEstimate call, int pairs) {
         topUpCalls++;
         count(call, pairs);
     }
 
-    private void count(Call call, int pairs) {
+    private void count(CallEstimate call, int pairs) {
         questions += pairs;
         promptTokens += call.promptTokens();
         completionTokens += call.completionTokens();

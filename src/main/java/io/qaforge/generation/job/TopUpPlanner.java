@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 import io.qaforge.document.ChunkRepository;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.steps.Splits;
 
@@ -62,7 +63,7 @@ public class TopUpPlanner {
                 // Focal passages: centred on the facts the model missed (a recipe job has none to centre on).
                 for (CallEstimates.StudyCall focal : estimates.focalCalls(spec, chunkTokens, target.getValue().size())) {
                     tasks.add(new JobPlanner.PlannedTask(target.getKey(), focal.temperature(), focal.strategy().label(), TaskKind.STUDY, 1,
-                            focal.call().tokens(), focal.call().cost()));
+                            focal.call()));
                     tally.add(focal.call(), 0, TaskKind.STUDY);
                     if (p.judge() != null) {
                         tally.add(estimates.studyJudgeCall(spec, json, chunkTokens), 0, TaskKind.STUDY_JUDGE);
@@ -72,18 +73,18 @@ public class TopUpPlanner {
             if (params.facts()) {
                 int facts = target.getValue().size();
                 List<String> directions = params.coverage().sweepDirections(temperatures.size());
-                CallEstimates.Call call = estimates.factPairsCall(spec, json, chunkTokens, facts, facts);
+                CallEstimate call = estimates.factPairsCall(spec, json, chunkTokens, facts, facts);
                 for (int i = 0; i < temperatures.size(); i++) {
-                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperatures.get(i), directions.get(i), TaskKind.PAIRS, facts, call.tokens(), call.cost()));
+                    tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperatures.get(i), directions.get(i), TaskKind.PAIRS, facts, call));
                 }
                 estimates.factJobChunk(spec, json, chunkTokens, facts, facts, temperatures.size(), tally);
             } else {
                 int n = p.questionsPerChunk() != null ? p.questionsPerChunk()
                         : Math.max(1, Math.round((float) chunkTokens / (p.tokensPerQuestion() == null ? RequestValidator.DEFAULT_TOKENS_PER_QUESTION : p.tokensPerQuestion())));
                 for (String variant : p.variants()) {
-                    CallEstimates.Call call = estimates.recipeCall(spec, json, variant, chunkTokens, n);
+                    CallEstimate call = estimates.recipeCall(spec, json, variant, chunkTokens, n);
                     for (BigDecimal temperature : temperatures) {
-                        tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperature, variant, TaskKind.PAIRS, n, call.tokens(), call.cost()));
+                        tasks.add(new JobPlanner.PlannedTask(target.getKey(), temperature, variant, TaskKind.PAIRS, n, call));
                         tally.add(call, n, TaskKind.PAIRS);
                         if (p.judge() != null) {
                             tally.add(estimates.judgeCall(spec, json, chunkTokens, n), 0, TaskKind.JUDGE);

@@ -24,7 +24,7 @@ public class NewTasks {
      * @param gradedTaskId  the pair call a judge task grades
      */
     public record Row(UUID jobId, long chunkId, BigDecimal temperature, String variant, TaskKind kind, int round, String provider,
-               Long gradedTaskId, int questions, int estTokens, BigDecimal estCost) {
+               Long gradedTaskId, int questions, CallEstimate estimate) {
     }
 
     private final JdbcClient jdbc;
@@ -44,20 +44,22 @@ public class NewTasks {
         // uuids as text, which the driver cannot send as arrays of their own types).
         jdbc.sql("""
                         INSERT INTO task (id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, status,
-                                          questions, est_tokens, est_cost_usd)
+                                          questions, est_tokens, est_cost_usd, est_completion_tokens, est_completion_cost_usd)
                         SELECT id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, 'PENDING',
-                               questions, est_tokens, est_cost_usd
+                               questions, est_tokens, est_cost_usd, est_completion_tokens, est_completion_cost_usd
                         FROM unnest(?::bigint[], ?::uuid[], ?::bigint[], ?::numeric[], ?::text[], ?::text[], ?::int[], ?::text[],
-                                    ?::bigint[], ?::int[], ?::int[], ?::numeric[])
+                                    ?::bigint[], ?::int[], ?::int[], ?::numeric[], ?::int[], ?::numeric[])
                              AS t(id, job_id, chunk_id, temperature, variant, kind, round, provider, graded_task_id, questions,
-                                  est_tokens, est_cost_usd)
+                                  est_tokens, est_cost_usd, est_completion_tokens, est_completion_cost_usd)
                         ON CONFLICT DO NOTHING""")
                 .params(taskIds, column(tasks, t -> t.jobId().toString(), String[]::new), column(tasks, Row::chunkId, Long[]::new),
                         column(tasks, t -> t.temperature().toPlainString(), String[]::new), column(tasks, Row::variant, String[]::new),
                         column(tasks, t -> t.kind().column(), String[]::new), column(tasks, Row::round, Integer[]::new),
                         column(tasks, Row::provider, String[]::new), column(tasks, Row::gradedTaskId, Long[]::new),
-                        column(tasks, Row::questions, Integer[]::new), column(tasks, Row::estTokens, Integer[]::new),
-                        column(tasks, t -> t.estCost().toPlainString(), String[]::new))
+                        column(tasks, Row::questions, Integer[]::new), column(tasks, t -> t.estimate().tokens(), Integer[]::new),
+                        column(tasks, t -> t.estimate().cost().toPlainString(), String[]::new),
+                        column(tasks, t -> t.estimate().completionTokens(), Integer[]::new),
+                        column(tasks, t -> t.estimate().completionCost().toPlainString(), String[]::new))
                 .update();
     }
 

@@ -10,6 +10,7 @@ import io.qaforge.generation.job.CallEstimates;
 import io.qaforge.generation.job.JobSpec;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
@@ -53,12 +54,12 @@ public class FactWriter {
         var temperatures = spec.params().temperatures();
         List<String> directions = spec.params().coverage().sweepDirections(temperatures.size());
         ProviderClient client = providers.client(spec.provider());
-        CallEstimates.Call call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
+        CallEstimate call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
                 facts.size(), facts.size());
         List<NewTasks.Row> sweep = new ArrayList<>();
         for (int i = 0; i < temperatures.size(); i++) {
             sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), temperatures.get(i), directions.get(i), TaskKind.PAIRS, 0, null, null,
-                    facts.size(), call.tokens(), call.cost()));
+                    facts.size(), call));
         }
         if (spec.params().study() != null) {
             int index = jdbc.sql("SELECT count(*) FROM task WHERE job_id = ? AND kind = 'facts' AND chunk_id < ?")
@@ -66,7 +67,7 @@ public class FactWriter {
             boolean json = client != null && client.config.structuredOutput();
             for (CallEstimates.StudyCall study : estimates.studyCalls(spec, json, chunkTokens, index, facts.size())) {
                 sweep.add(new NewTasks.Row(task.jobId(), task.chunkId(), study.temperature(), study.strategy().label(), TaskKind.STUDY, 0,
-                        null, null, 1, study.call().tokens(), study.call().cost()));
+                        null, null, 1, study.call()));
             }
         }
         tasks.insert(sweep);

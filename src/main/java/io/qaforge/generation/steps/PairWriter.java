@@ -24,6 +24,7 @@ import io.qaforge.generation.quality.Grounding;
 import io.qaforge.generation.quality.NearDuplicates;
 import io.qaforge.generation.quality.PairFilter;
 import io.qaforge.generation.quality.PairParser;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
@@ -159,10 +160,10 @@ public class PairWriter {
         JobPlanner.Judge judge = spec.params().judge();
         ProviderClient client = providers.client(judge.provider());
         boolean json = client != null && client.config.structuredOutput();
-        CallEstimates.Call call = estimates.judgeCall(spec, json, chunkTokens, pairs);
+        CallEstimate call = estimates.judgeCall(spec, json, chunkTokens, pairs);
         tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), BigDecimal.ZERO.setScale(3), task.variant(), TaskKind.JUDGE,
                 task.round(), judge.provider().equals(spec.provider()) ? null : judge.provider(), task.id(), pairs,
-                call.tokens(), call.cost())));
+                call)));
     }
 
     /** Near-duplicate of a kept pair of the same fact (fact jobs) or of the chunk (recipe jobs: {@code factIds} null). */

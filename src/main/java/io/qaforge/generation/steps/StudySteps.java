@@ -18,8 +18,9 @@ import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
 import io.qaforge.generation.quality.Faithfulness;
 import io.qaforge.generation.quality.Grounding;
-import io.qaforge.generation.queue.TaskKind;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.NewTasks;
+import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
 import io.qaforge.system.Language;
 
@@ -99,10 +100,10 @@ class StudySteps {
                 .update();
         if (judging) {
             ProviderClient client = providers.client(judge.provider());
-            CallEstimates.Call call = estimates.studyJudgeCall(spec, client != null && client.config.structuredOutput(), chunkTokens);
+            CallEstimate call = estimates.studyJudgeCall(spec, client != null && client.config.structuredOutput(), chunkTokens);
             tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), BigDecimal.ZERO.setScale(3), task.variant(),
                     TaskKind.STUDY_JUDGE, task.round(), judge.provider().equals(spec.provider()) ? null : judge.provider(), task.id(), 1,
-                    call.tokens(), call.cost())));
+                    call)));
         }
     }
 }

@@ -17,6 +17,7 @@ import io.qaforge.generation.job.Specs;
 import io.qaforge.generation.job.Temperatures;
 import io.qaforge.generation.provider.ProviderClient;
 import io.qaforge.generation.provider.Providers;
+import io.qaforge.generation.queue.CallEstimate;
 import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
@@ -86,11 +87,11 @@ public class TopUps {
         }
         ProviderClient client = providers.client(spec.provider());
         int chunkTokens = chunks.findSizesByIdIn(List.of(task.chunkId())).getFirst().getTokens();
-        CallEstimates.Call call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
+        CallEstimate call = estimates.factPairsCall(spec, client != null && client.config.structuredOutput(), chunkTokens,
                 missing.size(), asked);
         BigDecimal temperature = Temperatures.fresh(used, 1).getFirst();
         tasks.insert(List.of(new NewTasks.Row(task.jobId(), task.chunkId(), temperature, "top-up", TaskKind.PAIRS, round + 1, null, null,
-                asked, call.tokens(), call.cost())));
+                asked, call)));
     }
 
     /** What each of the job's facts in the chunk lacks of the target, counting its accepted pairs (in chunk order). */
