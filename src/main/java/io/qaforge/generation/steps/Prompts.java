@@ -95,19 +95,24 @@ public final class Prompts {
         return List.of(FORMAT_LINES, FORMAT_JSON, String.join("\n", FORMATS.values()));
     }
 
-    /** One pass over the template, so a placeholder inside the chunk (a manual about templates) stays text. */
+    /** The template with its kind's answer format, lines or JSON. */
     private static String fill(String template, String kind, boolean json, Map<String, String> values) {
         Map<String, String> all = new HashMap<>(values);
         all.put("format", FORMATS.get(kind + (json ? "/json" : "/lines")).strip());
+        return fill(template, all);
+    }
+
+    /** One pass over the template, so a placeholder inside the chunk (a manual about templates) stays text. */
+    static String fill(String template, Map<String, String> values) {
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder prompt = new StringBuilder();
         while (m.find()) {
-            m.appendReplacement(prompt, Matcher.quoteReplacement(all.getOrDefault(m.group(1), m.group())));
+            m.appendReplacement(prompt, Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
         }
         return m.appendTail(prompt).toString().strip();
     }
 
-    private static String load(String name) {
+    static String load(String name) {
         try {
             return new ClassPathResource("prompts/" + name + ".txt").getContentAsString(StandardCharsets.UTF_8);
         } catch (IOException e) {

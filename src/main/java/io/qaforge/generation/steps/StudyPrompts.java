@@ -1,14 +1,7 @@
 package io.qaforge.generation.steps;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import org.springframework.core.io.ClassPathResource;
 
 import io.qaforge.generation.job.StudyStrategy;
 
@@ -19,26 +12,25 @@ import io.qaforge.generation.job.StudyStrategy;
  */
 public final class StudyPrompts {
 
-    static final String TEMPLATE = load("study");
-    static final String JUDGE_TEMPLATE = load("study-judge");
+    static final String TEMPLATE = Prompts.load("study");
+    static final String JUDGE_TEMPLATE = Prompts.load("study-judge");
     static final String JUDGE_SCHEMA = """
             {"type":"object","additionalProperties":false,"required":["claims","supported"],"properties":{
             "claims":{"type":"integer"},"supported":{"type":"integer"}}}""";
-    private static final String JUDGE_LINES = load("study-judge-format-lines");
-    private static final String JUDGE_JSON = load("study-judge-format-json");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\w+)}");
+    private static final String JUDGE_LINES = Prompts.load("study-judge-format-lines");
+    private static final String JUDGE_JSON = Prompts.load("study-judge-format-json");
 
     private StudyPrompts() {
     }
 
     /** @param facts the facts a relations or focal passage works from, numbered; empty for the other strategies */
     public static String study(String context, String chunk, StudyStrategy strategy, String facts) {
-        return fill(TEMPLATE, Map.of("instructions", strategy.instructions(), "context", context, "chunk", chunk,
+        return Prompts.fill(TEMPLATE, Map.of("instructions", strategy.instructions(), "context", context, "chunk", chunk,
                 "facts", facts.isEmpty() ? "" : "\nFacts:\n" + facts));
     }
 
     public static String judge(String context, String chunk, String passage, boolean json) {
-        return fill(JUDGE_TEMPLATE, Map.of("format", (json ? JUDGE_JSON : JUDGE_LINES).strip(), "context", context,
+        return Prompts.fill(JUDGE_TEMPLATE, Map.of("format", (json ? JUDGE_JSON : JUDGE_LINES).strip(), "context", context,
                 "chunk", chunk, "passage", passage));
     }
 
@@ -49,23 +41,5 @@ public final class StudyPrompts {
             texts.add(strategy.instructions());
         }
         return texts;
-    }
-
-    /** One pass over the template, so a placeholder inside the chunk stays text. */
-    private static String fill(String template, Map<String, String> values) {
-        Matcher m = PLACEHOLDER.matcher(template);
-        StringBuilder prompt = new StringBuilder();
-        while (m.find()) {
-            m.appendReplacement(prompt, Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
-        }
-        return m.appendTail(prompt).toString().strip();
-    }
-
-    private static String load(String name) {
-        try {
-            return new ClassPathResource("prompts/" + name + ".txt").getContentAsString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
