@@ -2,13 +2,13 @@ package io.qaforge.document;
 
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.system.Ids;
+
+import static io.qaforge.system.Unnest.column;
 
 /**
  * Inserts a document's chunks with SQL, as {@link DocumentExtraction} and {@link DocumentIngestion} delete them:
@@ -54,9 +54,5 @@ class ChunkWriter {
                             column(slice, Row::charTo, Integer[]::new), column(slice, Row::ocr, Boolean[]::new))
                     .update();
         }
-    }
-
-    private static <T> T[] column(List<Row> rows, Function<Row, T> field, IntFunction<T[]> array) {
-        return rows.stream().map(field).toArray(array);
     }
 }

@@ -4,8 +4,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
@@ -16,6 +14,8 @@ import org.springframework.transaction.annotation.Transactional;
 import io.qaforge.generation.JobStatus;
 import io.qaforge.system.ApiProblem;
 import io.qaforge.system.ProblemType;
+
+import static io.qaforge.system.Unnest.column;
 
 /**
  * Writes exams (an exam and all its questions in one transaction, so a refused or failed upload stores nothing) and
@@ -66,10 +66,6 @@ class ExamStore {
                         column(questions, q -> q.context() == null ? null : q.context().source(), String[]::new))
                 .update();
         return exam;
-    }
-
-    private static <T> T[] column(List<NewQuestion> questions, Function<NewQuestion, T> field, IntFunction<T[]> array) {
-        return questions.stream().map(field).toArray(array);
     }
 
     List<Exams.Question> questions(UUID examId) {

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,6 +21,8 @@ import io.qaforge.generation.JobStatus;
 import io.qaforge.system.ApiProblem;
 import io.qaforge.system.Leases;
 import io.qaforge.system.ProblemType;
+
+import static io.qaforge.system.Unnest.column;
 
 /**
  * The run lifecycle as single guarded SQL statements, so concurrent workers and users never race: a run is claimed
@@ -185,10 +185,6 @@ class TrainingQueue {
                         column(results, Result::contained, Boolean[]::new), column(results, Result::judge, Boolean[]::new))
                 .update();
         return Completion.COMPLETED;
-    }
-
-    private static <T> T[] column(List<Result> results, Function<Result, T> field, IntFunction<T[]> array) {
-        return results.stream().map(field).toArray(array);
     }
 
     List<Result> results(UUID id) {

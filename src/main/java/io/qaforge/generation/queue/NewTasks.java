@@ -3,13 +3,13 @@ package io.qaforge.generation.queue;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import io.qaforge.system.Ids;
+
+import static io.qaforge.system.Unnest.column;
 
 /**
  * Adds tasks to the queue: a job's first ones at creation, and a fact job's later ones (its pair calls once a chunk's
@@ -61,9 +61,5 @@ public class NewTasks {
                         column(tasks, t -> t.estimate().completionTokens(), Integer[]::new),
                         column(tasks, t -> t.estimate().completionCost().toPlainString(), String[]::new))
                 .update();
-    }
-
-    private static <T> T[] column(List<Row> tasks, Function<Row, T> field, IntFunction<T[]> array) {
-        return tasks.stream().map(field).toArray(array);
     }
 }

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,6 +27,8 @@ import io.qaforge.generation.queue.NewTasks;
 import io.qaforge.generation.queue.TaskKind;
 import io.qaforge.generation.queue.TaskQueue;
 import io.qaforge.system.Ids;
+
+import static io.qaforge.system.Unnest.column;
 
 /**
  * Stores a finished pair call's pairs: each goes through the gate (syntactic filters, grounding checks, a fact to test
@@ -195,10 +195,6 @@ public class PairWriter {
                                 : Arrays.stream(r.factIds()).map(String::valueOf).collect(Collectors.joining(",", "{", "}")), String[]::new),
                         column(rows, PairRow::direction, String[]::new), column(rows, PairRow::judgeVerdict, String[]::new))
                 .query(Long.class).set();
-    }
-
-    private static <T> T[] column(List<PairRow> rows, Function<PairRow, T> field, IntFunction<T[]> array) {
-        return rows.stream().map(field).toArray(array);
     }
 
     private List<Kept> kept(TaskQueue.Claimed task) {
