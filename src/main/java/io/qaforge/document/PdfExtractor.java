@@ -49,11 +49,11 @@ class PdfExtractor {
 
     static final char PARAGRAPH = '\u2029';
     private static final int MIN_PAGES_PER_THREAD = 20;
-    /** A page with a smaller share of dark pixels is blank paper, not worth reading. */
-    private static final double MIN_INK = 0.0005;
     /** Scans outside this range of resolutions are rendered at the configured one instead of read as they are. */
     private static final int MIN_SCAN_DPI = 100;
     private static final int MAX_SCAN_DPI = 600;
+    /** Larger scans are rendered instead: Tesseract would hold them whole (a page of A3 at 600 dpi is 70 million). */
+    private static final long MAX_SCAN_PIXELS = 100_000_000;
 
     /** Raw page texts and the pages (0-based) whose text came from OCR. */
     record Pages(List<String> texts, BitSet ocrPages) {
@@ -264,11 +264,11 @@ class PdfExtractor {
                             run.checkNotFailed();
                             int index = wanted.get(n);
                             PageImage page = pageImage(document, renderer, index);
-                            if (ink(page.gray()) >= MIN_INK) {
-                                String read = tesseract.read(page.gray(), page.dpi(), languages);
+                            if (page != null) {
+                                String read = tesseract.read(page, languages);
                                 checkPageChars(read.length(), index + 1);
                                 synchronized (texts) {
-                                    if (run.request.ocr() == OcrMode.FORCE || letters(read) > letters(texts.get(index))) {
+                                    if (!read.isBlank() && (run.request.ocr() == OcrMode.FORCE || letters(read) > letters(texts.get(index)))) {
                                         run.addChars(read.length());
                                         texts.set(index, read);
                                         ocrPages.set(index);
@@ -291,14 +291,10 @@ class PdfExtractor {
         return ocrPages;
     }
 
-    /** A page as Tesseract reads it: grayscale pixels and their resolution. */
-    private record PageImage(BufferedImage gray, int dpi) {
-    }
-
     /**
      * A scanned page's own image at its own resolution, as Tesseract would read the scan directly: re-rendering it at
      * another resolution blurred small print (the table of contents of a 200-dpi scan read as noise) and took longer.
-     * Any other page is rendered at the configured resolution.
+     * Any other page is rendered at the configured resolution. Null for a page found blank.
      */
     private PageImage pageImage(PDDocument document, PDFRenderer renderer, int index) throws IOException {
         PDPage page = document.getPage(index);
@@ -309,11 +305,13 @@ class PdfExtractor {
             double dpiDown = scan.getHeight() * 72.0 / box.getHeight();
             // The image fills the page (same proportions) at a resolution worth reading and not too large to hold.
             if (page.getRotation() % 360 == 0 && Math.abs(dpiAcross - dpiDown) <= 0.02 * dpiAcross
-                    && dpiAcross >= MIN_SCAN_DPI && dpiAcross <= MAX_SCAN_DPI) {
-                return new PageImage(grayScan(scan), (int) Math.round(dpiAcross));
+                    && dpiAcross >= MIN_SCAN_DPI && dpiAcross <= MAX_SCAN_DPI && (long) scan.getWidth() * scan.getHeight() <= MAX_SCAN_PIXELS) {
+                int dpi = (int) Math.round(dpiAcross);
+                byte[] file = ScanFile.of(scan);
+                return file != null ? PageImage.stored(file, dpi) : PageImage.gray(grayScan(scan), dpi);
             }
         }
-        return new PageImage(renderer.renderImageWithDPI(index, ocrSettings.dpi(), ImageType.GRAY), ocrSettings.dpi());
+        return PageImage.gray(renderer.renderImageWithDPI(index, ocrSettings.dpi(), ImageType.GRAY), ocrSettings.dpi());
     }
 
     /**
@@ -396,18 +394,6 @@ class PdfExtractor {
             }
         }
         return letters;
-    }
-
-    /** Share of dark pixels in a grayscale image. */
-    private static double ink(BufferedImage gray) {
-        byte[] pixels = ((DataBufferByte) gray.getRaster().getDataBuffer()).getData();
-        long dark = 0;
-        for (byte pixel : pixels) {
-            if ((pixel & 0xFF) < 128) {
-                dark++;
-            }
-        }
-        return (double) dark / pixels.length;
     }
 
     private static PDDocument open(Path pdf) throws IOException {

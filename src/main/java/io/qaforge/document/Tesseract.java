@@ -1,7 +1,5 @@
 package io.qaforge.document;
 
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -59,18 +57,14 @@ class Tesseract {
     }
 
     /**
-     * Text of a grayscale page image of the given resolution, lines as Tesseract found them and a blank line between
-     * paragraphs. Page segmentation 3, fully automatic without orientation detection, is Tesseract's own default: a
-     * page has columns, headings and tables that the single-block modes would run together.
+     * Text of a page image, lines as Tesseract found them and a blank line between paragraphs. Page segmentation 3,
+     * fully automatic without orientation detection, is Tesseract's own default: a page has columns, headings and
+     * tables that the single-block modes would run together.
      */
-    String read(BufferedImage gray, int dpi, String languages) {
-        Process process = start(List.of(command, "stdin", "stdout", "-l", languages, "--dpi", String.valueOf(dpi), "--psm", "3"));
+    String read(PageImage page, String languages) {
+        Process process = start(List.of(command, "stdin", "stdout", "-l", languages, "--dpi", String.valueOf(page.dpi()), "--psm", "3"));
         try {
-            // Uncompressed PGM: nothing to encode here, nothing to decode there.
-            ChildProcess.Exit exit = ChildProcess.finish(process, PAGE_TIMEOUT, in -> {
-                in.write(("P5\n" + gray.getWidth() + " " + gray.getHeight() + "\n255\n").getBytes(StandardCharsets.US_ASCII));
-                in.write(((DataBufferByte) gray.getRaster().getDataBuffer()).getData());
-            });
+            ChildProcess.Exit exit = ChildProcess.finish(process, PAGE_TIMEOUT, page.file());
             if (exit.status() != 0) {
                 throw new IOException("exit status " + exit.status());
             }

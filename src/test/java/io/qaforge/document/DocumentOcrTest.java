@@ -57,6 +57,19 @@ class DocumentOcrTest {
     }
 
     @Test
+    void scansAreReadAlikeHoweverTheirImagesAreStored() throws Exception {
+        byte[] book = TestPdfs.book(DocumentApiTest.rulebookPages(1));
+        String layerText = documents.text(documents.uploadAndSettle(book, "text.pdf", Map.of()).get("id").asString());
+
+        for (TestPdfs.ScanStorage storage : TestPdfs.ScanStorage.values()) {
+            JsonNode scanned = documents.uploadAndSettle(TestPdfs.scanned(book, Set.of(), 200, storage), storage + ".pdf", Map.of());
+
+            assertThat(scanned.get("ocrPages").asInt()).as(storage.name()).isEqualTo(1);
+            assertThat(wordF1(documents.text(scanned.get("id").asString()), layerText)).as(storage.name()).isGreaterThan(0.95);
+        }
+    }
+
+    @Test
     void mixedDocumentsAreReadPageByPage() throws Exception {
         byte[] book = TestPdfs.book(DocumentApiTest.rulebookPages(2));
         byte[] mixed = TestPdfs.scanned(book, Set.of(0));

@@ -1,7 +1,9 @@
 package io.qaforge.document;
 
-import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,8 +52,15 @@ class PdfExtractorTest {
         List<String> seen = new ArrayList<>();
         var recording = new Tesseract("tesseract") {
             @Override
-            String read(BufferedImage gray, int dpi, String languages) {
-                seen.add(gray.getWidth() + "x" + gray.getHeight() + " at " + dpi + " dpi");
+            String read(PageImage page, String languages) {
+                var pgm = new ByteArrayOutputStream();
+                try {
+                    page.file().writeTo(pgm);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                String size = pgm.toString(StandardCharsets.US_ASCII).lines().skip(1).findFirst().orElseThrow(); // "P5", then "width height"
+                seen.add(size.replace(' ', 'x') + " at " + page.dpi() + " dpi");
                 return "Rule 1 read";
             }
         };

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.apache.pdfbox.cos.COSDictionary;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -23,7 +24,10 @@ import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.pdfbox.pdmodel.graphics.color.PDDeviceRGB;
+import org.apache.pdfbox.pdmodel.graphics.image.JPEGFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 
 /** Writes the PDFs the tests (the console's too) read, so every case is reproducible and nobody's copyright is involved. */
 public final class TestPdfs {
@@ -102,6 +106,21 @@ public final class TestPdfs {
 
     /** The pages as a scanner at {@code dpi} makes them: one grey image a page, filling it (except those kept). */
     public static byte[] scanned(byte[] text, java.util.Set<Integer> keepTextPages, int dpi) throws IOException {
+        return scanned(text, keepTextPages, dpi, ScanStorage.GREY_FLATE);
+    }
+
+    /** How a scan's page images are stored in the PDF. */
+    public enum ScanStorage {
+        /** Grey samples, Flate-compressed without a predictor (PDFBox's lossless images). */
+        GREY_FLATE,
+        /** A colour PNG's own compressed rows with PNG predictors, as img2pdf and scanning tools store PNG files. */
+        COLOUR_PNG,
+        /** A grey JPEG file as it is (DCT), as most desk scanners store pages. */
+        GREY_JPEG
+    }
+
+    /** The pages as a scanner at {@code dpi} stores them in {@code storage}. */
+    public static byte[] scanned(byte[] text, java.util.Set<Integer> keepTextPages, int dpi, ScanStorage storage) throws IOException {
         try (PDDocument source = org.apache.pdfbox.Loader.loadPDF(text); PDDocument scan = new PDDocument()) {
             var renderer = new org.apache.pdfbox.rendering.PDFRenderer(source);
             for (int i = 0; i < source.getNumberOfPages(); i++) {
@@ -114,11 +133,48 @@ public final class TestPdfs {
                 PDPage page = new PDPage(size);
                 scan.addPage(page);
                 try (PDPageContentStream content = new PDPageContentStream(scan, page)) {
-                    content.drawImage(LosslessFactory.createFromImage(scan, image), 0, 0, size.getWidth(), size.getHeight());
+                    content.drawImage(image(scan, image, storage), 0, 0, size.getWidth(), size.getHeight());
                 }
             }
             return save(scan);
         }
+    }
+
+    private static PDImageXObject image(PDDocument scan, BufferedImage grey, ScanStorage storage) throws IOException {
+        return switch (storage) {
+            case GREY_FLATE -> LosslessFactory.createFromImage(scan, grey);
+            case GREY_JPEG -> JPEGFactory.createFromImage(scan, grey, 0.9f);
+            case COLOUR_PNG -> {
+                var colour = new BufferedImage(grey.getWidth(), grey.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+                colour.createGraphics().drawImage(grey, 0, 0, null);
+                var image = new PDImageXObject(scan, new java.io.ByteArrayInputStream(pngRows(colour)), COSName.FLATE_DECODE,
+                        grey.getWidth(), grey.getHeight(), 8, PDDeviceRGB.INSTANCE);
+                var parameters = new COSDictionary();
+                parameters.setInt(COSName.PREDICTOR, 15);
+                parameters.setInt(COSName.COLORS, 3);
+                parameters.setInt(COSName.BITS_PER_COMPONENT, 8);
+                parameters.setInt(COSName.COLUMNS, grey.getWidth());
+                image.getCOSObject().setItem(COSName.DECODE_PARMS, parameters);
+                yield image;
+            }
+        };
+    }
+
+    /** A PNG file's compressed rows: its IDAT chunks' data, joined. */
+    static byte[] pngRows(BufferedImage image) throws IOException {
+        var png = new ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", png);
+        byte[] file = png.toByteArray();
+        var in = java.nio.ByteBuffer.wrap(file, 8, file.length - 8);
+        var rows = new ByteArrayOutputStream();
+        while (in.hasRemaining()) {
+            int length = in.getInt();
+            if (new String(file, in.position(), 4, StandardCharsets.US_ASCII).equals("IDAT")) {
+                rows.write(file, in.position() + 4, length);
+            }
+            in.position(in.position() + 4 + length + 4);
+        }
+        return rows.toByteArray();
     }
 
     /** 652 bytes or so that claim two billion pages (the page tree's /Count), holding one. */
