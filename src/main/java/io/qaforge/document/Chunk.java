@@ -7,6 +7,8 @@ import jakarta.persistence.Id;
 
 import org.hibernate.annotations.Immutable;
 
+import io.qaforge.document.text.ChunkWriter;
+
 /**
  * About 500 tokens of a document's clean text: the unit that questions are generated from. Read through JPA (paging,
  * derived queries, the {@code Size} projection); inserted only by {@link ChunkWriter}'s SQL, hence {@code @Immutable}.

@@ -9,6 +9,8 @@ import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.repository.Repository;
 
+import io.qaforge.document.text.ChunkWriter;
+
 /** Chunks, read only: {@link ChunkWriter} inserts them with SQL, so nothing here can write the table. */
 public interface ChunkRepository extends Repository<Chunk, Long> {
 

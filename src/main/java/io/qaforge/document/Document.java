@@ -9,10 +9,11 @@ import jakarta.persistence.Enumerated;
 
 import org.hibernate.annotations.Immutable;
 
+import io.qaforge.document.extraction.DocumentExtraction;
 import io.qaforge.system.AssignedIdEntity;
 
 /**
- * An uploaded document. Read through JPA, written only with SQL (inserted by {@link DocumentIngestion}, its extraction's
+ * An uploaded document. Read through JPA, written only with SQL (inserted by {@code DocumentIngestion}, its extraction's
  * leased state changes by {@link DocumentExtraction}), hence {@code @Immutable}.
  */
 @Entity
@@ -47,7 +48,7 @@ public class Document extends AssignedIdEntity {
     }
 
     /** A new upload, about to be extracted. */
-    Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, OcrMode ocr, String ocrLanguages) {
+    public Document(String name, String title, String sha256, String mediaType, long sizeBytes, int pages, OcrMode ocr, String ocrLanguages) {
         super(UUID.randomUUID());
         this.name = name;
         this.title = title;
@@ -106,31 +107,31 @@ public class Document extends AssignedIdEntity {
         return updatedAt;
     }
 
-    OcrMode getOcr() {
+    public OcrMode getOcr() {
         return ocr;
     }
 
-    String getOcrLanguages() {
+    public String getOcrLanguages() {
         return ocrLanguages;
     }
 
-    int getOcrPages() {
+    public int getOcrPages() {
         return ocrPages;
     }
 
-    int getPagesDone() {
+    public int getPagesDone() {
         return pagesDone;
     }
 
-    String getErrorType() {
+    public String getErrorType() {
         return errorType;
     }
 
-    String getErrorTitle() {
+    public String getErrorTitle() {
         return errorTitle;
     }
 
-    String getErrorDetail() {
+    public String getErrorDetail() {
         return errorDetail;
     }
 }

@@ -65,7 +65,7 @@ public record DocumentProperties(@DefaultValue("o200k_base") String encoding,
                       @DefaultValue("0") @Min(0) int threads, @DefaultValue("50") @Min(0) int minPageLetters,
                       @DefaultValue("tesseract") String command) {
 
-        int effectiveThreads() {
+        public int effectiveThreads() {
             return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         }
     }

@@ -7,6 +7,9 @@ import java.util.Locale;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
+import io.qaforge.document.upload.DocumentController;
+import io.qaforge.document.upload.MediaKind;
+
 /**
  * What a client needs to offer an upload: the file types the service reads (a hint for a file picker; the bytes
  * decide), the OCR modes and default languages, the title limit, and the statuses a document goes through.

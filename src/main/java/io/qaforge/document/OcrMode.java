@@ -6,10 +6,10 @@ import io.qaforge.system.ApiProblem;
 import io.qaforge.system.ProblemType;
 
 /** Whether pages are read by OCR: only those without a usable text layer, never, or every page. */
-enum OcrMode {
+public enum OcrMode {
     AUTO, OFF, FORCE;
 
-    static OcrMode parse(String value) {
+    public static OcrMode parse(String value) {
         if (value == null || value.isBlank()) {
             return AUTO;
         }

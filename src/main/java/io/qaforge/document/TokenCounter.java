@@ -18,7 +18,7 @@ public class TokenCounter {
                 .orElseThrow(() -> new IllegalArgumentException("Unknown tokenizer encoding: " + properties.encoding())));
     }
 
-    TokenCounter(EncodingType type) {
+    public TokenCounter(EncodingType type) {
         this.encoding = Encodings.newDefaultEncodingRegistry().getEncoding(type);
     }
 

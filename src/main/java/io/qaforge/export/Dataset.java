@@ -28,7 +28,7 @@ public class Dataset extends AssignedIdEntity {
     protected Dataset() {
     }
 
-    Dataset(String name, Set<UUID> jobIds) {
+    public Dataset(String name, Set<UUID> jobIds) {
         super(UUID.randomUUID());
         this.name = name;
         this.jobIds = new TreeSet<>(jobIds);

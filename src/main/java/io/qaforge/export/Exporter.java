@@ -24,6 +24,17 @@ import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.qaforge.export.format.CsvEncoder;
+import io.qaforge.export.format.JsonlEncoder;
+import io.qaforge.export.format.ParquetRowWriter;
+import io.qaforge.export.format.TextRowWriter;
+import io.qaforge.export.stream.CopyReader;
+import io.qaforge.export.stream.QaPair;
+import io.qaforge.export.stream.RowBuffer;
+import io.qaforge.export.stream.RowEncoder;
+import io.qaforge.export.stream.RowWriter;
+import io.qaforge.export.stream.Shuffler;
+import io.qaforge.export.stream.Utf8;
 import io.qaforge.generation.Jobs;
 
 /**

@@ -14,7 +14,7 @@ import org.springframework.transaction.annotation.Transactional;
 public class HandWrittenPairs {
 
     /** The variant an export gives a hand-written pair, so a flat file says which rows a person wrote. */
-    static final String VARIANT = "hand-written";
+    public static final String VARIANT = "hand-written";
 
     /** One uploaded pair. */
     public record Pair(int ordinal, String question, String answer, Long factId, String direction, String split) {
@@ -30,7 +30,7 @@ public class HandWrittenPairs {
 
     /** A new dataset and its pairs, in one transaction; the pairs in one statement. */
     @Transactional
-    Dataset store(Dataset dataset, List<Pair> pairs) {
+    public Dataset store(Dataset dataset, List<Pair> pairs) {
         Dataset stored = datasets.saveAndFlush(dataset);
         db.sql("""
                 INSERT INTO dataset_pair (dataset_id, ordinal, question, answer, fact_id, direction, split)
@@ -59,7 +59,7 @@ public class HandWrittenPairs {
     }
 
     /** A page of a dataset's pairs, in the file's order. */
-    List<Pair> page(UUID datasetId, int offset, int limit) {
+    public List<Pair> page(UUID datasetId, int offset, int limit) {
         return db.sql("""
                 SELECT ordinal, question, answer, fact_id, direction, split FROM dataset_pair
                 WHERE dataset_id = :dataset ORDER BY ordinal OFFSET :offset LIMIT :limit""")

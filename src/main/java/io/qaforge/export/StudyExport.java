@@ -21,6 +21,8 @@ import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.qaforge.export.format.SchemaWriteSupport;
+
 /**
  * A job's accepted study passages as text rows, {@code {"text": …, "strategy": …, "chunkId": …}}: what training reads
  * as continued pretraining beside the chat rows (loss on every token), in each export format. Passages are training

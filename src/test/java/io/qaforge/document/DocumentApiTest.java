@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.servlet.multipart.max-file-size=1MB", "spring.servlet.multipart.max-request-size=1MB"})
-class DocumentApiTest {
+public class DocumentApiTest {
 
     @Autowired
     TestRestTemplate http;
@@ -160,7 +160,7 @@ class DocumentApiTest {
         assertProblem(http.getForEntity("/api/documents/not-a-uuid", JsonNode.class), 400, "invalid-parameter");
     }
 
-    static List<TestPdfs.Page> rulebookPages(int count) {
+    public static List<TestPdfs.Page> rulebookPages(int count) {
         String[] topics = {"The field", "Scoring", "Touches", "Substitutions", "Offside", "Penalties", "Kick-off", "Referees"};
         String[] endings = {"replacement enters the field.", "next passage of play starts.", "referee calls time on.",
                 "players change ends.", "ball is tapped.", "captains agree.", "defence is set.", "whistle blows."};

@@ -30,6 +30,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.qaforge.document.upload.Originals;
 import io.qaforge.system.ApiProblem;
 
 import static io.qaforge.document.DocumentApiTest.assertProblem;

@@ -14,6 +14,8 @@ import org.springframework.boot.resttestclient.TestRestTemplate;
 import org.springframework.boot.resttestclient.autoconfigure.AutoConfigureTestRestTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import io.qaforge.document.upload.MediaKind;
+
 import static io.qaforge.document.DocumentApiTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 

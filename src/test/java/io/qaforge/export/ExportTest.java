@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @AutoConfigureTestRestTemplate
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ExportTest {
+public class ExportTest {
 
     @Autowired
     TestRestTemplate http;
@@ -234,7 +234,7 @@ class ExportTest {
     }
 
     /** A strict RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks. */
-    static List<List<String>> csv(String text) {
+    public static List<List<String>> csv(String text) {
         List<List<String>> records = new ArrayList<>();
         List<String> record = new ArrayList<>();
         StringBuilder field = new StringBuilder();

@@ -35,6 +35,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.qaforge.PythonDatasets;
+import io.qaforge.export.format.SnappyCodecs;
 import io.qaforge.training.TrainingFixtures;
 
 import static io.qaforge.training.TrainingFixtures.assertProblem;

@@ -24,6 +24,8 @@ import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.LinkedMultiValueMap;
 
+import io.qaforge.export.format.SnappyCodecs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -1,0 +1,54 @@
+package io.qaforge.export.stream;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The shuffle over many buckets: every row comes back once, in an order fixed by the keys alone. */
+class ShufflerTest {
+
+    @Test
+    void rowsSpreadOverBucketsComeBackOnceInKeyOrder() throws IOException {
+        int rows = 12_000; // declared as 60,000 pairs: three buckets
+        List<String> first = replay(rows, 1);
+        List<String> again = replay(rows, 1);
+        List<String> otherSeed = replay(rows, 2);
+
+        assertThat(first).hasSize(rows).doesNotHaveDuplicates()
+                .allMatch(row -> row.matches("question (\\d+) é\\|answer \\1\\|(test|train)"))
+                .contains("question 3 é|answer 3|test", "question 4 é|answer 4|train");
+        assertThat(again).isEqualTo(first);
+        assertThat(otherSeed).containsExactlyInAnyOrderElementsOf(first).isNotEqualTo(first);
+        assertThat(first.subList(0, 100)).isNotEqualTo(first.stream().sorted().toList().subList(0, 100));
+    }
+
+    private static List<String> replay(int rows, long seed) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Shuffler shuffler = new Shuffler(60_000)) {
+            RowBuffer row = new RowBuffer();
+            for (int i = 0; i < rows; i++) {
+                row.reset();
+                row.write(("question " + i + " é|answer " + i + "|" + (i % 3 == 0 ? "test" : "train")).getBytes(StandardCharsets.UTF_8));
+                shuffler.add(Shuffler.key(seed, i), 1, row);
+            }
+            assertThat(shuffler.pairs()).isEqualTo(rows);
+            long written = shuffler.replay(new RowWriter() {
+                @Override
+                public void write(byte[] bytes, int offset, int length) {
+                    out.add(new String(bytes, offset, length, StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+            assertThat(written).isEqualTo(rows);
+        }
+        return out;
+    }
+}
