@@ -1,4 +1,4 @@
-package io.qaforge.document;
+package io.qaforge.document.extraction;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -12,6 +12,8 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.junit.jupiter.api.Test;
 
+import io.qaforge.document.DocumentApiTest;
+import io.qaforge.document.TestPdfs;
 import io.qaforge.document.TestPdfs.ScanStorage;
 
 import static org.assertj.core.api.Assertions.assertThat;

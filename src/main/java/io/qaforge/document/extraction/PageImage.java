@@ -1,4 +1,4 @@
-package io.qaforge.document;
+package io.qaforge.document.extraction;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
