@@ -3,7 +3,8 @@
 # format by the service running with -Xmx256m (after a warm-up export, median of three). Prints pairs/s, file size and
 # heap figures from the GC log, beside a baseline: psql COPYing the same pairs to /dev/null (how fast PostgreSQL alone
 # hands them out), run before each of the format's runs (median of three) so that both see the same load.
-# Needs the local PostgreSQL (bin/local-postgres); creates and drops its own database. Not part of bin/test.
+# FORMATS: the queries to run (e.g. FORMATS=format=parquet). Needs the local PostgreSQL (bin/local-postgres); creates
+# and drops its own database. Not part of bin/test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,10 +76,25 @@ heap_peak() { # "largest heap before a GC / largest live heap after one" (MB) in
     echo "${before:-0}/${after:-0}"
 }
 
-printf '%-22s %12s %12s %14s %10s %18s %14s\n' "what" "pairs/s" "COPY pairs/s" "share of COPY" "file MB" "heap MB peak/live" "first byte s"
-for query in "format=jsonl" "format=csv" "format=csv&flat=true" "format=parquet"; do
+live_during() { # the largest live heap (MB, after a full GC) sampled while one more export of $1 runs: what it really holds
+    local most=0 bytes
+    curl -sf -o /dev/null "$1" &
+    local export=$!
+    while kill -0 "$export" 2>/dev/null; do
+        bytes=$("$JAVA_HOME/bin/jcmd" "$SERVICE" GC.class_histogram 2>/dev/null | awk '/^Total/ {print $3}')
+        [ "${bytes:-0}" -gt "$most" ] && most=$bytes
+    done
+    wait "$export"
+    echo $((most / 1048576))
+}
+
+printf 'the idle service holds %s MB live (after a full GC)\n\n' \
+    "$(("$("$JAVA_HOME/bin/jcmd" "$SERVICE" GC.class_histogram | awk '/^Total/ {print $3}')" / 1048576))"
+printf '%-22s %12s %12s %14s %10s %18s %10s %14s\n' "what" "pairs/s" "COPY pairs/s" "share of COPY" "file MB" "heap MB peak/live" "live (GC)" "first byte s"
+for query in ${FORMATS:-"format=jsonl" "format=csv" "format=csv&flat=true" "format=parquet"}; do
     url="http://localhost:$PORT/api/jobs/00000000-0000-0000-0000-0000000000aa/export?$query&split=all"
-    curl -sf -o /dev/null "$url" # warm-up: the JIT compiles the path on a full export
+    # warm-up: the JIT compiles the path on a full export
+    curl -sf -o /dev/null "$url" || { echo "export failed: $url"; grep -m1 -A12 -E 'ERROR|Exception' "$WORK/service.log"; exit 1; }
     from=$(($(wc -l <"$WORK/gc.log") + 1))
     runs=()
     copies=()
@@ -89,10 +105,11 @@ for query in "format=jsonl" "format=csv" "format=csv&flat=true" "format=parquet"
     read -r seconds first < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
     baseline=$(printf '%s\n' "${copies[@]}" | sort -n | sed -n 2p)
     rate=$(echo "$accepted / $seconds" | bc)
-    printf '%-22s %12d %12d %14.2f %10.1f %18s %14.1f\n' "$query" "$rate" "$baseline" "$(echo "$rate / $baseline" | bc -l)" \
-        "$(echo "$(stat -c %s "$WORK/out") / 1048576" | bc -l)" "$(heap_peak "$from")" "$first"
+    printf '%-22s %12d %12d %14.2f %10.1f %18s %10s %14.1f\n' "$query" "$rate" "$baseline" "$(echo "$rate / $baseline" | bc -l)" \
+        "$(echo "$(stat -c %s "$WORK/out") / 1048576" | bc -l)" "$(heap_peak "$from")" "$(live_during "$url")" "$first"
 done
 echo
 echo "targets: JSONL >= 200000 pairs/s; heap < 256 MB: the service runs with -Xmx256m (an export needing more would fail);"
-echo "peak = largest heap before a GC (G1 fills what it is given), live = largest heap left after one."
+echo "peak = largest heap before a GC (G1 fills what it is given), live = largest heap left after one (young GCs leave"
+echo "the old generation's garbage); live (GC) = the largest heap left by full GCs forced (jcmd) during one more export."
 echo "first byte = the database read and shuffle spill; the rest is the shuffled replay onto the response."

@@ -26,13 +26,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.qaforge.export.format.CsvEncoder;
 import io.qaforge.export.format.JsonlEncoder;
+import io.qaforge.export.format.ParquetParts;
 import io.qaforge.export.format.ParquetRowWriter;
 import io.qaforge.export.format.TextRowWriter;
 import io.qaforge.export.stream.CopyReader;
 import io.qaforge.export.stream.QaPair;
 import io.qaforge.export.stream.RowBuffer;
 import io.qaforge.export.stream.RowEncoder;
-import io.qaforge.export.stream.RowWriter;
 import io.qaforge.export.stream.Shuffler;
 import io.qaforge.export.stream.Utf8;
 import io.qaforge.generation.Jobs;
@@ -81,10 +81,10 @@ public class Exporter {
             boolean facts = options.flat() && (handWrittenOf != null || jobs.anyFactJob(jobIds));
             if (options.format() == ExportFormat.CSV) {
                 return write(jobIds, handWrittenOf, options, facts, new CsvEncoder(generators, options.system(), options.flat(), facts),
-                        () -> new TextRowWriter(out, CsvEncoder.header(options.flat(), facts)));
+                        text(out, CsvEncoder.header(options.flat(), facts)));
             }
             return write(jobIds, handWrittenOf, options, facts, new JsonlEncoder(generators, options.system(), options.flat(), facts),
-                    () -> new TextRowWriter(out, new byte[0]));
+                    text(out, new byte[0]));
         }
         Path file = Files.createTempFile("qaforge-export-", ".parquet");
         try {
@@ -99,26 +99,37 @@ public class Exporter {
     /** The jobs' pairs and a dataset's hand-written ones ({@code handWrittenOf}, null for none) into {@code file}. */
     public ExportSummary export(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, Path file) throws IOException {
         if (options.format() == ExportFormat.PARQUET) {
-            return write(jobIds, handWrittenOf, options, false, ParquetRowWriter.encoder(), () -> new ParquetRowWriter(file, options.system()));
+            return write(jobIds, handWrittenOf, options, false, ParquetRowWriter.encoder(), shuffler -> {
+                try (var parquet = new ParquetParts(file, options.system())) {
+                    return shuffler.replay(parquet.writers());
+                }
+            });
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             return export(jobIds, handWrittenOf, options, out);
         }
     }
 
-    private interface WriterFactory {
-        RowWriter open() throws IOException;
+    /** Writes the shuffled rows out; returns how many. */
+    private interface Replay {
+        long write(Shuffler shuffler) throws IOException;
+    }
+
+    private static Replay text(OutputStream out, byte[] header) {
+        return shuffler -> {
+            try (var writer = new TextRowWriter(out, header)) {
+                return shuffler.replay(writer);
+            }
+        };
     }
 
     private ExportSummary write(Collection<UUID> jobIds, UUID handWrittenOf, ExportOptions options, boolean facts, RowEncoder encoder,
-                                WriterFactory writers) throws IOException {
+                                Replay replay) throws IOException {
         List<UUID> jobs = jobIds.stream().distinct().sorted().toList();
         try (Shuffler shuffler = read(jobs, handWrittenOf, options, facts, encoder)) {
             // The database connection is back in the pool before the first byte goes out to a slow client.
-            try (RowWriter writer = writers.open()) {
-                long rows = shuffler.replay(writer);
-                return new ExportSummary(shuffler.pairs(), rows);
-            }
+            long rows = replay.write(shuffler);
+            return new ExportSummary(shuffler.pairs(), rows);
         }
     }
 

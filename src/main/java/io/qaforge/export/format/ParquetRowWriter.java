@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
@@ -34,7 +35,7 @@ public final class ParquetRowWriter implements RowWriter {
               }
             }""");
 
-    private static final long ROW_GROUP_BYTES = 16L << 20;
+    static final long ROW_GROUP_BYTES = 16L << 20;
 
     /** An export's encoder: each pair's question and answer, each prefixed by its length. */
     public static RowEncoder encoder() {
@@ -54,12 +55,16 @@ public final class ParquetRowWriter implements RowWriter {
     private final ParquetWriter<Slice> writer;
     private final Slice slice = new Slice();
 
-    public ParquetRowWriter(Path file, String system) throws IOException {
+    ParquetRowWriter(Path file, String system) throws IOException {
         this.writer = new MessagesWriteSupport(system).writer(file)
                 // A row group is held in memory until it is flushed: the default 128 MB would fill the service's heap.
                 .withRowGroupSize(ROW_GROUP_BYTES)
                 // Every question and answer differs: a dictionary for them is built only to be thrown away.
                 .withDictionaryEncoding("messages.list.element.content", false)
+                // Nobody filters chat messages by their minimum and maximum, or plans reads by their sizes; without
+                // either, a 300k-pair export went from 0.69 to 0.75 of COPY's speed (bench/export.sh).
+                .withStatisticsEnabled(false)
+                .withSizeStatisticsEnabled(false)
                 .build();
     }
 
@@ -74,6 +79,11 @@ public final class ParquetRowWriter implements RowWriter {
     @Override
     public void close() throws IOException {
         writer.close();
+    }
+
+    /** The file's row groups, once closed. */
+    ParquetMetadata footer() {
+        return writer.getFooter();
     }
 
     /** An encoded row in the shuffle's buffer. */

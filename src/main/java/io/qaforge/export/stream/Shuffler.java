@@ -9,7 +9,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -28,8 +34,6 @@ public final class Shuffler implements Closeable {
     private final OutputStream[] buckets;
     /** A row's key and length, written before its bytes. */
     private final ByteBuffer header = ByteBuffer.allocate(12);
-    /** A bucket's bytes as read back, reused from bucket to bucket so that replay allocates no large arrays. */
-    private ByteBuffer bucket = ByteBuffer.allocate(0);
     private long pairs;
 
     public Shuffler(long pairs) throws IOException {
@@ -51,14 +55,59 @@ public final class Shuffler implements Closeable {
 
     /** Writes every row added, bucket by bucket, each bucket in key order (ties in the order they were added). */
     public long replay(RowWriter writer) throws IOException {
+        return replay(List.of(writer));
+    }
+
+    /**
+     * Writes every row added as {@link #replay(RowWriter)} orders them, cut into consecutive parts written at once, one
+     * writer and thread each: the first writer gets the first buckets, the next the following ones. Fewer parts are
+     * written when there are fewer buckets (the writers left over get no rows).
+     */
+    public long replay(List<RowWriter> parts) throws IOException {
+        for (OutputStream bucket : buckets) {
+            if (bucket != null) {
+                bucket.close();
+            }
+        }
+        int count = Math.min(parts.size(), buckets.length);
+        if (count == 1) {
+            return replay(0, buckets.length, parts.getFirst());
+        }
+        try (ExecutorService threads = Executors.newFixedThreadPool(count, Thread.ofPlatform().name("export-replay-", 0).factory())) {
+            List<Future<Long>> rows = new ArrayList<>();
+            for (int part = 0; part < count; part++) {
+                int from = buckets.length * part / count;
+                int to = buckets.length * (part + 1) / count;
+                RowWriter writer = parts.get(part);
+                rows.add(threads.submit(() -> replay(from, to, writer)));
+            }
+            long total = 0;
+            for (Future<Long> part : rows) {
+                total += part.get();
+            }
+            return total;
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing the export", e);
+        }
+    }
+
+    private long replay(int fromBucket, int toBucket, RowWriter writer) throws IOException {
+        // A bucket's bytes as read back, reused from bucket to bucket so that replay allocates no large arrays.
+        ByteBuffer bytes = ByteBuffer.allocate(0);
         long rows = 0;
-        for (int b = 0; b < buckets.length; b++) {
+        for (int b = fromBucket; b < toBucket; b++) {
             if (buckets[b] == null) {
                 continue;
             }
-            buckets[b].close();
             Path file = dir.resolve(b + ".bin");
-            ByteBuffer bytes = readBucket(file);
+            bytes = read(file, bytes);
             Files.delete(file);
             // The key's upper half, then the row's offset: one primitive sort, ties broken by the order of arrival.
             long[] order = new long[1024];
@@ -82,17 +131,16 @@ public final class Shuffler implements Closeable {
         return rows;
     }
 
-    private ByteBuffer readBucket(Path file) throws IOException {
+    /** The file's bytes, in {@code buffer} where they fit. */
+    private static ByteBuffer read(Path file, ByteBuffer buffer) throws IOException {
         try (FileChannel channel = FileChannel.open(file)) {
             int size = Math.toIntExact(channel.size());
-            if (bucket.capacity() < size) {
-                bucket = ByteBuffer.allocate(Math.max(size, bucket.capacity() + bucket.capacity() / 2));
-            }
-            bucket.clear().limit(size);
-            while (bucket.hasRemaining() && channel.read(bucket) >= 0) {
+            ByteBuffer bytes = buffer.capacity() >= size ? buffer : ByteBuffer.allocate(Math.max(size, buffer.capacity() + buffer.capacity() / 2));
+            bytes.clear().limit(size);
+            while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
                 // reads until the buffer holds the whole file
             }
-            return bucket.flip();
+            return bytes.flip();
         }
     }
 
