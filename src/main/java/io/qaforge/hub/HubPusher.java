@@ -19,7 +19,6 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -41,7 +40,7 @@ import io.qaforge.system.Sha256;
  * (its service died) is failed as interrupted: with its token gone, no other replica could take it over.
  */
 @Component
-class HubPusher implements SmartLifecycle {
+class HubPusher implements Leases.Beating {
 
     /** Where a push goes; the token is kept out of {@link #toString()}. */
     record Target(HubClient.RepoType type, String repoId, boolean privateRepo, String token) {
@@ -207,17 +206,7 @@ class HubPusher implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        heartbeat.start();
-    }
-
-    @Override
-    public void stop() {
-        heartbeat.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return heartbeat.isRunning();
+    public Leases.Heartbeat<UUID> heartbeat() {
+        return heartbeat;
     }
 }

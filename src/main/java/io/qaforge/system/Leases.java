@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -108,6 +109,30 @@ public class Leases {
      */
     public static <K> Heartbeat<K> heartbeat(String name, Duration every, Consumer<Set<K>> beat) {
         return new Heartbeat<>(name, every, beat);
+    }
+
+    /**
+     * A component that renews its leases while the application runs: Spring starts its heartbeat with the context and
+     * stops it with it (the test context cache also stops idle contexts, and starts them again).
+     */
+    public interface Beating extends SmartLifecycle {
+
+        Heartbeat<?> heartbeat();
+
+        @Override
+        default void start() {
+            heartbeat().start();
+        }
+
+        @Override
+        default void stop() {
+            heartbeat().stop();
+        }
+
+        @Override
+        default boolean isRunning() {
+            return heartbeat().isRunning();
+        }
     }
 
     /** What this replica holds leases on, renewed while it runs. */

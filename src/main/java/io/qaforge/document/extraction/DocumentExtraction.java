@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -53,7 +52,7 @@ import io.qaforge.system.ProblemType;
  * run holding the latest attempt number may store a result. A document whose runs keep dying is failed.
  */
 @Component
-public class DocumentExtraction implements SmartLifecycle {
+public class DocumentExtraction implements Leases.Beating {
 
     private static final Logger log = LoggerFactory.getLogger(DocumentExtraction.class);
     private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
@@ -363,19 +362,8 @@ public class DocumentExtraction implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        heartbeat.start();
-    }
-
-    /** Stops renewing leases; {@link #start} resumes (Spring's test context cache stops and restarts idle contexts). */
-    @Override
-    public void stop() {
-        heartbeat.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return heartbeat.isRunning();
+    public Leases.Heartbeat<UUID> heartbeat() {
+        return heartbeat;
     }
 
     @PreDestroy
