@@ -346,7 +346,8 @@ class GenerationJobTest {
         UUID id = createJob(http, request);
         JsonNode view = awaitEnd(http, id, Duration.ofSeconds(30));
         assertThat(view.get("status").asString()).isEqualTo("BUDGET_EXHAUSTED");
-        assertThat(view.at("/tasks/done").asInt()).isBetween(1, 5);
+        // No claim after the first answers showed the overrun: at most the four (max-concurrency) claimed before them.
+        assertThat(view.at("/tasks/done").asInt()).isBetween(1, 4);
 
         post(http, "/api/jobs/" + id + "/resume", Map.of("maxCostUsd", estimate * 100));
         view = awaitEnd(http, id, Duration.ofSeconds(30));

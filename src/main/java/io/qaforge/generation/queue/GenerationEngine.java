@@ -140,7 +140,7 @@ public class GenerationEngine implements SmartLifecycle {
     private void start(ProviderClient client, TaskQueue.Claimed task, RateLimiter.Slot slot) {
         threads.add(Thread.ofVirtual().name("task-" + task.id()).start(() -> {
             try (slot) {
-                run(client, task, slot);
+                run(client, task);
             } finally {
                 inFlight.drop(task.id());
                 threads.remove(Thread.currentThread());
@@ -152,13 +152,17 @@ public class GenerationEngine implements SmartLifecycle {
         wake.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Calls the provider and stores the outcome; the concurrency slot is given back as soon as the call returns. */
-    private void run(ProviderClient client, TaskQueue.Claimed task, RateLimiter.Slot slot) {
+    /**
+     * Calls the provider and stores the outcome. The concurrency slot is given back only once the outcome and its cost
+     * are stored: the next claim weighs the job's budget against what is spent, and given back as soon as the call
+     * returned it let the next claims see this call at its estimate, so a model wordier than estimated ran past its
+     * budget by a task per slot.
+     */
+    private void run(ProviderClient client, TaskQueue.Claimed task) {
         try {
             Work.Step step = steps.prepare(specs.of(task.jobId()), task, client.config.structuredOutput());
             if (step.prompt() == null) {
                 // Nothing left to ask (a top-up whose facts were covered meanwhile): done without a call.
-                slot.close();
                 client.settleTokens(task.estTokens(), 0);
                 queue.complete(task, worker, TaskQueue.Spend.NONE, () -> {
                 });
@@ -168,12 +172,10 @@ public class GenerationEngine implements SmartLifecycle {
             try {
                 completion = client.call(step.model(), step.temperature(), step.prompt(), step.schema());
             } catch (ProviderFailure failure) {
-                slot.close();
                 client.settleTokens(task.estTokens(), 0);
                 handle(task, failure, TaskQueue.Spend.NONE);
                 return;
             }
-            slot.close();
             int in = completion.promptTokens(), out = completion.completionTokens();
             client.settleTokens(task.estTokens(), in + out);
             var spend = new TaskQueue.Spend(in, completion.cachedTokens(), out, client.cost(step.model(), completion, false));
