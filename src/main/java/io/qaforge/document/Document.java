@@ -23,6 +23,9 @@ public class Document extends AssignedIdEntity {
     /** Extracted in the background: chunks exist (all of them) only when READY. */
     public enum Status { PROCESSING, READY, FAILED }
 
+    /** The longest title an upload may give (characters). */
+    public static final int MAX_TITLE_LENGTH = 300;
+
     private String name;
     private String title;
     private String sha256;

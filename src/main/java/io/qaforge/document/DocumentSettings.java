@@ -7,7 +7,6 @@ import java.util.Locale;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-import io.qaforge.document.upload.DocumentController;
 import io.qaforge.document.upload.MediaKind;
 
 /**
@@ -26,7 +25,7 @@ public record DocumentSettings(List<String> fileTypes, List<String> ocrModes, St
     DocumentSettings(DocumentProperties properties) {
         this(concat(FILE_TYPES, Arrays.stream(MediaKind.values()).map(kind -> kind.mediaType).toList()),
                 Arrays.stream(OcrMode.values()).map(mode -> mode.name().toLowerCase(Locale.ROOT)).toList(),
-                properties.ocr().languages(), DocumentController.MAX_TITLE_LENGTH, List.of(Document.Status.values()));
+                properties.ocr().languages(), Document.MAX_TITLE_LENGTH, List.of(Document.Status.values()));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

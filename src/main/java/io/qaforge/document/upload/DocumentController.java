@@ -36,7 +36,7 @@ import io.qaforge.system.ProblemType;
 
 @RestController
 @RequestMapping("/api/documents")
-public class DocumentController {
+class DocumentController {
 
     /** @param ocr whether some of the chunk's text was read by OCR */
     record ChunkView(long id, int ordinal, String text, int tokens, int pageFrom, int pageTo, int charFrom, int charTo, boolean ocr) {
@@ -49,8 +49,6 @@ public class DocumentController {
     /** Settings for a re-extraction; what is left out keeps its current value. */
     record ReprocessRequest(String ocr, String ocrLanguages) {
     }
-
-    public static final int MAX_TITLE_LENGTH = 300;
 
     private final DocumentIngestion ingestion;
     private final DocumentEvents events;
@@ -81,9 +79,9 @@ public class DocumentController {
                                         @RequestParam(value = "title", required = false) String title,
                                         @RequestParam(value = "ocr", required = false) String ocr,
                                         @RequestParam(value = "ocrLanguages", required = false) String ocrLanguages) throws IOException {
-        if (title != null && title.length() > MAX_TITLE_LENGTH) {
+        if (title != null && title.length() > Document.MAX_TITLE_LENGTH) {
             throw ApiProblem.badRequest(ProblemType.INVALID_TITLE, "Title too long",
-                    "title is limited to " + MAX_TITLE_LENGTH + " characters, was " + title.length());
+                    "title is limited to " + Document.MAX_TITLE_LENGTH + " characters, was " + title.length());
         }
         DocumentIngestion.Result result = ingestion.ingest(file, title, ocr, ocrLanguages);
         Document document = result.document();
