@@ -146,6 +146,10 @@ class StudyJobTest {
             assertThat(csv).startsWith("text,strategy,chunkId\r\n").contains(",outline,", ",relations,");
             byte[] parquet = http.getForObject("/api/jobs/" + id + "/documents?format=parquet", byte[].class);
             assertThat(new String(parquet, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PAR1");
+            var download = http.getForEntity("/api/jobs/" + id + "/documents?format=csv", String.class);
+            assertThat(download.getHeaders().getFirst("Content-Disposition"))
+                    .isEqualTo("attachment; filename=\"qaforge-documents-" + id.toString().substring(0, 8) + ".csv\"");
+            assertThat(download.getHeaders().getContentType().toString()).startsWith("text/csv");
         }
     }
 

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 
+import io.qaforge.export.ExportFormat;
 import io.qaforge.export.ExportOptions;
 import io.qaforge.export.Exporter;
 
@@ -23,12 +24,9 @@ final class Downloads {
     /** @param handWrittenOf the dataset whose hand-written pairs join the jobs' pairs, or null */
     static void send(Exporter exporter, Collection<UUID> jobIds, UUID handWrittenOf, String stem, ExportOptions options,
                      HttpServletResponse response) throws IOException {
-        response.setContentType(options.format().mediaType());
+        attachment(response, options.format(), stem + "-" + options.split() + (options.flat() ? "-flat" : ""));
         // Tomcat's default 8 KB buffer sent a chunk, and made a system call, for every generator flush.
         response.setBufferSize(1 << 16);
-        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
-                .filename(stem + "-" + options.split() + (options.flat() ? "-flat" : "") + "." + options.format().extension())
-                .build().toString());
         try {
             exporter.export(jobIds, handWrittenOf, options, response.getOutputStream());
         } catch (IOException | RuntimeException e) {
@@ -37,5 +35,12 @@ final class Downloads {
             }
             throw e;
         }
+    }
+
+    /** Marks the response as a file to save, {@code stem} with the format's extension, of the format's media type. */
+    static void attachment(HttpServletResponse response, ExportFormat format, String stem) {
+        response.setContentType(format.mediaType());
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
+                ContentDisposition.attachment().filename(stem + "." + format.extension()).build().toString());
     }
 }

@@ -33,9 +33,7 @@ class StudyExportController {
             throws IOException {
         ExportFormat chosen = ExportFormat.parse(format);
         jobs.requireExists(id);
-        response.setContentType(chosen.mediaType());
-        response.setHeader("Content-Disposition", "attachment; filename=\"qaforge-documents-" + id.toString().substring(0, 8)
-                + "." + chosen.extension() + "\"");
+        Downloads.attachment(response, chosen, "qaforge-documents-" + id.toString().substring(0, 8));
         study.write(List.of(id), chosen, response.getOutputStream());
     }
 }
